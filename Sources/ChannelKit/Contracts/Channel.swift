@@ -1,0 +1,53 @@
+import Logging
+
+/// A messaging platform, plugged into the host.
+///
+/// A channel turns the platform's webhook calls into normalized events and sends rendered
+/// replies back. It knows nothing of the host, the store or the assistant: the shared
+/// pipeline in ChannelKit does the rest.
+///
+/// ```swift
+/// let outcome = try channel.handle(request, logger: logger)   // verify, then parse
+/// try await channel.send(OutboundMessage(text: "Hi"), to: recipient, logger: logger)
+/// ```
+public protocol Channel: Sendable {
+    /// The configured name, also the last path component of the webhook URL.
+    var name: String { get }
+    /// What the platform accepts.
+    var profile: ChannelProfile { get }
+
+    /// Checks a webhook call and turns it into an answer or events.
+    ///
+    /// Runs inside the HTTP request, so it must be quick and must not perform I/O.
+    /// - Throws: ``ChannelError`` — `.forbidden` for a failed handshake or signature,
+    ///   `.malformedPayload` for a signed body that cannot be read, `.methodNotAllowed`.
+    func handle(_ request: WebhookRequest, logger: Logger) throws -> WebhookOutcome
+
+    /// Sends one message to a person.
+    /// - Returns: the platform's receipt.
+    /// - Throws: ``ChannelError`` — `.transient`, `.permanent` or `.unauthorized` — so the
+    ///   sender knows whether to retry.
+    func send(_ message: OutboundMessage, to recipient: Recipient, logger: Logger) async throws -> SendReceipt
+
+    /// Shows a typing indicator, where the platform has one. Best effort.
+    func typing(to recipient: Recipient, logger: Logger) async throws
+
+    /// Tells the person their message is being answered, before the assistant runs: a typing
+    /// indicator, and where the platform ties one to a message, a read receipt. Best effort.
+    /// The default shows the typing indicator.
+    func acknowledge(_ event: InboundEvent, logger: Logger) async throws
+
+    /// An optional local emulator of the platform, served by the host under `/sandbox/<name>`.
+    var sandbox: (any ChannelSandbox)? { get }
+}
+
+extension Channel {
+    /// Channels without a typing indicator do nothing.
+    public func typing(to recipient: Recipient, logger: Logger) async throws {}
+    /// Shows the typing indicator.
+    public func acknowledge(_ event: InboundEvent, logger: Logger) async throws {
+        try await typing(to: event.conversation.recipient, logger: logger)
+    }
+    /// Channels have no sandbox unless they provide one.
+    public var sandbox: (any ChannelSandbox)? { nil }
+}

@@ -1,0 +1,77 @@
+import ChannelKit
+import Foundation
+import Logging
+import Synchronization
+
+/// A channel for tests: records every send and typing indicator, and fails sends as scripted.
+///
+/// ```swift
+/// let channel = RecordingChannel(name: "test")
+/// channel.failNextSends([.transient("503"), .transient("503")])   // then succeed
+/// ```
+public final class RecordingChannel: Channel, Sendable {
+    /// One recorded call.
+    public struct Call: Sendable, Hashable {
+        /// `send` or `typing`.
+        public var kind: Kind
+        /// Who it was for.
+        public var recipient: Recipient
+        /// The message, for sends.
+        public var message: OutboundMessage?
+        /// Whether the call succeeded.
+        public var succeeded: Bool
+
+        /// Call kinds.
+        public enum Kind: String, Sendable, Hashable { case send, typing }
+    }
+
+    public let name: String
+    public let profile: ChannelProfile
+    private let state = Mutex<(calls: [Call], failures: [ChannelError], sendDelay: Duration)>(([], [], .zero))
+
+    /// Creates a channel.
+    public init(name: String = "test", profile: ChannelProfile = ChannelProfile(
+        formatting: .plain, textLimit: TextLimit(maximum: 1000, unit: .utf8Bytes), supportsTypingIndicator: true,
+        quickReplies: QuickReplyLimits(maximumCount: 13, maximumTitleLength: 20))) {
+        self.name = name
+        self.profile = profile
+    }
+
+    /// Every call so far, in order.
+    public var calls: [Call] { state.withLock { $0.calls } }
+
+    /// The texts successfully sent to `userID`, in order.
+    public func sentTexts(to userID: String) -> [String] {
+        calls.filter { $0.kind == .send && $0.succeeded && $0.recipient.userID == userID }.compactMap { $0.message?.text }
+    }
+
+    /// Makes the next sends fail with these errors, in order.
+    public func failNextSends(_ errors: [ChannelError]) {
+        state.withLock { $0.failures.append(contentsOf: errors) }
+    }
+
+    /// Makes every send take this long.
+    public func setSendDelay(_ delay: Duration) {
+        state.withLock { $0.sendDelay = delay }
+    }
+
+    public func handle(_ request: WebhookRequest, logger: Logger) throws -> WebhookOutcome {
+        throw ChannelError(.methodNotAllowed, "the recording channel takes no webhooks")
+    }
+
+    public func send(_ message: OutboundMessage, to recipient: Recipient, logger: Logger) async throws -> SendReceipt {
+        let delay = state.withLock { $0.sendDelay }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        let failure: ChannelError? = state.withLock { state in
+            let failure = state.failures.isEmpty ? nil : state.failures.removeFirst()
+            state.calls.append(Call(kind: .send, recipient: recipient, message: message, succeeded: failure == nil))
+            return failure
+        }
+        if let failure { throw failure }
+        return SendReceipt(platformMessageID: "sent.\(UUID().uuidString)")
+    }
+
+    public func typing(to recipient: Recipient, logger: Logger) async throws {
+        state.withLock { $0.calls.append(Call(kind: .typing, recipient: recipient, message: nil, succeeded: true)) }
+    }
+}
