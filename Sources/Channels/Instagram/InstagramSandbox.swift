@@ -1,0 +1,343 @@
+import ChannelKit
+import Foundation
+import HTTPTypes
+import Logging
+import MetaPlatform
+
+/// A local, in-memory emulator of Instagram Direct for one channel, mounted by the host at
+/// `/sandbox/<name>` when the channel runs in sandbox mode.
+///
+/// It plays both sides of Meta:
+/// - **Instagram users**: `POST api/send` builds a real `object: instagram` webhook body,
+///   writes it the way Meta does (ASCII with `\uXXXX` and `\/` escapes), signs it with the app
+///   secret and posts it to the channel's real webhook route over HTTP.
+/// - **The Send API**: `POST graph/<version>/me/messages` (or `/<id>/messages`) checks the bearer
+///   token, validates the body like Graph does (code 190 for a bad token, code 100 for a bad
+///   body or a text over the limit), and records what the business sent.
+///
+/// Routes (relative to the mount point):
+/// - `GET /` — the chat page.
+/// - `POST /api/send` — `{"user","text","quick_reply_payload"?}` → `{"status","mid"}`.
+/// - `GET /api/messages?user=<id>&after=<seq>` — one conversation since `seq`.
+/// - `GET /api/outbox` — every recorded Graph send, in arrival order.
+/// - `POST /api/reset` — forget everything.
+/// - `POST /graph/<version>/<id|me>/messages` — the emulated Send API.
+///
+/// History is bounded: the last 1,000 messages per conversation, 1,000 conversations and the
+/// last 5,000 Graph sends.
+public actor InstagramSandbox: ChannelSandbox {
+    /// The emulated business account (the Instagram professional account id) that receives
+    /// the users' messages.
+    public static let businessAccountID = InstagramConfiguration.Sandbox.businessAccountID
+    /// Messages kept per conversation.
+    public static let historyLimit = 1_000
+    /// Conversations kept.
+    public static let conversationLimit = 1_000
+    /// Graph sends kept in the outbox.
+    public static let outboxLimit = 5_000
+    /// The longest text a user may type into the emulator, in UTF-8 bytes.
+    static let userTextLimit = 10_000
+
+    private let channelName: String
+    private let configuration: InstagramConfiguration
+    private let http: any HTTPTransport
+    private let webhookURL: String
+    private let logger: Logger
+
+    private var sequence = 0
+    private var outboundCount = 0
+    private var conversations: [String: [ThreadItem]] = [:]
+    private var outbox: [OutboxItem] = []
+
+    /// One item of a conversation.
+    struct ThreadItem: Sendable {
+        enum Direction: String, Sendable { case inbound = "in", outbound = "out" }
+        enum Kind: String, Sendable { case text, typing }
+        var seq: Int
+        var direction: Direction
+        var kind: Kind
+        var text: String?
+        var quickReplies: [QuickReply]
+        var time: Int64
+    }
+
+    /// One call the business made to the Send API.
+    struct OutboxItem: Sendable {
+        var seq: Int
+        var recipient: String
+        var text: String?
+        var quickReplies: [QuickReply]
+        var senderAction: String?
+        var messageID: String?
+        var time: Int64
+    }
+
+    init(channelName: String, configuration: InstagramConfiguration, context: ChannelContext) {
+        self.channelName = channelName
+        self.configuration = configuration
+        self.http = context.http
+        var base = context.localBaseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.webhookURL = base + ChannelContext.webhookPath(for: channelName)
+        var logger = context.logger
+        logger[metadataKey: "sandbox"] = "\(channelName)"
+        self.logger = logger
+    }
+
+    // MARK: Routing
+
+    /// Answers a request below the mount point.
+    /// - Parameter request: the request, its path relative to `/sandbox/<name>`.
+    /// - Returns: the page, JSON, or a Graph-style error.
+    public func handle(_ request: SandboxRequest) async -> SandboxResponse {
+        var path = request.path.isEmpty ? "/" : request.path
+        if !path.hasPrefix("/") { path = "/" + path }
+        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+
+        switch (request.method, parts) {
+        case (.get, []), (.get, ["index.html"]):
+            return SandboxResponse(status: .ok, headers: Self.pageHeaders, body: Array(InstagramSandboxPage.html.utf8))
+        case (.post, ["api", "send"]):
+            return await userSends(request)
+        case (.get, ["api", "messages"]):
+            return messages(request)
+        case (.get, ["api", "outbox"]):
+            return outboxJSON()
+        case (.post, ["api", "reset"]):
+            reset()
+            return Self.json(["ok": true])
+        case (.post, let graph) where graph.count == 4 && graph[0] == "graph" && graph[3] == "messages":
+            return graphSend(request)
+        case (_, []), (_, ["api", "send"]), (_, ["api", "messages"]), (_, ["api", "outbox"]), (_, ["api", "reset"]):
+            return Self.json(["error": "method not allowed"], status: .methodNotAllowed)
+        case (_, let graph) where graph.count == 4 && graph[0] == "graph" && graph[3] == "messages":
+            return Self.graphError(status: .methodNotAllowed, code: 100, message: "Unsupported request - method type: \(request.method.rawValue.lowercased())")
+        default:
+            return Self.json(["error": "not found"], status: .notFound)
+        }
+    }
+
+    // MARK: The user's side
+
+    private func userSends(_ request: SandboxRequest) async -> SandboxResponse {
+        guard let body = try? MetaJSON.decode(request.body), body.objectValue != nil else {
+            return Self.json(["error": "body must be a JSON object {\"user\",\"text\"}"], status: .badRequest)
+        }
+        guard let user = body["user"]?.stringValue?.trimmingWhitespace, !user.isEmpty, user.utf8.count <= 64 else {
+            return Self.json(["error": "user must be a non-empty id of at most 64 bytes"], status: .badRequest)
+        }
+        guard user != Self.businessAccountID else {
+            return Self.json(["error": "user must not be the business account"], status: .badRequest)
+        }
+        guard let text = body["text"]?.stringValue, !text.isEmpty, text.utf8.count <= Self.userTextLimit else {
+            return Self.json(["error": "text must be non-empty and at most \(Self.userTextLimit) bytes"], status: .badRequest)
+        }
+        let quickReplyPayload = body["quick_reply_payload"]?.stringValue
+
+        let now = Self.nowMillis()
+        let mid = "sandbox." + UUID().uuidString.lowercased()
+        var message: [MetaJSON.Member] = [.init("mid", .string(mid)), .init("text", .string(text))]
+        if let quickReplyPayload {
+            message.append(.init("quick_reply", ["payload": .string(quickReplyPayload)]))
+        }
+        let payload: MetaJSON = [
+            "object": "instagram",
+            "entry": [[
+                "time": .integer(now),
+                "id": .string(Self.businessAccountID),
+                "messaging": [[
+                    "sender": ["id": .string(user)],
+                    "recipient": ["id": .string(Self.businessAccountID)],
+                    "timestamp": .integer(now),
+                    "message": .object(message),
+                ]],
+            ]],
+        ]
+        let webhookBody = payload.encoded(style: .metaWebhook)
+        record(ThreadItem(seq: 0, direction: .inbound, kind: .text, text: text, quickReplies: [], time: now), for: user)
+
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.userAgent] = "Sandra-Instagram-Sandbox"
+        headers[MetaSignature.headerName] = MetaSignature.sign(body: webhookBody, secret: configuration.appSecret)
+        let webhook = OutboundHTTPRequest(method: .post, url: webhookURL, headers: headers, body: webhookBody,
+                                          timeout: .seconds(15), maxResponseBytes: 64 * 1024)
+        do {
+            let response = try await http.execute(webhook)
+            if response.status.kind != .successful {
+                logger.warning("sandbox webhook was refused", metadata: ["http.status": "\(response.status.code)"])
+            }
+            return Self.json(["status": .integer(Int64(response.status.code)), "mid": .string(mid)])
+        } catch {
+            logger.warning("sandbox webhook could not be delivered", metadata: ["error": "\(error)"])
+            return Self.json(["status": 0, "mid": .string(mid), "error": .string("webhook delivery failed: \(error)")])
+        }
+    }
+
+    private func messages(_ request: SandboxRequest) -> SandboxResponse {
+        guard let user = request.query["user"]?.trimmingWhitespace, !user.isEmpty else {
+            return Self.json(["error": "the user query parameter is required"], status: .badRequest)
+        }
+        let after = request.query["after"].flatMap { Int($0) } ?? 0
+        let items = (conversations[user] ?? []).filter { $0.seq > after }
+        let list: [MetaJSON] = items.map { item in
+            [
+                "seq": .integer(Int64(item.seq)),
+                "direction": .string(item.direction.rawValue),
+                "kind": .string(item.kind.rawValue),
+                "text": .optional(item.text),
+                "quick_replies": .array(item.quickReplies.map { ["title": .string($0.title), "payload": .string($0.payload)] }),
+                "time": .integer(item.time),
+            ]
+        }
+        return Self.json(["messages": .array(list)])
+    }
+
+    private func outboxJSON() -> SandboxResponse {
+        let list: [MetaJSON] = outbox.map { item in
+            [
+                "seq": .integer(Int64(item.seq)),
+                "recipient": .string(item.recipient),
+                "text": .optional(item.text),
+                "quick_replies": .array(item.quickReplies.map { ["title": .string($0.title), "payload": .string($0.payload)] }),
+                "sender_action": .optional(item.senderAction),
+                "message_id": .optional(item.messageID),
+                "time": .integer(item.time),
+            ]
+        }
+        return Self.json(.array(list))
+    }
+
+    private func reset() {
+        conversations = [:]
+        outbox = []
+        sequence = 0
+        outboundCount = 0
+    }
+
+    // MARK: The Send API
+
+    private static let senderActions: Set<String> = ["typing_on", "typing_off", "mark_seen", "react", "unreact"]
+
+    private func graphSend(_ request: SandboxRequest) -> SandboxResponse {
+        let bearer = request.headers[.authorization].flatMap { value -> String? in
+            value.hasPrefix("Bearer ") ? String(value.dropFirst("Bearer ".count)) : nil
+        }
+        guard let token = bearer ?? request.query["access_token"], token == configuration.accessToken else {
+            return Self.graphError(status: .unauthorized, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
+        }
+        guard let body = try? MetaJSON.decode(request.body), body.objectValue != nil else {
+            return Self.graphError(status: .badRequest, code: 100, message: "(#100) The request body is not a JSON object")
+        }
+        guard let recipient = body["recipient"]?["id"]?.idValue, !recipient.isEmpty else {
+            return Self.graphError(status: .badRequest, code: 100, message: "(#100) The parameter recipient is required")
+        }
+        let message = body["message"]
+        let action = body["sender_action"]
+        if message != nil, action != nil {
+            return Self.graphError(status: .badRequest, code: 100, message: "(#100) sender_action must be sent without a message")
+        }
+        let now = Self.nowMillis()
+
+        if let action {
+            guard let name = action.stringValue, Self.senderActions.contains(name) else {
+                return Self.graphError(status: .badRequest, code: 100, message: "(#100) Param sender_action must be one of {TYPING_ON, TYPING_OFF, MARK_SEEN, REACT, UNREACT}")
+            }
+            let seq = nextSequence()
+            appendOutbox(OutboxItem(seq: seq, recipient: recipient, text: nil, quickReplies: [], senderAction: name, messageID: nil, time: now))
+            if name == "typing_on" {
+                record(ThreadItem(seq: 0, direction: .outbound, kind: .typing, text: nil, quickReplies: [], time: now), for: recipient)
+            }
+            return Self.json(["recipient_id": .string(recipient)])
+        }
+
+        guard let message, message.objectValue != nil else {
+            return Self.graphError(status: .badRequest, code: 100, message: "(#100) Must send either message or sender_action")
+        }
+        guard let text = message["text"]?.stringValue, !text.isEmpty else {
+            return Self.graphError(status: .badRequest, code: 100, message: "(#100) The sandbox accepts text messages only: message.text is required")
+        }
+        guard text.utf8.count <= configuration.maxMessageBytes else {
+            return Self.graphError(status: .badRequest, code: 100,
+                                   message: "(#100) Length of param message[text] must be less than or equal to \(configuration.maxMessageBytes) UTF-8 bytes (got \(text.utf8.count))")
+        }
+        var quickReplies: [QuickReply] = []
+        if let list = message["quick_replies"], !list.isNull {
+            guard let items = list.arrayValue, items.count <= 13 else {
+                return Self.graphError(status: .badRequest, code: 100, message: "(#100) param message[quick_replies] must be an array of at most 13 items")
+            }
+            for item in items {
+                guard item["content_type"]?.stringValue == "text",
+                      let title = item["title"]?.stringValue, !title.isEmpty, title.count <= 20,
+                      let payload = item["payload"]?.stringValue, !payload.isEmpty
+                else {
+                    return Self.graphError(status: .badRequest, code: 100, message: "(#100) each quick reply needs content_type text, a title of 1-20 characters and a payload")
+                }
+                quickReplies.append(QuickReply(title: title, payload: payload))
+            }
+        }
+        outboundCount += 1
+        let messageID = "sandbox.out.\(outboundCount)"
+        let seq = nextSequence()
+        appendOutbox(OutboxItem(seq: seq, recipient: recipient, text: text, quickReplies: quickReplies, senderAction: nil, messageID: messageID, time: now))
+        record(ThreadItem(seq: 0, direction: .outbound, kind: .text, text: text, quickReplies: quickReplies, time: now), for: recipient)
+        return Self.json(["recipient_id": .string(recipient), "message_id": .string(messageID)])
+    }
+
+    // MARK: State
+
+    private func nextSequence() -> Int {
+        sequence += 1
+        return sequence
+    }
+
+    /// Appends to a conversation with a fresh sequence number, keeping the bounds.
+    private func record(_ item: ThreadItem, for user: String) {
+        var item = item
+        item.seq = nextSequence()
+        if conversations[user] == nil, conversations.count >= Self.conversationLimit {
+            // Forget the conversation that has been quiet longest.
+            if let stalest = conversations.min(by: { ($0.value.last?.seq ?? 0) < ($1.value.last?.seq ?? 0) })?.key {
+                conversations[stalest] = nil
+            }
+        }
+        conversations[user, default: []].append(item)
+        if let count = conversations[user]?.count, count > Self.historyLimit {
+            conversations[user]?.removeFirst(count - Self.historyLimit)
+        }
+    }
+
+    private func appendOutbox(_ item: OutboxItem) {
+        outbox.append(item)
+        if outbox.count > Self.outboxLimit { outbox.removeFirst(outbox.count - Self.outboxLimit) }
+    }
+
+    // MARK: Responses
+
+    private static let pageHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .cacheControl: "no-store",
+        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'",
+        .xContentTypeOptions: "nosniff",
+    ]
+
+    static func json(_ value: MetaJSON, status: HTTPResponse.Status = .ok) -> SandboxResponse {
+        SandboxResponse(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: value.encoded())
+    }
+
+    static func graphError(status: HTTPResponse.Status, code: Int, subcode: Int? = nil, message: String) -> SandboxResponse {
+        var error: [MetaJSON.Member] = [
+            .init("message", .string(message)),
+            .init("type", "OAuthException"),
+            .init("code", .integer(Int64(code))),
+        ]
+        if let subcode { error.append(.init("error_subcode", .integer(Int64(subcode)))) }
+        error.append(.init("fbtrace_id", "sandbox"))
+        return json(["error": .object(error)], status: status)
+    }
+
+    static func nowMillis() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+}

@@ -1,0 +1,96 @@
+import ChannelKit
+import HTTPTypes
+import Logging
+
+/// Calls Meta's Graph API with a bearer token over the host's ``HTTPTransport``, and turns
+/// every failure into a ``ChannelError`` through ``GraphAPIError``.
+///
+/// ```swift
+/// let graph = GraphAPIClient(http: context.http, baseURL: "https://graph.facebook.com",
+///                            apiVersion: "v19.0", accessToken: token)
+/// let reply = try await graph.post("me/messages", body: ["recipient": ["id": "123"], …], logger: logger)
+/// reply["message_id"]?.stringValue
+/// ```
+public struct GraphAPIClient: Sendable {
+    /// Outbound HTTP.
+    public var http: any HTTPTransport
+    /// The Graph host, without a trailing slash (`https://graph.facebook.com`).
+    public var baseURL: String
+    /// The version path segment (`v19.0`).
+    public var apiVersion: String
+    /// How long one call may take.
+    public var timeout: Duration
+    /// The largest response body read.
+    public var maxResponseBytes: Int
+    /// The token; never logged and redacted from error messages.
+    private let accessToken: String
+
+    /// Creates a client.
+    /// - Parameters:
+    ///   - http: outbound HTTP.
+    ///   - baseURL: the Graph host (`https://graph.facebook.com`, `https://graph.instagram.com`, or an emulator).
+    ///   - apiVersion: the version path segment (`v19.0`).
+    ///   - accessToken: the bearer token.
+    ///   - timeout: how long one call may take (15 s by default).
+    ///   - maxResponseBytes: the largest response body read (64 KiB by default).
+    public init(http: any HTTPTransport, baseURL: String, apiVersion: String, accessToken: String,
+                timeout: Duration = .seconds(15), maxResponseBytes: Int = 64 * 1024) {
+        self.http = http
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.apiVersion = apiVersion
+        self.accessToken = accessToken
+        self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// The absolute URL of a Graph path (`me/messages` → `<base>/<version>/me/messages`).
+    /// - Parameter path: the path after the version, without a leading slash.
+    public func url(for path: String) -> String {
+        "\(baseURL)/\(apiVersion)/\(path)"
+    }
+
+    /// The request ``post(_:body:logger:)`` sends, for inspection.
+    /// - Parameters:
+    ///   - path: the path after the version.
+    ///   - body: the JSON body.
+    public func request(_ path: String, body: MetaJSON) -> OutboundHTTPRequest {
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(accessToken)"
+        headers[.contentType] = "application/json"
+        headers[.accept] = "application/json"
+        return OutboundHTTPRequest(method: .post, url: url(for: path), headers: headers, body: body.encoded(),
+                                   timeout: timeout, maxResponseBytes: maxResponseBytes)
+    }
+
+    /// Posts a JSON body.
+    /// - Parameters:
+    ///   - path: the path after the version (`me/messages`).
+    ///   - body: the JSON body.
+    ///   - logger: where to log the outcome (never the token, never the body).
+    /// - Returns: the response body as JSON (`null` when a successful response has no JSON).
+    /// - Throws: ``ChannelError`` — `.transient`, `.unauthorized`, `.permanent` or
+    ///   `.misconfigured` — classified by ``GraphAPIError``; `CancellationError` as it is.
+    public func post(_ path: String, body: MetaJSON, logger: Logger) async throws -> MetaJSON {
+        guard !accessToken.isEmpty else {
+            throw ChannelError(.misconfigured, "no Graph API access token is configured")
+        }
+        let response: OutboundHTTPResponse
+        do {
+            response = try await http.execute(request(path, body: body))
+        } catch {
+            let mapped = GraphAPIError.classify(transportError: error)
+            logger.warning("Graph API request failed", metadata: ["graph.path": "\(path)", "error": "\(mapped)"])
+            throw mapped
+        }
+        guard response.status.kind == .successful else {
+            let error = GraphAPIError.classify(status: response.status, headers: response.headers,
+                                               body: response.body, redacting: [accessToken])
+            logger.warning("Graph API call failed", metadata: ["graph.path": "\(path)", "error": "\(error)"])
+            throw error
+        }
+        logger.debug("Graph API call succeeded", metadata: ["graph.path": "\(path)", "http.status": "\(response.status.code)"])
+        return (try? MetaJSON.decode(response.body)) ?? .null
+    }
+}

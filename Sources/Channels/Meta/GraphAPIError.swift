@@ -1,0 +1,185 @@
+import ChannelKit
+import Foundation
+import HTTPTypes
+
+/// An error body from Meta's Graph API, and its meaning for a sender.
+///
+/// Graph answers failures with
+/// `{"error":{"message","type","code","error_subcode","fbtrace_id","is_transient"}}`.
+/// ``classify(status:headers:body:redacting:)`` turns a failed response into a
+/// ``ChannelError`` the outbox understands: `.transient` (retry, maybe after a delay),
+/// `.unauthorized` (the token is bad: pause until fixed) or `.permanent` (never retry).
+///
+/// ```swift
+/// guard response.status.kind == .successful else {
+///     throw GraphAPIError.classify(status: response.status, headers: response.headers,
+///                                  body: response.body, redacting: [accessToken])
+/// }
+/// ```
+public struct GraphAPIError: Sendable, Hashable {
+    /// Graph's message for developers (never shown to users).
+    public var message: String?
+    /// The error type (`OAuthException`, `GraphMethodException`, …).
+    public var type: String?
+    /// The error code (`190`, `10`, `100`, …).
+    public var code: Int?
+    /// The error subcode (`2534022`, …).
+    public var subcode: Int?
+    /// Meta's trace id, for support requests.
+    public var fbtraceID: String?
+    /// Whether Graph says the failure is temporary.
+    public var isTransient: Bool?
+
+    /// Creates an error.
+    public init(message: String? = nil, type: String? = nil, code: Int? = nil, subcode: Int? = nil,
+                fbtraceID: String? = nil, isTransient: Bool? = nil) {
+        self.message = message
+        self.type = type
+        self.code = code
+        self.subcode = subcode
+        self.fbtraceID = fbtraceID
+        self.isTransient = isTransient
+    }
+
+    // MARK: Parsing
+
+    /// Reads a Graph error body.
+    /// - Parameter body: the response body.
+    /// - Returns: the error, or `nil` when the body is not JSON with an `error` object.
+    public static func parse(_ body: [UInt8]) -> GraphAPIError? {
+        guard let json = try? MetaJSON.decode(body), let error = json["error"], error.objectValue != nil else {
+            return nil
+        }
+        return GraphAPIError(
+            message: error["message"]?.stringValue,
+            type: error["type"]?.stringValue,
+            code: error["code"]?.integerValue.flatMap { Int(exactly: $0) },
+            subcode: error["error_subcode"]?.integerValue.flatMap { Int(exactly: $0) },
+            fbtraceID: error["fbtrace_id"]?.stringValue,
+            isTransient: error["is_transient"]?.boolValue
+        )
+    }
+
+    // MARK: Classification
+
+    /// Codes Graph uses for failures that pass: unknown/temporary errors and throttling
+    /// (1, 2, 4 app limit, 17 user limit, 32 page limit, 613 custom rate limit).
+    public static let transientCodes: Set<Int> = [1, 2, 4, 17, 32, 613]
+    /// Codes that mean the access token was refused (190 invalid or expired token, 102 session).
+    public static let unauthorizedCodes: Set<Int> = [190, 102]
+    /// Codes that never pass by retrying (10 policy/window, 100 parameters, 200 permissions,
+    /// 551 user unavailable).
+    public static let permanentCodes: Set<Int> = [10, 100, 200, 551]
+
+    /// What this error means for a send, given the HTTP response it came with.
+    ///
+    /// In order: codes 190 and 102 are `.unauthorized`; `is_transient: true` and codes 1, 2,
+    /// 4, 17, 32 and 613 are `.transient`; codes 10 (outside the window, user unavailable),
+    /// 100, 200 and 551 are `.permanent`; otherwise HTTP 429 and 5xx are `.transient`, HTTP 401
+    /// is `.unauthorized`, and anything else is `.permanent`. A transient error carries the
+    /// `Retry-After` delay (in seconds) when the response had one.
+    /// - Parameters:
+    ///   - status: the HTTP status.
+    ///   - headers: the response headers (for `Retry-After`).
+    ///   - redacting: secrets that must not appear in the error's message (the access token).
+    /// - Returns: the channel error.
+    public func channelError(status: HTTPResponse.Status, headers: HTTPFields = [:], redacting secrets: [String] = []) -> ChannelError {
+        let retryAfter = Self.retryAfter(headers)
+        let text = description(status: status, redacting: secrets)
+        if let code, Self.unauthorizedCodes.contains(code) {
+            return .unauthorized(text, platformCode: code, platformSubcode: subcode)
+        }
+        if isTransient == true || code.map(Self.transientCodes.contains) == true {
+            return .transient(text, platformCode: code, platformSubcode: subcode, retryAfter: retryAfter)
+        }
+        if let code {
+            // 10 (outside the window, user unavailable), 100 (parameters), 200 (permissions),
+            // 551 (user unavailable): the same request fails the same way. An unknown code is
+            // judged by the HTTP status: the server's own failure passes, the request's does not.
+            if !Self.permanentCodes.contains(code), status.code == 429 || status.code >= 500 {
+                return .transient(text, platformCode: code, platformSubcode: subcode, retryAfter: retryAfter)
+            }
+            return .permanent(text, platformCode: code, platformSubcode: subcode)
+        }
+        return Self.classify(status: status, retryAfter: retryAfter, message: text)
+    }
+
+    /// Classifies a failed Graph response.
+    /// - Parameters:
+    ///   - status: the HTTP status (not 2xx).
+    ///   - headers: the response headers (for `Retry-After`).
+    ///   - body: the response body, a Graph error or anything else.
+    ///   - secrets: strings that must not appear in the error's message (the access token).
+    /// - Returns: the channel error to throw.
+    public static func classify(status: HTTPResponse.Status, headers: HTTPFields, body: [UInt8], redacting secrets: [String] = []) -> ChannelError {
+        if let error = parse(body) {
+            return error.channelError(status: status, headers: headers, redacting: secrets)
+        }
+        return classify(status: status, retryAfter: retryAfter(headers), message: "Graph API answered HTTP \(status.code) without an error body")
+    }
+
+    /// Classifies a request that got no response.
+    ///
+    /// Timeouts and broken connections are `.transient`; an unusable URL is `.misconfigured`;
+    /// an oversized response is `.permanent` (the request may have been carried out, and
+    /// repeating it could send a message twice). Task cancellation is passed through.
+    /// - Parameter error: what the transport threw.
+    /// - Returns: the error to throw.
+    public static func classify(transportError error: any Error) -> any Error {
+        if error is CancellationError || error is ChannelError { return error }
+        guard let transport = error as? HTTPTransportError else {
+            return ChannelError.transient("Graph API request failed: \(Swift.type(of: error))")
+        }
+        switch transport.code {
+        case .timeout: return ChannelError.transient("Graph API request timed out")
+        case .connectionFailed: return ChannelError.transient("Graph API connection failed")
+        case .invalidURL: return ChannelError(.misconfigured, "Graph API URL is not usable; check graph_api_base_url")
+        case .responseTooLarge: return ChannelError.permanent("Graph API response exceeded the size cap")
+        }
+    }
+
+    // MARK: Helpers
+
+    private static func classify(status: HTTPResponse.Status, retryAfter: Duration?, message: String) -> ChannelError {
+        switch status.code {
+        case 429, 500...599: .transient(message, retryAfter: retryAfter)
+        case 401: .unauthorized(message)
+        default: .permanent(message)
+        }
+    }
+
+    /// The `Retry-After` delay, when it is a whole number of seconds.
+    static func retryAfter(_ headers: HTTPFields) -> Duration? {
+        guard let value = headers[.retryAfter]?.trimmingSpaces, let seconds = Int(value), seconds >= 0 else { return nil }
+        return .seconds(min(seconds, 86_400))
+    }
+
+    private func description(status: HTTPResponse.Status, redacting secrets: [String]) -> String {
+        var text = "Graph API error"
+        if let code {
+            text += " \(code)"
+            if let subcode { text += "/\(subcode)" }
+        }
+        if let type { text += " \(type)" }
+        text += " (HTTP \(status.code))"
+        if let message, !message.isEmpty { text += ": " + Self.redact(String(message.prefix(300)), secrets) }
+        if let fbtraceID { text += " [fbtrace_id \(Self.redact(String(fbtraceID.prefix(64)), secrets))]" }
+        return text
+    }
+
+    static func redact(_ text: String, _ secrets: [String]) -> String {
+        var result = text
+        for secret in secrets where secret.count >= 4 {
+            result = result.replacingAll(secret, with: "[redacted]")
+        }
+        return result
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: String { trimmingCharacters(in: .whitespaces) }
+
+    fileprivate func replacingAll(_ target: String, with replacement: String) -> String {
+        replacingOccurrences(of: target, with: replacement)
+    }
+}

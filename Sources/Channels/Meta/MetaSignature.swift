@@ -1,0 +1,93 @@
+import Foundation
+import Crypto
+import HTTPTypes
+
+/// Meta's webhook signature: `X-Hub-Signature-256: sha256=<hex>`, the HMAC-SHA256 of the raw
+/// body bytes keyed by the app secret.
+///
+/// Meta signs the body exactly as it sends it, which is ASCII with `\uXXXX` and `\/` escapes;
+/// so the MAC is computed over the bytes received, never over re-encoded JSON.
+///
+/// ```swift
+/// let header = MetaSignature.sign(body: body, secret: appSecret)     // "sha256=3f1c…"
+/// MetaSignature.isValid(header, body: body, secret: appSecret)      // true
+/// ```
+public enum MetaSignature {
+    /// The header Meta puts the signature in.
+    public static let headerName = HTTPField.Name("X-Hub-Signature-256")!
+
+    /// The prefix of the header value.
+    public static let prefix = "sha256="
+
+    /// Signs a body the way Meta does.
+    /// - Parameters:
+    ///   - body: the exact bytes that will be sent.
+    ///   - secret: the app secret.
+    /// - Returns: the header value, `sha256=` followed by 64 lowercase hex digits.
+    public static func sign(body: some DataProtocol, secret: String) -> String {
+        let key = SymmetricKey(data: Array(secret.utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: key)
+        return prefix + Hex.encode(Array(mac))
+    }
+
+    /// Checks a signature header against a body, in constant time.
+    ///
+    /// Returns `false` for a missing header, a value without the `sha256=` prefix, hex that
+    /// is not exactly 64 hex digits, or an empty secret (an empty secret would let anyone who
+    /// guesses it sign).
+    /// - Parameters:
+    ///   - header: the `X-Hub-Signature-256` value, if the request had one.
+    ///   - body: the raw body bytes as received.
+    ///   - secret: the app secret.
+    /// - Returns: whether the signature is the body's HMAC under the secret.
+    public static func isValid(_ header: String?, body: some DataProtocol, secret: String) -> Bool {
+        guard !secret.isEmpty, let header, header.hasPrefix(prefix) else { return false }
+        let hex = header.utf8.dropFirst(prefix.utf8.count)
+        guard hex.count == SHA256.byteCount * 2, let mac = Hex.decode(hex) else { return false }
+        let key = SymmetricKey(data: Array(secret.utf8))
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: key)
+    }
+}
+
+/// Hex encoding for signatures.
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// Lowercase hex of `bytes`.
+    static func encode(_ bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            output.append(digits[Int(byte >> 4)])
+            output.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The bytes of an even-length hex string (either case), or `nil` for anything else.
+    static func decode(_ hex: some Collection<UInt8>) -> [UInt8]? {
+        guard hex.count % 2 == 0 else { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(hex.count / 2)
+        var high: UInt8?
+        for character in hex {
+            guard let nibble = value(of: character) else { return nil }
+            if let pending = high {
+                output.append(pending << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return output
+    }
+
+    private static func value(of character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
