@@ -1,0 +1,46 @@
+import ChannelKit
+import Logging
+import Foundation
+
+/// The embedded default assistant: answers deterministically with what it received, in
+/// Markdown (a bold word, a list, a link) so that each channel's rendering can be seen.
+struct EchoAssistant: Assistant {
+    func reply(to turn: AssistantTurn, logger: Logger) async throws -> AssistantReply {
+        let text = turn.message.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var lines: [String] = []
+        lines.append(text.isEmpty ? "You sent **no text**." : "You said: **\(Self.escape(text))**")
+        lines.append("")
+        lines.append("What I received:")
+        lines.append("- channel: \(turn.conversation.channel)")
+        lines.append("- characters: \(text.count)")
+        if let payload = turn.message.payload, !payload.isEmpty {
+            lines.append("- button payload: `\(payload)`")
+        }
+        if turn.message.attachments.isEmpty {
+            lines.append("- attachments: none")
+        } else {
+            for attachment in turn.message.attachments {
+                lines.append("- attachment: \(attachment.kind.rawValue)" + (attachment.title.map { " “\(Self.escape($0))”" } ?? ""))
+            }
+        }
+        lines.append("- earlier turns I can see: \(turn.history.count)")
+        if let profile = turn.profile {
+            lines.append("- linked profile: \(profile.email)")
+        } else {
+            lines.append("- linked profile: none")
+        }
+        lines.append("")
+        lines.append("This is the *echo* assistant; set `assistant.type: openai` for real answers. [Formatting help](https://commonmark.org/help/)")
+        return AssistantReply(markdown: lines.joined(separator: "\n"))
+    }
+
+    /// Escapes Markdown punctuation so that a person's text is echoed literally.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if "\\`*_{}[]<>()#+-.!|~".contains(character) { out.append("\\") }
+            out.append(character == "\n" ? " " : character)
+        }
+        return out
+    }
+}

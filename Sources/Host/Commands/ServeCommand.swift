@@ -1,0 +1,68 @@
+import ArgumentParser
+import ChannelKit
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// `sandra serve`: runs the host until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the host.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (default: $LOG_LEVEL, else info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: (logLevel ?? environment["LOG_LEVEL"] ?? "info").lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "sandra")
+
+        let configuration: HostConfiguration
+        do {
+            configuration = try ConfigurationSource.load(options: options, registry: .builtin, environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(78)
+        }
+
+        let prometheus = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        let runtime: HostRuntime
+        do {
+            runtime = try HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, prometheus: prometheus)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        for (name, mounted) in runtime.channels.sorted(by: { $0.key < $1.key }) {
+            logger.info("channel configured", metadata: [
+                "channel": "\(name)", "type": "\(mounted.configuration.type)",
+                "webhook": "\(ChannelContext.webhookPath(for: name))", "sandbox": "\(mounted.sandboxMode)",
+            ])
+        }
+        let group = runtime.makeServiceGroup(signals: [.sigterm, .sigint])
+        let announce = Task {
+            guard let port = await runtime.status.waitUntilServing() else { return }
+            let base = HostRuntime.localBaseURL(host: configuration.server.host, port: port)
+            var lines = ["Sandra is listening on \(base)"]
+            for (name, mounted) in runtime.channels.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(name): webhook \(base)\(ChannelContext.webhookPath(for: name))")
+                if mounted.sandboxMode {
+                    lines.append("  \(name): sandbox \(base)\(ChannelContext.sandboxPath(for: name))/  (open it in a browser)")
+                }
+            }
+            print(lines.joined(separator: "\n"))
+        }
+        defer { announce.cancel() }
+        try await group.run()
+    }
+}

@@ -1,0 +1,64 @@
+/// The `assistant:` section of `channels.yaml`: what answers the messages.
+///
+/// | Key | Default | Meaning |
+/// |-----|---------|---------|
+/// | `type` | `echo` | `echo` or `openai`. |
+/// | `base_url` | (none) | `openai`: required http(s) URL; the client appends `/v1/chat/completions`. |
+/// | `api_key` | `""` | Secret; may be empty (Ollama). |
+/// | `model` | (none) | `openai`: required. |
+/// | `system_prompt` | ``defaultSystemPrompt`` | The instructions sent before the conversation. |
+/// | `timeout_seconds` | `30` | `> 0`; the deadline of one completion request. |
+/// | `history_turns` | `20` | `>= 0`; how many earlier turns the assistant sees. |
+struct AssistantConfiguration: Sendable, Hashable {
+    /// The default `system_prompt`.
+    static let defaultSystemPrompt =
+        "You are Sandra, a friendly assistant answering people in a chat app. Reply briefly and plainly."
+    /// The default `timeout_seconds`.
+    static let defaultTimeoutSeconds = 30
+    /// The default `history_turns`.
+    static let defaultHistoryTurns = 20
+    /// The keys of the section.
+    static let keys = ["type", "base_url", "api_key", "model", "system_prompt", "timeout_seconds", "history_turns"]
+
+    /// Which assistant answers (`type`).
+    var type: AssistantType
+    /// The API's base URL without a trailing `/` (`base_url`); empty for `echo`.
+    var baseURL: String
+    /// The API key (`api_key`); a secret, possibly empty.
+    var apiKey: String
+    /// The model name (`model`); empty for `echo`.
+    var model: String
+    /// The instructions sent before the conversation (`system_prompt`).
+    var systemPrompt: String
+    /// The deadline of one completion request, in seconds (`timeout_seconds`).
+    var timeoutSeconds: Int
+    /// How many earlier turns the assistant sees (`history_turns`).
+    var historyTurns: Int
+
+    /// Creates the section; every value defaults to the documented default.
+    /// - Parameters:
+    ///   - type: which assistant answers.
+    ///   - baseURL: the API's base URL.
+    ///   - apiKey: the API key.
+    ///   - model: the model name.
+    ///   - systemPrompt: the instructions sent before the conversation.
+    ///   - timeoutSeconds: the deadline of one completion request.
+    ///   - historyTurns: how many earlier turns the assistant sees.
+    init(
+        type: AssistantType = .echo,
+        baseURL: String = "",
+        apiKey: String = "",
+        model: String = "",
+        systemPrompt: String = defaultSystemPrompt,
+        timeoutSeconds: Int = defaultTimeoutSeconds,
+        historyTurns: Int = defaultHistoryTurns
+    ) {
+        self.type = type
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.model = model
+        self.systemPrompt = systemPrompt
+        self.timeoutSeconds = timeoutSeconds
+        self.historyTurns = historyTurns
+    }
+}

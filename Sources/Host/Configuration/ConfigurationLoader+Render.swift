@@ -1,0 +1,123 @@
+import ChannelKit
+
+// MARK: - Printing the effective configuration (`sandra check-config`)
+
+extension ConfigurationLoader {
+    /// The text that replaces a non-empty secret.
+    static let secretMask = "********"
+
+    /// The effective configuration as `channels.yaml` text: every key with its value, defaults
+    /// included, secrets masked.
+    ///
+    /// Secrets (``SettingField/isSecret`` fields and `assistant.api_key`) print as `"********"`
+    /// when set and `""` when empty; their values never appear. Text is double-quoted with `$`
+    /// written as `$$`, so loading the output gives an equal configuration except for the
+    /// masked secrets.
+    /// - Parameter config: a loaded configuration.
+    /// - Returns: YAML text ending with a newline.
+    func renderEffective(_ config: HostConfiguration) -> String {
+        var lines: [String] = [
+            "# Effective configuration from \(Self.commentSafe(config.sourceFile)); secrets are masked.",
+            "server:",
+            "  host: \(Self.quoted(config.server.host))",
+            "  port: \(config.server.port)",
+            "  shutdown_timeout_seconds: \(config.server.shutdownTimeoutSeconds)",
+            "storage:",
+            "  path: \(Self.quoted(config.storage.path))",
+            "assistant:",
+            "  type: \(config.assistant.type.rawValue)",
+            "  base_url: \(Self.quoted(config.assistant.baseURL))",
+            "  api_key: \(Self.masked(config.assistant.apiKey))",
+            "  model: \(Self.quoted(config.assistant.model))",
+            "  system_prompt: \(Self.quoted(config.assistant.systemPrompt))",
+            "  timeout_seconds: \(config.assistant.timeoutSeconds)",
+            "  history_turns: \(config.assistant.historyTurns)",
+            "pipeline:",
+            "  max_concurrent_conversations: \(config.pipeline.maxConcurrentConversations)",
+            "  send_attempts: \(config.pipeline.sendAttempts)",
+        ]
+        if config.channels.isEmpty {
+            lines.append("channels: {}")
+        } else {
+            lines.append("channels:")
+        }
+        for channel in config.channels {
+            lines.append("  \(Self.key(channel.name)):")
+            lines.append("    type: \(Self.quoted(channel.type))")
+            lines.append("    enabled: \(channel.enabled)")
+            lines.append("    sandbox: \(channel.sandbox.configurationValue)")
+            lines.append("    max_body_bytes: \(channel.maxBodyBytes)")
+            for field in channel.fields {
+                let value = channel.settings.values[field.key] ?? ""
+                lines.append("    \(Self.key(field.key)): \(Self.rendered(value, of: field))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A setting's value as YAML: masked when secret, plain when a canonical number or boolean.
+    private static func rendered(_ value: String, of field: SettingField) -> String {
+        if field.isSecret {
+            return masked(value)
+        }
+        switch field.kind {
+        case .integer where Int(value).map(String.init) == value:
+            return value
+        case .boolean where value == "true" || value == "false":
+            return value
+        default:
+            return quoted(value)
+        }
+    }
+
+    /// `"********"` for a non-empty secret, `""` for an empty one.
+    private static func masked(_ secret: String) -> String {
+        secret.isEmpty ? "\"\"" : "\"\(secretMask)\""
+    }
+
+    /// A key, plain when it is made of letters, digits, `_` and `-`, quoted otherwise.
+    private static func key(_ key: String) -> String {
+        let isPlain = !key.isEmpty && key.first != "-" && key.unicodeScalars.allSatisfy { scalar in
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                || scalar == "_" || scalar == "-"
+        }
+        // Keys are not interpolated, so no `$$` here.
+        return isPlain ? key : quoted(key, escapingDollars: false)
+    }
+
+    /// A double-quoted YAML scalar; `$` becomes `$$` so that loading does not interpolate it.
+    private static func quoted(_ text: String, escapingDollars: Bool = true) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case "$" where escapingDollars: result += "$$"
+            default:
+                if needsEscape(scalar) {
+                    let hex = String(scalar.value, radix: 16, uppercase: true)
+                    result += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+
+    /// Control characters, YAML line separators and the byte-order mark.
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0xFEFF: true
+        default: false
+        }
+    }
+
+    /// `text` fit for a `#` comment: line breaks become spaces.
+    private static func commentSafe(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 })
+    }
+}

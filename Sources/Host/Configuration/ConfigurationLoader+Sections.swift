@@ -1,0 +1,184 @@
+import ChannelKit
+import Yams
+
+// MARK: - Reading the sections of channels.yaml
+
+extension ConfigurationLoader {
+    /// Reads `server:`.
+    func readServer(_ section: MappingReader) -> ServerConfiguration {
+        section.rejectUnknownKeys(known: ServerConfiguration.keys)
+        return ServerConfiguration(
+            host: section.string("host", default: ServerConfiguration.defaultHost),
+            port: section.integer("port", default: ServerConfiguration.defaultPort, minimum: 0, maximum: 65_535),
+            shutdownTimeoutSeconds: section.integer(
+                "shutdown_timeout_seconds",
+                default: ServerConfiguration.defaultShutdownTimeoutSeconds,
+                minimum: 0
+            )
+        )
+    }
+
+    /// Reads `storage:`.
+    func readStorage(_ section: MappingReader) -> StorageConfiguration {
+        section.rejectUnknownKeys(known: StorageConfiguration.keys)
+        return StorageConfiguration(path: section.string("path", default: StorageConfiguration.defaultPath))
+    }
+
+    /// Reads `assistant:`; `openai` requires `base_url` and `model`.
+    func readAssistant(_ section: MappingReader) -> AssistantConfiguration {
+        section.rejectUnknownKeys(known: AssistantConfiguration.keys)
+        let expected = AssistantType.allCases.map(\.rawValue).joined(separator: " or ")
+        var assistant = AssistantConfiguration(
+            type: section.value("type", default: .echo) { text in
+                AssistantType(rawValue: text.lowercased()).map { .success($0) }
+                    ?? .failure(.init(message: "unknown assistant type '\(text)'; expected \(expected)"))
+            },
+            baseURL: section.url("base_url", default: ""),
+            apiKey: section.string("api_key", default: ""),
+            model: section.string("model", default: ""),
+            systemPrompt: section.string("system_prompt", default: AssistantConfiguration.defaultSystemPrompt),
+            timeoutSeconds: section.integer(
+                "timeout_seconds", default: AssistantConfiguration.defaultTimeoutSeconds, minimum: 1
+            ),
+            historyTurns: section.integer(
+                "history_turns", default: AssistantConfiguration.defaultHistoryTurns, minimum: 0
+            )
+        )
+        while assistant.baseURL.hasSuffix("/") {
+            assistant.baseURL.removeLast()
+        }
+        if assistant.type == .openai {
+            require("base_url", in: section, isEmpty: assistant.baseURL.isEmpty, reason: "when type is openai")
+            require("model", in: section, isEmpty: assistant.model.isEmpty, reason: "when type is openai")
+        }
+        return assistant
+    }
+
+    /// Reads `pipeline:`.
+    func readPipeline(_ section: MappingReader) -> PipelineConfiguration {
+        section.rejectUnknownKeys(known: PipelineConfiguration.keys)
+        return PipelineConfiguration(
+            maxConcurrentConversations: section.integer(
+                "max_concurrent_conversations",
+                default: PipelineConfiguration.defaultMaxConcurrentConversations,
+                minimum: 1
+            ),
+            sendAttempts: section.integer("send_attempts", default: PipelineConfiguration.defaultSendAttempts, minimum: 1)
+        )
+    }
+
+    /// Reads `channels:`, in file order. Channels with problems are left out (the load fails
+    /// anyway), but every one is checked.
+    func readChannels(_ section: MappingReader) -> [ChannelConfiguration] {
+        section.entries.compactMap { entry in
+            readChannel(named: entry.key, in: section)
+        }
+    }
+
+    /// Reads one channel: its name, its type, the common keys and the type's fields.
+    private func readChannel(named name: String, in channels: MappingReader) -> ChannelConfiguration? {
+        let problems = channels.problems
+        let reader = channels.section(name)
+        var isValid = true
+        if !ChannelConfiguration.isValidName(name) {
+            problems.add(
+                "invalid channel name '\(name)': use lowercase letters, digits, '_' and '-', "
+                    + "starting with a letter or digit (it becomes part of the webhook URL)",
+                keyPath: reader.keyPath,
+                at: channels.entry(name)?.keyNode.mark
+            )
+            isValid = false
+        }
+        guard reader.isWellFormed else { return nil }
+
+        let factory = channelFactory(in: reader)
+        guard let factory else {
+            // Without a type the accepted keys are unknown; still check the common ones.
+            _ = readCommonKeys(reader, name: name, type: "")
+            return nil
+        }
+        let fields = factory.settingFields.filter { !ChannelConfiguration.commonKeys.contains($0.key) }
+        reader.rejectUnknownKeys(known: ChannelConfiguration.commonKeys + fields.map(\.key))
+        var channel = readCommonKeys(reader, name: name, type: factory.type)
+        channel.fields = fields
+        var values: [String: String] = [:]
+        for field in fields {
+            values[field.key] = reader.value(field.key, default: field.defaultValue ?? "") { text in
+                Self.convert(text, to: field)
+            }
+        }
+        channel.settings = ChannelSettings(values)
+        return isValid ? channel : nil
+    }
+
+    /// Reads `type:` and finds its factory, recording a problem when it is missing or unknown.
+    private func channelFactory(in reader: MappingReader) -> (any ChannelFactory)? {
+        let registered = registry.types.isEmpty
+            ? "no channel types are registered"
+            : "registered types: \(registry.types.joined(separator: ", "))"
+        let type: String
+        let mark: Mark?
+        switch reader.lookup("type") {
+        case .failed:
+            return nil
+        case .value(let text, let valueMark, _) where !text.isEmpty:
+            type = text
+            mark = valueMark
+        case .absent, .value:
+            if let entry = reader.entry("type") {
+                reader.problems.add("must not be empty (\(registered))", keyPath: reader.path("type"), at: entry.keyNode.mark)
+            } else {
+                reader.problems.add("missing required key 'type' (\(registered))", keyPath: reader.path("type"), at: reader.anchor)
+            }
+            return nil
+        }
+        guard let factory = registry.factory(forType: type) else {
+            var message = "unknown channel type '\(type)'"
+            if let suggestion = KeySuggestion.closest(to: type, among: registry.types) {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            reader.problems.add("\(message) (\(registered))", keyPath: reader.path("type"), at: mark)
+            return nil
+        }
+        return factory
+    }
+
+    /// Reads `enabled`, `sandbox` and `max_body_bytes`.
+    private func readCommonKeys(_ reader: MappingReader, name: String, type: String) -> ChannelConfiguration {
+        ChannelConfiguration(
+            name: name,
+            type: type,
+            enabled: reader.boolean("enabled", default: true),
+            sandbox: reader.value("sandbox", default: .auto) { text in
+                SandboxMode(configurationValue: text).map { .success($0) }
+                    ?? .failure(.init(message: "expected auto, true or false (or on/off, yes/no), got '\(text)'"))
+            },
+            maxBodyBytes: reader.integer("max_body_bytes", default: ChannelConfiguration.defaultMaxBodyBytes, minimum: 1)
+        )
+    }
+
+    /// Checks a channel setting against its field's kind and writes it in canonical form.
+    private static func convert(_ text: String, to field: SettingField) -> Result<String, MappingReader.ValueProblem> {
+        switch field.kind {
+        case .string:
+            .success(text)
+        case .integer:
+            MappingReader.parseInteger(text, minimum: nil, maximum: nil, isSecret: field.isSecret).map { String($0) }
+        case .boolean:
+            MappingReader.parseBoolean(text, isSecret: field.isSecret).map { $0 ? "true" : "false" }
+        case .url:
+            MappingReader.parseURL(text, isSecret: field.isSecret)
+        }
+    }
+
+    /// Records a problem when a key that `reason` makes required has no value, unless the key
+    /// already has a problem.
+    private func require(_ key: String, in section: MappingReader, isEmpty: Bool, reason: String) {
+        guard isEmpty, !section.problems.hasProblem(at: section.path(key)) else { return }
+        if let entry = section.entry(key) {
+            section.problems.add("must not be empty \(reason)", keyPath: section.path(key), at: entry.keyNode.mark)
+        } else {
+            section.problems.add("missing required key '\(key)' (required \(reason))", keyPath: section.path(key), at: section.anchor)
+        }
+    }
+}

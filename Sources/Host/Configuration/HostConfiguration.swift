@@ -1,0 +1,56 @@
+/// The host's whole configuration, as loaded from `channels.yaml` by ``ConfigurationLoader``.
+///
+/// Every section is optional in the file; absent sections and keys take their defaults, so an
+/// empty file gives a host on `127.0.0.1:8080` with the echo assistant and no channels.
+///
+/// ```yaml
+/// server:    { host: 127.0.0.1, port: 8080, shutdown_timeout_seconds: 10 }
+/// storage:   { path: ./data/sandra.sqlite }
+/// assistant: { type: echo }
+/// pipeline:  { max_concurrent_conversations: 64, send_attempts: 5 }
+/// channels:
+///   instagram:
+///     type: instagram
+///     access_token: ${INSTAGRAM_ACCESS_TOKEN}
+/// ```
+struct HostConfiguration: Sendable, Hashable {
+    /// The file the configuration was read from, as given to the loader.
+    var sourceFile: String
+    /// The `server:` section.
+    var server: ServerConfiguration
+    /// The `storage:` section.
+    var storage: StorageConfiguration
+    /// The `assistant:` section.
+    var assistant: AssistantConfiguration
+    /// The `pipeline:` section.
+    var pipeline: PipelineConfiguration
+    /// The `channels:` section, in file order.
+    var channels: [ChannelConfiguration]
+
+    /// The top-level keys of `channels.yaml`.
+    static let keys = ["server", "storage", "assistant", "pipeline", "channels"]
+
+    /// Creates a configuration; every section defaults to its defaults.
+    /// - Parameters:
+    ///   - sourceFile: the file the configuration came from.
+    ///   - server: the `server:` section.
+    ///   - storage: the `storage:` section.
+    ///   - assistant: the `assistant:` section.
+    ///   - pipeline: the `pipeline:` section.
+    ///   - channels: the configured channels, in file order.
+    init(
+        sourceFile: String,
+        server: ServerConfiguration = .init(),
+        storage: StorageConfiguration = .init(),
+        assistant: AssistantConfiguration = .init(),
+        pipeline: PipelineConfiguration = .init(),
+        channels: [ChannelConfiguration] = []
+    ) {
+        self.sourceFile = sourceFile
+        self.server = server
+        self.storage = storage
+        self.assistant = assistant
+        self.pipeline = pipeline
+        self.channels = channels
+    }
+}

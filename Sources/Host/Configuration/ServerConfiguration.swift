@@ -1,0 +1,39 @@
+/// The `server:` section of `channels.yaml`: where the host listens.
+///
+/// | Key | Default | Meaning |
+/// |-----|---------|---------|
+/// | `host` | `127.0.0.1` | The address to bind. |
+/// | `port` | `8080` | `0...65535`; `0` picks any free port (tests use it). |
+/// | `shutdown_timeout_seconds` | `10` | `>= 0`; how long in-flight replies may run after SIGTERM. |
+struct ServerConfiguration: Sendable, Hashable {
+    /// The default `host`.
+    static let defaultHost = "127.0.0.1"
+    /// The default `port`.
+    static let defaultPort = 8080
+    /// The default `shutdown_timeout_seconds`.
+    static let defaultShutdownTimeoutSeconds = 10
+    /// The keys of the section.
+    static let keys = ["host", "port", "shutdown_timeout_seconds"]
+
+    /// The address to bind (`host`).
+    var host: String
+    /// The port to bind (`port`); `0` means any free port.
+    var port: Int
+    /// The deadline for in-flight replies on SIGTERM (`shutdown_timeout_seconds`).
+    var shutdownTimeoutSeconds: Int
+
+    /// Creates the section; every value defaults to the documented default.
+    /// - Parameters:
+    ///   - host: the address to bind.
+    ///   - port: the port to bind, `0` for any free port.
+    ///   - shutdownTimeoutSeconds: the deadline for in-flight replies on SIGTERM.
+    init(
+        host: String = defaultHost,
+        port: Int = defaultPort,
+        shutdownTimeoutSeconds: Int = defaultShutdownTimeoutSeconds
+    ) {
+        self.host = host
+        self.port = port
+        self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
+    }
+}

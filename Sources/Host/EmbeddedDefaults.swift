@@ -1,0 +1,47 @@
+/// The configuration used when no file is named and `./channels.yaml` does not exist: the
+/// same as the repository's `channels.yaml` (a test keeps the two equal), so `sandra` runs
+/// anywhere on embedded defaults.
+enum EmbeddedDefaults {
+    static let channelsYAML = #"""
+# Sandra channel host — the working default configuration.
+#
+# Every value can come from the environment: ${VAR} must be set, ${VAR:-default} falls
+# back to the default when VAR is unset or empty. `sandra check-config` validates this file
+# and prints the effective configuration with secrets masked.
+
+server:
+  host: ${SANDRA_HOST:-127.0.0.1}
+  port: ${SANDRA_PORT:-8080}
+  shutdown_timeout_seconds: 10    # in-flight replies get this long to finish on SIGTERM
+
+storage:
+  path: ${SANDRA_STORAGE_PATH:-./data/sandra.sqlite}
+
+assistant:
+  type: ${SANDRA_ASSISTANT:-echo}           # echo (embedded, deterministic) | openai (any OpenAI-compatible server)
+  base_url: ${OPENAI_BASE_URL:-https://api.openai.com}
+  api_key: ${OPENAI_API_KEY:-}
+  model: ${OPENAI_MODEL:-gpt-4o-mini}
+  system_prompt: "You are Sandra, a helpful assistant."
+  timeout_seconds: 30
+  history_turns: 20
+
+pipeline:
+  max_concurrent_conversations: 64
+  send_attempts: 5
+
+channels:
+  instagram:
+    type: instagram
+    # auto: use the local emulator at /sandbox/instagram/ while no access token is set.
+    sandbox: ${INSTAGRAM_SANDBOX:-auto}
+    access_token: ${INSTAGRAM_ACCESS_TOKEN:-}
+    verify_token: ${INSTAGRAM_VERIFY_TOKEN:-}
+    app_secret: ${INSTAGRAM_APP_SECRET:-}
+    api_version: ${INSTAGRAM_API_VERSION:-v19.0}
+    graph_api_base_url: ${INSTAGRAM_GRAPH_API_BASE_URL:-https://graph.facebook.com}
+    max_message_bytes: 1000
+    max_body_bytes: 1048576
+
+"""#
+}

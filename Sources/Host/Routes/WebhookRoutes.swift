@@ -1,0 +1,85 @@
+import ChannelKit
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `GET` and `POST /api/channels/<name>`: the platform's handshake and signed deliveries.
+///
+/// The body is collected as raw bytes (capped per channel) and handed to the channel
+/// untouched; the channel verifies and parses it; the pipeline records the events; only
+/// then does the platform get its 200. Replies happen after the response.
+struct WebhookRoutes {
+    let channels: [String: HostRuntime.MountedChannel]
+    let pipeline: Pipeline
+    let status: ChannelStatusBoard
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("api/channels/{name}") { request, context in
+            try await handle(request, context: context)
+        }
+        router.post("api/channels/{name}") { request, context in
+            try await handle(request, context: context)
+        }
+    }
+
+    private func handle(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let name = try context.parameters.require("name")
+        guard let mounted = channels[name] else {
+            throw HTTPError(.notFound, message: "no channel named '\(name)'")
+        }
+        var logger = context.logger
+        logger[metadataKey: "channel"] = "\(name)"
+        let cap = mounted.configuration.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > cap {
+            logger.warning("webhook body over the cap", metadata: ["bytes": "\(length)", "cap": "\(cap)"])
+            throw ChannelKit.ChannelError(.payloadTooLarge, "body over \(cap) bytes")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: cap)
+        } catch is NIOTooManyBytesError {
+            logger.warning("webhook body over the cap", metadata: ["cap": "\(cap)"])
+            throw ChannelKit.ChannelError(.payloadTooLarge, "body over \(cap) bytes")
+        }
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
+            query[String(key)] = String(value)
+        }
+        let webhook = WebhookRequest(method: request.method, query: query, headers: request.headers, body: Array(buffer: body))
+
+        let outcome: WebhookOutcome
+        do {
+            outcome = try mounted.channel.handle(webhook, logger: logger)
+        } catch let error as ChannelKit.ChannelError {
+            switch error.code {
+            case .forbidden: logger.warning("webhook rejected", metadata: ["reason": "\(error.message)"])
+            case .malformedPayload: logger.warning("signed webhook body could not be read", metadata: ["reason": "\(error.message)"])
+            default: logger.warning("webhook refused", metadata: ["error": "\(error)"])
+            }
+            throw error
+        }
+
+        switch outcome {
+        case .verified(let challenge):
+            logger.info("webhook subscription verified")
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: challenge)))
+        case .events(let events):
+            status.webhookReceived(channel: name)
+            guard status.intakeOpen else {
+                throw IntakeUnavailable(reason: "shutting down; deliver again later")
+            }
+            do {
+                let acceptance = try await pipeline.accept(events)
+                logger.debug("webhook accepted", metadata: [
+                    "events": "\(acceptance.received)", "new": "\(acceptance.accepted)", "queued": "\(acceptance.queued)",
+                ])
+            } catch {
+                logger.error("events could not be recorded; asking the platform to deliver again", metadata: ["error": "\(error)"])
+                throw IntakeUnavailable(reason: "events could not be recorded")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: "EVENT_RECEIVED")))
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import AsyncHTTPClient
+import ChannelKit
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// Everything one running host is made of, built from a configuration.
+///
+/// `sandra serve` builds one and runs its service group; end-to-end tests build one in
+/// process on a loopback port and drive it over HTTP.
+struct HostRuntime: Sendable {
+    /// A configured, running channel.
+    struct MountedChannel: Sendable {
+        let channel: any ChannelKit.Channel
+        let configuration: ChannelConfiguration
+        let sandboxMode: Bool
+    }
+
+    let configuration: HostConfiguration
+    let channels: [String: MountedChannel]
+    let pipeline: Pipeline
+    let status: ChannelStatusBoard
+    let httpClient: HTTPClient
+    let prometheus: PrometheusCollectorRegistry
+    let logger: Logger
+
+    /// Builds the channels, the pipeline and the shared resources.
+    /// - Throws: ``HostStartError`` when a channel cannot be made from its settings.
+    static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
+                      prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws -> HostRuntime {
+        let httpClient = AsyncHTTPTransport.makeClient()
+        do {
+            return try build(configuration: configuration, registry: registry, logger: logger, prometheus: prometheus, httpClient: httpClient)
+        } catch {
+            try? httpClient.syncShutdown()
+            throw error
+        }
+    }
+
+    private static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
+                              prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient) throws -> HostRuntime {
+        let transport = AsyncHTTPTransport(client: httpClient)
+        let localBaseURL = Self.localBaseURL(host: configuration.server.host, port: configuration.server.port)
+        var mounted: [String: MountedChannel] = [:]
+        var made: [any ChannelKit.Channel] = []
+        for channelConfiguration in configuration.channels where channelConfiguration.enabled {
+            guard let factory = registry.factory(forType: channelConfiguration.type) else {
+                throw HostStartError(channel: channelConfiguration.name, message: "no channel type '\(channelConfiguration.type)' is registered")
+            }
+            let sandboxMode = Self.sandboxMode(for: channelConfiguration)
+            var channelLogger = logger
+            channelLogger[metadataKey: "channel"] = "\(channelConfiguration.name)"
+            let context = ChannelContext(http: transport, logger: channelLogger, localBaseURL: localBaseURL, sandboxMode: sandboxMode)
+            let channel: any ChannelKit.Channel
+            do {
+                channel = try factory.makeChannel(name: channelConfiguration.name, settings: channelConfiguration.settings, context: context)
+            } catch {
+                throw HostStartError(channel: channelConfiguration.name, message: "\(error)")
+            }
+            mounted[channelConfiguration.name] = MountedChannel(channel: channel, configuration: channelConfiguration, sandboxMode: sandboxMode)
+            made.append(channel)
+        }
+        let status = ChannelStatusBoard(channels: configuration.channels.filter(\.enabled).map { ($0.name, mounted[$0.name]?.sandboxMode ?? false) })
+        let metricsFactory = PrometheusMetricsFactory(registry: prometheus)
+        let observer = HostObserver(channels: Array(mounted.keys), status: status, factory: metricsFactory)
+        let store = InMemoryStore()
+        let assistant: any Assistant = switch configuration.assistant.type {
+        case .echo: EchoAssistant()
+        case .openai: OpenAIAssistant(
+                http: transport, baseURL: configuration.assistant.baseURL, apiKey: configuration.assistant.apiKey,
+                model: configuration.assistant.model, systemPrompt: configuration.assistant.systemPrompt,
+                timeout: .seconds(configuration.assistant.timeoutSeconds))
+        }
+        let pipeline = Pipeline(
+            channels: made, inbox: store, conversations: store, identities: InMemoryIdentityDirectory(), assistant: assistant,
+            options: Pipeline.Options(
+                maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
+                historyTurns: configuration.assistant.historyTurns,
+                assistantTimeout: .seconds(configuration.assistant.timeoutSeconds + 1),
+                retry: RetryPolicy(attempts: configuration.pipeline.sendAttempts)),
+            observer: observer, logger: logger)
+        return HostRuntime(configuration: configuration, channels: mounted, pipeline: pipeline, status: status,
+                           httpClient: httpClient, prometheus: prometheus, logger: logger)
+    }
+
+    /// Whether a channel runs against its local sandbox: `sandbox: true`, or `auto` with no access token.
+    static func sandboxMode(for channel: ChannelConfiguration) -> Bool {
+        switch channel.sandbox {
+        case .on: true
+        case .off: false
+        case .auto: channel.settings.string("access_token").isEmpty
+        }
+    }
+
+    /// The URL this process reaches itself at.
+    static func localBaseURL(host: String, port: Int) -> String {
+        let reachable = switch host {
+        case "0.0.0.0", "": "127.0.0.1"
+        case "::", "[::]": "[::1]"
+        default: host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        }
+        return "http://\(reachable):\(port)"
+    }
+
+    /// The HTTP application: routes, middleware and the server start callback.
+    func makeApplication() -> some ApplicationProtocol {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        HealthRoutes(status: status, prometheus: prometheus).register(on: router)
+        WebhookRoutes(channels: channels, pipeline: pipeline, status: status).register(on: router)
+        SandboxRoutes(channels: channels).register(on: router)
+        let status = self.status
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "sandra"),
+            onServerRunning: { channel in status.serverStarted(port: channel.localAddress?.port) },
+            logger: logger)
+    }
+
+    /// The services in start order; shutdown runs in reverse: the pipeline drains first
+    /// (webhooks answer 503 meanwhile, so the platform redelivers), then the server stops,
+    /// then the HTTP client closes.
+    func makeServiceGroup(signals: [UnixSignal]) -> ServiceGroup {
+        ServiceGroup(configuration: .init(
+            services: [
+                .init(service: HTTPClientService(client: httpClient)),
+                .init(service: makeApplication()),
+                .init(service: PipelineService(pipeline: pipeline, status: status,
+                                               deadline: .seconds(configuration.server.shutdownTimeoutSeconds), logger: logger)),
+            ],
+            gracefulShutdownSignals: signals,
+            logger: logger))
+    }
+}
+
+/// A channel could not be started.
+struct HostStartError: Error, CustomStringConvertible {
+    let channel: String
+    let message: String
+    var description: String { "channel '\(channel)' cannot start: \(message)" }
+}

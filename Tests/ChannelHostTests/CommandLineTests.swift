@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+@testable import ChannelHost
+
+/// The `sandra` executable itself, run as a child process.
+@Suite("sandra command line")
+struct CommandLineTests {
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// The built `sandra`, next to the test bundle.
+    static func executable() throws -> URL {
+        let selfPath = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        var directory = URL(fileURLWithPath: selfPath).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("sandra")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        throw TestFailure("the sandra executable was not found near \(selfPath); build with `swift build --build-tests`")
+    }
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for key in env.keys where key.hasPrefix("INSTAGRAM_") || key.hasPrefix("SANDRA_") || key.hasPrefix("OPENAI_") { env[key] = nil }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryFile(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "sandra-test-\(UUID().uuidString).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("check-config points at the file, line and key of a mistyped key and exits non-zero")
+    func mistypedKey() throws {
+        let path = try Self.temporaryFile("""
+        server:
+          port: 8080
+        channels:
+          instagram:
+            type: instagram
+            acess_token: abc
+        """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Self.run(["check-config", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(path):6:"))
+        #expect(result.stderr.contains("channels.instagram.acess_token"))
+        #expect(result.stderr.contains("access_token"))
+    }
+
+    @Test("check-config prints the effective configuration with secrets masked")
+    func masksSecrets() throws {
+        let result = try Self.run(["check-config", "--config", Self.repositoryRoot.appendingPathComponent("channels.yaml").path],
+                                  environment: ["INSTAGRAM_ACCESS_TOKEN": "EAAsecret-token-value", "INSTAGRAM_APP_SECRET": "app-secret-value"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("access_token"))
+        #expect(!result.stdout.contains("EAAsecret-token-value"))
+        #expect(!result.stdout.contains("app-secret-value"))
+        #expect(result.stdout.contains("api_version: v19.0") || result.stdout.contains("api_version: \"v19.0\""))
+    }
+
+    @Test("serve refuses a broken configuration with a non-zero exit")
+    func serveRefusesBrokenConfig() throws {
+        let path = try Self.temporaryFile("server:\n  port: not-a-port\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Self.run(["serve", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(path):2:"))
+        #expect(result.stderr.contains("server.port"))
+    }
+
+    @Test("the embedded defaults are the repository's channels.yaml")
+    func embeddedDefaultsMatch() throws {
+        let file = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("channels.yaml"), encoding: .utf8)
+        #expect(file == EmbeddedDefaults.channelsYAML)
+    }
+}

@@ -1,0 +1,266 @@
+import ChannelKit
+import Foundation
+import Testing
+@testable import ChannelHost
+
+/// The real host on a loopback port, driven with signed Instagram webhooks over HTTP; the
+/// channel sends to the Instagram emulator the host serves, and the tests read what it got.
+@Suite("End to end", .serialized)
+struct EndToEndTests {
+    static func yaml(assistant: String = "type: echo", extraChannelKeys: String = "") -> String {
+        """
+        server:
+          host: 127.0.0.1
+          port: {{PORT}}
+          shutdown_timeout_seconds: 5
+        assistant:
+          \(assistant.replacingOccurrences(of: "\n", with: "\n  "))
+        pipeline:
+          send_attempts: 3
+        channels:
+          instagram:
+            type: instagram
+            sandbox: true
+            app_secret: \(InstagramFixtures.appSecret)
+            verify_token: \(InstagramFixtures.verifyToken)
+            access_token: \(InstagramFixtures.accessToken)
+            max_body_bytes: 65536
+            \(extraChannelKeys)
+        """
+    }
+
+    struct Sent: Sendable {
+        let recipient: String
+        let text: String?
+        let senderAction: String?
+    }
+
+    /// Everything the emulated Graph API received, in order.
+    static func outbox(_ host: TestHost) async throws -> [Sent] {
+        let reply = try await TestHTTP.get("\(host.baseURL)/sandbox/instagram/api/outbox")
+        #expect(reply.status == 200)
+        let json = try reply.json()
+        let items = (json as? [[String: Any]]) ?? ((json as? [String: Any])?["messages"] as? [[String: Any]]) ?? []
+        return items.map {
+            Sent(recipient: "\($0["recipient"] ?? "")", text: $0["text"] as? String, senderAction: $0["sender_action"] as? String)
+        }
+    }
+
+    static func post(_ host: TestHost, body: [UInt8], signature: String? = nil) async throws -> TestHTTP.Reply {
+        var headers = ["Content-Type": "application/json"]
+        headers["X-Hub-Signature-256"] = signature ?? InstagramFixtures.signature(body)
+        return try await TestHTTP.request("POST", "\(host.baseURL)/api/channels/instagram", headers: headers, body: body)
+    }
+
+    @Test("handshake echoes the challenge for the right token and refuses others")
+    func handshake() async throws {
+        try await withHost(yaml: Self.yaml()) { host in
+            let url = "\(host.baseURL)/api/channels/instagram?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token="
+            let good = try await TestHTTP.get(url + InstagramFixtures.verifyToken)
+            #expect(good.status == 200)
+            #expect(good.text == "1158201444")
+            let bad = try await TestHTTP.get(url + "wrong")
+            #expect(bad.status == 403)
+            #expect(!bad.text.contains("1158201444"))
+        }
+    }
+
+    @Test("a text message gets the echo reply, plain text, after a typing indicator")
+    func echoReply() async throws {
+        try await withHost(yaml: Self.yaml()) { host in
+            let body = InstagramFixtures.body(sender: "111", mid: "m.echo.1", text: "Hello Sandra – ça va? 👋")
+            let reply = try await Self.post(host, body: body)
+            #expect(reply.status == 200)
+            await host.waitUntilIdle()
+            let sent = try await Self.outbox(host)
+            #expect(sent.first?.senderAction == "typing_on")
+            let texts = sent.compactMap(\.text)
+            #expect(texts.count == 1)
+            let text = try #require(texts.first)
+            #expect(text.contains("You said: Hello Sandra – ça va? 👋"))
+            #expect(text.contains("• channel: instagram"))
+            #expect(text.contains("Formatting help (https://commonmark.org/help/)"))
+            #expect(!text.contains("**") && !text.contains("](") && !text.contains("`"))
+            #expect(sent.allSatisfy { $0.recipient == "111" })
+        }
+    }
+
+    @Test("a redelivered webhook is answered once, even when deliveries race")
+    func redeliveryAnsweredOnce() async throws {
+        try await withHost(yaml: Self.yaml()) { host in
+            let body = InstagramFixtures.body(sender: "222", mid: "m.dup.1", text: "only once please")
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 { group.addTask { try await Self.post(host, body: body).status } }
+                for try await status in group { #expect(status == 200) }
+            }
+            await host.waitUntilIdle()
+            #expect(try await Self.post(host, body: body).status == 200)
+            await host.waitUntilIdle()
+            let texts = try await Self.outbox(host).compactMap(\.text)
+            #expect(texts.count == 1)
+        }
+    }
+
+    @Test("a bad signature is refused with 403 and nothing is stored or sent")
+    func badSignature() async throws {
+        try await withHost(yaml: Self.yaml()) { host in
+            let body = InstagramFixtures.body(sender: "333", mid: "m.sig.1", text: "forged")
+            let forged = try await Self.post(host, body: body, signature: InstagramFixtures.signature(body, secret: "not-the-secret"))
+            #expect(forged.status == 403)
+            let missing = try await TestHTTP.request("POST", "\(host.baseURL)/api/channels/instagram", body: body)
+            #expect(missing.status == 403)
+            await host.waitUntilIdle()
+            #expect(try await Self.outbox(host).isEmpty)
+            // Nothing was recorded: the same message, correctly signed, is new and answered.
+            #expect(try await Self.post(host, body: body).status == 200)
+            await host.waitUntilIdle()
+            #expect(try await Self.outbox(host).compactMap(\.text).count == 1)
+        }
+    }
+
+    @Test("malformed and oversized bodies get 400 and 413; the host keeps serving")
+    func badBodies() async throws {
+        try await withHost(yaml: Self.yaml()) { host in
+            let garbage = Array(#"{"object":"instagram","entry":[{"id":"1","messaging":[{"sender":"#.utf8)
+            #expect(try await Self.post(host, body: garbage).status == 400)
+            let wrongShape = Array(#"{"object":"instagram","entry":{"id":"1"}}"#.utf8)
+            #expect(try await Self.post(host, body: wrongShape).status == 400)
+            let huge = [UInt8](repeating: UInt8(ascii: " "), count: 70_000)
+            #expect(try await Self.post(host, body: huge).status == 413)
+            let health = try await TestHTTP.get("\(host.baseURL)/healthz")
+            #expect(health.status == 200)
+            let body = InstagramFixtures.body(sender: "444", mid: "m.after.1", text: "still there?")
+            #expect(try await Self.post(host, body: body).status == 200)
+            await host.waitUntilIdle()
+            #expect(try await Self.outbox(host).compactMap(\.text).count == 1)
+        }
+    }
+
+    @Test("20 messages from one sender are answered in order while another sender is not held up")
+    func orderingAndFairness() async throws {
+        let openAI = try await FakeOpenAIServer.start { request in
+            let text = request.lastUserText
+            // Each of the busy sender's turns takes a while; the other sender's is instant.
+            return .init(delay: text.hasPrefix("busy") ? .milliseconds(60) : .zero, content: "re: \(text)")
+        }
+        defer { Task { try? await openAI.stop() } }
+        let assistant = "type: openai\nbase_url: \(openAI.baseURL)\nmodel: test-model\napi_key: sk-test"
+        try await withHost(yaml: Self.yaml(assistant: assistant)) { host in
+            // Deliveries arrive in scrambled order; platform timestamps say the real order.
+            let order = [3, 0, 7, 1, 2, 5, 4, 6, 9, 8, 10, 13, 11, 12, 15, 14, 16, 19, 17, 18]
+            let messages = order.map {
+                InstagramFixtures.Message(sender: "555", mid: "m.busy.\($0)", text: "busy \($0)", timestamp: 1_760_000_000_000 + Int64($0))
+            }
+            // The first delivery carries all 20, out of order; the other sender's comes right after.
+            #expect(try await Self.post(host, body: InstagramFixtures.body(messages)).status == 200)
+            #expect(try await Self.post(host, body: InstagramFixtures.body(sender: "666", mid: "m.quick.1", text: "quick")).status == 200)
+            await host.waitUntilIdle()
+            let sent = try await Self.outbox(host).filter { $0.text != nil }
+            let busy = sent.filter { $0.recipient == "555" }.compactMap(\.text)
+            #expect(busy == (0..<20).map { "re: busy \($0)" })
+            let quickIndex = try #require(sent.firstIndex { $0.recipient == "666" })
+            let lastBusyIndex = try #require(sent.lastIndex { $0.recipient == "555" })
+            #expect(quickIndex < lastBusyIndex / 2, "the other sender waited behind the busy one")
+            // The assistant saw the conversation so far, in order.
+            let lastBusyRequest = try #require(openAI.requests.last { $0.lastUserText == "busy 19" })
+            let history = lastBusyRequest.messages.filter { $0.role == "user" }.map(\.content)
+            #expect(history.suffix(3) == ["busy 17", "busy 18", "busy 19"])
+            #expect(lastBusyRequest.authorization == "Bearer sk-test")
+        }
+    }
+
+    @Test("a 5,000-byte Markdown reply arrives as plain-text parts of at most 1000 bytes")
+    func longMarkdownReply() async throws {
+        var markdown = "# Trip plan\n\n"
+        var index = 0
+        while markdown.utf8.count < 5_000 {
+            index += 1
+            markdown += "## Day \(index)\n\nVisit **the old town** and read [the guide](https://example.com/day/\(index)). "
+            markdown += "Try the *café* near the 🏰 — it's _lovely_ ~~crowded~~.\n\n- morning walk\n- lunch at `noon`\n\n"
+        }
+        let reply = markdown
+        let openAI = try await FakeOpenAIServer.start { _ in .init(content: reply) }
+        defer { Task { try? await openAI.stop() } }
+        let assistant = "type: openai\nbase_url: \(openAI.baseURL)\nmodel: test-model"
+        try await withHost(yaml: Self.yaml(assistant: assistant)) { host in
+            #expect(try await Self.post(host, body: InstagramFixtures.body(sender: "777", mid: "m.long.1", text: "plan my trip")).status == 200)
+            await host.waitUntilIdle()
+            let parts = try await Self.outbox(host).compactMap(\.text)
+            #expect(parts.count >= 5)
+            for part in parts {
+                #expect(part.utf8.count <= 1000)
+                #expect(!part.contains("**") && !part.contains("](") && !part.contains("##") && !part.contains("~~"))
+                #expect(!part.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            }
+            let joined = parts.joined(separator: "\n")
+            #expect(joined.contains("the guide (https://example.com/day/1)"))
+            #expect(joined.contains("• morning walk"))
+            for day in 1...index { #expect(joined.contains("Day \(day)\n") || joined.hasSuffix("Day \(day)")) }
+        }
+    }
+
+    @Test("an assistant failure gets a short apology, not silence")
+    func assistantFailure() async throws {
+        let openAI = try await FakeOpenAIServer.start { _ in .init(status: 500, content: "boom") }
+        defer { Task { try? await openAI.stop() } }
+        let assistant = "type: openai\nbase_url: \(openAI.baseURL)\nmodel: test-model"
+        try await withHost(yaml: Self.yaml(assistant: assistant)) { host in
+            #expect(try await Self.post(host, body: InstagramFixtures.body(sender: "888", mid: "m.fail.1", text: "hello?")).status == 200)
+            await host.waitUntilIdle()
+            let texts = try await Self.outbox(host).compactMap(\.text)
+            #expect(texts.count == 1)
+            #expect(texts.first?.hasPrefix("Sorry") == true)
+        }
+    }
+
+    @Test("readyz reports every channel; healthz answers")
+    func readiness() async throws {
+        try await withHost(yaml: Self.yaml()) { host in
+            let ready = try await TestHTTP.get("\(host.baseURL)/readyz")
+            #expect(ready.status == 200)
+            let json = try #require(try ready.json() as? [String: Any])
+            #expect(json["ready"] as? Bool == true)
+            let channels = try #require(json["channels"] as? [String: Any])
+            let instagram = try #require(channels["instagram"] as? [String: Any])
+            #expect(instagram["state"] as? String == "ready")
+            #expect(instagram["sandbox"] as? Bool == true)
+            #expect(try await TestHTTP.get("\(host.baseURL)/healthz").status == 200)
+            #expect(try await TestHTTP.get("\(host.baseURL)/metrics").status == 200)
+        }
+    }
+
+    @Test("the sandbox page's send path gets the echo reply")
+    func sandboxConversation() async throws {
+        try await withHost(yaml: Self.yaml()) { host in
+            let page = try await TestHTTP.get("\(host.baseURL)/sandbox/instagram/")
+            #expect(page.status == 200)
+            #expect(page.text.contains("<html") || page.text.contains("<!doctype") || page.text.contains("<!DOCTYPE"))
+            let send = try await TestHTTP.request("POST", "\(host.baseURL)/sandbox/instagram/api/send",
+                                                  headers: ["Content-Type": "application/json"],
+                                                  body: Array(#"{"user":"sandbox-user-1","text":"hi from the page"}"#.utf8))
+            #expect(send.status == 200)
+            await host.waitUntilIdle()
+            let messages = try await TestHTTP.get("\(host.baseURL)/sandbox/instagram/api/messages?user=sandbox-user-1&after=0")
+            let json = try #require(try messages.json() as? [String: Any])
+            let list = try #require(json["messages"] as? [[String: Any]])
+            let outgoing = list.filter { $0["direction"] as? String == "out" && $0["kind"] as? String == "text" }
+            #expect(outgoing.count == 1)
+            #expect((outgoing.first?["text"] as? String)?.contains("You said: hi from the page") == true)
+        }
+    }
+
+    @Test("graceful shutdown lets an in-flight reply finish")
+    func gracefulShutdown() async throws {
+        let openAI = try await FakeOpenAIServer.start { _ in .init(delay: .milliseconds(400), content: "finished **late**") }
+        defer { Task { try? await openAI.stop() } }
+        let assistant = "type: openai\nbase_url: \(openAI.baseURL)\nmodel: test-model"
+        let host = try await TestHost.start(yaml: Self.yaml(assistant: assistant))
+        #expect(try await Self.post(host, body: InstagramFixtures.body(sender: "999", mid: "m.shutdown.1", text: "slow one")).status == 200)
+        // The reply is in flight (the assistant takes 400 ms); shut down now.
+        try await host.stop()
+        let sandbox = try #require(host.runtime.channels["instagram"]?.channel.sandbox)
+        let outbox = await sandbox.handle(SandboxRequest(method: .get, path: "/api/outbox"))
+        let text = String(decoding: outbox.body, as: UTF8.self)
+        #expect(text.contains("finished late"))
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import MetaPlatform
+
+/// Real-shaped Instagram webhook bodies, serialized the way Meta sends them (ASCII with
+/// `\uXXXX` escapes and `\/`), and their signatures.
+enum InstagramFixtures {
+    static let appSecret = "test-app-secret"
+    static let verifyToken = "test-verify-token"
+    static let accessToken = "test-access-token"
+    static let account = "17841400000000001"
+
+    struct Message {
+        var sender: String
+        var mid: String
+        var text: String
+        var timestamp: Int64
+    }
+
+    /// One delivery holding `messages` (each its own messaging item, in one entry).
+    static func body(_ messages: [Message]) -> [UInt8] {
+        let items = messages.map { message in
+            #"{"sender":{"id":"\#(message.sender)"},"recipient":{"id":"\#(account)"},"timestamp":\#(message.timestamp),"message":{"mid":"\#(message.mid)","text":"\#(escape(message.text))"}}"#
+        }
+        let time = messages.map(\.timestamp).max() ?? 0
+        let json = #"{"object":"instagram","entry":[{"id":"\#(account)","time":\#(time),"messaging":[\#(items.joined(separator: ","))]}]}"#
+        return Array(json.utf8)
+    }
+
+    static func body(sender: String, mid: String, text: String, timestamp: Int64 = 1_760_000_000_000) -> [UInt8] {
+        body([Message(sender: sender, mid: mid, text: text, timestamp: timestamp)])
+    }
+
+    static func signature(_ body: [UInt8], secret: String = appSecret) -> String {
+        MetaSignature.sign(body: body, secret: secret)
+    }
+
+    /// JSON string escaping as Meta does it: non-ASCII as `\uXXXX`, `/` as `\/`.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for unit in text.utf16 {
+            switch unit {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x2F: out += "\\/"
+            case 0x0A: out += "\\n"
+            case 0x20..<0x7F: out.append(Character(Unicode.Scalar(unit)!))
+            default: out += String(format: "\\u%04x", unit)
+            }
+        }
+        return out
+    }
+}

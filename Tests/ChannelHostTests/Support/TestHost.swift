@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import ChannelKit
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+@testable import ChannelHost
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real host, started in this process on a loopback port from a YAML configuration, and
+/// driven over HTTP.
+final class TestHost: Sendable {
+    let runtime: HostRuntime
+    let baseURL: String
+    let port: Int
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    private init(runtime: HostRuntime, group: ServiceGroup, running: Task<Void, any Error>, port: Int) {
+        self.runtime = runtime
+        self.group = group
+        self.running = running
+        self.port = port
+        self.baseURL = "http://127.0.0.1:\(port)"
+    }
+
+    /// Starts a host; `{{PORT}}` in the YAML is replaced by a free loopback port.
+    static func start(yaml: String, environment: [String: String] = [:], logLevel: Logger.Level = .warning) async throws -> TestHost {
+        let port = try freePort()
+        let text = yaml.replacingOccurrences(of: "{{PORT}}", with: "\(port)")
+        let configuration = try ConfigurationLoader(registry: .builtin, environment: environment).load(yaml: text, file: "test.yaml")
+        var logger = Logger(label: "test-host")
+        logger.logLevel = logLevel
+        let runtime = try HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger)
+        let group = runtime.makeServiceGroup(signals: [])
+        let running = Task { try await group.run() }
+        _ = await runtime.status.waitUntilServing()
+        return TestHost(runtime: runtime, group: group, running: running, port: port)
+    }
+
+    /// Triggers a graceful shutdown and waits for the host to stop.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
+    /// Waits until every accepted message has been answered.
+    func waitUntilIdle() async {
+        await runtime.pipeline.waitUntilIdle()
+    }
+}
+
+/// Runs `body` with a started host and stops it afterwards, even when `body` throws.
+func withHost<T>(yaml: String, environment: [String: String] = [:], _ body: (TestHost) async throws -> T) async throws -> T {
+    let host = try await TestHost.start(yaml: yaml, environment: environment)
+    do {
+        let result = try await body(host)
+        try await host.stop()
+        return result
+    } catch {
+        try? await host.stop()
+        throw error
+    }
+}
+
+/// A free TCP port on 127.0.0.1, found by binding port 0.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { throw TestFailure("bind() failed") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else { throw TestFailure("getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Plain HTTP calls for tests, over a real connection.
+enum TestHTTP {
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    struct Reply: Sendable {
+        let status: Int
+        let headers: [(String, String)]
+        let body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(body)) }
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    static func request(_ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = .init(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let collected = try await response.body.collect(upTo: 16 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Array(buffer: collected))
+    }
+
+    static func get(_ url: String) async throws -> Reply { try await request("GET", url) }
+}
