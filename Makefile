@@ -1,0 +1,39 @@
+# Sandra channel host. `make run` starts the host on embedded defaults (the Instagram
+# sandbox included); `make test` runs the whole suite. Both install the Debian packages the
+# build needs when they are missing.
+
+SWIFT ?= swift
+APT_PACKAGES := libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build run test check-config clean
+
+all: build
+
+## deps: install missing Debian packages (cmark-gfm for Markdown rendering)
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "Swift is required (https://www.swift.org/install/)"; exit 1; }
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build --product sandra
+
+## run: the host on embedded defaults; open the printed sandbox URL in a browser
+run: build
+	$$($(SWIFT) build --show-bin-path)/sandra serve
+
+## test: the whole suite (unit and end-to-end)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+check-config: build
+	$$($(SWIFT) build --show-bin-path)/sandra check-config
+
+clean:
+	rm -rf .build
