@@ -1,6 +1,7 @@
 import ChannelKit
 import ChannelKitTesting
 import Foundation
+import Synchronization
 import Logging
 import Testing
 
@@ -8,10 +9,17 @@ import Testing
 struct PipelineTests {
     let logger = Logger(label: "test")
 
-    func makePipeline(channel: RecordingChannel, assistant: any Assistant, store: InMemoryStore = InMemoryStore(),
-                      options: Pipeline.Options = .init(retry: RetryPolicy(attempts: 3, initialDelay: .milliseconds(1), maximumDelay: .milliseconds(5)))) -> Pipeline {
-        Pipeline(channels: [channel], inbox: store, conversations: store, identities: InMemoryIdentityDirectory(),
-                 assistant: assistant, options: options, logger: logger)
+    static let fastRetry = RetryPolicy(attempts: 3, initialDelay: .milliseconds(1), maximumDelay: .milliseconds(5))
+
+    func makePipeline(channel: RecordingChannel, assistant: any Assistant, store: any PipelineStore = InMemoryStore(),
+                      options: Pipeline.Options = .init(retry: PipelineTests.fastRetry),
+                      observer: any PipelineObserver = NoPipelineObserver()) -> Pipeline {
+        Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(),
+                 assistant: assistant, options: options, observer: observer, logger: logger)
+    }
+
+    func item(_ store: any PipelineStore, _ platformID: String) async throws -> InboxItem? {
+        try await store.items(in: Set(InboxState.allCases), limit: 10_000).first { $0.event.platformMessageID == platformID }
     }
 
     @Test("a repeated event is accepted once and answered once")
@@ -81,41 +89,41 @@ struct PipelineTests {
     @Test("ignored events are recorded and never answered")
     func ignored() async throws {
         let channel = RecordingChannel()
-        let store = InMemoryStore()
+        let store: any PipelineStore = InMemoryStore()
         let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(), store: store)
         let result = try await pipeline.accept([EventFactory.ignored(.echo, from: "u1", id: "e1"), EventFactory.ignored(.read, from: "u1", id: "r1")])
         #expect(result.accepted == 2 && result.queued == 0)
         await pipeline.waitUntilIdle()
         #expect(channel.calls.isEmpty)
-        #expect(await store.outcome(channel: "test", platformMessageID: "e1") == .ignored)
+        #expect(try await item(store, "e1")?.state == .ignored)
     }
 
     @Test("transient send failures are retried; the reply arrives once")
     func transientRetried() async throws {
         let channel = RecordingChannel()
         channel.failNextSends([.transient("503"), .transient("timeout")])
-        let store = InMemoryStore()
+        let store: any PipelineStore = InMemoryStore()
         let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(), store: store)
         try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "t1")])
         await pipeline.waitUntilIdle()
         #expect(channel.sentTexts(to: "u1") == ["re: hi"])
         #expect(channel.calls.filter { $0.kind == .send }.count == 3)
-        #expect(await store.outcome(channel: "test", platformMessageID: "t1") == .answered)
+        #expect(try await item(store, "t1")?.state == .done)
     }
 
     @Test("permanent failures are not retried and are recorded")
     func permanentNotRetried() async throws {
         let channel = RecordingChannel()
         channel.failNextSends([.permanent("outside window", platformCode: 10, platformSubcode: 2534022)])
-        let store = InMemoryStore()
+        let store: any PipelineStore = InMemoryStore()
         let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(), store: store)
         try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "p1")])
         await pipeline.waitUntilIdle()
         #expect(channel.calls.filter { $0.kind == .send }.count == 1)
-        guard case .failed(let reason) = await store.outcome(channel: "test", platformMessageID: "p1") else {
-            Issue.record("expected a failed outcome"); return
-        }
-        #expect(reason.contains("2534022"))
+        let dead = try #require(try await item(store, "p1"))
+        #expect(dead.state == .dead)
+        #expect(dead.lastError?.contains("2534022") == true)
+        #expect(try await store.parts(for: dead.id).first?.state == .failed)
     }
 
     @Test("an assistant failure or timeout gets the apology")
@@ -166,6 +174,105 @@ struct PipelineTests {
         await pipeline.waitUntilIdle()
         #expect(channel.sentTexts(to: "u1").isEmpty)
     }
+
+    @Test("transient failures beyond the in-process retries park the event; it is answered on a later attempt")
+    func laterAttempt() async throws {
+        let channel = RecordingChannel()
+        // Three in-process attempts fail, so the first attempt of the event fails; the second succeeds.
+        channel.failNextSends([.transient("503"), .transient("503"), .transient("503")])
+        let store: any PipelineStore = InMemoryStore()
+        let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(), store: store,
+                                    options: .init(retry: RetryPolicy(attempts: 3, initialDelay: .milliseconds(1), maximumDelay: .milliseconds(2)),
+                                                   maxAttempts: 3))
+        try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "l1"), EventFactory.text("next", from: "u1", id: "l2", at: 1_760_000_000_001)])
+        await pipeline.waitUntilIdle()
+        #expect(channel.sentTexts(to: "u1") == ["re: hi", "re: next"])
+        let first = try #require(try await item(store, "l1"))
+        #expect(first.state == .done)
+        #expect(first.attempts == 1)
+    }
+
+    @Test("an event failing every attempt is dead and the conversation moves on")
+    func deadAfterAttempts() async throws {
+        let channel = RecordingChannel()
+        channel.failNextSends(Array(repeating: .transient("503"), count: 4))
+        let store: any PipelineStore = InMemoryStore()
+        let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(), store: store,
+                                    options: .init(retry: RetryPolicy(attempts: 2, initialDelay: .milliseconds(1), maximumDelay: .milliseconds(2)),
+                                                   maxAttempts: 2))
+        try await pipeline.accept([EventFactory.text("a", from: "u1", id: "x1"), EventFactory.text("b", from: "u1", id: "x2", at: 1_760_000_000_001)])
+        await pipeline.waitUntilIdle()
+        #expect(try await item(store, "x1")?.state == .dead)
+        #expect(channel.sentTexts(to: "u1") == ["re: b"])
+    }
+
+    @Test("refused credentials pause the channel instead of burning retries, then it recovers")
+    func unauthorizedPauses() async throws {
+        let channel = RecordingChannel()
+        channel.failNextSends([.unauthorized("bad token", platformCode: 190)])
+        let store: any PipelineStore = InMemoryStore()
+        let observer = RecordingObserver()
+        let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(), store: store,
+                                    options: .init(retry: PipelineTests.fastRetry, unauthorizedPause: .milliseconds(100)),
+                                    observer: observer)
+        try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "z1")])
+        await pipeline.waitUntilIdle()
+        #expect(channel.sentTexts(to: "u1") == ["re: hi"])
+        #expect(channel.calls.filter { $0.kind == .send }.count == 2)   // one refused, one after the pause
+        #expect(observer.unauthorized == ["test"])
+        let answered = try #require(try await item(store, "z1"))
+        #expect(answered.state == .done)
+        #expect(answered.attempts == 0)   // the pause did not count as an attempt
+    }
+
+    @Test("a reply recorded before a crash is resumed: sent parts are not sent again, the assistant is not asked again")
+    func resumeAfterCrash() async throws {
+        let store: any PipelineStore = InMemoryStore()
+        let clock = Date()
+        let event = EventFactory.text("question", from: "u1", id: "r1", at: Int64(clock.timeIntervalSince1970 * 1000))
+        // An earlier run accepted the event, claimed it, recorded a two-part reply and sent the first part.
+        let accepted = try await store.accept([event], at: clock)
+        let id = try #require(accepted.first?.id)
+        _ = try await store.claim(id, leaseUntil: clock.addingTimeInterval(300), at: clock)
+        let parts = try await store.recordReply(for: id, parts: [OutboundMessage(text: "part one"), OutboundMessage(text: "part two")],
+                                                conversation: event.conversation, turns: [], at: clock)
+        try await store.markSent(parts[0].id, platformMessageID: "mid.1", at: clock)
+
+        let channel = RecordingChannel()
+        let assistant = ScriptedAssistant.echo()
+        let pipeline = makePipeline(channel: channel, assistant: assistant, store: store)
+        let recovery = try await pipeline.start()
+        #expect(recovery.released == 1 && recovery.resumed == 1)
+        await pipeline.waitUntilIdle()
+        #expect(channel.sentTexts(to: "u1") == ["part two"])
+        #expect(assistant.turns.isEmpty)
+        #expect(try await store.item(id)?.state == .done)
+    }
+
+    @Test("at start, messages older than the maximum age are expired, not answered")
+    func expiresOldMessages() async throws {
+        let store: any PipelineStore = InMemoryStore()
+        let now = Date()
+        let old = EventFactory.text("old", from: "u1", id: "o1", at: Int64((now.timeIntervalSince1970 - 7200) * 1000))
+        let fresh = EventFactory.text("fresh", from: "u2", id: "o2", at: Int64((now.timeIntervalSince1970 - 60) * 1000))
+        _ = try await store.accept([old, fresh], at: now)
+        let channel = RecordingChannel()
+        let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(), store: store,
+                                    options: .init(retry: PipelineTests.fastRetry, maxMessageAge: .seconds(3600)))
+        let recovery = try await pipeline.start()
+        #expect(recovery.expired == 1)
+        await pipeline.waitUntilIdle()
+        #expect(channel.sentTexts(to: "u1").isEmpty)
+        #expect(channel.sentTexts(to: "u2") == ["re: fresh"])
+        #expect(try await item(store, "o1")?.state == .expired)
+    }
+}
+
+/// Records what the pipeline reports.
+final class RecordingObserver: PipelineObserver, Sendable {
+    private let state = Mutex<[String]>([])
+    var unauthorized: [String] { state.withLock { $0 } }
+    func channelUnauthorized(channel: String, error: ChannelError) { state.withLock { $0.append(channel) } }
 }
 
 /// Tracks how many tasks are inside a section at once, per key.

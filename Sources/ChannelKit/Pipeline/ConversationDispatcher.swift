@@ -1,40 +1,74 @@
-/// Runs work one event at a time per conversation, in platform-timestamp order, with at most
+import Foundation
+
+/// Runs work one item at a time per conversation, in platform-timestamp order, with at most
 /// `limit` conversations in flight; conversations take turns so that one busy sender cannot
 /// hold up the others.
+///
+/// An item whose work asks to be retried later stays at the head of its conversation: the
+/// conversation waits (later messages must not overtake it) while the others go on.
 actor ConversationDispatcher {
-    typealias Work = @Sendable (InboundEvent) async -> Void
+    /// What the work decided about an item.
+    enum Verdict: Sendable {
+        /// Finished, one way or another; the conversation moves on.
+        case finished
+        /// Try again at this time; the conversation waits until then.
+        case retry(at: Date)
+    }
+
+    typealias Work = @Sendable (InboxItem) async -> Verdict
+
+    private struct Entry {
+        var item: InboxItem
+        var notBefore: Date?
+        var pinned = false
+    }
 
     private let limit: Int
     private let work: Work
-    /// Events waiting, per conversation, sorted by platform timestamp.
-    private var pending: [ConversationKey: [InboundEvent]] = [:]
-    /// Conversations with an event in flight.
+    private let now: @Sendable () -> Date
+    /// Items waiting, per conversation, sorted by platform timestamp (a pinned head stays first).
+    private var pending: [ConversationKey: [Entry]] = [:]
+    /// Conversations with an item in flight.
     private var active: Set<ConversationKey> = []
-    /// Conversations with waiting events and no event in flight, in the order they became ready.
+    /// Conversations with waiting items and none in flight, in the order they became ready.
     private var ready: [ConversationKey] = []
     private var readyHead = 0
+    /// Conversations whose head waits for a retry time.
+    private var parked: Set<ConversationKey> = []
+    /// Ids of every item waiting or in flight, so a rescan cannot queue one twice.
+    private var known: Set<Int64> = []
     private var running: [Int: Task<Void, Never>] = [:]
     private var nextTaskID = 0
+    private var wakeTimer: Task<Void, Never>?
+    private var wakeAt: Date?
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var timedWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
     private var nextWaiterID = 0
+    private var stopped = false
 
-    init(limit: Int, work: @escaping Work) {
+    init(limit: Int, now: @escaping @Sendable () -> Date, work: @escaping Work) {
         self.limit = max(1, limit)
+        self.now = now
         self.work = work
     }
 
-    /// Number of events waiting or in flight.
-    var backlog: Int { pending.values.reduce(0) { $0 + $1.count } + running.count }
+    /// Items waiting (parked ones included) or in flight.
+    var backlog: Int { known.count }
 
-    /// Queues events.
-    func enqueue(_ events: [InboundEvent]) {
-        for event in events {
-            let key = event.conversation
+    /// Queues items; ones already waiting or in flight are ignored.
+    func enqueue(_ items: [InboxItem]) {
+        guard !stopped else { return }
+        let clock = now()
+        for item in items where known.insert(item.id).inserted {
+            let key = item.event.conversation
             var queue = pending[key] ?? []
-            // Insert after every event with an earlier or equal timestamp: stable, ordered.
-            let index = queue.lastIndex { $0.timestamp <= event.timestamp }.map { $0 + 1 } ?? 0
-            queue.insert(event, at: index)
+            let notBefore = item.state == .failed ? item.nextAttemptAt.flatMap { $0 > clock ? $0 : nil } : nil
+            let entry = Entry(item: item, notBefore: notBefore, pinned: item.attempts > 0 || item.state == .failed)
+            // After every entry with an earlier or equal timestamp, and never before a pinned head.
+            var index = queue.lastIndex { $0.item.event.timestamp <= item.event.timestamp }.map { $0 + 1 } ?? 0
+            if index == 0, let first = queue.first, first.pinned { index = 1 }
+            if entry.pinned { index = queue.firstIndex { !$0.pinned } ?? queue.count }
+            queue.insert(entry, at: index)
             let wasEmpty = pending[key] == nil
             pending[key] = queue
             if wasEmpty && !active.contains(key) { ready.append(key) }
@@ -43,43 +77,105 @@ actor ConversationDispatcher {
     }
 
     private func pump() {
+        let clock = now()
         while running.count < limit, readyHead < ready.count {
             let key = ready[readyHead]
             readyHead += 1
-            guard var queue = pending[key], !queue.isEmpty else { continue }
-            let event = queue.removeFirst()
+            guard var queue = pending[key], !queue.isEmpty, !active.contains(key) else { continue }
+            if let notBefore = queue[0].notBefore, notBefore > clock {
+                parked.insert(key)
+                continue
+            }
+            parked.remove(key)
+            let entry = queue.removeFirst()
             pending[key] = queue.isEmpty ? nil : queue
             active.insert(key)
             let id = nextTaskID
             nextTaskID += 1
             let work = self.work
             running[id] = Task {
-                await work(event)
-                self.finished(key, taskID: id)
+                let verdict = await work(entry.item)
+                self.finished(entry.item, key: key, verdict: verdict, taskID: id)
             }
         }
         if readyHead > 1024 && readyHead * 2 > ready.count {
             ready.removeFirst(readyHead)
             readyHead = 0
         }
+        scheduleWake()
+        resumeIdleWaitersIfIdle()
     }
 
-    private func finished(_ key: ConversationKey, taskID: Int) {
+    private func finished(_ item: InboxItem, key: ConversationKey, verdict: Verdict, taskID: Int) {
         running[taskID] = nil
         active.remove(key)
+        switch verdict {
+        case .finished:
+            known.remove(item.id)
+        case .retry(let at):
+            if stopped {
+                known.remove(item.id)
+            } else {
+                var retried = item
+                retried.state = .failed
+                retried.nextAttemptAt = at
+                var queue = pending[key] ?? []
+                queue.insert(Entry(item: retried, notBefore: at, pinned: true), at: 0)
+                pending[key] = queue
+            }
+        }
         if pending[key] != nil { ready.append(key) }
         pump()
-        if running.isEmpty && pending.isEmpty {
-            let waiters = idleWaiters
-            idleWaiters.removeAll()
-            for waiter in waiters { waiter.resume() }
-            let timed = timedWaiters
-            timedWaiters.removeAll()
-            for waiter in timed.values { waiter.resume(returning: true) }
+    }
+
+    /// Wakes the dispatcher when the earliest parked conversation may go on.
+    private func scheduleWake() {
+        let earliest = parked.compactMap { pending[$0]?.first?.notBefore }.min()
+        guard let earliest else {
+            wakeTimer?.cancel()
+            wakeTimer = nil
+            wakeAt = nil
+            return
+        }
+        if let wakeAt, wakeAt <= earliest, wakeTimer != nil { return }
+        wakeTimer?.cancel()
+        wakeAt = earliest
+        let delay = max(0, earliest.timeIntervalSince(now()))
+        wakeTimer = Task {
+            try? await Task.sleep(for: .milliseconds(Int(delay * 1000) + 1))
+            guard !Task.isCancelled else { return }
+            self.wake()
         }
     }
 
-    /// Returns `true` once nothing is waiting or in flight, or `false` when `timeout` passes first.
+    private func wake() {
+        wakeTimer = nil
+        wakeAt = nil
+        let clock = now()
+        for key in parked where (pending[key]?.first?.notBefore ?? clock) <= clock {
+            parked.remove(key)
+            ready.append(key)
+        }
+        pump()
+    }
+
+    private func resumeIdleWaitersIfIdle() {
+        guard running.isEmpty && pending.isEmpty else { return }
+        let waiters = idleWaiters
+        idleWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+        let timed = timedWaiters
+        timedWaiters.removeAll()
+        for waiter in timed.values { waiter.resume(returning: true) }
+    }
+
+    /// Returns once nothing is waiting or in flight.
+    func waitUntilIdle() async {
+        if running.isEmpty && pending.isEmpty { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    /// Returns once nothing is in flight and nothing can start before a retry time, or `false` when `timeout` passes first.
     func waitUntilIdle(timeout: Duration) async -> Bool {
         if running.isEmpty && pending.isEmpty { return true }
         let id = nextWaiterID
@@ -97,19 +193,33 @@ actor ConversationDispatcher {
         timedWaiters.removeValue(forKey: id)?.resume(returning: false)
     }
 
-    /// Returns once nothing is waiting or in flight.
-    func waitUntilIdle() async {
-        if running.isEmpty && pending.isEmpty { return }
-        await withCheckedContinuation { idleWaiters.append($0) }
-    }
-
-    /// Drops waiting events and cancels those in flight. Returns how many were dropped or cancelled.
-    func cancelAll() -> Int {
-        let dropped = pending.values.reduce(0) { $0 + $1.count } + running.count
+    /// Stops starting work: waiting items are forgotten (they stay in the store) and
+    /// in-flight work is cancelled. Returns how many items were forgotten or cancelled.
+    func stop() -> Int {
+        stopped = true
+        let count = known.count
         pending.removeAll()
         ready.removeAll()
         readyHead = 0
+        parked.removeAll()
+        known.removeAll()
+        wakeTimer?.cancel()
+        wakeTimer = nil
         for task in running.values { task.cancel() }
-        return dropped
+        resumeIdleWaitersIfIdle()
+        return count
+    }
+
+    /// Stops taking new items but lets waiting ones run; used while draining at shutdown.
+    func stopTakingNew() { stopped = true }
+
+    /// Parked items (waiting for a retry time) are dropped from memory; they stay in the store.
+    func forgetParked() {
+        for key in parked {
+            for entry in pending[key] ?? [] { known.remove(entry.item.id) }
+            pending[key] = nil
+        }
+        parked.removeAll()
+        resumeIdleWaitersIfIdle()
     }
 }

@@ -1,15 +1,22 @@
 import Foundation
 import Logging
 
-/// The shared way every channel's events go: record and deduplicate, then one at a time per
-/// conversation, in order → assistant → render for the channel → send with retries.
+/// The shared way every channel's events go: record durably and deduplicate, then one at a
+/// time per conversation, in order → assistant → render for the channel → record the reply's
+/// parts → send them with retries → mark done.
 ///
 /// ```swift
-/// let pipeline = Pipeline(channels: [instagram], inbox: store, conversations: store,
-///                         identities: directory, assistant: assistant, logger: logger)
+/// let pipeline = Pipeline(channels: [instagram], store: store, identities: directory,
+///                         assistant: assistant, logger: logger)
+/// try await pipeline.start()            // resume what an earlier run left
 /// // in the webhook handler, after the channel verified and parsed the request:
-/// try await pipeline.accept(events)      // then answer 200; replies happen afterwards
+/// try await pipeline.accept(events)      // durable; then answer 200; replies happen afterwards
 /// ```
+///
+/// Guarantees, given a store that keeps its promises: an event is answered at most once in
+/// the normal course; a part whose send was in flight when the process died may be sent
+/// once more after a restart; the parts of one reply stay in order and a later reply never
+/// overtakes an earlier one in the same conversation.
 public final class Pipeline: Sendable {
     /// Tunables.
     public struct Options: Sendable {
@@ -19,19 +26,36 @@ public final class Pipeline: Sendable {
         public var historyTurns: Int
         /// How long the assistant may take before the person gets the apology.
         public var assistantTimeout: Duration
-        /// Retries of transient send failures.
+        /// Retries of a transient send failure within one attempt.
         public var retry: RetryPolicy
+        /// Attempts of one event before it is dead.
+        public var maxAttempts: Int
+        /// How long a worker owns an event before another may take it over.
+        public var lease: Duration
+        /// Events older than this at start-up are expired, not answered.
+        public var maxMessageAge: Duration
+        /// How long a channel's sends pause after the platform refused its credentials.
+        public var unauthorizedPause: Duration
+        /// How often the store is rescanned for work (expired leases, operator retries).
+        public var rescanInterval: Duration
         /// What the person gets when the assistant fails, in Markdown.
         public var apology: String
 
         /// Creates options.
         public init(maxConcurrentConversations: Int = 64, historyTurns: Int = 20, assistantTimeout: Duration = .seconds(30),
-                    retry: RetryPolicy = RetryPolicy(),
+                    retry: RetryPolicy = RetryPolicy(), maxAttempts: Int = 5, lease: Duration = .seconds(300),
+                    maxMessageAge: Duration = .seconds(3600), unauthorizedPause: Duration = .seconds(60),
+                    rescanInterval: Duration = .seconds(15),
                     apology: String = "Sorry, I couldn't answer that just now. Please try again in a moment.") {
             self.maxConcurrentConversations = max(1, maxConcurrentConversations)
             self.historyTurns = max(0, historyTurns)
             self.assistantTimeout = assistantTimeout
             self.retry = retry
+            self.maxAttempts = max(1, maxAttempts)
+            self.lease = lease
+            self.maxMessageAge = maxMessageAge
+            self.unauthorizedPause = unauthorizedPause
+            self.rescanInterval = rescanInterval
             self.apology = apology
         }
     }
@@ -46,109 +70,195 @@ public final class Pipeline: Sendable {
         public var queued: Int
     }
 
+    /// What ``start()`` found.
+    public struct Recovery: Sendable, Hashable {
+        /// Events an earlier run was working on, taken up again.
+        public var released: Int
+        /// Events too old to answer.
+        public var expired: Int
+        /// Events queued.
+        public var resumed: Int
+    }
+
     private let channels: [String: any Channel]
-    private let inbox: any InboxStore
-    private let conversations: any ConversationStore
+    private let store: any PipelineStore
     private let identities: any IdentityDirectory
     private let assistant: any Assistant
     private let renderer: MarkdownRenderer
     private let options: Options
     private let observer: any PipelineObserver
     private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let gate = ChannelGate()
     private let dispatcher: ConversationDispatcher
 
     /// Creates a pipeline.
-    public init(channels: [any Channel], inbox: any InboxStore, conversations: any ConversationStore,
-                identities: any IdentityDirectory, assistant: any Assistant, renderer: MarkdownRenderer = MarkdownRenderer(),
-                options: Options = Options(), observer: any PipelineObserver = NoPipelineObserver(), logger: Logger) {
+    /// - Parameter now: the clock; tests pass their own.
+    public init(channels: [any Channel], store: any PipelineStore, identities: any IdentityDirectory,
+                assistant: any Assistant, renderer: MarkdownRenderer = MarkdownRenderer(), options: Options = Options(),
+                observer: any PipelineObserver = NoPipelineObserver(), now: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger) {
         var byName: [String: any Channel] = [:]
         for channel in channels { byName[channel.name] = channel }
         self.channels = byName
-        self.inbox = inbox
-        self.conversations = conversations
+        self.store = store
         self.identities = identities
         self.assistant = assistant
         self.renderer = renderer
         self.options = options
         self.observer = observer
         self.logger = logger
+        self.now = now
         let box = WeakPipeline()
-        self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations) { event in
-            await box.pipeline?.process(event)
+        self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations, now: now) { item in
+            guard let pipeline = box.pipeline else { return .finished }
+            return await pipeline.process(item)
         }
         box.pipeline = self
     }
 
-    /// Records a verified delivery's events and queues the new, answerable ones.
+    // MARK: - Life cycle
+
+    /// Takes up what an earlier run left: events it was working on are released, events
+    /// older than the maximum age are expired, and everything else is queued.
+    @discardableResult
+    public func start() async throws -> Recovery {
+        let clock = now()
+        let released = try await store.releaseAllLeases(at: clock)
+        let expired = try await store.expire(before: clock.addingTimeInterval(-options.maxMessageAge.seconds), at: clock)
+        let pending = try await store.pending(at: clock)
+        await dispatcher.enqueue(pending)
+        if released + expired + pending.count > 0 {
+            logger.info("resuming earlier work", metadata: ["released": "\(released)", "expired": "\(expired)", "queued": "\(pending.count)"])
+        }
+        return Recovery(released: released, expired: expired, resumed: pending.count)
+    }
+
+    /// Rescans the store now and then (expired leases, items an operator retried) until the task is cancelled.
+    public func rescanPeriodically() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: options.rescanInterval) } catch { return }
+            await rescan()
+        }
+    }
+
+    /// Queues every item of the store that needs work and is not queued yet.
+    public func rescan() async {
+        do {
+            await dispatcher.enqueue(try await store.pending(at: now()))
+        } catch {
+            logger.warning("store rescan failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Records a verified delivery's events durably and queues the new, answerable ones.
     ///
     /// Returns once the events are recorded; the replies happen afterwards.
     /// - Throws: the store's error; the caller must then not acknowledge the delivery.
     @discardableResult
     public func accept(_ events: [InboundEvent]) async throws -> Acceptance {
         guard !events.isEmpty else { return Acceptance(received: 0, accepted: 0, queued: 0) }
-        let fresh = try await inbox.accept(events)
-        var answerable: [InboundEvent] = []
-        for event in fresh {
-            if event.isAnswerable && channels[event.channel] != nil {
-                answerable.append(event)
-            } else {
-                try? await inbox.complete(event, outcome: .ignored)
-            }
-        }
+        let created = try await store.accept(events, at: now())
+        let answerable = created.filter { $0.state == .received && channels[$0.event.channel] != nil }
+        var acceptedPerChannel: [String: Int] = [:]
+        for item in created { acceptedPerChannel[item.event.channel, default: 0] += 1 }
         for (channel, group) in Dictionary(grouping: events, by: \.channel) {
-            observer.eventsAccepted(channel: channel, received: group.count, accepted: fresh.filter { $0.channel == channel }.count)
+            observer.eventsAccepted(channel: channel, received: group.count, accepted: acceptedPerChannel[channel] ?? 0)
         }
         await dispatcher.enqueue(answerable)
-        return Acceptance(received: events.count, accepted: fresh.count, queued: answerable.count)
+        return Acceptance(received: events.count, accepted: created.count, queued: answerable.count)
     }
 
-    /// Events waiting or being answered.
+    /// Items waiting (including those waiting for a retry) or being answered.
     public var backlog: Int {
         get async { await dispatcher.backlog }
     }
 
-    /// Returns once every queued event has been answered.
+    /// Returns once every queued event has been answered or has given up.
     public func waitUntilIdle() async {
         await dispatcher.waitUntilIdle()
     }
 
-    /// Lets queued and in-flight replies finish within `deadline`, then cancels what is left.
+    /// Stops taking new work and lets queued and in-flight replies finish within `deadline`,
+    /// then cancels what is left. Events waiting for a retry stay in the store for the next start.
     /// - Returns: `true` when everything finished in time.
     @discardableResult
     public func drain(deadline: Duration) async -> Bool {
+        await dispatcher.stopTakingNew()
+        await dispatcher.forgetParked()
         let finished = await dispatcher.waitUntilIdle(timeout: deadline)
         if !finished {
-            let dropped = await dispatcher.cancelAll()
-            logger.warning("shutdown deadline passed; unfinished replies cancelled", metadata: ["count": "\(dropped)"])
+            let dropped = await dispatcher.stop()
+            logger.warning("shutdown deadline passed; unfinished replies resume at the next start", metadata: ["count": "\(dropped)"])
         }
         return finished
     }
 
     // MARK: - One event
 
-    func process(_ event: InboundEvent) async {
-        guard let channel = channels[event.channel] else { return }
+    func process(_ queued: InboxItem) async -> ConversationDispatcher.Verdict {
         var logger = self.logger
-        logger[metadataKey: "channel"] = "\(event.channel)"
-        logger[metadataKey: "platform_message_id"] = "\(event.platformMessageID)"
+        logger[metadataKey: "channel"] = "\(queued.event.channel)"
+        logger[metadataKey: "inbox_id"] = "\(queued.id)"
+        let start = now()
+        let item: InboxItem
+        do {
+            guard let claimed = try await store.claim(queued.id, leaseUntil: start.addingTimeInterval(options.lease.seconds), at: start) else {
+                return .finished   // done, dropped or taken by another worker meanwhile
+            }
+            item = claimed
+        } catch {
+            logger.warning("store unavailable; will try again", metadata: ["error": "\(error)"])
+            return .retry(at: start.addingTimeInterval(5))
+        }
+        let event = item.event
+        guard let channel = channels[event.channel] else {
+            try? await store.kill(item.id, reason: "no channel named \(event.channel) is configured", at: now())
+            return .finished
+        }
+        if let pausedUntil = gate.pause(of: channel.name, at: start) {
+            return await park(item, until: pausedUntil, reason: "channel paused: credentials refused", countsAsAttempt: false, logger: logger)
+        }
+
+        // The reply: recorded earlier (an interrupted run), or made now.
+        var parts: [OutboxPart]
+        do {
+            parts = try await store.parts(for: item.id)
+        } catch {
+            return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false, logger: logger)
+        }
+        if parts.isEmpty {
+            do {
+                parts = try await makeReply(for: item, channel: channel, logger: logger)
+            } catch {
+                if Task.isCancelled { return .finished }
+                return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false, logger: logger)
+            }
+        } else if parts.contains(where: { $0.state == .pending }) {
+            logger.info("resuming a reply recorded before a restart", metadata: ["parts": "\(parts.count)"])
+        }
+
+        return await deliver(parts, of: item, through: channel, logger: logger)
+    }
+
+    /// Asks the assistant, renders the answer for the channel and records its parts.
+    private func makeReply(for item: InboxItem, channel: any Channel, logger: Logger) async throws -> [OutboxPart] {
+        let event = item.event
         let conversation = event.conversation
         let message = Self.userMessage(from: event)
-
         let profile = try? await identities.profile(for: ChannelIdentity(channel: event.channel, userID: event.senderID))
         let history: [ConversationTurn]
         do {
-            history = try await conversations.history(of: conversation, limit: options.historyTurns)
+            history = try await store.history(of: conversation, limit: options.historyTurns)
         } catch {
             logger.warning("conversation history unavailable", metadata: ["error": "\(error)"])
             history = []
         }
-
         if channel.profile.supportsTypingIndicator {
             do { try await channel.acknowledge(event, logger: logger) } catch {
                 logger.debug("typing indicator failed", metadata: ["error": "\(error)"])
             }
         }
-
         let turn = AssistantTurn(conversation: conversation, message: message, history: history,
                                  profile: profile, channelProfile: channel.profile)
         var reply: AssistantReply
@@ -157,7 +267,7 @@ public final class Pipeline: Sendable {
                 try await assistant.reply(to: turn, logger: logger)
             }
         } catch {
-            if Task.isCancelled { return }
+            if Task.isCancelled { throw CancellationError() }
             logger.warning("assistant failed; sending the apology", metadata: ["error": "\(type(of: error))"])
             observer.assistantFailed(channel: event.channel)
             reply = AssistantReply(markdown: options.apology)
@@ -168,63 +278,101 @@ public final class Pipeline: Sendable {
             reply = AssistantReply(markdown: options.apology)
             texts = renderer.render(options.apology, for: channel.profile)
         }
-        var parts = texts.map { OutboundMessage(text: $0) }
-        if let limits = channel.profile.quickReplies, !reply.quickReplies.isEmpty, !parts.isEmpty {
-            parts[parts.count - 1].quickReplies = reply.quickReplies.prefix(limits.maximumCount).map {
+        var messages = texts.map { OutboundMessage(text: $0) }
+        if let limits = channel.profile.quickReplies, !reply.quickReplies.isEmpty, !messages.isEmpty {
+            messages[messages.count - 1].quickReplies = reply.quickReplies.prefix(limits.maximumCount).map {
                 QuickReply(title: String($0.title.prefix(limits.maximumTitleLength)), payload: $0.payload)
             }
         }
-
-        let outcome = await deliver(parts, through: channel, to: conversation.recipient, logger: logger)
-        var turns = [ConversationTurn(role: .user, text: Self.historyText(of: message), timestamp: event.timestamp)]
-        if case .answered = outcome {
-            turns.append(ConversationTurn(role: .assistant, text: reply.markdown, timestamp: Date()))
-        }
-        do { try await conversations.append(turns, to: conversation) } catch {
-            logger.warning("conversation history not saved", metadata: ["error": "\(error)"])
-        }
-        try? await inbox.complete(event, outcome: outcome)
+        let turns = [
+            ConversationTurn(role: .user, text: Self.historyText(of: message), timestamp: event.timestamp),
+            ConversationTurn(role: .assistant, text: reply.markdown, timestamp: now()),
+        ]
+        return try await store.recordReply(for: item.id, parts: messages, conversation: conversation, turns: turns, at: now())
     }
 
-    private func deliver(_ parts: [OutboundMessage], through channel: any Channel, to recipient: Recipient, logger: Logger) async -> InboxOutcome {
-        for (index, part) in parts.enumerated() {
+    /// Sends the parts not sent yet, in order, each with in-process retries.
+    private func deliver(_ parts: [OutboxPart], of item: InboxItem, through channel: any Channel,
+                         logger: Logger) async -> ConversationDispatcher.Verdict {
+        let recipient = item.event.conversation.recipient
+        var leaseRenewedAt = now()
+        for part in parts where part.state == .pending {
+            if now().timeIntervalSince(leaseRenewedAt) > options.lease.seconds / 2 {
+                leaseRenewedAt = now()
+                try? await store.renewLease(item.id, until: leaseRenewedAt.addingTimeInterval(options.lease.seconds), at: leaseRenewedAt)
+            }
             var attempt = 0
             while true {
                 attempt += 1
                 do {
-                    _ = try await channel.send(part, to: recipient, logger: logger)
+                    let receipt = try await channel.send(part.message, to: recipient, logger: logger)
+                    gate.resume(channel.name)
                     observer.channelDelivered(channel: channel.name)
+                    // Sent: a failure to record it must not resend it, so keep going.
+                    do { try await store.markSent(part.id, platformMessageID: receipt.platformMessageID, at: now()) } catch {
+                        logger.warning("sent part not recorded", metadata: ["part": "\(part.id)", "error": "\(error)"])
+                    }
                     break
                 } catch {
-                    let failure = (error as? ChannelError) ?? ChannelError.transient("\(type(of: error))")
                     if Task.isCancelled {
-                        return .failed(reason: "cancelled at shutdown after \(index) of \(parts.count) parts")
+                        return .finished   // shutdown: the part stays pending and is sent at the next start
                     }
+                    let failure = (error as? ChannelError) ?? ChannelError.transient("\(type(of: error))")
                     switch failure.code {
-                    case .transient where attempt < options.retry.attempts:
+                    case .transient where attempt < options.retry.attempts && (failure.retryAfter ?? .zero) <= .seconds(10):
                         observer.sendRetried(channel: channel.name, error: failure)
                         let delay = options.retry.delay(afterAttempt: attempt, suggested: failure.retryAfter)
                         logger.info("send failed; retrying", metadata: [
-                            "attempt": "\(attempt)", "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
-                            "error": "\(failure)",
+                            "attempt": "\(attempt)", "delay_ms": "\(Int(delay.seconds * 1000))", "error": "\(failure)",
                         ])
-                        do { try await Task.sleep(for: delay) } catch {
-                            return .failed(reason: "cancelled at shutdown after \(index) of \(parts.count) parts")
-                        }
+                        do { try await Task.sleep(for: delay) } catch { return .finished }
                         continue
+                    case .transient:
+                        // A long wait the platform asked for (usage limits) parks the event without
+                        // counting an attempt; exhausted retries count one.
+                        let throttled = (failure.retryAfter ?? .zero) > .seconds(10)
+                        let nextAttempt = item.attempts + (throttled ? 0 : 1)
+                        if nextAttempt >= options.maxAttempts {
+                            logger.error("reply not delivered after every attempt; the event is dead", metadata: ["error": "\(failure)"])
+                            try? await store.kill(item.id, reason: failure.description, at: now())
+                            observer.replyFailed(channel: channel.name, error: failure)
+                            return .finished
+                        }
+                        let wait = max(options.retry.delay(afterAttempt: nextAttempt + 1), failure.retryAfter ?? .zero, .seconds(1))
+                        return await park(item, until: now().addingTimeInterval(wait.seconds), reason: failure.description,
+                                          countsAsAttempt: !throttled, logger: logger)
                     case .unauthorized:
-                        logger.error("the platform refused the channel's access token; update it and restart the channel", metadata: ["error": "\(failure)"])
+                        let until = now().addingTimeInterval(options.unauthorizedPause.seconds)
+                        gate.pause(channel.name, until: until)
+                        logger.error("the platform refused the channel's access token; sends pause until it is replaced",
+                                     metadata: ["error": "\(failure)", "pause_s": "\(Int(options.unauthorizedPause.seconds))"])
                         observer.channelUnauthorized(channel: channel.name, error: failure)
+                        return await park(item, until: until, reason: failure.description, countsAsAttempt: false, logger: logger)
                     default:
-                        logger.warning("reply not delivered", metadata: ["error": "\(failure)", "part": "\(index + 1)/\(parts.count)"])
+                        logger.warning("reply refused by the platform; not retried", metadata: ["error": "\(failure)", "part": "\(part.index + 1)/\(parts.count)"])
+                        try? await store.markFailed(part.id, reason: failure.description, at: now())
+                        try? await store.kill(item.id, reason: failure.description, at: now())
+                        observer.replyFailed(channel: channel.name, error: failure)
+                        return .finished
                     }
-                    observer.replyFailed(channel: channel.name, error: failure)
-                    return .failed(reason: failure.description)
                 }
             }
         }
+        do { try await store.complete(item.id, at: now()) } catch {
+            logger.warning("answered event not marked done", metadata: ["error": "\(error)"])
+        }
         observer.replyDelivered(channel: channel.name, parts: parts.count)
-        return .answered
+        return .finished
+    }
+
+    /// Records a failed attempt and asks the dispatcher to try again at `until`.
+    private func park(_ item: InboxItem, until: Date, reason: String, countsAsAttempt: Bool, logger: Logger) async -> ConversationDispatcher.Verdict {
+        do {
+            try await store.fail(item.id, reason: reason, nextAttemptAt: until, countsAsAttempt: countsAsAttempt, at: now())
+        } catch {
+            logger.warning("failed attempt not recorded", metadata: ["error": "\(error)"])
+        }
+        return .retry(at: until)
     }
 
     // MARK: - Helpers
@@ -254,6 +402,13 @@ public final class Pipeline: Sendable {
 private final class WeakPipeline: @unchecked Sendable {
     // Written once, in Pipeline.init, before the dispatcher can run anything.
     weak var pipeline: Pipeline?
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var seconds: TimeInterval {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
 }
 
 /// Runs `operation`, throwing ``DeadlineExceeded`` if it takes longer than `timeout`.

@@ -1,0 +1,218 @@
+import Foundation
+
+/// The states of an inbox item.
+///
+/// ```
+/// received ──claim(lease)──▶ processing ──▶ done
+///     ▲                          │  ├─ transient failure ─▶ failed(attempts, next attempt) ─▶ claimable again at that time
+///     │                          │  └─ too many failures or a permanent one ─▶ dead (kept for inspection)
+///     └──── lease expired / restart ┘
+/// received, failed or processing, older than the maximum age at start-up ─▶ expired
+/// ```
+/// Events that are never answered (echoes, reads, …) are stored as `ignored`; an operator
+/// can `drop` an item, which keeps its key so that a redelivery still creates nothing.
+public enum InboxState: String, Sendable, Hashable, Codable, CaseIterable {
+    case received, processing, done, failed, dead, expired, ignored, dropped
+
+    /// States an item leaves only through an operator (`retry`) or never.
+    public var isTerminal: Bool {
+        switch self {
+        case .done, .dead, .expired, .ignored, .dropped: true
+        case .received, .processing, .failed: false
+        }
+    }
+}
+
+/// One accepted event and where it stands.
+public struct InboxItem: Sendable, Hashable {
+    /// The store's id for the item.
+    public var id: Int64
+    /// The event.
+    public var event: InboundEvent
+    /// Where it stands.
+    public var state: InboxState
+    /// Processing attempts that failed so far.
+    public var attempts: Int
+    /// When a failed item may be tried again.
+    public var nextAttemptAt: Date?
+    /// Until when a processing item belongs to its worker.
+    public var leaseExpiresAt: Date?
+    /// Why the last attempt failed (no message text, no secrets).
+    public var lastError: String?
+    /// When the item was accepted.
+    public var receivedAt: Date
+    /// When the item last changed.
+    public var updatedAt: Date
+
+    /// Creates an item.
+    public init(id: Int64, event: InboundEvent, state: InboxState, attempts: Int = 0, nextAttemptAt: Date? = nil,
+                leaseExpiresAt: Date? = nil, lastError: String? = nil, receivedAt: Date, updatedAt: Date) {
+        self.id = id
+        self.event = event
+        self.state = state
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.leaseExpiresAt = leaseExpiresAt
+        self.lastError = lastError
+        self.receivedAt = receivedAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Where accepted events are recorded, deduplicated, and moved through their states.
+///
+/// The webhook route answers 200 only after ``accept(_:at:)`` returned, so an implementation
+/// must not return before the events are durable. Every method is atomic.
+public protocol InboxStore: Sendable {
+    /// Records events, deduplicated by (channel, platform message id), atomically: of two
+    /// concurrent deliveries of the same event exactly one sees it as new. A new answerable
+    /// event becomes `received`, a new unanswerable one `ignored`. A known key — whatever
+    /// its state — creates nothing.
+    /// - Returns: the items created, in the order of `events`.
+    func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem]
+
+    /// Moves a `received` item, a `failed` one whose next attempt is due, or a `processing`
+    /// one whose lease has expired, to `processing` with a lease until `leaseUntil`.
+    /// - Returns: the claimed item, or `nil` when the item is not claimable.
+    func claim(_ id: Int64, leaseUntil: Date, at now: Date) async throws -> InboxItem?
+
+    /// Extends the lease of a `processing` item.
+    func renewLease(_ id: Int64, until: Date, at now: Date) async throws
+
+    /// `processing` → `done`.
+    func complete(_ id: Int64, at now: Date) async throws
+
+    /// `processing` → `failed` with a next attempt time; `attempts` grows by one when
+    /// `countsAsAttempt` (a pause for unauthorized credentials does not count).
+    func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, at now: Date) async throws
+
+    /// `processing` → `dead`, for a permanent failure or the last allowed attempt; `attempts` grows by one.
+    func kill(_ id: Int64, reason: String, at now: Date) async throws
+
+    /// At start-up: every `received`, `failed` or `processing` item whose platform timestamp
+    /// is before `cutoff` becomes `expired`.
+    /// - Returns: how many expired.
+    func expire(before cutoff: Date, at now: Date) async throws -> Int
+
+    /// At start-up: every `processing` item (a worker of an earlier run) becomes `received`.
+    /// - Returns: how many were released.
+    func releaseAllLeases(at now: Date) async throws -> Int
+
+    /// Items that still need work — `received`, `failed`, and `processing` whose lease has
+    /// expired — ordered by conversation, then platform timestamp, then id.
+    func pending(at now: Date) async throws -> [InboxItem]
+
+    /// Items in the given states, oldest first, at most `limit`.
+    func items(in states: Set<InboxState>, limit: Int) async throws -> [InboxItem]
+
+    /// One item.
+    func item(_ id: Int64) async throws -> InboxItem?
+
+    /// An operator's retry: a `failed`, `dead` or `expired` item (or a `processing` one
+    /// whose lease expired) becomes `received` with no attempts counted.
+    /// - Returns: whether the item was retried.
+    func retry(_ id: Int64, at now: Date) async throws -> Bool
+
+    /// An operator's drop: a non-`done` item becomes `dropped`; its key stays, so a
+    /// redelivery still creates nothing.
+    /// - Returns: whether the item was dropped.
+    func drop(_ id: Int64, at now: Date) async throws -> Bool
+
+    /// How many items are in each state.
+    func counts() async throws -> [InboxState: Int]
+}
+
+/// One part of a reply, recorded before it is sent.
+public struct OutboxPart: Sendable, Hashable {
+    /// A stable id: `"<inbox id>.<index>"`.
+    public var id: String
+    /// The inbox item the reply answers.
+    public var inboxID: Int64
+    /// The part's position in the reply, from 0.
+    public var index: Int
+    /// What to send.
+    public var message: OutboundMessage
+    /// Where it stands.
+    public var state: OutboxState
+    /// The platform's id once sent.
+    public var platformMessageID: String?
+    /// Why sending failed for good, with the platform's code.
+    public var lastError: String?
+
+    /// Creates a part.
+    public init(id: String, inboxID: Int64, index: Int, message: OutboundMessage, state: OutboxState,
+                platformMessageID: String? = nil, lastError: String? = nil) {
+        self.id = id
+        self.inboxID = inboxID
+        self.index = index
+        self.message = message
+        self.state = state
+        self.platformMessageID = platformMessageID
+        self.lastError = lastError
+    }
+}
+
+/// The states of an outbox part.
+public enum OutboxState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Recorded, not yet confirmed by the platform.
+    case pending
+    /// The platform accepted it.
+    case sent
+    /// The platform refused it for good.
+    case failed
+}
+
+/// Where reply parts are recorded before they are sent.
+public protocol OutboxStore: Sendable {
+    /// Records a reply's parts, all or none, together with the conversation turns it adds.
+    /// When parts for `inboxID` exist already, records nothing and returns the existing ones.
+    /// - Returns: the parts, in order.
+    func recordReply(for inboxID: Int64, parts: [OutboundMessage], conversation: ConversationKey,
+                     turns: [ConversationTurn], at now: Date) async throws -> [OutboxPart]
+
+    /// The recorded parts of a reply, in order; empty when none were recorded.
+    func parts(for inboxID: Int64) async throws -> [OutboxPart]
+
+    /// `pending` → `sent`.
+    func markSent(_ partID: String, platformMessageID: String?, at now: Date) async throws
+
+    /// `pending` → `failed`, with the reason.
+    func markFailed(_ partID: String, reason: String, at now: Date) async throws
+}
+
+/// Where the conversation the assistant sees is kept.
+public protocol ConversationStore: Sendable {
+    /// The last `limit` turns of a conversation, oldest first.
+    func history(of conversation: ConversationKey, limit: Int) async throws -> [ConversationTurn]
+    /// Appends turns to a conversation.
+    func append(_ turns: [ConversationTurn], to conversation: ConversationKey) async throws
+}
+
+/// Everything the pipeline keeps.
+public typealias PipelineStore = InboxStore & OutboxStore & ConversationStore
+
+/// A store operation failed; the caller must not acknowledge what it could not record.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Failure kinds.
+    public enum Code: String, Sendable, Hashable {
+        /// The store cannot write (disk full, read-only, I/O error).
+        case unavailable
+        /// The store's content is not what this version expects.
+        case corrupt
+        /// The referenced item does not exist or is not in a state that allows the change.
+        case invalidTransition
+    }
+
+    /// The kind.
+    public var code: Code
+    /// Details for operators.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

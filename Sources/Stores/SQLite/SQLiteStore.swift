@@ -1,0 +1,432 @@
+import ChannelKit
+import Foundation
+import Logging
+import SQLiteNIO
+import Synchronization
+
+/// The embedded durable ``PipelineStore``: one SQLite file in WAL mode.
+///
+/// - Writes go through one connection owned by one task that commits every queued write in
+///   one transaction (group commit; see ``WriteWorker``), with `synchronous=FULL`: when a
+///   method returns, its change is on disk.
+/// - Reads go through a second connection, one statement at a time.
+/// - Times are stored as integer milliseconds since 1970, so dates read back with millisecond
+///   precision; events are stored whole as JSON and read back exactly.
+/// - Conversation history keeps the last ``historyCapacity`` turns of each conversation.
+/// - SQLite failures (disk full, read-only, I/O errors, …) surface as
+///   `StoreError(.unavailable, …)`; the failed call changes nothing and later calls work
+///   again once the cause is gone. A database written by a newer version is refused with
+///   `StoreError(.corrupt, …)`.
+///
+/// Call ``close()`` before dropping the store.
+public final class SQLiteStore: PipelineStore {
+    /// Turns kept per conversation; older ones are deleted when new ones are appended.
+    public static let historyCapacity = 200
+
+    /// The schema version this build writes (the number of migration steps).
+    public static var schemaVersion: Int { Schema.currentVersion }
+
+    /// The database file.
+    public let path: String
+
+    private let writer: WriteWorker
+    private let reader: ReadWorker
+    private let workers: [Task<Void, Never>]
+    private let closed = Mutex(false)
+
+    private init(path: String, writer: WriteWorker, reader: ReadWorker) {
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+        self.workers = [Task { await writer.run() }, Task { await reader.run() }]
+    }
+
+    deinit {
+        // Without close(): let the workers finish what is queued and close their connections.
+        writer.queue.close()
+        reader.queue.close()
+    }
+
+    /// Opens (creating when needed) the database at `path` and brings its schema up to date.
+    /// - Parameters:
+    ///   - path: the database file; its directory is created when missing.
+    ///   - maxSizeBytes: a cap on the database file's size (`PRAGMA max_page_count`); a write
+    ///     that would grow it beyond fails with `StoreError(.unavailable, …)`.
+    ///   - logger: where the store logs.
+    /// - Throws: `StoreError(.unavailable, …)` when the file cannot be opened or written,
+    ///   `StoreError(.corrupt, …)` when it is not a database this version can use.
+    public static func open(path: String, maxSizeBytes: Int? = nil, logger: Logger) async throws -> SQLiteStore {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.unavailable, "cannot create the directory \(directory.path): \(error)")
+        }
+
+        let writerConnection = try await connect(path: path, logger: logger)
+        do {
+            try await configure(writerConnection, asWriter: true, maxSizeBytes: maxSizeBytes)
+            try await Schema.migrate(writerConnection, logger: logger)
+        } catch {
+            try? await writerConnection.close()
+            throw Row.storeError(error, while: "preparing the database \(path)")
+        }
+        let readerConnection: SQLiteConnection
+        do {
+            readerConnection = try await connect(path: path, logger: logger)
+            do {
+                try await configure(readerConnection, asWriter: false, maxSizeBytes: nil)
+            } catch {
+                try? await readerConnection.close()
+                throw error
+            }
+        } catch {
+            try? await writerConnection.close()
+            throw Row.storeError(error, while: "opening a reader for \(path)")
+        }
+        logger.info("SQLite store open", metadata: ["path": "\(path)", "schema_version": "\(Schema.currentVersion)"])
+        return SQLiteStore(path: path,
+                           writer: WriteWorker(connection: writerConnection, logger: logger),
+                           reader: ReadWorker(connection: readerConnection, logger: logger))
+    }
+
+    /// Finishes the queued work and closes the database. Later calls throw `StoreError(.unavailable, …)`.
+    public func close() async {
+        let first = closed.withLock { isClosed in
+            defer { isClosed = true }
+            return !isClosed
+        }
+        guard first else { return }
+        writer.queue.close()
+        reader.queue.close()
+        for worker in workers { await worker.value }
+    }
+
+    /// Write transactions committed since the store opened (group commit makes this far
+    /// smaller than the number of write calls under concurrency).
+    package var committedTransactions: Int { writer.committedTransactions }
+
+    // MARK: - InboxStore
+
+    public func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem] {
+        guard !events.isEmpty else { return [] }
+        let rows: [(event: InboundEvent, json: String)]
+        do {
+            rows = try events.map { ($0, try Row.json($0)) }
+        } catch {
+            throw StoreError(.unavailable, "cannot encode an event: \(error)")
+        }
+        let stamp = Row.stored(now)
+        return try await write("accepting events") { connection in
+            var created: [InboxItem] = []
+            for (event, json) in rows {
+                let state: InboxState = event.isAnswerable ? .received : .ignored
+                let inserted = try await connection.query("""
+                    INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
+                                       event_json, state, attempts, received_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                    ON CONFLICT (channel, platform_message_id) DO NOTHING
+                    RETURNING id
+                    """, [
+                        Row.bind(event.channel), Row.bind(event.platformMessageID), Row.bind(event.accountID),
+                        Row.bind(event.senderID), Row.bind(event.timestamp), Row.bind(json), Row.bind(state.rawValue),
+                        Row.bind(stamp), Row.bind(stamp),
+                    ])
+                if let row = inserted.first {
+                    created.append(InboxItem(id: try Row.integer(row, "id"), event: event, state: state,
+                                             receivedAt: stamp, updatedAt: stamp))
+                }
+            }
+            return created
+        }
+    }
+
+    public func claim(_ id: Int64, leaseUntil: Date, at now: Date) async throws -> InboxItem? {
+        try await write("claiming inbox item \(id)") { connection in
+            let rows = try await connection.query("""
+                UPDATE inbox SET state = 'processing', lease_expires_at = ?1, next_attempt_at = NULL, updated_at = ?2
+                WHERE id = ?3 AND (
+                    state = 'received'
+                    OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?2))
+                    OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?2)))
+                RETURNING \(Row.inboxColumns)
+                """, [Row.bind(leaseUntil), Row.bind(now), Row.bind(id)])
+            return try rows.first.map(Row.inboxItem)
+        }
+    }
+
+    public func renewLease(_ id: Int64, until: Date, at now: Date) async throws {
+        try await transition(id, "renew the lease of", """
+            UPDATE inbox SET lease_expires_at = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'processing'
+            """, [Row.bind(until), Row.bind(now), Row.bind(id)])
+    }
+
+    public func complete(_ id: Int64, at now: Date) async throws {
+        try await transition(id, "complete", """
+            UPDATE inbox SET state = 'done', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?1
+            WHERE id = ?2 AND state = 'processing'
+            """, [Row.bind(now), Row.bind(id)])
+    }
+
+    public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, at now: Date) async throws {
+        try await transition(id, "fail", """
+            UPDATE inbox SET state = 'failed', attempts = attempts + ?1, next_attempt_at = ?2,
+                             lease_expires_at = NULL, last_error = ?3, updated_at = ?4
+            WHERE id = ?5 AND state = 'processing'
+            """, [Row.bind(countsAsAttempt ? 1 : 0), Row.bind(nextAttemptAt), Row.bind(reason), Row.bind(now), Row.bind(id)])
+    }
+
+    public func kill(_ id: Int64, reason: String, at now: Date) async throws {
+        try await transition(id, "kill", """
+            UPDATE inbox SET state = 'dead', attempts = attempts + 1, next_attempt_at = NULL,
+                             lease_expires_at = NULL, last_error = ?1, updated_at = ?2
+            WHERE id = ?3 AND state = 'processing'
+            """, [Row.bind(reason), Row.bind(now), Row.bind(id)])
+    }
+
+    public func expire(before cutoff: Date, at now: Date) async throws -> Int {
+        try await write("expiring old inbox items") { connection in
+            try await connection.query("""
+                UPDATE inbox SET state = 'expired', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?1
+                WHERE state IN ('received', 'failed', 'processing') AND event_timestamp_ms < ?2
+                RETURNING id
+                """, [Row.bind(now), Row.bind(cutoff)]).count
+        }
+    }
+
+    public func releaseAllLeases(at now: Date) async throws -> Int {
+        try await write("releasing leases") { connection in
+            try await connection.query("""
+                UPDATE inbox SET state = 'received', lease_expires_at = NULL, updated_at = ?1
+                WHERE state = 'processing'
+                RETURNING id
+                """, [Row.bind(now)]).count
+        }
+    }
+
+    public func pending(at now: Date) async throws -> [InboxItem] {
+        try await read("listing pending inbox items") { connection in
+            try await connection.query("""
+                SELECT \(Row.inboxColumns) FROM inbox
+                WHERE state IN ('received', 'failed')
+                   OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1))
+                ORDER BY channel, account_id, sender_id, event_timestamp_ms, id
+                """, [Row.bind(now)]).map(Row.inboxItem)
+        }
+    }
+
+    public func items(in states: Set<InboxState>, limit: Int) async throws -> [InboxItem] {
+        guard limit > 0, !states.isEmpty else { return [] }
+        let names = states.map(\.rawValue).sorted()
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        return try await read("listing inbox items") { connection in
+            try await connection.query("""
+                SELECT \(Row.inboxColumns) FROM inbox WHERE state IN (\(placeholders)) ORDER BY id LIMIT ?
+                """, names.map(Row.bind) + [Row.bind(limit)]).map(Row.inboxItem)
+        }
+    }
+
+    public func item(_ id: Int64) async throws -> InboxItem? {
+        try await read("reading inbox item \(id)") { connection in
+            try await connection.query("SELECT \(Row.inboxColumns) FROM inbox WHERE id = ?", [Row.bind(id)])
+                .first.map(Row.inboxItem)
+        }
+    }
+
+    public func retry(_ id: Int64, at now: Date) async throws -> Bool {
+        try await write("retrying inbox item \(id)") { connection in
+            try await !connection.query("""
+                UPDATE inbox SET state = 'received', attempts = 0, next_attempt_at = NULL, lease_expires_at = NULL,
+                                 last_error = NULL, updated_at = ?1
+                WHERE id = ?2 AND (state IN ('failed', 'dead', 'expired')
+                                   OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)))
+                RETURNING id
+                """, [Row.bind(now), Row.bind(id)]).isEmpty
+        }
+    }
+
+    public func drop(_ id: Int64, at now: Date) async throws -> Bool {
+        try await write("dropping inbox item \(id)") { connection in
+            try await !connection.query("""
+                UPDATE inbox SET state = 'dropped', next_attempt_at = NULL, lease_expires_at = NULL, updated_at = ?1
+                WHERE id = ?2 AND state NOT IN ('done', 'dropped')
+                RETURNING id
+                """, [Row.bind(now), Row.bind(id)]).isEmpty
+        }
+    }
+
+    public func counts() async throws -> [InboxState: Int] {
+        try await read("counting inbox items") { connection in
+            var counts = Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })
+            for row in try await connection.query("SELECT state, COUNT(*) AS n FROM inbox GROUP BY state") {
+                let name = try Row.text(row, "state")
+                guard let state = InboxState(rawValue: name) else {
+                    throw StoreError(.corrupt, "unknown inbox state \(name)")
+                }
+                counts[state] = Int(try Row.integer(row, "n"))
+            }
+            return counts
+        }
+    }
+
+    // MARK: - OutboxStore
+
+    public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
+                            turns: [ConversationTurn], at now: Date) async throws -> [OutboxPart] {
+        let encoded: [(message: OutboundMessage, json: String)]
+        do {
+            encoded = try messages.map { ($0, try Row.json($0)) }
+        } catch {
+            throw StoreError(.unavailable, "cannot encode a reply part: \(error)")
+        }
+        return try await write("recording the reply to inbox item \(inboxID)") { connection in
+            let existing = try await connection.query(
+                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)])
+            if !existing.isEmpty { return try existing.map(Row.outboxPart) }
+            guard try await !connection.query("SELECT id FROM inbox WHERE id = ?", [Row.bind(inboxID)]).isEmpty else {
+                throw StoreError(.invalidTransition, "no inbox item \(inboxID) to record a reply for")
+            }
+            var parts: [OutboxPart] = []
+            for (index, part) in encoded.enumerated() {
+                let id = "\(inboxID).\(index)"
+                _ = try await connection.query("""
+                    INSERT INTO outbox (id, inbox_id, part_index, message_json, state, created_at, updated_at)
+                    VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)
+                    """, [Row.bind(id), Row.bind(inboxID), Row.bind(index), Row.bind(part.json), Row.bind(now)])
+                parts.append(OutboxPart(id: id, inboxID: inboxID, index: index, message: part.message, state: .pending))
+            }
+            try await Self.append(turns, to: conversation, on: connection)
+            return parts
+        }
+    }
+
+    public func parts(for inboxID: Int64) async throws -> [OutboxPart] {
+        try await read("reading the reply to inbox item \(inboxID)") { connection in
+            try await connection.query(
+                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)]
+            ).map(Row.outboxPart)
+        }
+    }
+
+    public func markSent(_ partID: String, platformMessageID: String?, at now: Date) async throws {
+        try await partTransition(partID, "mark as sent", """
+            UPDATE outbox SET state = 'sent', platform_message_id = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
+            """, [Row.bind(platformMessageID), Row.bind(now), Row.bind(partID)])
+    }
+
+    public func markFailed(_ partID: String, reason: String, at now: Date) async throws {
+        try await partTransition(partID, "mark as failed", """
+            UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
+            """, [Row.bind(reason), Row.bind(now), Row.bind(partID)])
+    }
+
+    // MARK: - ConversationStore
+
+    public func history(of conversation: ConversationKey, limit: Int) async throws -> [ConversationTurn] {
+        guard limit > 0 else { return [] }
+        return try await read("reading conversation history") { connection in
+            try await connection.query("""
+                SELECT role, text, timestamp_ms FROM conversation_turns
+                WHERE channel = ? AND account_id = ? AND user_id = ?
+                ORDER BY id DESC LIMIT ?
+                """, [Row.bind(conversation.channel), Row.bind(conversation.accountID), Row.bind(conversation.userID),
+                      Row.bind(limit)]
+            ).reversed().map(Row.turn)
+        }
+    }
+
+    public func append(_ turns: [ConversationTurn], to conversation: ConversationKey) async throws {
+        guard !turns.isEmpty else { return }
+        try await write("appending to conversation history") { connection in
+            try await Self.append(turns, to: conversation, on: connection)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func write<Value: Sendable>(_ action: String,
+                                        _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value) async throws -> Value {
+        do {
+            return try await writer.queue.submit(body)
+        } catch {
+            throw Row.storeError(error, while: action)
+        }
+    }
+
+    private func read<Value: Sendable>(_ action: String,
+                                       _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value) async throws -> Value {
+        do {
+            return try await reader.queue.submit(body)
+        } catch {
+            throw Row.storeError(error, while: action)
+        }
+    }
+
+    /// Runs an inbox `UPDATE … WHERE id = ? AND state = …`; no row changed is an invalid transition.
+    private func transition(_ id: Int64, _ action: String, _ sql: String, _ binds: [SQLiteData]) async throws {
+        try await write("\(action) inbox item \(id)") { connection in
+            guard try await connection.query(sql + " RETURNING id", binds).isEmpty else { return }
+            let state = try await connection.query("SELECT state FROM inbox WHERE id = ?", [Row.bind(id)]).first
+                .map { try Row.text($0, "state") }
+            throw StoreError(.invalidTransition, "cannot \(action) inbox item \(id): "
+                             + (state.map { "it is \($0), not processing" } ?? "no such item"))
+        }
+    }
+
+    /// Runs an outbox `UPDATE … WHERE id = ? AND state = 'pending'`; no row changed is an invalid transition.
+    private func partTransition(_ partID: String, _ action: String, _ sql: String, _ binds: [SQLiteData]) async throws {
+        try await write("\(action) outbox part \(partID)") { connection in
+            guard try await connection.query(sql + " RETURNING id", binds).isEmpty else { return }
+            let state = try await connection.query("SELECT state FROM outbox WHERE id = ?", [Row.bind(partID)]).first
+                .map { try Row.text($0, "state") }
+            throw StoreError(.invalidTransition, "cannot \(action) outbox part \(partID): "
+                             + (state.map { "it is \($0), not pending" } ?? "no such part"))
+        }
+    }
+
+    /// Appends turns and deletes what is beyond ``historyCapacity`` for the conversation.
+    private static func append(_ turns: [ConversationTurn], to conversation: ConversationKey,
+                               on connection: SQLiteConnection) async throws {
+        guard !turns.isEmpty else { return }
+        let key = [Row.bind(conversation.channel), Row.bind(conversation.accountID), Row.bind(conversation.userID)]
+        for turn in turns {
+            _ = try await connection.query("""
+                INSERT INTO conversation_turns (channel, account_id, user_id, role, text, timestamp_ms)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, key + [Row.bind(turn.role.rawValue), Row.bind(turn.text), Row.bind(turn.timestamp)])
+        }
+        _ = try await connection.query("""
+            DELETE FROM conversation_turns
+            WHERE channel = ?1 AND account_id = ?2 AND user_id = ?3
+              AND id <= (SELECT id FROM conversation_turns WHERE channel = ?1 AND account_id = ?2 AND user_id = ?3
+                         ORDER BY id DESC LIMIT 1 OFFSET \(historyCapacity))
+            """, key)
+    }
+
+    private static func connect(path: String, logger: Logger) async throws -> SQLiteConnection {
+        do {
+            return try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw Row.storeError(error, while: "opening the database \(path)")
+        }
+    }
+
+    private static func configure(_ connection: SQLiteConnection, asWriter: Bool, maxSizeBytes: Int?) async throws {
+        _ = try await connection.query("PRAGMA busy_timeout = 5000")
+        _ = try await connection.query("PRAGMA foreign_keys = ON")
+        guard asWriter else {
+            _ = try await connection.query("PRAGMA query_only = ON")
+            return
+        }
+        let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
+        guard mode?.lowercased() == "wal" else {
+            throw StoreError(.unavailable, "the database cannot use WAL journal mode (it is \(mode ?? "unknown"))")
+        }
+        _ = try await connection.query("PRAGMA synchronous = FULL")
+        if let maxSizeBytes {
+            let pageSize = try await connection.query("PRAGMA page_size").first?.column("page_size")?.integer ?? 4096
+            let pages = max(1, maxSizeBytes / max(1, Int(pageSize)))
+            _ = try await connection.query("PRAGMA max_page_count = \(pages)")
+        }
+    }
+}

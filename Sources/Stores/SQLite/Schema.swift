@@ -1,0 +1,98 @@
+import ChannelKit
+import Foundation
+import Logging
+import SQLiteNIO
+
+/// The database schema as numbered migration steps.
+///
+/// Step *n* (1-based) brings a database from version *n − 1* to version *n*. Each step runs
+/// in its own transaction together with the `schema_migrations` row that records it, so a
+/// crash leaves the database at a whole version. Never edit a released step: append a new one.
+enum Schema {
+    /// The migration steps, in order; the database version is the number of steps applied.
+    static let migrations: [[String]] = [
+        // 1: inbox, outbox, conversation turns.
+        [
+            """
+            CREATE TABLE inbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                channel TEXT NOT NULL,
+                platform_message_id TEXT NOT NULL,
+                account_id TEXT NOT NULL,
+                sender_id TEXT NOT NULL,
+                event_timestamp_ms INTEGER NOT NULL,
+                event_json TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER,
+                lease_expires_at INTEGER,
+                last_error TEXT,
+                received_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (channel, platform_message_id)
+            )
+            """,
+            "CREATE INDEX inbox_state_next_attempt ON inbox (state, next_attempt_at)",
+            "CREATE INDEX inbox_conversation_order ON inbox (channel, account_id, sender_id, event_timestamp_ms)",
+            """
+            CREATE TABLE outbox (
+                id TEXT PRIMARY KEY NOT NULL,
+                inbox_id INTEGER NOT NULL REFERENCES inbox (id) ON DELETE CASCADE,
+                part_index INTEGER NOT NULL,
+                message_json TEXT NOT NULL,
+                state TEXT NOT NULL,
+                platform_message_id TEXT,
+                last_error TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (inbox_id, part_index)
+            )
+            """,
+            """
+            CREATE TABLE conversation_turns (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                channel TEXT NOT NULL,
+                account_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                role TEXT NOT NULL,
+                text TEXT NOT NULL,
+                timestamp_ms INTEGER NOT NULL
+            )
+            """,
+            "CREATE INDEX conversation_turns_conversation ON conversation_turns (channel, account_id, user_id, id)",
+        ],
+    ]
+
+    /// The version this build writes and expects.
+    static var currentVersion: Int { migrations.count }
+
+    /// Brings the database up to ``currentVersion``; a database from a newer version is refused.
+    static func migrate(_ connection: SQLiteConnection, logger: Logger) async throws {
+        _ = try await connection.query("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY NOT NULL,
+                applied_at INTEGER NOT NULL
+            )
+            """)
+        let rows = try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+        let applied = Int(rows.first?.column("version")?.integer ?? 0)
+        guard applied <= currentVersion else {
+            throw StoreError(.corrupt, "the database has schema version \(applied); this build knows versions up to \(currentVersion)")
+        }
+        for version in stride(from: applied + 1, through: currentVersion, by: 1) {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                for statement in migrations[version - 1] {
+                    _ = try await connection.query(statement)
+                }
+                _ = try await connection.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                                               [.integer(SQLiteInt64(version)), .integer(SQLiteInt64(Row.milliseconds(Date())))])
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+            logger.info("applied a schema migration", metadata: ["version": "\(version)"])
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import ChannelKit
+import ChannelKitTesting
+import Testing
+
+@Suite("InMemoryStore")
+struct InMemoryStoreConformanceTests {
+    @Test("passes the store conformance suite")
+    func conformance() async throws {
+        try await StoreConformance.run { InMemoryStore() }
+    }
+}
