@@ -15,7 +15,8 @@ server:
   shutdown_timeout_seconds: 10    # in-flight replies get this long to finish on SIGTERM
 
 storage:
-  path: ${SANDRA_STORAGE_PATH:-./data/sandra.sqlite}
+  path: ${SANDRA_STORAGE_PATH:-./data/sandra.sqlite}   # SQLite, WAL; created with its folder
+  max_size_mb: 0                  # 0: no cap; at the cap webhooks answer 503 so Meta delivers again
 
 assistant:
   type: ${SANDRA_ASSISTANT:-echo}           # echo (embedded, deterministic) | openai (any OpenAI-compatible server)
@@ -27,8 +28,11 @@ assistant:
   history_turns: 20
 
 pipeline:
-  max_concurrent_conversations: 64
-  send_attempts: 5
+  max_concurrent_conversations: 64  # conversations answered at once; one message at a time within each
+  send_attempts: 5                  # tries per message part, with backoff and jitter
+  max_attempts: 5                   # attempts of one message before it is dead (see `sandra inbox`)
+  max_message_age_seconds: 3600     # at start-up, older unanswered messages are expired, not answered
+  unauthorized_pause_seconds: 60    # after Meta refuses the token (code 190), sends pause this long
 
 channels:
   instagram:

@@ -13,6 +13,8 @@ struct EndToEndTests {
           host: 127.0.0.1
           port: {{PORT}}
           shutdown_timeout_seconds: 5
+        storage:
+          path: {{DATA}}/sandra.sqlite
         assistant:
           \(assistant.replacingOccurrences(of: "\n", with: "\n  "))
         pipeline:

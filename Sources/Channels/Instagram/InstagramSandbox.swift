@@ -34,7 +34,7 @@ public actor InstagramSandbox: ChannelSandbox {
     /// Conversations kept.
     public static let conversationLimit = 1_000
     /// Graph sends kept in the outbox.
-    public static let outboxLimit = 5_000
+    public static let outboxLimit = 50_000
     /// The longest text a user may type into the emulator, in UTF-8 bytes.
     static let userTextLimit = 10_000
 
@@ -48,6 +48,10 @@ public actor InstagramSandbox: ChannelSandbox {
     private var outboundCount = 0
     private var conversations: [String: [ThreadItem]] = [:]
     private var outbox: [OutboxItem] = []
+    private var textsSent = 0
+    private var textWaiters: [Int: (minimum: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+    private var nextWaiterID = 0
+    private var faults = SandboxFaults()
 
     /// One item of a conversation.
     struct ThreadItem: Sendable {
@@ -103,13 +107,21 @@ public actor InstagramSandbox: ChannelSandbox {
         case (.get, ["api", "messages"]):
             return messages(request)
         case (.get, ["api", "outbox"]):
+            if let minimum = request.query["min_texts"].flatMap(Int.init) {
+                let timeout = request.query["timeout_ms"].flatMap(Int.init) ?? 10_000
+                await waitForTexts(minimum, timeout: .milliseconds(min(max(timeout, 0), 600_000)))
+            }
             return outboxJSON()
+        case (.post, ["api", "faults"]):
+            return configureFaults(request)
         case (.post, ["api", "reset"]):
             reset()
             return Self.json(["ok": true])
         case (.post, let graph) where graph.count == 4 && graph[0] == "graph" && graph[3] == "messages":
+            if faults.delay > .zero { try? await Task.sleep(for: faults.delay) }
+            if let injected = faults.nextFailure() { return injected }
             return graphSend(request)
-        case (_, []), (_, ["api", "send"]), (_, ["api", "messages"]), (_, ["api", "outbox"]), (_, ["api", "reset"]):
+        case (_, []), (_, ["api", "send"]), (_, ["api", "messages"]), (_, ["api", "outbox"]), (_, ["api", "reset"]), (_, ["api", "faults"]):
             return Self.json(["error": "method not allowed"], status: .methodNotAllowed)
         case (_, let graph) where graph.count == 4 && graph[0] == "graph" && graph[3] == "messages":
             return Self.graphError(status: .methodNotAllowed, code: 100, message: "Unsupported request - method type: \(request.method.rawValue.lowercased())")
@@ -214,6 +226,51 @@ public actor InstagramSandbox: ChannelSandbox {
         outbox = []
         sequence = 0
         outboundCount = 0
+        textsSent = 0
+        faults = SandboxFaults()
+    }
+
+    /// Returns once at least `minimum` texts were sent (since the last reset), or after `timeout`.
+    private func waitForTexts(_ minimum: Int, timeout: Duration) async {
+        guard textsSent < minimum else { return }
+        let id = nextWaiterID
+        nextWaiterID += 1
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.releaseWaiter(id)
+        }
+        await withCheckedContinuation { textWaiters[id] = (minimum, $0) }
+        timer.cancel()
+    }
+
+    private func releaseWaiter(_ id: Int) {
+        textWaiters.removeValue(forKey: id)?.continuation.resume()
+    }
+
+    private func textRecorded() {
+        textsSent += 1
+        for (id, waiter) in textWaiters where waiter.minimum <= textsSent {
+            textWaiters.removeValue(forKey: id)
+            waiter.continuation.resume()
+        }
+    }
+
+    /// `POST /api/faults` `{"failure_rate": 0.3, "kinds": ["500", "429", "613", "190"], "delay_ms": 5, "seed": 7, "retry_after_seconds": 0}`:
+    /// from now on a share of Send API calls fail the way Graph fails, and every call takes `delay_ms`.
+    private func configureFaults(_ request: SandboxRequest) -> SandboxResponse {
+        guard let body = try? MetaJSON.decode(request.body), body.objectValue != nil else {
+            return Self.json(["error": "body must be a JSON object"], status: .badRequest)
+        }
+        let rate = body["failure_rate"]?.numberValue ?? 0
+        let kinds = (body["kinds"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(SandboxFaults.Kind.init(rawValue:)) }
+        guard (0...1).contains(rate), rate == 0 || !kinds.isEmpty else {
+            return Self.json(["error": "failure_rate must be within 0...1 and kinds one or more of 500, 429, 613, 190"], status: .badRequest)
+        }
+        faults = SandboxFaults(failureRate: rate, kinds: kinds,
+                               delay: .milliseconds(Int(body["delay_ms"]?.numberValue ?? 0)),
+                               seed: UInt64(max(0, body["seed"]?.numberValue ?? 1)),
+                               retryAfterSeconds: Int(body["retry_after_seconds"]?.numberValue ?? 0))
+        return Self.json(["ok": true])
     }
 
     // MARK: The Send API
@@ -281,6 +338,7 @@ public actor InstagramSandbox: ChannelSandbox {
         let messageID = "sandbox.out.\(outboundCount)"
         let seq = nextSequence()
         appendOutbox(OutboxItem(seq: seq, recipient: recipient, text: text, quickReplies: quickReplies, senderAction: nil, messageID: messageID, time: now))
+        textRecorded()
         record(ThreadItem(seq: 0, direction: .outbound, kind: .text, text: text, quickReplies: quickReplies, time: now), for: recipient)
         return Self.json(["recipient_id": .string(recipient), "message_id": .string(messageID)])
     }

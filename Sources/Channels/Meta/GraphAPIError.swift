@@ -148,10 +148,43 @@ public struct GraphAPIError: Sendable, Hashable {
         }
     }
 
-    /// The `Retry-After` delay, when it is a whole number of seconds.
+    /// How long to wait before retrying: the `Retry-After` header (whole seconds), or the
+    /// longest `estimated_time_to_regain_access` (minutes) in Meta's usage headers
+    /// (`X-Business-Use-Case-Usage`, `X-App-Usage`, `X-Ad-Account-Usage`), whichever is longer.
     static func retryAfter(_ headers: HTTPFields) -> Duration? {
-        guard let value = headers[.retryAfter]?.trimmingSpaces, let seconds = Int(value), seconds >= 0 else { return nil }
-        return .seconds(min(seconds, 86_400))
+        var seconds: Int?
+        if let value = headers[.retryAfter]?.trimmingSpaces, let parsed = Int(value), parsed >= 0 {
+            seconds = parsed
+        }
+        for name in usageHeaders {
+            guard let value = headers[name], let minutes = longestRegainTime(in: value), minutes > 0 else { continue }
+            seconds = max(seconds ?? 0, minutes * 60)
+        }
+        return seconds.map { .seconds(min($0, 86_400)) }
+    }
+
+    static let usageHeaders: [HTTPField.Name] = ["X-Business-Use-Case-Usage", "X-App-Usage", "X-Ad-Account-Usage"]
+        .compactMap { HTTPField.Name($0) }
+
+    /// The largest `estimated_time_to_regain_access` anywhere in a usage header's JSON.
+    static func longestRegainTime(in header: String) -> Int? {
+        guard let json = try? MetaJSON.decode(Array(header.utf8)) else { return nil }
+        var longest: Int?
+        func visit(_ value: MetaJSON) {
+            if let members = value.objectValue {
+                for member in members {
+                    if member.key == "estimated_time_to_regain_access", let minutes = member.value.integerValue {
+                        longest = max(longest ?? 0, Int(minutes))
+                    } else {
+                        visit(member.value)
+                    }
+                }
+            } else if let elements = value.arrayValue {
+                elements.forEach(visit)
+            }
+        }
+        visit(json)
+        return longest
     }
 
     private func description(status: HTTPResponse.Status, redacting secrets: [String]) -> String {

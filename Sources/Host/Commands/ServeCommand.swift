@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
         let runtime: HostRuntime
         do {
-            runtime = try HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, prometheus: prometheus)
+            runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, prometheus: prometheus)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(78)
@@ -61,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
             print(lines.joined(separator: "\n"))
+            FileHandle.standardOutput.write(Data())
+            fflush(nil)
         }
         defer { announce.cancel() }
         try await group.run()

@@ -22,8 +22,10 @@ extension ConfigurationLoader {
             "  host: \(Self.quoted(config.server.host))",
             "  port: \(config.server.port)",
             "  shutdown_timeout_seconds: \(config.server.shutdownTimeoutSeconds)",
+            "  benchmark_routes: \(config.server.benchmarkRoutes)",
             "storage:",
             "  path: \(Self.quoted(config.storage.path))",
+            "  max_size_mb: \(config.storage.maxSizeMB)",
             "assistant:",
             "  type: \(config.assistant.type.rawValue)",
             "  base_url: \(Self.quoted(config.assistant.baseURL))",
@@ -35,6 +37,9 @@ extension ConfigurationLoader {
             "pipeline:",
             "  max_concurrent_conversations: \(config.pipeline.maxConcurrentConversations)",
             "  send_attempts: \(config.pipeline.sendAttempts)",
+            "  max_attempts: \(config.pipeline.maxAttempts)",
+            "  max_message_age_seconds: \(config.pipeline.maxMessageAgeSeconds)",
+            "  unauthorized_pause_seconds: \(config.pipeline.unauthorizedPauseSeconds)",
         ]
         if config.channels.isEmpty {
             lines.append("channels: {}")

@@ -14,14 +14,18 @@ extension ConfigurationLoader {
                 "shutdown_timeout_seconds",
                 default: ServerConfiguration.defaultShutdownTimeoutSeconds,
                 minimum: 0
-            )
+            ),
+            benchmarkRoutes: section.boolean("benchmark_routes", default: false)
         )
     }
 
     /// Reads `storage:`.
     func readStorage(_ section: MappingReader) -> StorageConfiguration {
         section.rejectUnknownKeys(known: StorageConfiguration.keys)
-        return StorageConfiguration(path: section.string("path", default: StorageConfiguration.defaultPath))
+        return StorageConfiguration(
+            path: section.string("path", default: StorageConfiguration.defaultPath),
+            maxSizeMB: section.integer("max_size_mb", default: 0, minimum: 0)
+        )
     }
 
     /// Reads `assistant:`; `openai` requires `base_url` and `model`.
@@ -63,7 +67,12 @@ extension ConfigurationLoader {
                 default: PipelineConfiguration.defaultMaxConcurrentConversations,
                 minimum: 1
             ),
-            sendAttempts: section.integer("send_attempts", default: PipelineConfiguration.defaultSendAttempts, minimum: 1)
+            sendAttempts: section.integer("send_attempts", default: PipelineConfiguration.defaultSendAttempts, minimum: 1),
+            maxAttempts: section.integer("max_attempts", default: PipelineConfiguration.defaultMaxAttempts, minimum: 1),
+            maxMessageAgeSeconds: section.integer(
+                "max_message_age_seconds", default: PipelineConfiguration.defaultMaxMessageAgeSeconds, minimum: 1),
+            unauthorizedPauseSeconds: section.integer(
+                "unauthorized_pause_seconds", default: PipelineConfiguration.defaultUnauthorizedPauseSeconds, minimum: 1)
         )
     }
 

@@ -3,29 +3,47 @@
 /// | Key | Default | Meaning |
 /// |-----|---------|---------|
 /// | `max_concurrent_conversations` | `64` | `>= 1`; conversations answered at the same time. |
-/// | `send_attempts` | `5` | `>= 1`; tries per outbound message before giving up. |
+/// | `send_attempts` | `5` | `>= 1`; tries per message part, with backoff, within one attempt of an event. |
+/// | `max_attempts` | `5` | `>= 1`; attempts of one event before it is dead. |
+/// | `max_message_age_seconds` | `3600` | `>= 1`; at start-up, older unanswered messages are expired, not answered. |
+/// | `unauthorized_pause_seconds` | `60` | `>= 1`; after the platform refuses a channel's token, its sends pause this long before one more try. |
 struct PipelineConfiguration: Sendable, Hashable {
     /// The default `max_concurrent_conversations`.
     static let defaultMaxConcurrentConversations = 64
     /// The default `send_attempts`.
     static let defaultSendAttempts = 5
+    /// The default `max_attempts`.
+    static let defaultMaxAttempts = 5
+    /// The default `max_message_age_seconds`.
+    static let defaultMaxMessageAgeSeconds = 3600
+    /// The default `unauthorized_pause_seconds`.
+    static let defaultUnauthorizedPauseSeconds = 60
     /// The keys of the section.
-    static let keys = ["max_concurrent_conversations", "send_attempts"]
+    static let keys = ["max_concurrent_conversations", "send_attempts", "max_attempts", "max_message_age_seconds", "unauthorized_pause_seconds"]
 
     /// Conversations answered at the same time (`max_concurrent_conversations`).
     var maxConcurrentConversations: Int
-    /// Tries per outbound message before giving up (`send_attempts`).
+    /// Tries per message part within one attempt (`send_attempts`).
     var sendAttempts: Int
+    /// Attempts of one event before it is dead (`max_attempts`).
+    var maxAttempts: Int
+    /// Age past which unanswered messages expire at start-up (`max_message_age_seconds`).
+    var maxMessageAgeSeconds: Int
+    /// Pause after refused credentials (`unauthorized_pause_seconds`).
+    var unauthorizedPauseSeconds: Int
 
     /// Creates the section; every value defaults to the documented default.
-    /// - Parameters:
-    ///   - maxConcurrentConversations: conversations answered at the same time.
-    ///   - sendAttempts: tries per outbound message.
     init(
         maxConcurrentConversations: Int = defaultMaxConcurrentConversations,
-        sendAttempts: Int = defaultSendAttempts
+        sendAttempts: Int = defaultSendAttempts,
+        maxAttempts: Int = defaultMaxAttempts,
+        maxMessageAgeSeconds: Int = defaultMaxMessageAgeSeconds,
+        unauthorizedPauseSeconds: Int = defaultUnauthorizedPauseSeconds
     ) {
         self.maxConcurrentConversations = maxConcurrentConversations
         self.sendAttempts = sendAttempts
+        self.maxAttempts = maxAttempts
+        self.maxMessageAgeSeconds = maxMessageAgeSeconds
+        self.unauthorizedPauseSeconds = unauthorizedPauseSeconds
     }
 }

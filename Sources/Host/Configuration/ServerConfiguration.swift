@@ -5,6 +5,7 @@
 /// | `host` | `127.0.0.1` | The address to bind. |
 /// | `port` | `8080` | `0...65535`; `0` picks any free port (tests use it). |
 /// | `shutdown_timeout_seconds` | `10` | `>= 0`; how long in-flight replies may run after SIGTERM. |
+/// | `benchmark_routes` | `false` | Mounts `POST /bench/ack` (collects the body, answers 200 `ok`) for `make bench`. |
 struct ServerConfiguration: Sendable, Hashable {
     /// The default `host`.
     static let defaultHost = "127.0.0.1"
@@ -13,7 +14,7 @@ struct ServerConfiguration: Sendable, Hashable {
     /// The default `shutdown_timeout_seconds`.
     static let defaultShutdownTimeoutSeconds = 10
     /// The keys of the section.
-    static let keys = ["host", "port", "shutdown_timeout_seconds"]
+    static let keys = ["host", "port", "shutdown_timeout_seconds", "benchmark_routes"]
 
     /// The address to bind (`host`).
     var host: String
@@ -21,19 +22,25 @@ struct ServerConfiguration: Sendable, Hashable {
     var port: Int
     /// The deadline for in-flight replies on SIGTERM (`shutdown_timeout_seconds`).
     var shutdownTimeoutSeconds: Int
+    /// Whether `POST /bench/ack` is mounted (`benchmark_routes`): the bare 200 route
+    /// `make bench` compares the webhook route with.
+    var benchmarkRoutes: Bool
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:
     ///   - host: the address to bind.
     ///   - port: the port to bind, `0` for any free port.
     ///   - shutdownTimeoutSeconds: the deadline for in-flight replies on SIGTERM.
+    ///   - benchmarkRoutes: whether `POST /bench/ack` is mounted.
     init(
         host: String = defaultHost,
         port: Int = defaultPort,
-        shutdownTimeoutSeconds: Int = defaultShutdownTimeoutSeconds
+        shutdownTimeoutSeconds: Int = defaultShutdownTimeoutSeconds,
+        benchmarkRoutes: Bool = false
     ) {
         self.host = host
         self.port = port
         self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
+        self.benchmarkRoutes = benchmarkRoutes
     }
 }

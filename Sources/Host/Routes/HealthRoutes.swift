@@ -5,9 +5,18 @@ import Prometheus
 
 /// `GET /healthz` (the process is alive), `GET /readyz` (every channel started and none
 /// unauthorized; 503 with the reason otherwise) and `GET /metrics` (Prometheus text).
+///
+/// With `server.benchmark_routes: true`, also `POST /bench/ack`: the bare 200 route of the
+/// same host that `make bench` compares the webhook route with. It collects the body under
+/// the same 1 MiB cap and answers 200 `ok`; nothing is verified, parsed or recorded.
 struct HealthRoutes {
     let status: ChannelStatusBoard
     let prometheus: PrometheusCollectorRegistry
+    /// Whether `POST /bench/ack` is mounted (`server.benchmark_routes`).
+    var benchmarkRoutes: Bool = false
+
+    /// The body cap of `POST /bench/ack`: the webhook routes' default `max_body_bytes`.
+    static let benchmarkBodyCap = 1_048_576
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("healthz") { _, _ in
@@ -20,6 +29,16 @@ struct HealthRoutes {
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: prometheus.emitToBuffer())))
+        }
+        if benchmarkRoutes {
+            router.post("bench/ack") { request, _ in
+                do {
+                    _ = try await request.body.collect(upTo: Self.benchmarkBodyCap)
+                } catch is NIOTooManyBytesError {
+                    throw HTTPError(.contentTooLarge)
+                }
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
+import SQLiteStorage
 import UnixSignals
 
 /// Everything one running host is made of, built from a configuration.
@@ -21,33 +22,48 @@ struct HostRuntime: Sendable {
     let configuration: HostConfiguration
     let channels: [String: MountedChannel]
     let pipeline: Pipeline
+    let store: SQLiteStore
     let status: ChannelStatusBoard
     let httpClient: HTTPClient
     let prometheus: PrometheusCollectorRegistry
     let logger: Logger
 
-    /// Builds the channels, the pipeline and the shared resources.
-    /// - Throws: ``HostStartError`` when a channel cannot be made from its settings.
+    /// Opens the store, builds the channels and the pipeline, and takes up the work an
+    /// earlier run left (released leases, expired old messages, queued the rest).
+    /// - Throws: ``HostStartError`` when the store cannot be opened or a channel cannot be made.
     static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
-                      prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws -> HostRuntime {
+                      prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> HostRuntime {
+        let store: SQLiteStore
+        do {
+            store = try await SQLiteStore.open(
+                path: configuration.storage.path,
+                maxSizeBytes: configuration.storage.maxSizeMB > 0 ? configuration.storage.maxSizeMB << 20 : nil,
+                logger: logger)
+        } catch {
+            throw HostStartError(component: "storage", message: "cannot open \(configuration.storage.path): \(error)")
+        }
         let httpClient = AsyncHTTPTransport.makeClient()
         do {
-            return try build(configuration: configuration, registry: registry, logger: logger, prometheus: prometheus, httpClient: httpClient)
+            let runtime = try build(configuration: configuration, registry: registry, logger: logger, prometheus: prometheus,
+                                    httpClient: httpClient, store: store)
+            try await runtime.pipeline.start()
+            return runtime
         } catch {
-            try? httpClient.syncShutdown()
+            try? await httpClient.shutdown()
+            await store.close()
             throw error
         }
     }
 
     private static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
-                              prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient) throws -> HostRuntime {
+                              prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient, store: SQLiteStore) throws -> HostRuntime {
         let transport = AsyncHTTPTransport(client: httpClient)
         let localBaseURL = Self.localBaseURL(host: configuration.server.host, port: configuration.server.port)
         var mounted: [String: MountedChannel] = [:]
         var made: [any ChannelKit.Channel] = []
         for channelConfiguration in configuration.channels where channelConfiguration.enabled {
             guard let factory = registry.factory(forType: channelConfiguration.type) else {
-                throw HostStartError(channel: channelConfiguration.name, message: "no channel type '\(channelConfiguration.type)' is registered")
+                throw HostStartError(component: "channel '\(channelConfiguration.name)'", message: "no channel type '\(channelConfiguration.type)' is registered")
             }
             let sandboxMode = Self.sandboxMode(for: channelConfiguration)
             var channelLogger = logger
@@ -57,7 +73,7 @@ struct HostRuntime: Sendable {
             do {
                 channel = try factory.makeChannel(name: channelConfiguration.name, settings: channelConfiguration.settings, context: context)
             } catch {
-                throw HostStartError(channel: channelConfiguration.name, message: "\(error)")
+                throw HostStartError(component: "channel '\(channelConfiguration.name)'", message: "\(error)")
             }
             mounted[channelConfiguration.name] = MountedChannel(channel: channel, configuration: channelConfiguration, sandboxMode: sandboxMode)
             made.append(channel)
@@ -65,7 +81,6 @@ struct HostRuntime: Sendable {
         let status = ChannelStatusBoard(channels: configuration.channels.filter(\.enabled).map { ($0.name, mounted[$0.name]?.sandboxMode ?? false) })
         let metricsFactory = PrometheusMetricsFactory(registry: prometheus)
         let observer = HostObserver(channels: Array(mounted.keys), status: status, factory: metricsFactory)
-        let store = InMemoryStore()
         let assistant: any Assistant = switch configuration.assistant.type {
         case .echo: EchoAssistant()
         case .openai: OpenAIAssistant(
@@ -74,14 +89,17 @@ struct HostRuntime: Sendable {
                 timeout: .seconds(configuration.assistant.timeoutSeconds))
         }
         let pipeline = Pipeline(
-            channels: made, inbox: store, conversations: store, identities: InMemoryIdentityDirectory(), assistant: assistant,
+            channels: made, store: store, identities: InMemoryIdentityDirectory(), assistant: assistant,
             options: Pipeline.Options(
                 maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
                 historyTurns: configuration.assistant.historyTurns,
                 assistantTimeout: .seconds(configuration.assistant.timeoutSeconds + 1),
-                retry: RetryPolicy(attempts: configuration.pipeline.sendAttempts)),
+                retry: RetryPolicy(attempts: configuration.pipeline.sendAttempts),
+                maxAttempts: configuration.pipeline.maxAttempts,
+                maxMessageAge: .seconds(configuration.pipeline.maxMessageAgeSeconds),
+                unauthorizedPause: .seconds(configuration.pipeline.unauthorizedPauseSeconds)),
             observer: observer, logger: logger)
-        return HostRuntime(configuration: configuration, channels: mounted, pipeline: pipeline, status: status,
+        return HostRuntime(configuration: configuration, channels: mounted, pipeline: pipeline, store: store, status: status,
                            httpClient: httpClient, prometheus: prometheus, logger: logger)
     }
 
@@ -108,7 +126,7 @@ struct HostRuntime: Sendable {
     func makeApplication() -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
-        HealthRoutes(status: status, prometheus: prometheus).register(on: router)
+        HealthRoutes(status: status, prometheus: prometheus, benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
         WebhookRoutes(channels: channels, pipeline: pipeline, status: status).register(on: router)
         SandboxRoutes(channels: channels).register(on: router)
         let status = self.status
@@ -127,7 +145,7 @@ struct HostRuntime: Sendable {
             services: [
                 .init(service: HTTPClientService(client: httpClient)),
                 .init(service: makeApplication()),
-                .init(service: PipelineService(pipeline: pipeline, status: status,
+                .init(service: PipelineService(pipeline: pipeline, store: store, status: status,
                                                deadline: .seconds(configuration.server.shutdownTimeoutSeconds), logger: logger)),
             ],
             gracefulShutdownSignals: signals,
@@ -135,9 +153,9 @@ struct HostRuntime: Sendable {
     }
 }
 
-/// A channel could not be started.
+/// The host could not start a component.
 struct HostStartError: Error, CustomStringConvertible {
-    let channel: String
+    let component: String
     let message: String
-    var description: String { "channel '\(channel)' cannot start: \(message)" }
+    var description: String { "\(component) cannot start: \(message)" }
 }

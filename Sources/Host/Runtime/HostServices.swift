@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import ChannelKit
 import Logging
 import ServiceLifecycle
+import SQLiteStorage
 
 /// Shuts the host's HTTP client down when the service group stops.
 struct HTTPClientService: Service {
@@ -13,20 +14,25 @@ struct HTTPClientService: Service {
     }
 }
 
-/// Keeps the pipeline's intake open while the host runs; at shutdown closes it and lets
-/// queued and in-flight replies finish within the deadline.
+/// Rescans the store for work while the host runs; at shutdown stops taking deliveries
+/// (webhooks answer 503), lets queued and in-flight replies finish within the deadline, and
+/// closes the store. What does not finish is resumed at the next start.
 struct PipelineService: Service {
     let pipeline: Pipeline
+    let store: SQLiteStore
     let status: ChannelStatusBoard
     let deadline: Duration
     let logger: Logger
 
     func run() async throws {
+        let rescans = Task { await pipeline.rescanPeriodically() }
         try? await gracefulShutdown()
+        rescans.cancel()
         status.closeIntake()
         let backlog = await pipeline.backlog
         logger.info("shutting down; finishing replies", metadata: ["backlog": "\(backlog)", "deadline": "\(deadline)"])
         let finished = await pipeline.drain(deadline: deadline)
         if finished { logger.info("all replies finished") }
+        await store.close()
     }
 }

@@ -28,14 +28,17 @@ final class TestHost: Sendable {
         self.baseURL = "http://127.0.0.1:\(port)"
     }
 
-    /// Starts a host; `{{PORT}}` in the YAML is replaced by a free loopback port.
-    static func start(yaml: String, environment: [String: String] = [:], logLevel: Logger.Level = .warning) async throws -> TestHost {
+    /// Starts a host; `{{PORT}}` in the YAML is replaced by a free loopback port and
+    /// `{{DATA}}` by `dataDirectory` (a new temporary folder when not given).
+    static func start(yaml: String, environment: [String: String] = [:], dataDirectory: String? = nil,
+                      logLevel: Logger.Level = .warning) async throws -> TestHost {
         let port = try freePort()
-        let text = yaml.replacingOccurrences(of: "{{PORT}}", with: "\(port)")
+        let data = dataDirectory ?? makeTemporaryDirectory()
+        let text = yaml.replacingOccurrences(of: "{{PORT}}", with: "\(port)").replacingOccurrences(of: "{{DATA}}", with: data)
         let configuration = try ConfigurationLoader(registry: .builtin, environment: environment).load(yaml: text, file: "test.yaml")
         var logger = Logger(label: "test-host")
         logger.logLevel = logLevel
-        let runtime = try HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger)
+        let runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger)
         let group = runtime.makeServiceGroup(signals: [])
         let running = Task { try await group.run() }
         _ = await runtime.status.waitUntilServing()
@@ -65,6 +68,13 @@ func withHost<T>(yaml: String, environment: [String: String] = [:], _ body: (Tes
         try? await host.stop()
         throw error
     }
+}
+
+/// A new empty folder under the temporary directory.
+func makeTemporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "sandra-test-" + UUID().uuidString
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
 }
 
 /// A free TCP port on 127.0.0.1, found by binding port 0.

@@ -1,0 +1,53 @@
+import ChannelKit
+import ChannelKitTesting
+import Foundation
+import Logging
+import SQLiteStorage
+import Testing
+
+/// `sandra inbox` against a real SQLite file.
+@Suite("sandra inbox")
+struct InboxCommandTests {
+    @Test("list shows failed and dead items with their reason; retry and drop change them")
+    func listRetryDrop() async throws {
+        let directory = makeTemporaryDirectory()
+        let database = directory + "/sandra.sqlite"
+        let config = try CommandLineTests.temporaryFile("storage:\n  path: \(database)\n")
+        let now = Date()
+        let store = try await SQLiteStore.open(path: database, logger: Logger(label: "test"))
+        let items = try await store.accept([
+            EventFactory.text("a", from: "u1", id: "dead.1"),
+            EventFactory.text("b", from: "u2", id: "failed.1"),
+            EventFactory.text("c", from: "u3", id: "done.1"),
+        ], at: now)
+        for item in items { _ = try await store.claim(item.id, leaseUntil: now.addingTimeInterval(60), at: now) }
+        try await store.kill(items[0].id, reason: "Graph API error 10/2534022 (outside the window)", at: now)
+        try await store.fail(items[1].id, reason: "timeout", nextAttemptAt: now.addingTimeInterval(30), countsAsAttempt: true, at: now)
+        try await store.complete(items[2].id, at: now)
+        await store.close()
+
+        let list = try CommandLineTests.run(["inbox", "list", "--config", config])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("dead.1") && list.stdout.contains("2534022"))
+        #expect(list.stdout.contains("failed.1") && list.stdout.contains("timeout"))
+        #expect(!list.stdout.contains("done.1"))
+
+        let retry = try CommandLineTests.run(["inbox", "retry", "\(items[0].id)", "--config", config])
+        #expect(retry.status == 0, "\(retry.stderr)")
+        let drop = try CommandLineTests.run(["inbox", "drop", "\(items[1].id)", "--config", config])
+        #expect(drop.status == 0, "\(drop.stderr)")
+        let again = try CommandLineTests.run(["inbox", "drop", "\(items[2].id)", "--config", config])
+        #expect(again.status != 0)
+
+        let reopened = try await SQLiteStore.open(path: database, logger: Logger(label: "test"))
+        #expect(try await reopened.item(items[0].id)?.state == .received)
+        #expect(try await reopened.item(items[1].id)?.state == .dropped)
+        #expect(try await reopened.item(items[2].id)?.state == .done)
+        // A dropped item keeps its key: a redelivery creates nothing.
+        #expect(try await reopened.accept([EventFactory.text("b", from: "u2", id: "failed.1")], at: now).isEmpty)
+        await reopened.close()
+
+        let stats = try CommandLineTests.run(["inbox", "stats", "--config", config])
+        #expect(stats.stdout.contains("received\t1") && stats.stdout.contains("dropped\t1") && stats.stdout.contains("done\t1"))
+    }
+}

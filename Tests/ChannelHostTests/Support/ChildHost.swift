@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+
+/// The real `sandra` executable as a child process, for tests that kill and restart it.
+final class ChildHost: Sendable {
+    let port: Int
+    let baseURL: String
+    private let process: Process
+    private let output: OutputBuffer
+
+    /// What the child printed, shared with the pipe's reader.
+    final class OutputBuffer: Sendable {
+        let text = Mutex("")
+    }
+
+    private init(process: Process, port: Int, output: OutputBuffer) {
+        self.process = process
+        self.port = port
+        self.baseURL = "http://127.0.0.1:\(port)"
+        self.output = output
+    }
+
+    /// Starts `sandra serve --config <path>` and returns once it prints that it listens.
+    static func launch(config path: String, port: Int, environment: [String: String] = [:], logLevel: String = "warning",
+                       timeout: Duration = .seconds(60)) async throws -> ChildHost {
+        let process = Process()
+        process.executableURL = try CommandLineTests.executable()
+        process.arguments = ["serve", "--config", path, "--log-level", logLevel]
+        var env = ProcessInfo.processInfo.environment
+        for key in env.keys where key.hasPrefix("INSTAGRAM_") || key.hasPrefix("SANDRA_") || key.hasPrefix("OPENAI_") { env[key] = nil }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let output = OutputBuffer()
+        let (listening, signal) = AsyncStream.makeStream(of: Void.self)
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                signal.finish()
+                return
+            }
+            let seen = output.text.withLock { text in
+                // Keep the first megabyte: start-up lines matter most.
+                if text.utf8.count < 1 << 20 { text += String(decoding: data, as: UTF8.self) }
+                return text.contains("Sandra is listening on")
+            }
+            if seen { signal.finish() }
+        }
+        try process.run()
+        let started = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { for await _ in listening {}; return true }
+            group.addTask { try? await Task.sleep(for: timeout); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            signal.finish()
+            return first
+        }
+        let host = ChildHost(process: process, port: port, output: output)
+        guard started, process.isRunning else {
+            host.kill()
+            throw TestFailure("sandra did not start: \(host.log)")
+        }
+        return host
+    }
+
+    /// What the process printed so far (the first megabyte).
+    var log: String { output.text.withLock { $0 } }
+
+    /// SIGKILL: no shutdown, no flushing, the way a crash ends a process.
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then waits for the exit.
+    func terminate() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
