@@ -15,7 +15,9 @@ let package = Package(
         .library(name: "ChannelKit", targets: ["ChannelKit"]),
         .library(name: "ChannelKitTesting", targets: ["ChannelKitTesting"]),
         .library(name: "InstagramChannel", targets: ["InstagramChannel"]),
+        .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
         .executable(name: "sandra", targets: ["ChannelHost"]),
+        .executable(name: "SandraBench", targets: ["SandraBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -29,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
     ],
     targets: [
         // cmark-gfm from Debian's libcmark-gfm-dev + libcmark-gfm-extensions-dev.
@@ -71,6 +74,19 @@ let package = Package(
             path: "Sources/Channels/Instagram",
             swiftSettings: swiftSettings
         ),
+        // The embedded durable store: SQLite in WAL mode, group commit.
+        .target(
+            name: "SQLiteStorage",
+            dependencies: [
+                "ChannelKit",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Stores/SQLite",
+            swiftSettings: swiftSettings
+        ),
         // Test support: fakes, payload signing, HTTP helpers.
         .target(
             name: "ChannelKitTesting",
@@ -87,6 +103,7 @@ let package = Package(
             dependencies: [
                 "ChannelKit",
                 "InstagramChannel",
+                "SQLiteStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -104,10 +121,35 @@ let package = Package(
             path: "Sources/Host",
             swiftSettings: swiftSettings
         ),
+        // `make bench`: load generators, the fake Graph Send API and the report (no host code).
+        .executableTarget(
+            name: "SandraBench",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/Bench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ChannelKitTests",
             dependencies: [
                 "ChannelKit", "ChannelKitTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SQLiteStorageTests",
+            dependencies: [
+                "SQLiteStorage", "ChannelKit", "ChannelKitTesting",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -125,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "ChannelHostTests",
             dependencies: [
-                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "MetaPlatform",
+                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "MetaPlatform", "SQLiteStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# `make bench`: ingestion, acknowledgement latency and end-to-end latency of the release
+# host, in one run, printed as one table and appended to docs/performance.md.
+#
+#   bench/run.sh            (after `swift build -c release --product sandra/SandraBench`)
+#
+# Phases, each against a fresh host (release build, sandbox off, echo assistant, a fresh
+# SQLite file, server.benchmark_routes: true):
+#   0. fsync probe: 4 KiB write + fdatasync latency on the SQLite file's file system
+#   1. wrk, closed loop: POST /bench/ack (bare 200 route) then POST /api/channels/instagram
+#      with the same settings and same-size signed bodies from many senders; replies go to
+#      `SandraBench graph`, a fake Graph Send API that answers at once
+#   2. `SandraBench open-loop`: signed webhooks at a fixed 5,000/s; ack latency from the
+#      scheduled send time (no coordinated omission)
+#   3. `SandraBench e2e`: signed webhooks at a fixed 1,000/s from 200 senders; latency from
+#      the send to the echo reply's arrival at SandraBench's own fake Graph API
+#
+# Knobs (environment): BENCH_WRK_THREADS (1), BENCH_WRK_CONNECTIONS (64),
+# BENCH_WRK_SECONDS (10), BENCH_WRK_BODIES (400000), BENCH_ACK_RATE (5000),
+# BENCH_E2E_RATE (1000), BENCH_SECONDS (10), BENCH_LOG_LEVEL (info, the host's default),
+# BENCH_DOC (docs/performance.md; empty: do not write), BENCH_PROFILE (1: perf record
+# the host during the webhook wrk run and print the top symbols).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BIN=${BENCH_BIN:-$ROOT/.build/release}
+SANDRA=$BIN/sandra
+BENCH=$BIN/SandraBench
+LUA=$ROOT/bench/webhook.lua
+WRK_THREADS=${BENCH_WRK_THREADS:-1}
+WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-64}
+WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
+WRK_BODIES=${BENCH_WRK_BODIES:-400000}
+WRK_SENDERS=1000
+ACK_RATE=${BENCH_ACK_RATE:-5000}
+E2E_RATE=${BENCH_E2E_RATE:-1000}
+E2E_SENDERS=200
+SECONDS_MEASURED=${BENCH_SECONDS:-10}
+LOG_LEVEL=${BENCH_LOG_LEVEL:-info}
+DOC=${BENCH_DOC-$ROOT/docs/performance.md}
+SECRET=bench-app-secret
+
+for tool in "$SANDRA" "$BENCH"; do
+  [ -x "$tool" ] || { echo "bench: $tool is missing; run make bench" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+
+# The SQLite files live on the same file system as ./data (not a tmpfs), so fsync costs
+# what it costs in production.
+mkdir -p "$ROOT/.build"
+WORK=$(mktemp -d "$ROOT/.build/bench.XXXXXX")
+RESULTS=$WORK/results.txt
+PIDS=()
+
+stop_pid() { # pid [seconds]: SIGTERM, then SIGKILL after the grace period
+  local pid=$1 grace=${2:-10} waited=0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((grace * 10)) ]; do
+    sleep 0.1; waited=$((waited + 1))
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do stop_pid "$pid" 5; done
+  if [ "$status" -ne 0 ] && [ -d "$WORK" ]; then
+    for log in "$WORK"/*.log; do
+      [ -f "$log" ] && { echo "--- last lines of $(basename "$log")" >&2; tail -n 15 "$log" >&2; }
+    done
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '\n== %s\n' "$*" >&2; }
+result() { echo "$1" >> "$RESULTS"; }
+
+# start_host <name> <port> <graph port> [probe flags]: a fresh host on a fresh SQLite file;
+# sets HOST_PID
+start_host() {
+  local name=$1 port=$2 graph=$3 probe=${4:-}
+  mkdir -p "$WORK/$name"
+  cat > "$WORK/$name.yaml" <<YAML
+server:
+  host: 127.0.0.1
+  port: $port
+  shutdown_timeout_seconds: 2
+  benchmark_routes: true
+storage:
+  path: "$WORK/$name/sandra.sqlite"
+assistant:
+  type: echo
+channels:
+  instagram:
+    type: instagram
+    sandbox: false
+    access_token: bench-access-token
+    verify_token: bench-verify-token
+    app_secret: $SECRET
+    graph_api_base_url: http://127.0.0.1:$graph
+YAML
+  "$SANDRA" serve --config "$WORK/$name.yaml" --log-level "$LOG_LEVEL" > "$WORK/$name.log" 2>&1 &
+  HOST_PID=$!
+  PIDS+=("$HOST_PID")
+  "$BENCH" wait-ready --url "http://127.0.0.1:$port/readyz" --timeout 60
+  "$BENCH" probe --base "http://127.0.0.1:$port" --secret "$SECRET" $probe
+}
+
+# run_wrk <result name> <url> <bodies prefix> <seconds>
+run_wrk() {
+  local name=$1 url=$2 bodies=$3 seconds=$4 path
+  path=/${url#http://*/}
+  wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "${seconds}s" --timeout 10s -s "$LUA" "$url" -- "$bodies" "$path" \
+    > "$WORK/wrk-$name.out"
+  if [ "$name" != warmup ]; then
+    sed -n "s/^result:/$name./p" "$WORK/wrk-$name.out" >> "$RESULTS"
+    grep "^$name\." "$RESULTS" | tr '\n' ' ' >&2; echo >&2
+  fi
+}
+
+read -r HOST_PORT GRAPH_PORT E2E_GRAPH_PORT <<< "$("$BENCH" free-ports --count 3)"
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if ! git diff --quiet HEAD 2>/dev/null; then COMMIT="$COMMIT + uncommitted changes"; fi
+result "meta.date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+result "meta.commit=$COMMIT"
+result "meta.kernel=$(uname -r)"
+result "meta.swift=$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([^ ]*\).*/\1/p' | head -n 1)"
+result "meta.storage_fs=$(df -T "$WORK" | awk 'NR==2 {print $2}')"
+result "meta.wrk_senders=$WRK_SENDERS"
+result "meta.load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
+
+say "0. fsync latency in $(dirname "$WORK")"
+"$BENCH" fsync --dir "$WORK" --results "$RESULTS" >&2
+
+say "1. ingestion (wrk, closed loop): bare route vs webhook route"
+RUN_ID=$(date +%s)
+"$BENCH" wrk-bodies --out "$WORK/bodies" --threads "$WRK_THREADS" --count "$WRK_BODIES" \
+  --senders "$WRK_SENDERS" --secret "$SECRET" --run "w$RUN_ID" | sed 's/^/meta./' >> "$RESULTS"
+"$BENCH" wrk-bodies --out "$WORK/warmup" --threads "$WRK_THREADS" --count 100000 \
+  --senders "$WRK_SENDERS" --secret "$SECRET" --run "v$RUN_ID" > /dev/null
+"$BENCH" graph --port "$GRAPH_PORT" > "$WORK/graph.log" 2>&1 &
+GRAPH_PID=$!
+PIDS+=("$GRAPH_PID")
+start_host ingest "$HOST_PORT" "$GRAPH_PORT"
+result "bare.threads=$WRK_THREADS"
+result "bare.connections=$WRK_CONNECTIONS"
+result "bare.duration_s=$WRK_SECONDS"
+run_wrk warmup "http://127.0.0.1:$HOST_PORT/bench/ack" "$WORK/bodies" 2
+run_wrk bare "http://127.0.0.1:$HOST_PORT/bench/ack" "$WORK/bodies" "$WRK_SECONDS"
+run_wrk warmup "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/warmup" 2
+if [ "${BENCH_PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
+  perf record -F 999 -g -p "$HOST_PID" -o "$WORK/perf.data" -- sleep "$WRK_SECONDS" > /dev/null 2>&1 &
+  PERF_PID=$!
+fi
+run_wrk webhook "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/bodies" "$WRK_SECONDS"
+if [ -n "${PERF_PID:-}" ]; then
+  wait "$PERF_PID" || true
+  perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -n 40 >&2 || true
+fi
+rm -f "$WORK"/bodies.* "$WORK"/warmup.*
+stop_pid "$HOST_PID"
+
+say "2. acknowledgement latency at $ACK_RATE webhooks/s (open loop)"
+start_host ack "$HOST_PORT" "$GRAPH_PORT"
+"$BENCH" open-loop --port "$HOST_PORT" --rate "$ACK_RATE" --duration "$SECONDS_MEASURED" --warmup 2 \
+  --senders "$WRK_SENDERS" --secret "$SECRET" --run "a$RUN_ID" --name ack5000 --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
+stop_pid "$HOST_PID"
+stop_pid "$GRAPH_PID"
+
+say "3. end to end at $E2E_RATE messages/s (open loop, webhook → reply at the fake Graph API)"
+start_host e2e "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
+"$BENCH" e2e --port "$HOST_PORT" --graph-port "$E2E_GRAPH_PORT" --rate "$E2E_RATE" --duration "$SECONDS_MEASURED" \
+  --warmup 1 --senders "$E2E_SENDERS" --secret "$SECRET" --run "e$RUN_ID" --name e2e --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
+stop_pid "$HOST_PID"
+
+result "meta.load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
+
+say "Results"
+"$BENCH" report --results "$RESULTS" --nproc "$(nproc)" ${DOC:+--doc "$DOC"}
+[ -n "$DOC" ] && echo "(appended to ${DOC#"$ROOT"/})" >&2
+exit 0
