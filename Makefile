@@ -4,21 +4,31 @@
 
 SWIFT ?= swift
 APT_PACKAGES := libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config
+# The browser test drives the sandbox page in headless Chromium through Selenium.
+TEST_APT_PACKAGES := chromium chromium-driver python3-selenium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test check-config clean
+.PHONY: all deps test-deps build run test check-config clean
 
 all: build
 
-## deps: install missing Debian packages (cmark-gfm for Markdown rendering)
-deps:
-	@command -v $(SWIFT) >/dev/null || { echo "Swift is required (https://www.swift.org/install/)"; exit 1; }
+# Installs the Debian packages named in $(1) that are missing.
+define apt_install
 	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+## deps: install missing Debian packages (cmark-gfm for Markdown rendering)
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "Swift is required (https://www.swift.org/install/)"; exit 1; }
+	$(call apt_install,$(APT_PACKAGES))
+
+test-deps:
+	$(call apt_install,$(TEST_APT_PACKAGES))
 
 build: deps
 	$(SWIFT) build --product sandra
@@ -28,7 +38,7 @@ run: build
 	$$($(SWIFT) build --show-bin-path)/sandra serve
 
 ## test: the whole suite (unit and end-to-end)
-test: deps
+test: deps test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Drive the Instagram sandbox page in headless Chromium, as a person would.
+
+Usage: sandbox_chat.py <sandbox page URL> <screenshot path>
+
+Types a Markdown-laden message, presses Send, and waits for Sandra's reply bubble: the
+page must show the person's message, then the echo reply as plain text (no Markdown
+markers), in order. Exits 0 on success, 1 with a reason otherwise.
+"""
+import sys
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def main() -> int:
+    url, screenshot = sys.argv[1], sys.argv[2]
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=900,900"):
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get(url)
+        wait = WebDriverWait(driver, 20)
+        box = wait.until(EC.element_to_be_clickable((By.ID, "text")))
+        message = "Hi Sandra, *what* can you do? <b>bold</b>"
+        box.send_keys(message)
+        driver.find_element(By.ID, "send").click()
+        # The person's bubble, then Sandra's reply.
+        wait.until(lambda d: any(b.text == message for b in d.find_elements(By.CSS_SELECTOR, ".bubble.me")))
+        reply = wait.until(lambda d: next((b for b in d.find_elements(By.CSS_SELECTOR, ".bubble.them")
+                                           if "You said:" in b.text), None))
+        text = reply.text
+        driver.save_screenshot(screenshot)
+        problems = []
+        if "You said: Hi Sandra, *what* can you do? <b>bold</b>" not in text:
+            problems.append("the reply does not echo the message literally: %r" % text)
+        if "**" in text or "](" in text:
+            problems.append("Markdown markers leaked into the reply: %r" % text)
+        if "• channel: instagram" not in text:
+            problems.append("the reply's list was not rendered with bullets: %r" % text)
+        bubbles = [b.get_attribute("class") for b in driver.find_elements(By.CSS_SELECTOR, "#thread .bubble")]
+        if not bubbles or "me" not in bubbles[0]:
+            problems.append("the person's message is not first: %r" % bubbles)
+        # Nothing from the page may be injected as HTML.
+        if driver.find_elements(By.CSS_SELECTOR, "#thread b"):
+            problems.append("message text was rendered as HTML")
+        if problems:
+            print("\n".join(problems))
+            return 1
+        print("ok")
+        return 0
+    except TimeoutException:
+        driver.save_screenshot(screenshot)
+        print("timed out waiting for the reply; page text: %r" % driver.find_element(By.TAG_NAME, "body").text[:2000])
+        return 1
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
