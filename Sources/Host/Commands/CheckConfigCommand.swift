@@ -12,13 +12,7 @@ struct CheckConfigCommand: ParsableCommand {
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
-        let configuration: HostConfiguration
-        do {
-            configuration = try ConfigurationSource.load(options: options, registry: .builtin, environment: environment)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let configuration = try ConfigurationSource.loadOrExit(options: options, environment: environment)
         print("# \(configuration.sourceFile): OK")
         print(ConfigurationLoader(registry: .builtin, environment: environment).renderEffective(configuration), terminator: "")
         for channel in configuration.channels where channel.enabled {

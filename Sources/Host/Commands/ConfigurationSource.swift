@@ -1,3 +1,4 @@
+import ArgumentParser
 import ChannelKit
 import Foundation
 
@@ -11,5 +12,15 @@ enum ConfigurationSource {
             return try loader.load(yaml: EmbeddedDefaults.channelsYAML, file: "<embedded defaults>")
         }
         return try loader.load(path: path)
+    }
+
+    /// Loads the configuration, or prints every problem to standard error and exits with 78 (EX_CONFIG).
+    static func loadOrExit(options: ConfigOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HostConfiguration {
+        do {
+            return try load(options: options, registry: .builtin, environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(78)
+        }
     }
 }

@@ -33,13 +33,7 @@ struct InboxCommand: AsyncParsableCommand {
 
     static func openStore(_ options: ConfigOptions) async throws -> SQLiteStore {
         let environment = ProcessInfo.processInfo.environment
-        let configuration: HostConfiguration
-        do {
-            configuration = try ConfigurationSource.load(options: options, registry: .builtin, environment: environment)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let configuration = try ConfigurationSource.loadOrExit(options: options, environment: environment)
         guard FileManager.default.fileExists(atPath: configuration.storage.path) else {
             FileHandle.standardError.write(Data("no store at \(configuration.storage.path)\n".utf8))
             throw ExitCode(66)

@@ -26,13 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "sandra")
 
-        let configuration: HostConfiguration
-        do {
-            configuration = try ConfigurationSource.load(options: options, registry: .builtin, environment: environment)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let configuration = try ConfigurationSource.loadOrExit(options: options, environment: environment)
 
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
