@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ChannelKit", targets: ["ChannelKit"]),
         .library(name: "ChannelKitTesting", targets: ["ChannelKitTesting"]),
         .library(name: "InstagramChannel", targets: ["InstagramChannel"]),
+        .library(name: "WhatsAppChannel", targets: ["WhatsAppChannel"]),
         .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
         .executable(name: "sandra", targets: ["ChannelHost"]),
         .executable(name: "SandraBench", targets: ["SandraBench"]),
@@ -72,6 +73,18 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Sources/Channels/Instagram",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WhatsAppChannel",
+            dependencies: [
+                "ChannelKit",
+                "MetaPlatform",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/Channels/WhatsApp",
             swiftSettings: swiftSettings
         ),
         // The embedded durable store: SQLite in WAL mode, group commit.
@@ -158,6 +171,16 @@ let package = Package(
             name: "InstagramChannelTests",
             dependencies: [
                 "InstagramChannel", "MetaPlatform", "ChannelKit", "ChannelKitTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WhatsAppChannelTests",
+            dependencies: [
+                "WhatsAppChannel", "MetaPlatform", "ChannelKit", "ChannelKitTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
