@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ChannelKitTesting", targets: ["ChannelKitTesting"]),
         .library(name: "InstagramChannel", targets: ["InstagramChannel"]),
         .library(name: "WhatsAppChannel", targets: ["WhatsAppChannel"]),
+        .library(name: "ExampleWebhookChannel", targets: ["ExampleWebhookChannel"]),
         .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
         .executable(name: "sandra", targets: ["ChannelHost"]),
         .executable(name: "SandraBench", targets: ["SandraBench"]),
@@ -85,6 +86,18 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Sources/Channels/WhatsApp",
+            swiftSettings: swiftSettings
+        ),
+        // The example channel `docs/adding-a-channel.md` walks through: a generic
+        // HMAC-signed JSON webhook. It depends on ChannelKit alone.
+        .target(
+            name: "ExampleWebhookChannel",
+            dependencies: [
+                "ChannelKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Channels/Example",
             swiftSettings: swiftSettings
         ),
         // The embedded durable store: SQLite in WAL mode, group commit.
@@ -184,6 +197,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExampleWebhookChannelTests",
+            dependencies: [
+                "ExampleWebhookChannel", "ChannelKit", "ChannelKitTesting",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
