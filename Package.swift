@@ -129,6 +129,8 @@ let package = Package(
             dependencies: [
                 "ChannelKit",
                 "InstagramChannel",
+                "WhatsAppChannel",
+                "ExampleWebhookChannel",
                 "SQLiteStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -211,7 +213,8 @@ let package = Package(
         .testTarget(
             name: "ChannelHostTests",
             dependencies: [
-                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "MetaPlatform", "SQLiteStorage",
+                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "ExampleWebhookChannel",
+                "MetaPlatform", "SQLiteStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
