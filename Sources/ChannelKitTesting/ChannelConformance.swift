@@ -34,12 +34,14 @@ import Testing
 ///
 /// Each check is a public function taking the subject, so new checks are added as further
 /// functions and listed in ``checks``.
-// Added with media/identity: `mediaFetchedWithinLimits` (the subject delivers a media
-// message and serves its bytes through the fake API; the kit checks the size cap and the
-// fetch), `voiceNoteTranscribed` (a voice note reaches the assistant as a transcript) and
-// `identityFlow` (link, code, /whoami, /unlink answered by the pipeline, never the assistant).
-// Each becomes a function here, an entry in `checks`, and, where it needs platform payloads,
-// a subject requirement with a default implementation so existing subjects keep compiling.
+///
+/// Added with media/identity: `mediaFetchedWithinLimits` (the subject delivers a media
+/// message and serves its bytes through the fake API; the kit checks the size cap and the
+/// fetch), `voiceNoteTranscribed` (a voice note reaches the assistant as a transcript) and
+/// `identityFlow` (link, code, `/whoami`, `/unlink` answered by the pipeline, never the
+/// assistant). Each becomes a function here and an entry in ``checks``; where it needs
+/// platform payloads, a subject requirement with a default implementation, so existing
+/// subjects keep compiling.
 public enum ChannelConformance {
     /// A named check.
     public typealias Check = @Sendable (any ChannelConformanceSubject) async throws -> Void
@@ -54,6 +56,8 @@ public enum ChannelConformance {
         ("long Markdown reply split within the profile", longReplySplitWithinProfile),
         ("transient send failure retried", transientFailureRetried),
         ("permanent send failure not retried", permanentFailureNotRetried),
+        // Added with media/identity: ("media fetched within its limits", mediaFetchedWithinLimits),
+        // ("voice note transcribed", voiceNoteTranscribed), ("identity flow", identityFlow).
     ]
 
     /// Runs every check against a subject.
