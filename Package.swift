@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "ChannelKit", targets: ["ChannelKit"]),
         .library(name: "ChannelKitTesting", targets: ["ChannelKitTesting"]),
         .library(name: "InstagramChannel", targets: ["InstagramChannel"]),
+        .library(name: "WhatsAppChannel", targets: ["WhatsAppChannel"]),
+        .library(name: "ExampleWebhookChannel", targets: ["ExampleWebhookChannel"]),
         .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
         .executable(name: "sandra", targets: ["ChannelHost"]),
         .executable(name: "SandraBench", targets: ["SandraBench"]),
@@ -74,6 +76,30 @@ let package = Package(
             path: "Sources/Channels/Instagram",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "WhatsAppChannel",
+            dependencies: [
+                "ChannelKit",
+                "MetaPlatform",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/Channels/WhatsApp",
+            swiftSettings: swiftSettings
+        ),
+        // The example channel `docs/adding-a-channel.md` walks through: a generic
+        // HMAC-signed JSON webhook. It depends on ChannelKit alone.
+        .target(
+            name: "ExampleWebhookChannel",
+            dependencies: [
+                "ChannelKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Channels/Example",
+            swiftSettings: swiftSettings
+        ),
         // The embedded durable store: SQLite in WAL mode, group commit.
         .target(
             name: "SQLiteStorage",
@@ -103,6 +129,8 @@ let package = Package(
             dependencies: [
                 "ChannelKit",
                 "InstagramChannel",
+                "WhatsAppChannel",
+                "ExampleWebhookChannel",
                 "SQLiteStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -165,9 +193,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "WhatsAppChannelTests",
+            dependencies: [
+                "WhatsAppChannel", "MetaPlatform", "ChannelKit", "ChannelKitTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExampleWebhookChannelTests",
+            dependencies: [
+                "ExampleWebhookChannel", "ChannelKit", "ChannelKitTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ChannelHostTests",
             dependencies: [
-                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "MetaPlatform", "SQLiteStorage",
+                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "ExampleWebhookChannel",
+                "MetaPlatform", "SQLiteStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,11 +1,15 @@
 import ChannelKit
+import ExampleWebhookChannel
 import InstagramChannel
+import WhatsAppChannel
 
 extension ChannelRegistry {
     /// The channel types this host ships. Adding a channel costs one line here.
     static var builtin: ChannelRegistry {
         var registry = ChannelRegistry()
         registry.register(.instagram)
+        registry.register(.whatsapp)
+        registry.register(.webhook)
         return registry
     }
 }

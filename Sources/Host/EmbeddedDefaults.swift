@@ -46,6 +46,18 @@ channels:
     graph_api_base_url: ${INSTAGRAM_GRAPH_API_BASE_URL:-https://graph.facebook.com}
     max_message_bytes: 1000
     max_body_bytes: 1048576
+  whatsapp:
+    type: whatsapp
+    # auto: use the local emulator at /sandbox/whatsapp/ while no access token is set.
+    sandbox: ${WHATSAPP_SANDBOX:-auto}
+    access_token: ${WHATSAPP_ACCESS_TOKEN:-}
+    verify_token: ${WHATSAPP_VERIFY_TOKEN:-}
+    app_secret: ${WHATSAPP_APP_SECRET:-}
+    phone_number_id: ${WHATSAPP_PHONE_NUMBER_ID:-}     # empty: answer every number the webhook delivers
+    api_version: ${WHATSAPP_API_VERSION:-v24.0}
+    graph_api_base_url: ${WHATSAPP_GRAPH_API_BASE_URL:-https://graph.facebook.com}
+    max_message_characters: 4096
+    max_body_bytes: 1048576
 
 """#
 }

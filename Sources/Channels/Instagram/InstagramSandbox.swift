@@ -48,10 +48,8 @@ public actor InstagramSandbox: ChannelSandbox {
     private var outboundCount = 0
     private var conversations: [String: [ThreadItem]] = [:]
     private var outbox: [OutboxItem] = []
-    private var textsSent = 0
-    private var textWaiters: [Int: (minimum: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
-    private var nextWaiterID = 0
-    private var faults = SandboxFaults()
+    private var waiters = SandboxTextWaiters()
+    private var faults = GraphSandboxFaults()
 
     /// One item of a conversation.
     struct ThreadItem: Sendable {
@@ -226,50 +224,32 @@ public actor InstagramSandbox: ChannelSandbox {
         outbox = []
         sequence = 0
         outboundCount = 0
-        textsSent = 0
-        faults = SandboxFaults()
+        waiters.reset()
+        faults = GraphSandboxFaults()
     }
 
     /// Returns once at least `minimum` texts were sent (since the last reset), or after `timeout`.
     private func waitForTexts(_ minimum: Int, timeout: Duration) async {
-        guard textsSent < minimum else { return }
-        let id = nextWaiterID
-        nextWaiterID += 1
+        guard let id = waiters.reserve(minimum) else { return }
         let timer = Task {
             try? await Task.sleep(for: timeout)
             self.releaseWaiter(id)
         }
-        await withCheckedContinuation { textWaiters[id] = (minimum, $0) }
+        await withCheckedContinuation { waiters.park(id, minimum: minimum, $0) }
         timer.cancel()
     }
 
     private func releaseWaiter(_ id: Int) {
-        textWaiters.removeValue(forKey: id)?.continuation.resume()
-    }
-
-    private func textRecorded() {
-        textsSent += 1
-        for (id, waiter) in textWaiters where waiter.minimum <= textsSent {
-            textWaiters.removeValue(forKey: id)
-            waiter.continuation.resume()
-        }
+        waiters.release(id)
     }
 
     /// `POST /api/faults` `{"failure_rate": 0.3, "kinds": ["500", "429", "613", "190"], "delay_ms": 5, "seed": 7, "retry_after_seconds": 0}`:
     /// from now on a share of Send API calls fail the way Graph fails, and every call takes `delay_ms`.
     private func configureFaults(_ request: SandboxRequest) -> SandboxResponse {
-        guard let body = try? MetaJSON.decode(request.body), body.objectValue != nil else {
-            return Self.json(["error": "body must be a JSON object"], status: .badRequest)
+        guard let plan = GraphSandboxFaults(json: request.body) else {
+            return Self.json(["error": .string(GraphSandboxFaults.usage)], status: .badRequest)
         }
-        let rate = body["failure_rate"]?.numberValue ?? 0
-        let kinds = (body["kinds"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(SandboxFaults.Kind.init(rawValue:)) }
-        guard (0...1).contains(rate), rate == 0 || !kinds.isEmpty else {
-            return Self.json(["error": "failure_rate must be within 0...1 and kinds one or more of 500, 429, 613, 190"], status: .badRequest)
-        }
-        faults = SandboxFaults(failureRate: rate, kinds: kinds,
-                               delay: .milliseconds(Int(body["delay_ms"]?.numberValue ?? 0)),
-                               seed: UInt64(max(0, body["seed"]?.numberValue ?? 1)),
-                               retryAfterSeconds: Int(body["retry_after_seconds"]?.numberValue ?? 0))
+        faults = plan
         return Self.json(["ok": true])
     }
 
@@ -338,7 +318,7 @@ public actor InstagramSandbox: ChannelSandbox {
         let messageID = "sandbox.out.\(outboundCount)"
         let seq = nextSequence()
         appendOutbox(OutboxItem(seq: seq, recipient: recipient, text: text, quickReplies: quickReplies, senderAction: nil, messageID: messageID, time: now))
-        textRecorded()
+        waiters.recorded()
         record(ThreadItem(seq: 0, direction: .outbound, kind: .text, text: text, quickReplies: quickReplies, time: now), for: recipient)
         return Self.json(["recipient_id": .string(recipient), "message_id": .string(messageID)])
     }
@@ -381,18 +361,11 @@ public actor InstagramSandbox: ChannelSandbox {
     ]
 
     static func json(_ value: MetaJSON, status: HTTPResponse.Status = .ok) -> SandboxResponse {
-        SandboxResponse(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: value.encoded())
+        GraphSandboxReply.json(value, status: status)
     }
 
     static func graphError(status: HTTPResponse.Status, code: Int, subcode: Int? = nil, message: String) -> SandboxResponse {
-        var error: [MetaJSON.Member] = [
-            .init("message", .string(message)),
-            .init("type", "OAuthException"),
-            .init("code", .integer(Int64(code))),
-        ]
-        if let subcode { error.append(.init("error_subcode", .integer(Int64(subcode)))) }
-        error.append(.init("fbtrace_id", "sandbox"))
-        return json(["error": .object(error)], status: status)
+        GraphSandboxReply.error(status: status, code: code, subcode: subcode, message: message)
     }
 
     static func nowMillis() -> Int64 {

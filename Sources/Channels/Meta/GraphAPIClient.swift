@@ -64,6 +64,28 @@ public struct GraphAPIClient: Sendable {
                                    timeout: timeout, maxResponseBytes: maxResponseBytes)
     }
 
+    /// The request ``get(_:logger:)`` sends, for inspection.
+    /// - Parameter path: the path after the version (`<media-id>`).
+    public func getRequest(_ path: String) -> OutboundHTTPRequest {
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(accessToken)"
+        headers[.accept] = "application/json"
+        return OutboundHTTPRequest(method: .get, url: url(for: path), headers: headers,
+                                   timeout: timeout, maxResponseBytes: maxResponseBytes)
+    }
+
+    /// A `GET` of an absolute URL carrying the bearer token: how WhatsApp media is downloaded
+    /// from the URL a media lookup returned ("If you omit your token, the request will fail").
+    /// - Parameters:
+    ///   - url: the absolute URL.
+    ///   - maxResponseBytes: the largest body accepted.
+    ///   - timeout: how long the download may take.
+    public func authorizedDownload(url: String, maxResponseBytes: Int, timeout: Duration) -> OutboundHTTPRequest {
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(accessToken)"
+        return OutboundHTTPRequest(method: .get, url: url, headers: headers, timeout: timeout, maxResponseBytes: maxResponseBytes)
+    }
+
     /// Posts a JSON body.
     /// - Parameters:
     ///   - path: the path after the version (`me/messages`).
@@ -73,12 +95,45 @@ public struct GraphAPIClient: Sendable {
     /// - Throws: ``ChannelError`` — `.transient`, `.unauthorized`, `.permanent` or
     ///   `.misconfigured` — classified by ``GraphAPIError``; `CancellationError` as it is.
     public func post(_ path: String, body: MetaJSON, logger: Logger) async throws -> MetaJSON {
+        try await perform(request(path, body: body), path: path, logger: logger)
+    }
+
+    /// Reads a Graph object (`GET <base>/<version>/<path>`).
+    /// - Parameters:
+    ///   - path: the path after the version (`<media-id>`).
+    ///   - logger: where to log the outcome (never the token).
+    /// - Returns: the response body as JSON.
+    /// - Throws: ``ChannelError`` as ``post(_:body:logger:)`` does.
+    public func get(_ path: String, logger: Logger) async throws -> MetaJSON {
+        try await perform(getRequest(path), path: path, logger: logger)
+    }
+
+    /// Performs a request whose answer is JSON, turning every failure into a ``ChannelError``.
+    /// - Parameters:
+    ///   - request: a request built by this client.
+    ///   - path: the Graph path, for logs.
+    ///   - logger: where to log the outcome.
+    /// - Returns: the response body as JSON (`null` when a successful response has no JSON).
+    /// - Throws: ``ChannelError`` as ``post(_:body:logger:)`` does.
+    public func perform(_ request: OutboundHTTPRequest, path: String, logger: Logger) async throws -> MetaJSON {
+        let response = try await execute(request, path: path, logger: logger)
+        return (try? MetaJSON.decode(response.body)) ?? .null
+    }
+
+    /// Performs a request and returns its successful response as it is.
+    /// - Parameters:
+    ///   - request: a request built by this client.
+    ///   - path: a name for logs (never a URL with a secret in it).
+    ///   - logger: where to log the outcome.
+    /// - Returns: the 2xx response.
+    /// - Throws: ``ChannelError`` classified by ``GraphAPIError``; `CancellationError` as it is.
+    public func execute(_ request: OutboundHTTPRequest, path: String, logger: Logger) async throws -> OutboundHTTPResponse {
         guard !accessToken.isEmpty else {
             throw ChannelError(.misconfigured, "no Graph API access token is configured")
         }
         let response: OutboundHTTPResponse
         do {
-            response = try await http.execute(request(path, body: body))
+            response = try await http.execute(request)
         } catch {
             let mapped = GraphAPIError.classify(transportError: error)
             logger.warning("Graph API request failed", metadata: ["graph.path": "\(path)", "error": "\(mapped)"])
@@ -91,6 +146,6 @@ public struct GraphAPIClient: Sendable {
             throw error
         }
         logger.debug("Graph API call succeeded", metadata: ["graph.path": "\(path)", "http.status": "\(response.status.code)"])
-        return (try? MetaJSON.decode(response.body)) ?? .null
+        return response
     }
 }

@@ -65,6 +65,11 @@ public struct GraphAPIError: Sendable, Hashable {
     /// Codes Graph uses for failures that pass: unknown/temporary errors and throttling
     /// (1, 2, 4 app limit, 17 user limit, 32 page limit, 613 custom rate limit).
     public static let transientCodes: Set<Int> = [1, 2, 4, 17, 32, 613]
+    /// WhatsApp Cloud API codes for failures that pass, whatever the HTTP status: 130429
+    /// (throughput exceeded), 131056 (too many messages to one user), 131057 (number under
+    /// maintenance), 131000 (unknown error, "try again"), 131016 and 133004 (service
+    /// temporarily unavailable), 80007 (account rate limit).
+    public static let whatsAppTransientCodes: Set<Int> = [130429, 131056, 131057, 131000, 131016, 133004, 80007]
     /// Codes that mean the access token was refused (190 invalid or expired token, 102 session).
     public static let unauthorizedCodes: Set<Int> = [190, 102]
     /// Codes that never pass by retrying (10 policy/window, 100 parameters, 200 permissions,
@@ -73,8 +78,8 @@ public struct GraphAPIError: Sendable, Hashable {
 
     /// What this error means for a send, given the HTTP response it came with.
     ///
-    /// In order: codes 190 and 102 are `.unauthorized`; `is_transient: true` and codes 1, 2,
-    /// 4, 17, 32 and 613 are `.transient`; codes 10 (outside the window, user unavailable),
+    /// In order: codes 190 and 102 are `.unauthorized`; `is_transient: true`, codes 1, 2,
+    /// 4, 17, 32 and 613 and WhatsApp's ``whatsAppTransientCodes`` are `.transient`; codes 10 (outside the window, user unavailable),
     /// 100, 200 and 551 are `.permanent`; otherwise HTTP 429 and 5xx are `.transient`, HTTP 401
     /// is `.unauthorized`, and anything else is `.permanent`. A transient error carries the
     /// `Retry-After` delay (in seconds) when the response had one.
@@ -89,7 +94,7 @@ public struct GraphAPIError: Sendable, Hashable {
         if let code, Self.unauthorizedCodes.contains(code) {
             return .unauthorized(text, platformCode: code, platformSubcode: subcode)
         }
-        if isTransient == true || code.map(Self.transientCodes.contains) == true {
+        if isTransient == true || code.map(Self.transientCodes.contains) == true || code.map(Self.whatsAppTransientCodes.contains) == true {
             return .transient(text, platformCode: code, platformSubcode: subcode, retryAfter: retryAfter)
         }
         if let code {

@@ -1,0 +1,131 @@
+import ChannelKit
+import Foundation
+
+/// What a channel supplies to run ``ChannelConformance``: a way to make it, a way to build
+/// its platform's signed webhook payloads, and a way to read and answer what it sends.
+///
+/// Everything the channel sends goes to an in-memory fake of the platform's send API (a
+/// ``FakePlatformAPI`` handed to ``makeChannel(http:)``); the subject only translates between
+/// the platform's wire format and the kit's plain values. A Meta channel's subject is about
+/// sixty lines; see `Tests/ExampleWebhookChannelTests` for a complete small one.
+public protocol ChannelConformanceSubject: Sendable {
+    /// Makes the channel under test, configured with the secrets the subject signs with.
+    /// - Parameter http: the fake platform; every request the channel makes must go through it.
+    func makeChannel(http: any HTTPTransport) throws -> any Channel
+
+    /// A `POST` delivery of text messages, all in one request, in the order given.
+    /// - Parameters:
+    ///   - messages: the messages.
+    ///   - signature: signed with the channel's secret, or with a wrong one.
+    func delivery(of messages: [ConformanceMessage], signature: ConformanceSignature) -> WebhookRequest
+
+    /// The platform's subscription handshake, or `nil` when the platform has none.
+    /// - Parameters:
+    ///   - challenge: the value the channel must echo.
+    ///   - tokenIsValid: whether the request carries the configured verify token.
+    func handshake(challenge: String, tokenIsValid: Bool) -> WebhookRequest?
+
+    /// A signed delivery of the platform's echo of a message the business sent, or `nil`
+    /// when the platform sends no echoes.
+    /// - Parameter sent: the message the fake API received and accepted.
+    func echoDelivery(of sent: ConformanceDelivery) -> WebhookRequest?
+
+    /// A signed delivery of a status of a sent message (delivered, read), or `nil` when the
+    /// platform sends none.
+    /// - Parameter sent: the message the fake API received and accepted.
+    func statusDelivery(of sent: ConformanceDelivery) -> WebhookRequest?
+
+    /// What a request to the platform sends, when it sends a message to a person; `nil` for
+    /// every other call (typing indicators, read receipts, lookups).
+    func sentMessage(in request: OutboundHTTPRequest) -> ConformanceSentMessage?
+
+    /// The platform's answer to a request, in its wire format.
+    /// - Parameters:
+    ///   - request: the request.
+    ///   - outcome: the answer the kit wants: success with a message id, a failure that passes,
+    ///     or one that never will.
+    func response(to request: OutboundHTTPRequest, outcome: ConformanceSendOutcome) -> OutboundHTTPResponse
+}
+
+extension ChannelConformanceSubject {
+    /// No echoes, unless the subject says otherwise.
+    public func echoDelivery(of sent: ConformanceDelivery) -> WebhookRequest? { nil }
+    /// No statuses, unless the subject says otherwise.
+    public func statusDelivery(of sent: ConformanceDelivery) -> WebhookRequest? { nil }
+}
+
+/// A text message from a person, as the kit asks a subject to deliver it.
+public struct ConformanceMessage: Sendable, Hashable {
+    /// The person's platform id.
+    public var sender: String
+    /// The platform's message id.
+    public var id: String
+    /// The text.
+    public var text: String
+    /// When it was sent; whole seconds (some platforms keep no more).
+    public var timestamp: Date
+
+    /// Creates a message.
+    public init(sender: String, id: String, text: String, timestamp: Date) {
+        self.sender = sender
+        self.id = id
+        self.text = text
+        self.timestamp = timestamp
+    }
+
+    /// The timestamp in whole epoch seconds.
+    public var epochSeconds: Int64 { Int64(timestamp.timeIntervalSince1970.rounded(.down)) }
+    /// The timestamp in epoch milliseconds.
+    public var epochMilliseconds: Int64 { epochSeconds * 1000 }
+}
+
+/// How a delivery is signed.
+public enum ConformanceSignature: Sendable, Hashable {
+    /// With the secret the channel is configured with.
+    case valid
+    /// With some other secret: the channel must refuse it.
+    case wrongSecret
+}
+
+/// A message the channel sent, as the subject reads it from a request.
+public struct ConformanceSentMessage: Sendable, Hashable {
+    /// The person it was sent to (their platform id).
+    public var recipient: String
+    /// The text, in the channel's dialect.
+    public var text: String
+
+    /// Creates a sent message.
+    public init(recipient: String, text: String) {
+        self.recipient = recipient
+        self.text = text
+    }
+}
+
+/// A message the fake platform accepted, with the id it answered.
+public struct ConformanceDelivery: Sendable, Hashable {
+    /// What was sent.
+    public var message: ConformanceSentMessage
+    /// The message id the fake platform gave it.
+    public var messageID: String
+    /// When it was accepted; whole seconds.
+    public var timestamp: Date
+
+    /// Creates a delivery.
+    public init(message: ConformanceSentMessage, messageID: String, timestamp: Date) {
+        self.message = message
+        self.messageID = messageID
+        self.timestamp = timestamp
+    }
+}
+
+/// How the fake platform answers a request.
+public enum ConformanceSendOutcome: Sendable, Hashable {
+    /// Accepted; a message send gets this id.
+    case success(messageID: String)
+    /// A failure that passes: the platform's "try again later" (a 5xx, throttling), with no
+    /// long `Retry-After`.
+    case transientFailure
+    /// A failure that never passes: the platform's refusal of the request itself (outside
+    /// the messaging window, an unknown recipient, an invalid parameter).
+    case permanentFailure
+}

@@ -1,0 +1,67 @@
+import ChannelKit
+import Foundation
+import Logging
+
+/// One conformance scenario's world: the channel under test on a ``FakePlatformAPI``, the real
+/// ``Pipeline`` with an ``InMemoryStore`` and a ``ScriptedAssistant``, and the same steps the
+/// host's webhook route takes (handle, then accept).
+///
+/// ```swift
+/// let harness = try await ConformanceHarness(subject: subject) { turn in AssistantReply(markdown: "re: \(turn.message.text)") }
+/// let outcome = try await harness.deliver(subject.delivery(of: [message], signature: .valid))
+/// await harness.idle()
+/// harness.api.texts(to: message.sender)            // ["re: …"]
+/// ```
+public struct ConformanceHarness: Sendable {
+    /// The fake platform the channel sends to.
+    public let api: FakePlatformAPI
+    /// The channel under test.
+    public let channel: any Channel
+    /// The store the pipeline records into.
+    public let store: InMemoryStore
+    /// The assistant, recording every turn.
+    public let assistant: ScriptedAssistant
+    /// The real pipeline.
+    public let pipeline: Pipeline
+
+    /// Retries fast enough for tests: 4 tries, 1 ms to 5 ms apart.
+    public static let fastRetry = RetryPolicy(attempts: 4, initialDelay: .milliseconds(1), maximumDelay: .milliseconds(5))
+
+    /// Builds and starts the world.
+    /// - Parameters:
+    ///   - subject: the channel's subject.
+    ///   - answer: the assistant's answer to a turn.
+    public init(subject: any ChannelConformanceSubject,
+                answer: @escaping @Sendable (AssistantTurn) async throws -> AssistantReply = { AssistantReply(markdown: "re: \($0.message.text)") }) async throws {
+        let logger = Logger(label: "channel-conformance", factory: { _ in SwiftLogNoOpLogHandler() })
+        api = FakePlatformAPI(subject: subject)
+        channel = try subject.makeChannel(http: api)
+        store = InMemoryStore()
+        assistant = ScriptedAssistant(answer: answer)
+        pipeline = Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(), assistant: assistant,
+                            options: Pipeline.Options(retry: Self.fastRetry, maxAttempts: 5), logger: logger)
+        try await pipeline.start()
+    }
+
+    /// What the host's webhook route does with a request: the channel verifies and parses it,
+    /// and a delivery's events are recorded (and queued) before it would answer 200.
+    /// - Returns: the channel's outcome and, for a delivery, what the pipeline accepted.
+    /// - Throws: the channel's ``ChannelError`` (the host's 403, 400, 405).
+    @discardableResult
+    public func deliver(_ request: WebhookRequest) async throws -> (outcome: WebhookOutcome, acceptance: Pipeline.Acceptance?) {
+        let logger = Logger(label: "channel-conformance", factory: { _ in SwiftLogNoOpLogHandler() })
+        let outcome = try channel.handle(request, logger: logger)
+        guard case .events(let events) = outcome else { return (outcome, nil) }
+        return (outcome, try await pipeline.accept(events))
+    }
+
+    /// Returns once every queued event has been answered or has given up.
+    public func idle() async {
+        await pipeline.waitUntilIdle()
+    }
+
+    /// Every inbox item the store holds, in any state.
+    public func items() async throws -> [InboxItem] {
+        await store.items(in: Set(InboxState.allCases), limit: 100_000)
+    }
+}

@@ -1,0 +1,76 @@
+import ChannelKit
+import Logging
+import MetaPlatform
+
+extension WhatsAppChannel {
+    /// The most bytes a media download takes by default: WhatsApp's largest inbound media
+    /// type other than documents (audio and video, 16 MB).
+    public static let defaultMediaByteLimit = 16 * 1024 * 1024
+
+    /// Looks a media attachment up: `GET <graph>/<version>/<media-id>` with the bearer token,
+    /// which answers `{"url","mime_type","sha256","file_size","id"}`.
+    ///
+    /// The URL lives 5 minutes; fetch it at once with ``WhatsAppMediaLocation/request``.
+    /// - Parameters:
+    ///   - attachment: an attachment of this channel's events (it carries a media id).
+    ///   - maxBytes: the largest media accepted; the request is capped to it.
+    ///   - logger: where to log (never the URL or the token).
+    /// - Returns: the location.
+    /// - Throws: ``ChannelError`` `.permanent` for an attachment without a media id, a lookup
+    ///   without a URL, or media announced larger than `maxBytes`; Graph failures as
+    ///   ``send(_:to:logger:)`` classifies them.
+    public func mediaLocation(for attachment: Attachment, maxBytes: Int = defaultMediaByteLimit, logger: Logger) async throws -> WhatsAppMediaLocation {
+        guard let mediaID = attachment.mediaID, !mediaID.isEmpty, !mediaID.contains("/"), !mediaID.contains("?") else {
+            throw ChannelError.permanent("whatsapp media: the attachment has no usable media id")
+        }
+        let lookup = try await graph.get(mediaID, logger: logger)
+        guard let url = lookup["url"]?.stringValue, url.hasPrefix("https://") || url.hasPrefix("http://") else {
+            throw ChannelError.permanent("whatsapp media: the lookup returned no download URL")
+        }
+        let fileSize = lookup["file_size"]?.integerValue.flatMap { Int(exactly: $0) }
+        if let fileSize, fileSize > maxBytes {
+            throw ChannelError.permanent("whatsapp media: \(fileSize) bytes is over the \(maxBytes)-byte limit")
+        }
+        let request = graph.authorizedDownload(url: url, maxResponseBytes: maxBytes, timeout: .seconds(60))
+        return WhatsAppMediaLocation(mediaID: mediaID, url: url, mimeType: lookup["mime_type"]?.stringValue,
+                                     sha256: lookup["sha256"]?.stringValue, fileSize: fileSize, request: request)
+    }
+
+    /// How to fetch a media attachment: the lookup done, the `GET` of the download URL with
+    /// the bearer token. The hook media preparation calls.
+    /// - Parameters:
+    ///   - attachment: an attachment of this channel's events.
+    ///   - maxBytes: the largest media accepted.
+    ///   - logger: where to log.
+    /// - Returns: the download request.
+    /// - Throws: as ``mediaLocation(for:maxBytes:logger:)`` does.
+    public func mediaRequest(for attachment: Attachment, maxBytes: Int = defaultMediaByteLimit, logger: Logger) async throws -> OutboundHTTPRequest {
+        try await mediaLocation(for: attachment, maxBytes: maxBytes, logger: logger).request
+    }
+
+    /// Downloads a media attachment and checks it: the lookup, the download with the bearer
+    /// token (looked up again once when the URL has expired), and the SHA-256.
+    /// - Parameters:
+    ///   - attachment: an attachment of this channel's events.
+    ///   - maxBytes: the largest media accepted.
+    ///   - logger: where to log.
+    /// - Returns: the bytes and the MIME type Meta announced.
+    /// - Throws: ``ChannelError`` `.permanent` when the bytes do not match the announced
+    ///   SHA-256 or size, or as ``mediaLocation(for:maxBytes:logger:)`` does.
+    public func downloadMedia(for attachment: Attachment, maxBytes: Int = defaultMediaByteLimit, logger: Logger) async throws -> (bytes: [UInt8], mimeType: String?) {
+        var location = try await mediaLocation(for: attachment, maxBytes: maxBytes, logger: logger)
+        let response: OutboundHTTPResponse
+        do {
+            response = try await graph.execute(location.request, path: "media download", logger: logger)
+        } catch let error as ChannelError where error.code == .permanent {
+            // An expired URL answers 404: look the media up again, once.
+            logger.debug("whatsapp media: download refused; looking the media up again")
+            location = try await mediaLocation(for: attachment, maxBytes: maxBytes, logger: logger)
+            response = try await graph.execute(location.request, path: "media download", logger: logger)
+        }
+        guard location.verify(response.body) else {
+            throw ChannelError.permanent("whatsapp media: the download does not match the announced sha256 and size")
+        }
+        return (response.body, location.mimeType)
+    }
+}

@@ -1,0 +1,163 @@
+import ChannelKit
+import Logging
+import MetaPlatform
+
+/// WhatsApp through the WhatsApp Cloud API: Meta's webhooks in, the Graph API's
+/// `POST /<phone-number-id>/messages` out.
+///
+/// Made by ``WhatsAppChannelFactory``; the host registers the type with
+/// `registry.register(.whatsapp)` and mounts the channel at `/api/channels/<name>`. The
+/// handshake and the `X-Hub-Signature-256` check are the ones Instagram uses
+/// (``MetaWebhookVerifier``).
+///
+/// ```swift
+/// let channel = try WhatsAppChannelFactory().makeChannel(name: "whatsapp", settings: settings, context: context)
+/// switch try channel.handle(request, logger: logger) {
+/// case .verified(let challenge): …                 // answer 200 with the challenge
+/// case .events(let events): …                      // accept, then answer 200
+/// }
+/// let receipt = try await channel.send(OutboundMessage(text: "*Hi*"), to: recipient, logger: logger)
+/// ```
+///
+/// A conversation's account id is the business phone number id the message was sent to
+/// (`metadata.phone_number_id`), so each reply goes out from the number the person wrote to.
+public struct WhatsAppChannel: Channel {
+    /// The configured name, also the last path component of the webhook URL.
+    public let name: String
+    /// What WhatsApp accepts; see ``profile(maxMessageCharacters:)``.
+    public let profile: ChannelProfile
+
+    let configuration: WhatsAppConfiguration
+    private let verifier: MetaWebhookVerifier
+    private let parser: WhatsAppWebhookParser
+    let graph: GraphAPIClient
+    private let emulator: WhatsAppSandbox?
+
+    /// The longest body of an interactive (reply-button) message, in characters.
+    static let interactiveBodyLimit = 1024
+
+    init(name: String, configuration: WhatsAppConfiguration, context: ChannelContext) {
+        self.name = name
+        self.configuration = configuration
+        self.profile = Self.profile(maxMessageCharacters: configuration.maxMessageCharacters)
+        self.verifier = MetaWebhookVerifier(verifyToken: configuration.verifyToken, appSecret: configuration.appSecret)
+        self.parser = WhatsAppWebhookParser(channel: name, phoneNumberID: configuration.phoneNumberID.isEmpty ? nil : configuration.phoneNumberID)
+        self.graph = GraphAPIClient(http: context.http, baseURL: configuration.graphBaseURL,
+                                    apiVersion: configuration.apiVersion, accessToken: configuration.accessToken,
+                                    timeout: .seconds(15), maxResponseBytes: 64 * 1024)
+        self.emulator = configuration.sandboxMode ? WhatsAppSandbox(channelName: name, configuration: configuration, context: context) : nil
+    }
+
+    /// What WhatsApp accepts: its own formatting (`*bold*`, `_italic_`, `~strike~`,
+    /// ```` ``` ```` monospace) within `max_message_characters` characters, a typing indicator
+    /// (shown with a read receipt), up to 3 reply buttons of 20 characters, images, and media
+    /// from Meta's CDNs.
+    /// - Parameter maxMessageCharacters: the text limit in characters (4096 by default).
+    public static func profile(maxMessageCharacters: Int = WhatsAppChannelFactory.defaultMaxMessageCharacters) -> ChannelProfile {
+        ChannelProfile(
+            formatting: .whatsapp,
+            textLimit: TextLimit(maximum: maxMessageCharacters, unit: .characters),
+            supportsTypingIndicator: true,
+            quickReplies: QuickReplyLimits(maximumCount: 3, maximumTitleLength: 20),
+            supportsImages: true,
+            allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.whatsapp.net"]
+        )
+    }
+
+    /// The local emulator, in sandbox mode only.
+    public var sandbox: (any ChannelSandbox)? { emulator }
+
+    // MARK: Webhooks
+
+    /// Answers the `GET` handshake, or verifies and parses a `POST` delivery.
+    ///
+    /// The signature is checked over the raw body before anything is parsed. Statuses of
+    /// replies WhatsApp could not deliver, and errors Meta reports, are logged with their codes.
+    /// - Throws: ``ChannelError`` `.forbidden` (handshake or signature), `.malformedPayload`
+    ///   (a signed body that is not a WhatsApp webhook), `.methodNotAllowed`.
+    public func handle(_ request: WebhookRequest, logger: Logger) throws -> WebhookOutcome {
+        switch request.method {
+        case .get:
+            return try verifier.verifyHandshake(query: request.query)
+        case .post:
+            try verifier.verifySignature(headers: request.headers, body: request.body)
+            let delivery = try parser.parse(request.body)
+            for code in delivery.failedStatusCodes {
+                logger.warning("whatsapp: a sent message was not delivered", metadata: ["platform.code": "\(code.map(String.init) ?? "none")"])
+            }
+            for code in delivery.errorCodes {
+                logger.warning("whatsapp: the platform reported an error", metadata: ["platform.code": "\(code.map(String.init) ?? "none")"])
+            }
+            logger.debug("whatsapp webhook parsed", metadata: ["events": "\(delivery.events.count)"])
+            return .events(delivery.events)
+        default:
+            throw ChannelError(.methodNotAllowed, "the webhook takes GET and POST only")
+        }
+    }
+
+    // MARK: Sending
+
+    /// Sends one text message: `POST <graph>/<version>/<phone-number-id>/messages` with
+    /// `messaging_product: whatsapp`. With quick replies, and a text that fits an interactive
+    /// message's 1024-character body, it is sent as reply buttons (at most 3); otherwise the
+    /// buttons are left out.
+    /// - Returns: the receipt carrying WhatsApp's message id (`wamid.…`).
+    /// - Throws: ``ChannelError`` `.transient`, `.unauthorized`, `.permanent` or `.misconfigured`.
+    public func send(_ message: OutboundMessage, to recipient: Recipient, logger: Logger) async throws -> SendReceipt {
+        if !profile.textLimit.fits(message.text) {
+            // Sent anyway: the platform's answer (code 100) is the authority, and the sandbox
+            // reports it so a renderer bug is visible.
+            logger.warning("whatsapp: reply part exceeds the text limit", metadata: [
+                "characters": "\(message.text.count)", "limit": "\(profile.textLimit.maximum)",
+            ])
+        }
+        if !message.quickReplies.isEmpty, message.text.count > Self.interactiveBodyLimit {
+            logger.info("whatsapp: reply buttons left out; the text is too long for an interactive message")
+        }
+        let body = Self.messageBody(message, to: recipient.userID)
+        let reply = try await graph.post(try messagesPath(for: recipient.accountID), body: body, logger: logger)
+        return SendReceipt(platformMessageID: reply["messages"]?.arrayValue?.first?["id"]?.idValue)
+    }
+
+    /// Marks the person's message read and shows the typing indicator, in one call:
+    /// `{"messaging_product":"whatsapp","status":"read","message_id":<wamid>,"typing_indicator":{"type":"text"}}`.
+    /// WhatsApp dismisses the indicator when the reply arrives or after 25 seconds.
+    /// - Throws: ``ChannelError`` as ``send(_:to:logger:)`` does.
+    public func acknowledge(_ event: InboundEvent, logger: Logger) async throws {
+        guard event.isAnswerable else { return }
+        _ = try await graph.post(try messagesPath(for: event.accountID), body: Self.readBody(messageID: event.platformMessageID), logger: logger)
+    }
+
+    /// The Graph path replies from a business phone number go to.
+    func messagesPath(for accountID: String) throws -> String {
+        let phoneNumberID = accountID.isEmpty ? configuration.phoneNumberID : accountID
+        guard !phoneNumberID.isEmpty else {
+            throw ChannelError(.misconfigured, "no phone_number_id to send from")
+        }
+        return "\(phoneNumberID)/messages"
+    }
+
+    /// The Cloud API body of a text message, or of reply buttons when it has quick replies
+    /// and fits an interactive body.
+    static func messageBody(_ message: OutboundMessage, to userID: String) -> MetaJSON {
+        if !message.quickReplies.isEmpty, message.text.count <= interactiveBodyLimit {
+            let buttons: [MetaJSON] = message.quickReplies.prefix(3).map { reply in
+                ["type": "reply", "reply": ["id": .string(String(reply.payload.prefix(256))), "title": .string(String(reply.title.prefix(20)))]]
+            }
+            return [
+                "messaging_product": "whatsapp", "recipient_type": "individual", "to": .string(userID), "type": "interactive",
+                "interactive": ["type": "button", "body": ["text": .string(message.text)], "action": ["buttons": .array(buttons)]],
+            ]
+        }
+        let previewURL = message.text.contains("https://") || message.text.contains("http://")
+        return [
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": .string(userID), "type": "text",
+            "text": ["preview_url": .bool(previewURL), "body": .string(message.text)],
+        ]
+    }
+
+    /// The Cloud API body of a read receipt with the typing indicator.
+    static func readBody(messageID: String) -> MetaJSON {
+        ["messaging_product": "whatsapp", "status": "read", "message_id": .string(messageID), "typing_indicator": ["type": "text"]]
+    }
+}

@@ -1,0 +1,283 @@
+import ChannelKit
+import Crypto
+import Foundation
+import MetaPlatform
+
+/// Turns a verified WhatsApp Cloud API webhook body (`object: whatsapp_business_account`)
+/// into normalized events.
+///
+/// Walks every `entry[].changes[]`. A `messages` change holds `messages[]` (answered, or
+/// recorded when they cannot be), `statuses[]` (recorded, never answered) and `errors[]`
+/// (recorded, never answered), all routed by `value.metadata.phone_number_id`; an
+/// `smb_message_echoes` change holds the business's own messages (echoes); any other field is
+/// recorded as unknown. Timestamps are epoch seconds, as strings. Errors name the place in
+/// the payload that is wrong, never message text.
+struct WhatsAppWebhookParser: Sendable {
+    /// The configured channel name put on every event.
+    let channel: String
+    /// The phone number answered for; messages to another number are recorded, not answered.
+    /// `nil` answers every number.
+    let phoneNumberID: String?
+
+    /// What one delivery held.
+    struct Delivery: Sendable {
+        /// The events, in payload order.
+        var events: [InboundEvent] = []
+        /// The error codes of `failed` statuses (replies the platform could not deliver).
+        var failedStatusCodes: [Int?] = []
+        /// The codes of `errors[]` Meta reported outside any message.
+        var errorCodes: [Int?] = []
+    }
+
+    /// Parses a body.
+    /// - Throws: ``ChannelError`` `.malformedPayload`.
+    func parse(_ body: [UInt8]) throws -> Delivery {
+        let root: MetaJSON
+        do {
+            root = try MetaJSON.decode(body)
+        } catch {
+            throw ChannelError.malformedPayload("whatsapp webhook: body is not valid JSON")
+        }
+        guard root.objectValue != nil else { throw malformed("body", "is not a JSON object") }
+        guard let object = root["object"]?.stringValue else { throw malformed("object", "is missing") }
+        guard object == "whatsapp_business_account" else {
+            throw malformed("object", "is \"\(object.prefix(40))\", not \"whatsapp_business_account\"")
+        }
+        guard let entries = root["entry"]?.arrayValue else { throw malformed("entry", "is not an array") }
+
+        var delivery = Delivery()
+        for (entryIndex, entry) in entries.enumerated() {
+            let place = "entry[\(entryIndex)]"
+            guard entry.objectValue != nil else { throw malformed(place, "is not an object") }
+            let businessAccountID = entry["id"]?.idValue ?? ""
+            for (index, change) in try array(entry, "changes", place).enumerated() {
+                try parseChange(change, businessAccountID: businessAccountID, place: "\(place).changes[\(index)]", into: &delivery)
+            }
+        }
+        return delivery
+    }
+
+    // MARK: Changes
+
+    private func parseChange(_ change: MetaJSON, businessAccountID: String, place: String, into delivery: inout Delivery) throws {
+        guard change.objectValue != nil else { throw malformed(place, "is not an object") }
+        let field = change["field"]?.stringValue ?? ""
+        guard let value = change["value"], value.objectValue != nil else { throw malformed(place + ".value", "is not an object") }
+
+        switch field {
+        case "messages", "smb_message_echoes":
+            guard let phoneNumberID = value["metadata"]?["phone_number_id"]?.idValue, !phoneNumberID.isEmpty else {
+                throw malformed(place + ".value.metadata.phone_number_id", "is missing")
+            }
+            let foreign = self.phoneNumberID.map { $0 != phoneNumberID } ?? false
+            for (index, item) in try array(value, "messages", place + ".value").enumerated() {
+                var event = try message(item, phoneNumberID: phoneNumberID, place: "\(place).value.messages[\(index)]")
+                if foreign, event.isAnswerable {
+                    event.kind = .ignored(IgnoredEvent(reason: .unknown, targetMessageID: event.platformMessageID,
+                                                       detail: "for another phone number"))
+                }
+                delivery.events.append(event)
+            }
+            for (index, item) in try array(value, "message_echoes", place + ".value").enumerated() {
+                delivery.events.append(try echo(item, phoneNumberID: phoneNumberID, place: "\(place).value.message_echoes[\(index)]"))
+            }
+            for (index, item) in try array(value, "statuses", place + ".value").enumerated() {
+                let parsed = try status(item, phoneNumberID: phoneNumberID, place: "\(place).value.statuses[\(index)]")
+                delivery.events.append(parsed.event)
+                if parsed.failed { delivery.failedStatusCodes.append(parsed.code) }
+            }
+            for (index, item) in try array(value, "errors", place + ".value").enumerated() {
+                let (event, code) = try error(item, phoneNumberID: phoneNumberID, place: "\(place).value.errors[\(index)]")
+                delivery.events.append(event)
+                delivery.errorCodes.append(code)
+            }
+        default:
+            // Account, template and quality updates: recorded, never answered.
+            let digest = Self.digest(value)
+            let account = value["metadata"]?["phone_number_id"]?.idValue ?? businessAccountID
+            let id = account.isEmpty ? "waba" : account
+            delivery.events.append(InboundEvent(
+                channel: channel, accountID: id, senderID: id,
+                platformMessageID: "change:\(field.prefix(60)):\(digest)",
+                timestamp: value["timestamp"].flatMap(Self.date) ?? Date(timeIntervalSince1970: 0),
+                kind: .ignored(IgnoredEvent(reason: .unknown, detail: "change:\(field.prefix(60))"))))
+        }
+    }
+
+    /// The array under `key`, empty when absent; anything else there is malformed.
+    private func array(_ object: MetaJSON, _ key: String, _ place: String) throws -> [MetaJSON] {
+        guard let value = object[key], !value.isNull else { return [] }
+        guard let elements = value.arrayValue else { throw malformed("\(place).\(key)", "is not an array") }
+        return elements
+    }
+
+    // MARK: Messages
+
+    /// Media message types and their normalized kinds.
+    static let mediaKinds: [String: Attachment.Kind] = [
+        "image": .image, "audio": .audio, "video": .video, "document": .file, "sticker": .sticker,
+    ]
+
+    private func message(_ item: MetaJSON, phoneNumberID: String, place: String) throws -> InboundEvent {
+        guard item.objectValue != nil else { throw malformed(place, "is not an object") }
+        guard let id = item["id"]?.idValue, !id.isEmpty else { throw malformed(place + ".id", "is missing") }
+        guard let from = (item["from"]?.idValue?.nonEmpty ?? item["from_user_id"]?.idValue?.nonEmpty) else {
+            throw malformed(place + ".from", "is missing")
+        }
+        guard let timestamp = item["timestamp"].flatMap(Self.date) else { throw malformed(place + ".timestamp", "is missing") }
+        let type = item["type"]?.stringValue ?? "unknown"
+        let replyTo = item["context"]?["id"]?.idValue.map { ReplyReference.message(id: $0) }
+        let referral = Self.referral(item["referral"])
+
+        let kind: InboundEvent.Kind
+        switch type {
+        case "text":
+            guard let body = item["text"]?["body"]?.stringValue else { throw malformed(place + ".text.body", "is missing") }
+            kind = .message(InboundMessage(text: body, replyTo: replyTo, referral: referral))
+        case _ where Self.mediaKinds[type] != nil:
+            guard let media = item[type], media.objectValue != nil else { throw malformed("\(place).\(type)", "is not an object") }
+            let isVoice = type == "audio" && media["voice"]?.boolValue == true
+            let attachment = Attachment(
+                kind: Self.mediaKinds[type] ?? .other,
+                platformType: isVoice ? "voice" : type,
+                url: media["url"]?.stringValue,
+                mediaID: media["id"]?.idValue,
+                mimeType: media["mime_type"]?.stringValue,
+                title: media["filename"]?.stringValue)
+            kind = .message(InboundMessage(text: media["caption"]?.stringValue, attachments: [attachment],
+                                           replyTo: replyTo, referral: referral))
+        case "interactive":
+            let interactive = item["interactive"]
+            let replyType = interactive?["type"]?.stringValue ?? ""
+            if let reply = interactive?[replyType], replyType == "button_reply" || replyType == "list_reply" {
+                // A tap on one of our reply buttons or list rows: like a quick reply.
+                kind = .message(InboundMessage(text: reply["title"]?.stringValue ?? "", quickReplyPayload: reply["id"]?.idValue,
+                                               replyTo: replyTo))
+            } else {
+                kind = .ignored(IgnoredEvent(reason: .unsupported, targetMessageID: id, detail: "interactive:\(replyType.prefix(40))"))
+            }
+        case "button":
+            // A template's quick-reply button.
+            let button = item["button"]
+            kind = .postback(Postback(title: button?["text"]?.stringValue, payload: button?["payload"]?.stringValue, referral: referral))
+        case "reaction":
+            let reaction = item["reaction"]
+            let emoji = reaction?["emoji"]?.stringValue?.nonEmpty
+            kind = .ignored(IgnoredEvent(reason: .reaction, targetMessageID: reaction?["message_id"]?.idValue,
+                                         detail: emoji.map { "react \($0)" } ?? "unreact"))
+        case "location":
+            kind = .message(InboundMessage(text: Self.describeLocation(item["location"]), replyTo: replyTo, referral: referral))
+        case "contacts":
+            kind = .message(InboundMessage(text: Self.describeContacts(item["contacts"]), replyTo: replyTo))
+        case "system":
+            kind = .ignored(IgnoredEvent(reason: .unknown, targetMessageID: id, detail: "system:\(item["system"]?["type"]?.stringValue?.prefix(40) ?? "")"))
+        default:
+            // `unsupported`, `unknown` and types this channel does not know yet.
+            let code = item["errors"]?.arrayValue?.first?["code"]?.integerValue
+            kind = .ignored(IgnoredEvent(reason: .unsupported, targetMessageID: id,
+                                         detail: "\(type.prefix(40))" + (code.map { " \($0)" } ?? "")))
+        }
+        return InboundEvent(channel: channel, accountID: phoneNumberID, senderID: from, platformMessageID: id,
+                            timestamp: timestamp, kind: kind)
+    }
+
+    /// A message the business sent from the WhatsApp Business app (coexistence): the
+    /// conversation is the person's it was sent to.
+    private func echo(_ item: MetaJSON, phoneNumberID: String, place: String) throws -> InboundEvent {
+        guard item.objectValue != nil else { throw malformed(place, "is not an object") }
+        guard let id = item["id"]?.idValue, !id.isEmpty else { throw malformed(place + ".id", "is missing") }
+        guard let to = item["to"]?.idValue, !to.isEmpty else { throw malformed(place + ".to", "is missing") }
+        let timestamp = item["timestamp"].flatMap(Self.date) ?? Date(timeIntervalSince1970: 0)
+        return InboundEvent(channel: channel, accountID: phoneNumberID, senderID: to, platformMessageID: id, timestamp: timestamp,
+                            kind: .ignored(IgnoredEvent(reason: .echo, targetMessageID: id)))
+    }
+
+    // MARK: Statuses and errors
+
+    private func status(_ item: MetaJSON, phoneNumberID: String, place: String) throws -> (event: InboundEvent, failed: Bool, code: Int?) {
+        guard item.objectValue != nil else { throw malformed(place, "is not an object") }
+        guard let id = item["id"]?.idValue, !id.isEmpty else { throw malformed(place + ".id", "is missing") }
+        let status = item["status"]?.stringValue ?? "unknown"
+        let recipient = item["recipient_id"]?.idValue?.nonEmpty ?? item["recipient_user_id"]?.idValue?.nonEmpty ?? phoneNumberID
+        let timestamp = item["timestamp"].flatMap(Self.date) ?? Date(timeIntervalSince1970: 0)
+        let code = item["errors"]?.arrayValue?.first?["code"]?.integerValue.flatMap { Int(exactly: $0) }
+        let detail = "\(status.prefix(20))" + (code.map { " \($0)" } ?? "")
+        let event = InboundEvent(channel: channel, accountID: phoneNumberID, senderID: recipient,
+                                 platformMessageID: "status:\(id):\(status.prefix(20))", timestamp: timestamp,
+                                 kind: .ignored(IgnoredEvent(reason: .status, targetMessageID: id, detail: detail)))
+        return (event, status == "failed", code)
+    }
+
+    private func error(_ item: MetaJSON, phoneNumberID: String, place: String) throws -> (InboundEvent, Int?) {
+        guard item.objectValue != nil else { throw malformed(place, "is not an object") }
+        let code = item["code"]?.integerValue.flatMap { Int(exactly: $0) }
+        let event = InboundEvent(channel: channel, accountID: phoneNumberID, senderID: phoneNumberID,
+                                 platformMessageID: "error:\(phoneNumberID):\(code.map(String.init) ?? "none"):\(Self.digest(item))",
+                                 timestamp: Date(timeIntervalSince1970: 0),
+                                 kind: .ignored(IgnoredEvent(reason: .unknown, detail: "error" + (code.map { " \($0)" } ?? ""))))
+        return (event, code)
+    }
+
+    // MARK: Pieces
+
+    /// Epoch seconds from a string (`"1749416383"`) or a number.
+    static func date(_ value: MetaJSON) -> Date? {
+        guard let seconds = value.integerValue, seconds >= 0 else { return nil }
+        return Date(timeIntervalSince1970: Double(seconds))
+    }
+
+    static func referral(_ value: MetaJSON?) -> Referral? {
+        guard let value, value.objectValue != nil else { return nil }
+        return Referral(ref: value["source_id"]?.idValue ?? value["ctwa_clid"]?.stringValue,
+                        source: value["source_type"]?.stringValue, type: value["media_type"]?.stringValue)
+    }
+
+    /// `[Location] Name, Address (52.52, 13.405)` — what the person shared, as words.
+    static func describeLocation(_ value: MetaJSON?) -> String {
+        var parts: [String] = []
+        if let name = value?["name"]?.stringValue?.nonEmpty { parts.append(name) }
+        if let address = value?["address"]?.stringValue?.nonEmpty { parts.append(address) }
+        var text = "[Location]"
+        if !parts.isEmpty { text += " " + parts.joined(separator: ", ") }
+        if let latitude = value?["latitude"]?.numberValue, let longitude = value?["longitude"]?.numberValue {
+            text += " (\(latitude), \(longitude))"
+        }
+        if let url = value?["url"]?.stringValue?.nonEmpty { text += " " + url }
+        return text
+    }
+
+    /// `[Contact] Jane Doe, phone +1 555 0100, email jane@example.com` per shared card.
+    static func describeContacts(_ value: MetaJSON?) -> String {
+        let cards = value?.arrayValue ?? []
+        guard !cards.isEmpty else { return "[Contact]" }
+        return cards.map { card in
+            var parts: [String] = []
+            if let name = card["name"]?["formatted_name"]?.stringValue?.nonEmpty ?? card["name"]?["first_name"]?.stringValue?.nonEmpty {
+                parts.append(name)
+            }
+            if let company = card["org"]?["company"]?.stringValue?.nonEmpty { parts.append(company) }
+            for phone in card["phones"]?.arrayValue ?? [] {
+                if let number = phone["phone"]?.stringValue?.nonEmpty { parts.append("phone \(number)") }
+            }
+            for email in card["emails"]?.arrayValue ?? [] {
+                if let address = email["email"]?.stringValue?.nonEmpty { parts.append("email \(address)") }
+            }
+            return "[Contact] " + (parts.isEmpty ? "(no details)" : parts.joined(separator: ", "))
+        }.joined(separator: "\n")
+    }
+
+    /// A short stable digest of a JSON value (decoded objects have sorted keys), for ids of
+    /// records that carry none.
+    static func digest(_ value: MetaJSON) -> String {
+        let hash = SHA256.hash(data: value.encoded())
+        return hash.prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func malformed(_ place: String, _ problem: String) -> ChannelError {
+        .malformedPayload("whatsapp webhook: \(place) \(problem)")
+    }
+}
+
+extension String {
+    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,39 @@
+import ChannelKit
+import Testing
+import WhatsAppChannel
+
+@Suite("WhatsApp factory")
+struct FactoryTests {
+    @Test("the type, its keys, and which are secret")
+    func fields() {
+        let factory = WhatsAppChannelFactory()
+        #expect(factory.type == "whatsapp")
+        #expect(factory.settingFields.map(\.key) == ["access_token", "verify_token", "app_secret", "phone_number_id", "api_version",
+                                                       "graph_api_base_url", "max_message_characters"])
+        #expect(factory.settingFields.filter(\.isSecret).map(\.key) == ["access_token", "verify_token", "app_secret"])
+        var registry = ChannelRegistry()
+        registry.register(.whatsapp)
+        #expect(registry.types == ["whatsapp"])
+    }
+
+    @Test("settings that do not fit are misconfigured")
+    func misconfigured() {
+        for overrides in [["max_message_characters": "0"], ["api_version": "v24.0/x"], ["phone_number_id": "+1 555 0100"],
+                          ["graph_api_base_url": "ftp://graph"]] {
+            do {
+                _ = try makeChannel(settings(overrides))
+                Issue.record("accepted \(overrides)")
+            } catch let error as ChannelError {
+                #expect(error.code == .misconfigured)
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+    }
+
+    @Test("sandbox mode serves an emulator and sends to it; live mode has none")
+    func sandboxMode() throws {
+        #expect(try makeChannel(sandboxMode: true).sandbox != nil)
+        #expect(try makeChannel(sandboxMode: false).sandbox == nil)
+    }
+}

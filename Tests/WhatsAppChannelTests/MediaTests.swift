@@ -1,0 +1,89 @@
+import ChannelKit
+import Crypto
+import Foundation
+import MetaPlatform
+import Testing
+import WhatsAppChannel
+
+/// The two-step media download against the sandbox's emulated Graph API, in process.
+@Suite("WhatsApp media")
+struct MediaTests {
+    static let bytes: [UInt8] = Array("OggS fake opus voice note bytes ".utf8) + (0..<2000).map { UInt8($0 % 251) }
+
+    func upload(_ sandbox: any ChannelSandbox, _ bytes: [UInt8] = bytes) async throws -> String {
+        let reply = try await sandboxCall(sandbox, .post, "/api/media", query: ["mime_type": "audio/ogg; codecs=opus"], body: bytes)
+        #expect(reply.status == 200)
+        return try #require(reply.json?["id"]?.stringValue)
+    }
+
+    @Test("lookup, then the URL with the bearer token; the sha256 matches")
+    func download() async throws {
+        let (channel, sandbox) = try sandboxChannel()
+        let whatsapp = try #require(channel as? WhatsAppChannel)
+        let id = try await upload(sandbox)
+        let attachment = Attachment(kind: .audio, platformType: "voice", mediaID: id, mimeType: "audio/ogg; codecs=opus")
+        let location = try await whatsapp.mediaLocation(for: attachment, logger: testLogger)
+        #expect(location.fileSize == Self.bytes.count)
+        #expect(location.mimeType == "audio/ogg; codecs=opus")
+        #expect(location.request.headers[.authorization] == "Bearer sandbox-access-token")
+        #expect(location.request.maxResponseBytes == WhatsAppChannel.defaultMediaByteLimit)
+
+        let request = try await whatsapp.mediaRequest(for: attachment, logger: testLogger)
+        #expect(request.url.hasPrefix("\(localBaseURL)/sandbox/whatsapp/media/\(id)?"))
+        let downloaded = try await whatsapp.downloadMedia(for: attachment, logger: testLogger)
+        #expect(downloaded.bytes == Self.bytes)
+        #expect(downloaded.mimeType == "audio/ogg; codecs=opus")
+        #expect(location.verify(Self.bytes))
+        var tampered = Self.bytes
+        tampered[7] ^= 1
+        #expect(!location.verify(tampered))
+    }
+
+    @Test("the download URL needs the bearer token")
+    func bearerRequired() async throws {
+        let (channel, sandbox) = try sandboxChannel()
+        let whatsapp = try #require(channel as? WhatsAppChannel)
+        let id = try await upload(sandbox)
+        var request = try await whatsapp.mediaRequest(for: Attachment(kind: .audio, platformType: "audio", mediaID: id), logger: testLogger)
+        request.headers[.authorization] = nil
+        let url = try #require(URLComponents(string: request.url))
+        var query: [String: String] = [:]
+        for item in url.queryItems ?? [] { query[item.name] = item.value }
+        let anonymous = try await sandboxCall(sandbox, .get, "/media/\(id)", query: query)
+        #expect(anonymous.status == 401)
+        let forged = try await sandboxCall(sandbox, .get, "/media/\(id)", query: ["expires": query["expires"] ?? "", "sig": String(repeating: "0", count: 64)],
+                                           headers: [.authorization: "Bearer sandbox-access-token"])
+        #expect(forged.status == 404)
+    }
+
+    @Test("media over the limit is refused at the lookup; an unknown media id is a permanent failure")
+    func limits() async throws {
+        let (channel, sandbox) = try sandboxChannel()
+        let whatsapp = try #require(channel as? WhatsAppChannel)
+        let id = try await upload(sandbox)
+        let tooBig = await channelError {
+            _ = try await whatsapp.mediaLocation(for: Attachment(kind: .audio, platformType: "audio", mediaID: id), maxBytes: 100, logger: testLogger)
+        }
+        #expect(tooBig?.code == .permanent)
+        let unknown = await channelError {
+            _ = try await whatsapp.downloadMedia(for: Attachment(kind: .image, platformType: "image", mediaID: "123"), logger: testLogger)
+        }
+        #expect(unknown?.code == .permanent)
+        let noID = await channelError {
+            _ = try await whatsapp.mediaLocation(for: Attachment(kind: .image, platformType: "image", url: "https://x"), logger: testLogger)
+        }
+        #expect(noID?.code == .permanent)
+    }
+
+    @Test("sha256 in hex (lookups) and base64 (webhooks) both verify; anything else does not")
+    func checksums() {
+        let digest = Array(SHA256.hash(data: Self.bytes))
+        let hex = digest.map { String(format: "%02x", $0) }.joined()
+        #expect(WhatsAppMediaLocation.sha256(of: Self.bytes, matches: hex))
+        #expect(WhatsAppMediaLocation.sha256(of: Self.bytes, matches: hex.uppercased()))
+        #expect(WhatsAppMediaLocation.sha256(of: Self.bytes, matches: Data(digest).base64EncodedString()))
+        #expect(!WhatsAppMediaLocation.sha256(of: Self.bytes + [0], matches: hex))
+        #expect(!WhatsAppMediaLocation.sha256(of: Self.bytes, matches: "not a digest"))
+        #expect(!WhatsAppMediaLocation.sha256(of: Self.bytes, matches: ""))
+    }
+}
