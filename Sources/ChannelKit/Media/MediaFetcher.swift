@@ -10,7 +10,8 @@ import HTTPTypes
 /// - an allowlisted host must resolve only to public addresses: loopback, private,
 ///   link-local, unique-local and unspecified addresses are refused, in IPv4 and IPv6,
 ///   IPv4-mapped IPv6 included;
-/// - URLs carrying credentials are refused.
+/// - URLs carrying credentials are refused, and the source's headers (a platform token) go to
+///   the source's own origin only, never to where a redirect leads.
 ///
 /// The body is capped while it streams (the transport stops reading past the cap), the whole
 /// download shares one deadline, and the format is sniffed from the bytes; anything that is
@@ -41,7 +42,8 @@ public struct MediaFetcher: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + policy.timeout
         var url = source.url
-        let firstHost = try target(of: url, policy: policy).host
+        let first = try target(of: url, policy: policy)
+        let firstHost = first.host
         var redirects = 0
         while true {
             let hop = try target(of: url, policy: policy)
@@ -50,7 +52,7 @@ public struct MediaFetcher: Sendable {
             }
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero else { throw MediaError(.timeout, "no answer from \(hop.host) within \(policy.timeout)") }
-            var headers: HTTPFields = hop.host == firstHost ? source.headers : [:]
+            var headers: HTTPFields = hop.host == first.host && hop.port == first.port && hop.scheme == first.scheme ? source.headers : [:]
             headers[.accept] = "image/*, audio/*, video/*, */*;q=0.1"
             let response: OutboundHTTPResponse
             do {
@@ -98,6 +100,7 @@ public struct MediaFetcher: Sendable {
 
     /// One hop's destination, checked against the policy.
     private struct Target {
+        var scheme: String
         var host: String
         var port: Int
         /// Named in ``MediaPolicy/plainHTTPHosts``: any scheme and address.
@@ -122,7 +125,7 @@ public struct MediaFetcher: Sendable {
         }
         let port = components.port ?? (scheme == "https" ? 443 : 80)
         if policy.allowsPlainHTTP(host: host, port: port) {
-            return Target(host: host, port: port, isNamedLocal: true)
+            return Target(scheme: scheme, host: host, port: port, isNamedLocal: true)
         }
         guard scheme == "https" else {
             throw MediaError(.insecureScheme, "\(host) is not reachable over plain http (media needs https)")
@@ -133,7 +136,7 @@ public struct MediaFetcher: Sendable {
         guard port == 443 else {
             throw MediaError(.disallowedHost, "\(host) on port \(port): media hosts are reached on port 443")
         }
-        return Target(host: host, port: port, isNamedLocal: false)
+        return Target(scheme: scheme, host: host, port: port, isNamedLocal: false)
     }
 
     private func checkAddresses(of host: String, until deadline: ContinuousClock.Instant, clock: ContinuousClock) async throws(MediaError) {

@@ -50,6 +50,8 @@ public struct MediaPreparer: MessagePreparer {
         (attachment.kind == .image || attachment.kind == .audio) && (attachment.url != nil || attachment.mediaID != nil)
     }
 
+    /// Downloads the message's images and voice messages, transcribes the voice, and says
+    /// what could not be used.
     public func prepare(_ message: UserMessage, of event: InboundEvent, channel: any Channel, logger: Logger) async -> MessagePreparation {
         let media = message.attachments.filter(Self.isMedia)
         guard !media.isEmpty else { return MessagePreparation(message: message) }
