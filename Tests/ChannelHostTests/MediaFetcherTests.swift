@@ -115,7 +115,7 @@ struct MediaFetcherTests {
         defer { Task { try? await endless.stop() } }
         let start = ContinuousClock.now
         #expect(await Self.failure("\(endless.baseURL)/endless", Self.policy(endless, maxBytes: 1 << 20))?.code == .tooLarge)
-        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(ContinuousClock.now - start < .seconds(10))
         // The body never ends (6.5 GB): its stream only stops because the fetcher hung up.
         await endless.streamsClosed()
 
@@ -136,7 +136,7 @@ struct MediaFetcherTests {
             let error = await Self.failure(server.baseURL + path, Self.policy(server, timeout: .seconds(1)))
             let elapsed = ContinuousClock.now - start
             #expect(error?.code == .timeout, "\(path): \(String(describing: error))")
-            #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(3), "\(path) took \(elapsed)")
+            #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(6), "\(path) took \(elapsed)")
         }
     }
 
