@@ -23,9 +23,21 @@ assistant:
   base_url: ${OPENAI_BASE_URL:-https://api.openai.com}
   api_key: ${OPENAI_API_KEY:-}
   model: ${OPENAI_MODEL:-gpt-4o-mini}
+  vision_model: ${OPENAI_VISION_MODEL:-}    # for messages with photos; empty: the model above
   system_prompt: "You are Sandra, a helpful assistant."
   timeout_seconds: 30
   history_turns: 20
+
+transcription:
+  # none: voice messages get a friendly "please type" (with the echo assistant, a labelled
+  # echo stand-in reports the audio instead) | openai: any OpenAI-compatible
+  # /v1/audio/transcriptions server (OpenAI Whisper, whisper.cpp, faster-whisper)
+  type: ${SANDRA_TRANSCRIPTION:-none}
+  base_url: ${TRANSCRIPTION_BASE_URL:-https://api.openai.com}
+  api_key: ${TRANSCRIPTION_API_KEY:-}
+  model: ${TRANSCRIPTION_MODEL:-whisper-1}
+  language: ${TRANSCRIPTION_LANGUAGE:-}     # an ISO-639-1 hint such as en; empty: detected
+  timeout_seconds: 60
 
 pipeline:
   max_concurrent_conversations: 64  # conversations answered at once; one message at a time within each
@@ -46,6 +58,11 @@ channels:
     graph_api_base_url: ${INSTAGRAM_GRAPH_API_BASE_URL:-https://graph.facebook.com}
     max_message_bytes: 1000
     max_body_bytes: 1048576
+    # Photos and voice messages are downloaded into memory (never to disk) over HTTPS from
+    # Instagram's CDNs (lookaside.fbsbx.com, *.fbcdn.net, *.cdninstagram.com) plus these hosts.
+    media_allowed_hosts: ${INSTAGRAM_MEDIA_HOSTS:-}
+    media_max_bytes: 26214400         # 25 MB; larger files are refused while they download
+    media_timeout_seconds: 30
   whatsapp:
     type: whatsapp
     # auto: use the local emulator at /sandbox/whatsapp/ while no access token is set.

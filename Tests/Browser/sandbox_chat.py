@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Drive the Instagram sandbox page in headless Chromium, as a person would.
 
-Usage: sandbox_chat.py <sandbox page URL> <screenshot path>
+Usage: sandbox_chat.py <sandbox page URL> <screenshot path> [<image file to attach>]
 
 Types a Markdown-laden message, presses Send, and waits for Sandra's reply bubble: the
 page must show the person's message, then the echo reply as plain text (no Markdown
-markers), in order. Exits 0 on success, 1 with a reason otherwise.
+markers), in order. With an image file, it then attaches the image with the paperclip,
+sends it, and waits for the echo reply describing the image (its type and pixel size).
+Exits 0 on success, 1 with a reason otherwise.
 """
 import sys
 
@@ -20,6 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 def main() -> int:
     url, screenshot = sys.argv[1], sys.argv[2]
+    image = sys.argv[3] if len(sys.argv) > 3 else None
     options = Options()
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=900,900"):
         options.add_argument(flag)
@@ -51,6 +54,18 @@ def main() -> int:
         # Nothing from the page may be injected as HTML.
         if driver.find_elements(By.CSS_SELECTOR, "#thread b"):
             problems.append("message text was rendered as HTML")
+        if image and not problems:
+            # The file input is hidden behind the paperclip; a person's file choice is what
+            # send_keys stands for.
+            driver.find_element(By.ID, "file").send_keys(image)
+            wait.until(lambda d: "KB" in d.find_element(By.ID, "chosen").text)
+            driver.find_element(By.ID, "send").click()
+            wait.until(lambda d: any("image: image/png" in b.text for b in d.find_elements(By.CSS_SELECTOR, ".bubble.me")))
+            described = wait.until(lambda d: next((b for b in d.find_elements(By.CSS_SELECTOR, ".bubble.them")
+                                                   if "image: image/png" in b.text), None))
+            driver.save_screenshot(screenshot)
+            if "image: image/png, 5×3 px" not in described.text:
+                problems.append("the reply does not describe the attached image: %r" % described.text)
         if problems:
             print("\n".join(problems))
             return 1

@@ -551,6 +551,7 @@ struct ConfigurationLoaderTests {
         #expect(!text.contains("plain-verify-secret"))
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(lines.contains("api_key: \"********\""))
+        #expect(lines.filter { $0 == "api_key: \"\"" }.count == 1)   // transcription.api_key, empty
         #expect(lines.filter { $0 == "access_token: \"********\"" }.count == 1)
         #expect(lines.filter { $0 == "access_token: \"\"" }.count == 1)
         #expect(lines.filter { $0 == "verify_token: \"********\"" }.count == 1)
@@ -604,6 +605,135 @@ struct ConfigurationLoaderTests {
 
         let defaults = HostConfiguration(sourceFile: "channels.yaml")
         #expect(try loader().load(yaml: loader().renderEffective(defaults), file: "channels.yaml") == defaults)
+    }
+
+    // MARK: Media and transcription
+
+    @Test("media keys and the transcription section load; host lists take a YAML list or a comma-separated value")
+    func mediaAndTranscription() throws {
+        let config = try load(
+            """
+            assistant:
+              type: openai
+              base_url: https://api.openai.com
+              model: gpt-4o-mini
+              vision_model: gpt-4o
+            transcription:
+              type: OpenAI
+              base_url: http://127.0.0.1:9000/
+              api_key: ${WHISPER_KEY}
+              model: large-v3
+              language: de
+              timeout_seconds: 90
+            channels:
+              shop:
+                type: fake
+                media_max_bytes: 1048576
+                media_timeout_seconds: 5
+                media_allowed_hosts: [media.example.com, "*.CDN.example.net", media.example.com]
+                media_allow_http_hosts: ["127.0.0.1:9100", "[::1]:9200", "LocalHost:9300"]
+              blog:
+                type: fake
+                media_allowed_hosts: ${MEDIA_HOSTS}
+            """,
+            environment: ["WHISPER_KEY": "sk-w", "MEDIA_HOSTS": " a.example.com, *.b.example.com ,,"]
+        )
+        #expect(config.assistant.visionModel == "gpt-4o")
+        #expect(config.assistant.effectiveVisionModel == "gpt-4o")
+        #expect(config.transcription == TranscriptionConfiguration(
+            type: .openai, baseURL: "http://127.0.0.1:9000", apiKey: "sk-w", model: "large-v3", language: "de", timeoutSeconds: 90))
+        let shop = try #require(config.channels.first)
+        #expect(shop.mediaMaxBytes == 1_048_576)
+        #expect(shop.mediaTimeoutSeconds == 5)
+        #expect(shop.mediaAllowedHosts == ["media.example.com", "*.cdn.example.net"])
+        #expect(shop.mediaAllowHTTPHosts == ["127.0.0.1:9100", "[::1]:9200", "localhost:9300"])
+        #expect(config.channels.last?.mediaAllowedHosts == ["a.example.com", "*.b.example.com"])
+        #expect(config.channels.last?.mediaMaxBytes == 26_214_400)
+        #expect(config.channels.last?.mediaTimeoutSeconds == 30)
+    }
+
+    @Test("media and transcription defaults: no transcription, the chat model for images, 25 MB")
+    func mediaDefaults() throws {
+        let config = try load("assistant:\n  model: m\nchannels:\n  shop:\n    type: fake\n")
+        #expect(config.transcription == TranscriptionConfiguration())
+        #expect(config.transcription.type == TranscriptionType.none)
+        #expect(config.transcription.model == "whisper-1")
+        #expect(config.assistant.effectiveVisionModel == "m")
+        #expect(config.channels.first?.mediaMaxBytes == 25 * 1024 * 1024)
+        #expect(config.channels.first?.mediaAllowedHosts == [])
+    }
+
+    @Test("bad media entries and transcription values are reported at their own positions")
+    func badMediaValues() {
+        let found = problems("""
+            transcription:
+              type: whisper
+              base_url: whisper.local
+              language: English
+              timeout_seconds: 0
+              modle: x
+            channels:
+              shop:
+                type: fake
+                media_max_bytes: 0
+                media_allowed_hosts: [https://cdn.example.com, ok.example.com, "cdn.example.com:443", "*", [nested]]
+                media_allow_http_hosts: "127.0.0.1, localhost:99999, 127.0.0.1:8080"
+              blog:
+                type: fake
+                media_allowed_hosts: { a: b }
+            """)
+        #expect(found.map(\.description) == [
+            "channels.yaml:2:9: transcription.type: unknown transcription type 'whisper'; expected none or openai",
+            "channels.yaml:3:13: transcription.base_url: expected an http:// or https:// URL, got 'whisper.local'",
+            "channels.yaml:4:13: transcription.language: expected an ISO-639-1 language code such as en, got 'English'",
+            "channels.yaml:5:20: transcription.timeout_seconds: must be at least 1, got '0'",
+            "channels.yaml:6:3: transcription.modle: unknown key; did you mean 'model'?",
+            "channels.yaml:10:22: channels.shop.media_max_bytes: must be at least 1, got '0'",
+            "channels.yaml:11:27: channels.shop.media_allowed_hosts: expected a host name such as cdn.example.com or *.example.com (no scheme, port or path), got 'https://cdn.example.com'",
+            "channels.yaml:11:68: channels.shop.media_allowed_hosts: expected a host name such as cdn.example.com or *.example.com (no scheme, port or path), got 'cdn.example.com:443'",
+            "channels.yaml:11:91: channels.shop.media_allowed_hosts: expected a host name such as cdn.example.com or *.example.com (no scheme, port or path), got '*'",
+            "channels.yaml:11:96: channels.shop.media_allowed_hosts: expected a list of single values, found a list in it",
+            "channels.yaml:12:29: channels.shop.media_allow_http_hosts: expected host:port such as 127.0.0.1:8080, got '127.0.0.1'",
+            "channels.yaml:12:29: channels.shop.media_allow_http_hosts: expected host:port such as 127.0.0.1:8080, got 'localhost:99999'",
+            "channels.yaml:15:26: channels.blog.media_allowed_hosts: expected a list or a comma-separated value, found a mapping",
+        ])
+    }
+
+    @Test("openai transcription needs base_url")
+    func transcriptionRequirements() {
+        let found = problems("transcription:\n  type: openai\n")
+        #expect(found.map(\.description) == [
+            "channels.yaml:2:3: transcription.base_url: missing required key 'base_url' (required when type is openai)",
+        ])
+    }
+
+    @Test("the effective configuration prints media keys and the transcription section, its key masked, and loads back")
+    func renderMediaRoundTrip() throws {
+        let original = try load(
+            """
+            assistant: { vision_model: "gpt-4o" }
+            transcription: { type: openai, base_url: "http://whisper:8000", api_key: "${KEY}", language: en }
+            channels:
+              shop:
+                type: fake
+                media_allowed_hosts: ["media.example.com", "*.cdn.example.net"]
+                media_allow_http_hosts: 127.0.0.1:9100
+                media_max_bytes: 1000
+              blog:
+                type: other
+            """,
+            environment: ["KEY": "sk-whisper-secret"]
+        )
+        let text = loader().renderEffective(original)
+        #expect(!text.contains("sk-whisper-secret"))
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(lines.contains("media_allowed_hosts: [\"media.example.com\", \"*.cdn.example.net\"]"))
+        #expect(lines.contains("media_allow_http_hosts: [\"127.0.0.1:9100\"]"))
+        #expect(lines.filter { $0 == "media_allowed_hosts: []" }.count == 1)
+        #expect(lines.contains("vision_model: \"gpt-4o\""))
+        var expected = original
+        expected.transcription.apiKey = "********"
+        #expect(try loader().load(yaml: text, file: "channels.yaml") == expected)
     }
 
     // MARK: Helpers

@@ -36,19 +36,48 @@ public struct AssistantTurn: Sendable {
 }
 
 /// A person's message as the assistant sees it.
-public struct UserMessage: Sendable, Hashable, Codable {
+///
+/// Media arrives as attachments (kind and URL); a ``MessagePreparer`` turns images into
+/// ``images`` (bytes in memory) and voice into ``transcript`` before the assistant runs. The
+/// message is deliberately not `Codable`: its media must never be persisted.
+public struct UserMessage: Sendable, Hashable {
     /// The text: what was typed, a quick reply's title, or a postback's title.
     public var text: String
-    /// Attachments (media, shares), described by kind and URL.
+    /// Attachments (media, shares), described by kind and URL; media the preparer handled is
+    /// no longer listed here.
     public var attachments: [Attachment]
     /// A quick reply's or postback's payload, when the person tapped a button.
     public var payload: String?
+    /// The images of the message, in memory, in the message's order.
+    public var images: [ImageContent]
+    /// What the person said in their voice message(s), transcribed.
+    public var transcript: String?
+    /// Notes about media that could not be used (`[image not opened: larger than 25 MB]`),
+    /// for the assistant and the conversation history.
+    public var mediaNotes: [String]
 
     /// Creates a message.
-    public init(text: String, attachments: [Attachment] = [], payload: String? = nil) {
+    public init(text: String, attachments: [Attachment] = [], payload: String? = nil, images: [ImageContent] = [],
+                transcript: String? = nil, mediaNotes: [String] = []) {
         self.text = text
         self.attachments = attachments
         self.payload = payload
+        self.images = images
+        self.transcript = transcript
+        self.mediaNotes = mediaNotes
+    }
+
+    /// The message as the conversation history keeps it: the text, the transcript, a note per
+    /// image (`[image: image/jpeg, 640×480, 123 KB]`) and per problem or other attachment —
+    /// never media bytes.
+    public var historyText: String {
+        var lines: [String] = []
+        if !text.isEmpty { lines.append(text) }
+        if let transcript { lines.append("[voice message, transcribed] \(transcript)") }
+        lines += images.map(\.note)
+        lines += mediaNotes
+        lines += attachments.map { "[\($0.kind.rawValue)]" }
+        return lines.joined(separator: "\n")
     }
 }
 

@@ -37,6 +37,11 @@ public protocol Channel: Sendable {
     /// The default shows the typing indicator.
     func acknowledge(_ event: InboundEvent, logger: Logger) async throws
 
+    /// Where to fetch an attachment's media: its URL and any headers the platform requires.
+    /// The default is the attachment's URL with no headers, or `nil` when it has none.
+    /// - Throws: ``ChannelError`` when a lookup the platform needs fails.
+    func mediaSource(for attachment: Attachment, logger: Logger) async throws -> MediaSource?
+
     /// An optional local emulator of the platform, served by the host under `/sandbox/<name>`.
     var sandbox: (any ChannelSandbox)? { get }
 }
@@ -47,6 +52,10 @@ extension Channel {
     /// Shows the typing indicator.
     public func acknowledge(_ event: InboundEvent, logger: Logger) async throws {
         try await typing(to: event.conversation.recipient, logger: logger)
+    }
+    /// The attachment's own URL, with no headers.
+    public func mediaSource(for attachment: Attachment, logger: Logger) async throws -> MediaSource? {
+        attachment.url.map { MediaSource(url: $0) }
     }
     /// Channels have no sandbox unless they provide one.
     public var sandbox: (any ChannelSandbox)? { nil }

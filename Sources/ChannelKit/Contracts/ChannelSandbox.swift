@@ -10,6 +10,15 @@ public protocol ChannelSandbox: Sendable {
     /// - Parameters:
     ///   - request: the request; ``SandboxRequest/path`` is relative to the mount point.
     func handle(_ request: SandboxRequest) async -> SandboxResponse
+
+    /// The largest request body the host collects for `path` (relative to the mount point);
+    /// larger requests are refused before the sandbox sees them. The default is 1 MiB.
+    func maxRequestBytes(for path: String) -> Int
+}
+
+extension ChannelSandbox {
+    /// 1 MiB for every path.
+    public func maxRequestBytes(for path: String) -> Int { 1 << 20 }
 }
 
 /// A request to a sandbox, with its path relative to the sandbox's mount point.

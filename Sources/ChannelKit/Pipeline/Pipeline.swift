@@ -84,6 +84,7 @@ public final class Pipeline: Sendable {
     private let store: any PipelineStore
     private let identities: any IdentityDirectory
     private let assistant: any Assistant
+    private let preparer: (any MessagePreparer)?
     private let renderer: MarkdownRenderer
     private let options: Options
     private let observer: any PipelineObserver
@@ -93,9 +94,12 @@ public final class Pipeline: Sendable {
     private let dispatcher: ConversationDispatcher
 
     /// Creates a pipeline.
-    /// - Parameter now: the clock; tests pass their own.
+    /// - Parameters:
+    ///   - preparer: runs before the assistant in the conversation's lane (media, transcription).
+    ///   - now: the clock; tests pass their own.
     public init(channels: [any Channel], store: any PipelineStore, identities: any IdentityDirectory,
-                assistant: any Assistant, renderer: MarkdownRenderer = MarkdownRenderer(), options: Options = Options(),
+                assistant: any Assistant, preparer: (any MessagePreparer)? = nil,
+                renderer: MarkdownRenderer = MarkdownRenderer(), options: Options = Options(),
                 observer: any PipelineObserver = NoPipelineObserver(), now: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger) {
         var byName: [String: any Channel] = [:]
@@ -104,6 +108,7 @@ public final class Pipeline: Sendable {
         self.store = store
         self.identities = identities
         self.assistant = assistant
+        self.preparer = preparer
         self.renderer = renderer
         self.options = options
         self.observer = observer
@@ -259,18 +264,27 @@ public final class Pipeline: Sendable {
                 logger.debug("typing indicator failed", metadata: ["error": "\(error)"])
             }
         }
-        let turn = AssistantTurn(conversation: conversation, message: message, history: history,
+        // Media fetched into memory, voice transcribed, or a direct answer; released with the turn.
+        let preparation = await preparer?.prepare(message, of: event, channel: channel, logger: logger)
+            ?? MessagePreparation(message: message)
+        if Task.isCancelled { throw CancellationError() }
+        let turn = AssistantTurn(conversation: conversation, message: preparation.message, history: history,
                                  profile: profile, channelProfile: channel.profile)
         var reply: AssistantReply
-        do {
-            reply = try await withDeadline(options.assistantTimeout) { [assistant, logger] in
-                try await assistant.reply(to: turn, logger: logger)
+        if let direct = preparation.directReply {
+            reply = direct
+        } else {
+            do {
+                reply = try await withDeadline(options.assistantTimeout) { [assistant, logger] in
+                    try await assistant.reply(to: turn, logger: logger)
+                }
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                logger.warning("assistant failed; sending the apology", metadata: ["error": "\(type(of: error))"])
+                observer.assistantFailed(channel: event.channel)
+                reply = AssistantReply(markdown: options.apology)
             }
-        } catch {
-            if Task.isCancelled { throw CancellationError() }
-            logger.warning("assistant failed; sending the apology", metadata: ["error": "\(type(of: error))"])
-            observer.assistantFailed(channel: event.channel)
-            reply = AssistantReply(markdown: options.apology)
+            if let notice = preparation.notice { reply.markdown = notice + "\n\n" + reply.markdown }
         }
         var texts = renderer.render(reply.markdown, for: channel.profile)
         if texts.isEmpty {
@@ -285,7 +299,7 @@ public final class Pipeline: Sendable {
             }
         }
         let turns = [
-            ConversationTurn(role: .user, text: Self.historyText(of: message), timestamp: event.timestamp),
+            ConversationTurn(role: .user, text: Self.historyText(of: turn.message), timestamp: event.timestamp),
             ConversationTurn(role: .assistant, text: reply.markdown, timestamp: now()),
         ]
         return try await store.recordReply(for: item.id, parts: messages, conversation: conversation, turns: turns, at: now())
@@ -388,13 +402,9 @@ public final class Pipeline: Sendable {
         }
     }
 
+    /// What the history keeps of a message: text, transcript and notes, never media bytes.
     static func historyText(of message: UserMessage) -> String {
-        var text = message.text
-        for attachment in message.attachments {
-            if !text.isEmpty { text += "\n" }
-            text += "[\(attachment.kind.rawValue)]"
-        }
-        return text
+        message.historyText
     }
 }
 

@@ -15,16 +15,24 @@ import MetaPlatform
 ///   token, validates the body like Graph does (code 190 for a bad token, code 100 for a bad
 ///   body or a text over the limit), and records what the business sent.
 ///
+/// - **Instagram's CDN**: `POST api/media` keeps an uploaded image or audio file in memory and
+///   `GET media/<id>` serves it with the type it was uploaded with (voice notes can be served
+///   as `video/mp4`, as Instagram does), so the host's real media fetcher downloads it.
+///
 /// Routes (relative to the mount point):
 /// - `GET /` — the chat page.
-/// - `POST /api/send` — `{"user","text","quick_reply_payload"?}` → `{"status","mid"}`.
+/// - `POST /api/media` — the file as the body, its type as `Content-Type` → `{"id","url","bytes"}`.
+/// - `GET /media/<id>` — an uploaded file; 404 once forgotten (an expired CDN link).
+/// - `POST /api/send` — `{"user","text"?,"quick_reply_payload"?,"attachments"?:[{"type":"image"|"audio","media_id"}]}`
+///   → `{"status","mid"}`; a text or an attachment is required.
 /// - `GET /api/messages?user=<id>&after=<seq>` — one conversation since `seq`.
 /// - `GET /api/outbox` — every recorded Graph send, in arrival order.
 /// - `POST /api/reset` — forget everything.
 /// - `POST /graph/<version>/<id|me>/messages` — the emulated Send API.
 ///
 /// History is bounded: the last 1,000 messages per conversation, 1,000 conversations and the
-/// last 5,000 Graph sends.
+/// last 5,000 Graph sends; uploaded media: files up to 32 MiB, at most 64 MiB and 32 files in
+/// all, the oldest forgotten first. Nothing is written to disk.
 public actor InstagramSandbox: ChannelSandbox {
     /// The emulated business account (the Instagram professional account id) that receives
     /// the users' messages.
@@ -37,11 +45,21 @@ public actor InstagramSandbox: ChannelSandbox {
     public static let outboxLimit = 50_000
     /// The longest text a user may type into the emulator, in UTF-8 bytes.
     static let userTextLimit = 10_000
+    /// The largest uploaded file: above the host's default media cap (25 MB), so that the
+    /// host's refusal of oversized media can be seen.
+    public static let mediaUploadLimit = 32 << 20
+    /// Uploaded bytes kept in all.
+    public static let mediaMemoryLimit = 64 << 20
+    /// Uploaded files kept.
+    public static let mediaCountLimit = 32
+    /// Attachments in one message.
+    static let attachmentLimit = 10
 
     private let channelName: String
     private let configuration: InstagramConfiguration
     private let http: any HTTPTransport
     private let webhookURL: String
+    private let mediaBaseURL: String
     private let logger: Logger
 
     private var sequence = 0
@@ -50,6 +68,15 @@ public actor InstagramSandbox: ChannelSandbox {
     private var outbox: [OutboxItem] = []
     private var waiters = SandboxTextWaiters()
     private var faults = GraphSandboxFaults()
+    private var media: [String: StoredMedia] = [:]
+    private var mediaOrder: [String] = []
+    private var mediaBytes = 0
+
+    /// An uploaded file, in memory.
+    struct StoredMedia: Sendable {
+        var bytes: [UInt8]
+        var contentType: String
+    }
 
     /// One item of a conversation.
     struct ThreadItem: Sendable {
@@ -61,6 +88,8 @@ public actor InstagramSandbox: ChannelSandbox {
         var text: String?
         var quickReplies: [QuickReply]
         var time: Int64
+        /// Labels of the attachments a user sent (`image/jpeg, 12 KB`).
+        var attachments: [String] = []
     }
 
     /// One call the business made to the Send API.
@@ -81,6 +110,7 @@ public actor InstagramSandbox: ChannelSandbox {
         var base = context.localBaseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.webhookURL = base + ChannelContext.webhookPath(for: channelName)
+        self.mediaBaseURL = base + ChannelContext.sandboxPath(for: channelName) + "/media/"
         var logger = context.logger
         logger[metadataKey: "sandbox"] = "\(channelName)"
         self.logger = logger
@@ -102,6 +132,10 @@ public actor InstagramSandbox: ChannelSandbox {
             return SandboxResponse(status: .ok, headers: Self.pageHeaders, body: Array(InstagramSandboxPage.html.utf8))
         case (.post, ["api", "send"]):
             return await userSends(request)
+        case (.post, ["api", "media"]):
+            return upload(request)
+        case (.get, let route) where route.count == 2 && route[0] == "media":
+            return serveMedia(id: route[1])
         case (.get, ["api", "messages"]):
             return messages(request)
         case (.get, ["api", "outbox"]):
@@ -119,7 +153,7 @@ public actor InstagramSandbox: ChannelSandbox {
             if faults.delay > .zero { try? await Task.sleep(for: faults.delay) }
             if let injected = faults.nextFailure() { return injected }
             return graphSend(request)
-        case (_, []), (_, ["api", "send"]), (_, ["api", "messages"]), (_, ["api", "outbox"]), (_, ["api", "reset"]), (_, ["api", "faults"]):
+        case (_, []), (_, ["api", "send"]), (_, ["api", "media"]), (_, ["api", "messages"]), (_, ["api", "outbox"]), (_, ["api", "reset"]), (_, ["api", "faults"]):
             return Self.json(["error": "method not allowed"], status: .methodNotAllowed)
         case (_, let graph) where graph.count == 4 && graph[0] == "graph" && graph[3] == "messages":
             return Self.graphError(status: .methodNotAllowed, code: 100, message: "Unsupported request - method type: \(request.method.rawValue.lowercased())")
@@ -140,14 +174,36 @@ public actor InstagramSandbox: ChannelSandbox {
         guard user != Self.businessAccountID else {
             return Self.json(["error": "user must not be the business account"], status: .badRequest)
         }
-        guard let text = body["text"]?.stringValue, !text.isEmpty, text.utf8.count <= Self.userTextLimit else {
-            return Self.json(["error": "text must be non-empty and at most \(Self.userTextLimit) bytes"], status: .badRequest)
+        let text = body["text"]?.stringValue ?? ""
+        guard text.utf8.count <= Self.userTextLimit else {
+            return Self.json(["error": "text must be at most \(Self.userTextLimit) bytes"], status: .badRequest)
+        }
+        var attachments: [MetaJSON] = []
+        var labels: [String] = []
+        if let list = body["attachments"], !list.isNull {
+            guard let items = list.arrayValue, items.count <= Self.attachmentLimit else {
+                return Self.json(["error": "attachments must be an array of at most \(Self.attachmentLimit) items"], status: .badRequest)
+            }
+            for item in items {
+                guard let type = item["type"]?.stringValue, type == "image" || type == "audio",
+                      let id = item["media_id"]?.stringValue, let stored = media[id]
+                else {
+                    return Self.json(["error": "each attachment needs type image or audio and the media_id of an uploaded file"], status: .badRequest)
+                }
+                attachments.append(["type": .string(type), "payload": ["url": .string(mediaBaseURL + id)]])
+                labels.append("\(type): \(stored.contentType), \(MediaData.sizeText(stored.bytes.count))")
+            }
+        }
+        guard !text.isEmpty || !attachments.isEmpty else {
+            return Self.json(["error": "send a non-empty text, an attachment, or both"], status: .badRequest)
         }
         let quickReplyPayload = body["quick_reply_payload"]?.stringValue
 
         let now = Self.nowMillis()
         let mid = "sandbox." + UUID().uuidString.lowercased()
-        var message: [MetaJSON.Member] = [.init("mid", .string(mid)), .init("text", .string(text))]
+        var message: [MetaJSON.Member] = [.init("mid", .string(mid))]
+        if !text.isEmpty { message.append(.init("text", .string(text))) }
+        if !attachments.isEmpty { message.append(.init("attachments", .array(attachments))) }
         if let quickReplyPayload {
             message.append(.init("quick_reply", ["payload": .string(quickReplyPayload)]))
         }
@@ -165,7 +221,8 @@ public actor InstagramSandbox: ChannelSandbox {
             ]],
         ]
         let webhookBody = payload.encoded(style: .metaWebhook)
-        record(ThreadItem(seq: 0, direction: .inbound, kind: .text, text: text, quickReplies: [], time: now), for: user)
+        record(ThreadItem(seq: 0, direction: .inbound, kind: .text, text: text.isEmpty ? nil : text, quickReplies: [], time: now,
+                          attachments: labels), for: user)
 
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
@@ -198,6 +255,7 @@ public actor InstagramSandbox: ChannelSandbox {
                 "kind": .string(item.kind.rawValue),
                 "text": .optional(item.text),
                 "quick_replies": .array(item.quickReplies.map { ["title": .string($0.title), "payload": .string($0.payload)] }),
+                "attachments": .array(item.attachments.map { .string($0) }),
                 "time": .integer(item.time),
             ]
         }
@@ -219,8 +277,44 @@ public actor InstagramSandbox: ChannelSandbox {
         return Self.json(.array(list))
     }
 
+    // MARK: The CDN
+
+    /// Keeps an uploaded file in memory, forgetting the oldest ones beyond the bounds.
+    private func upload(_ request: SandboxRequest) -> SandboxResponse {
+        guard !request.body.isEmpty, request.body.count <= Self.mediaUploadLimit else {
+            return Self.json(["error": "upload a non-empty file of at most \(MediaData.sizeText(Self.mediaUploadLimit))"], status: .badRequest)
+        }
+        var contentType = request.headers[.contentType] ?? "application/octet-stream"
+        if contentType.utf8.count > 100 || contentType.contains(where: { $0.isNewline }) { contentType = "application/octet-stream" }
+        let id = UUID().uuidString.lowercased()
+        media[id] = StoredMedia(bytes: request.body, contentType: contentType)
+        mediaOrder.append(id)
+        mediaBytes += request.body.count
+        while mediaOrder.count > Self.mediaCountLimit || mediaBytes > Self.mediaMemoryLimit, mediaOrder.count > 1 {
+            let oldest = mediaOrder.removeFirst()
+            mediaBytes -= media.removeValue(forKey: oldest)?.bytes.count ?? 0
+        }
+        return Self.json(["id": .string(id), "url": .string(mediaBaseURL + id), "bytes": .integer(Int64(request.body.count))])
+    }
+
+    /// Serves an uploaded file the way a CDN does: its bytes, with the type it came with.
+    private func serveMedia(id: String) -> SandboxResponse {
+        guard let stored = media[id] else {
+            return SandboxResponse(status: .notFound, headers: [.contentType: "text/plain"], body: Array("URL signature expired".utf8))
+        }
+        return SandboxResponse(status: .ok, headers: [.contentType: stored.contentType, .cacheControl: "no-store"], body: stored.bytes)
+    }
+
+    /// The largest body taken per route: uploads up to ``mediaUploadLimit``, 1 MiB otherwise.
+    public nonisolated func maxRequestBytes(for path: String) -> Int {
+        path.hasSuffix("/api/media") || path.hasSuffix("/api/media/") ? Self.mediaUploadLimit : 1 << 20
+    }
+
     private func reset() {
         conversations = [:]
+        media = [:]
+        mediaOrder = []
+        mediaBytes = 0
         outbox = []
         sequence = 0
         outboundCount = 0

@@ -37,6 +37,11 @@ enum InstagramSandboxPage {
       #send { border: 0; background: none; color: #0095f6; font: inherit; font-weight: 600; cursor: pointer; }
       #send:disabled { color: #b2dffc; cursor: default; }
       #status { padding: 0 16px 8px; font-size: 12px; color: #ed4956; min-height: 8px; }
+      .attach { border: 0; background: none; font-size: 20px; cursor: pointer; padding: 0 4px; }
+      #file { display: none; }
+      #chosen { padding: 0 16px 4px; font-size: 12px; color: var(--muted); min-height: 4px; }
+      #chosen button { border: 0; background: none; color: #0095f6; cursor: pointer; font-size: 12px; }
+      .media { display: block; font-size: 13px; opacity: 0.9; }
     </style>
     </head>
     <body>
@@ -52,11 +57,14 @@ enum InstagramSandboxPage {
           <button type="button" id="new-user">new user</button>
         </label>
       </header>
-      <p class="banner">Local emulator: nothing here reaches Instagram. Each message is posted to this host's real webhook route as a genuine Instagram payload, signed (X-Hub-Signature-256) with the sandbox app secret; replies are caught by the emulated Send API.</p>
+      <p class="banner">Local emulator: nothing here reaches Instagram. Each message is posted to this host's real webhook route as a genuine Instagram payload, signed (X-Hub-Signature-256) with the sandbox app secret; replies are caught by the emulated Send API. A photo or an audio file attached with 📎 is kept in this host's memory and fetched through the real media path, as from Instagram's CDN.</p>
       <div id="thread" aria-live="polite"><div class="empty" id="empty">No messages yet. Say hello to Sandra.</div></div>
       <div id="typing"></div>
       <div id="status" role="status"></div>
+      <div id="chosen"></div>
       <form id="composer">
+        <button type="button" class="attach" id="attach" title="Attach a photo or an audio file" aria-label="Attach a photo or an audio file">📎</button>
+        <input type="file" id="file" accept="image/*,audio/*">
         <input id="text" placeholder="Message…" autocomplete="off" maxlength="4000">
         <button id="send" type="submit">Send</button>
       </form>
@@ -73,6 +81,9 @@ enum InstagramSandboxPage {
       var form = document.getElementById("composer");
       var textInput = document.getElementById("text");
       var sendButton = document.getElementById("send");
+      var fileInput = document.getElementById("file");
+      var chosen = document.getElementById("chosen");
+      var uploadLimit = 32 * 1024 * 1024;
       var user = "";
       var after = 0;
       var generation = 0;
@@ -120,6 +131,12 @@ enum InstagramSandboxPage {
         var bubble = document.createElement("div");
         bubble.className = "bubble " + (message.direction === "in" ? "me" : "them");
         bubble.textContent = message.text || "";
+        (message.attachments || []).forEach(function (label) {
+          var line = document.createElement("span");
+          line.className = "media";
+          line.textContent = "📎 " + label;
+          bubble.appendChild(line);
+        });
         thread.appendChild(bubble);
         if (message.direction === "out" && message.quick_replies && message.quick_replies.length) {
           chips = document.createElement("div");
@@ -161,14 +178,47 @@ enum InstagramSandboxPage {
           .then(function () { renderTyping(); setTimeout(poll, 700); });
       }
 
+      function showChosen() {
+        chosen.textContent = "";
+        var file = fileInput.files && fileInput.files[0];
+        if (!file) { return; }
+        chosen.appendChild(document.createTextNode("📎 " + file.name + " (" + Math.max(1, Math.round(file.size / 1024)) + " KB) "));
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.textContent = "remove";
+        remove.addEventListener("click", function () { fileInput.value = ""; showChosen(); });
+        chosen.appendChild(remove);
+      }
+
+      // Uploads the chosen file to the emulated CDN; resolves to an attachment (or null).
+      function uploadChosen() {
+        var file = fileInput.files && fileInput.files[0];
+        if (!file) { return Promise.resolve(null); }
+        if (file.size > uploadLimit) { return Promise.reject(new Error("The file is larger than 32 MB.")); }
+        var type = file.type || "application/octet-stream";
+        return fetch(base + "api/media", { method: "POST", headers: { "Content-Type": type }, body: file })
+          .then(function (response) { return response.json(); })
+          .then(function (result) {
+            if (result.error) { throw new Error(result.error); }
+            return { type: type.indexOf("image/") === 0 ? "image" : "audio", media_id: result.id };
+          });
+      }
+
       function send(text, quickReplyPayload) {
-        if (!text || !user) { return; }
-        var body = { user: user, text: text };
-        if (quickReplyPayload) { body.quick_reply_payload = quickReplyPayload; }
+        var hasFile = !!(fileInput.files && fileInput.files[0]);
+        if ((!text && !hasFile) || !user) { return; }
         sendButton.disabled = true;
         statusLine.textContent = "";
         removeChips();
-        fetch(base + "api/send", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+        uploadChosen()
+          .then(function (attachment) {
+            var body = { user: user, text: text || "" };
+            if (quickReplyPayload) { body.quick_reply_payload = quickReplyPayload; }
+            if (attachment) { body.attachments = [attachment]; }
+            fileInput.value = "";
+            showChosen();
+            return fetch(base + "api/send", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+          })
           .then(function (response) { return response.json(); })
           .then(function (result) {
             if (result.error) {
@@ -177,17 +227,21 @@ enum InstagramSandboxPage {
               statusLine.textContent = "The webhook answered HTTP " + result.status + ".";
             }
           })
-          .catch(function () { statusLine.textContent = "The sandbox could not be reached."; })
+          .catch(function (error) { statusLine.textContent = (error && error.message) || "The sandbox could not be reached."; })
           .then(function () { sendButton.disabled = false; textInput.focus(); });
       }
 
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         var text = textInput.value;
-        if (!text.trim()) { return; }
+        var hasFile = !!(fileInput.files && fileInput.files[0]);
+        if (!text.trim() && !hasFile) { return; }
         textInput.value = "";
-        send(text, null);
+        send(text.trim() ? text : "", null);
       });
+
+      document.getElementById("attach").addEventListener("click", function () { fileInput.click(); });
+      fileInput.addEventListener("change", showChosen);
 
       userInput.addEventListener("change", function () {
         var id = userInput.value.trim();

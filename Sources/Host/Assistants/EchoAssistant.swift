@@ -3,7 +3,9 @@ import Logging
 import Foundation
 
 /// The embedded default assistant: answers deterministically with what it received, in
-/// Markdown (a bold word, a list, a link) so that each channel's rendering can be seen.
+/// Markdown (a bold word, a list, a link) so that each channel's rendering can be seen: the
+/// text, each image's type, pixel size and byte size, a voice message's transcript, and
+/// notes about media that could not be used.
 struct EchoAssistant: Assistant {
     func reply(to turn: AssistantTurn, logger: Logger) async throws -> AssistantReply {
         let text = turn.message.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -16,12 +18,24 @@ struct EchoAssistant: Assistant {
         if let payload = turn.message.payload, !payload.isEmpty {
             lines.append("- button payload: `\(payload)`")
         }
-        if turn.message.attachments.isEmpty {
+        let message = turn.message
+        for image in message.images {
+            var facts = [image.mimeType]
+            if let size = image.pixelSize { facts.append("\(size.width)×\(size.height) px") }
+            facts.append(MediaData.sizeText(image.bytes.count))
+            lines.append("- image: \(facts.joined(separator: ", "))")
+        }
+        if let transcript = message.transcript {
+            lines.append("- voice message, transcribed: “\(Self.escape(transcript))”")
+        }
+        for note in message.mediaNotes {
+            lines.append("- \(Self.escape(note))")
+        }
+        for attachment in message.attachments {
+            lines.append("- attachment: \(attachment.kind.rawValue)" + (attachment.title.map { " “\(Self.escape($0))”" } ?? ""))
+        }
+        if message.attachments.isEmpty, message.images.isEmpty, message.transcript == nil, message.mediaNotes.isEmpty {
             lines.append("- attachments: none")
-        } else {
-            for attachment in turn.message.attachments {
-                lines.append("- attachment: \(attachment.kind.rawValue)" + (attachment.title.map { " “\(Self.escape($0))”" } ?? ""))
-            }
         }
         lines.append("- earlier turns I can see: \(turn.history.count)")
         if let profile = turn.profile {

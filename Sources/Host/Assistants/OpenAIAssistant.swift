@@ -5,11 +5,16 @@ import Logging
 
 /// An assistant backed by any OpenAI-compatible `/v1/chat/completions` server: OpenAI,
 /// Ollama, vLLM, llama.cpp's server.
+///
+/// A turn with images goes to ``visionModel`` with the message's `content` as parts: the text
+/// first, then each image as a base64 `data:` URL, in the message's order. Earlier turns are
+/// text (with their transcripts and image notes), never images again.
 struct OpenAIAssistant: Assistant {
     let http: any HTTPTransport
     let baseURL: String
     let apiKey: String
     let model: String
+    let visionModel: String
     let systemPrompt: String
     let timeout: Duration
 
@@ -21,12 +26,13 @@ struct OpenAIAssistant: Assistant {
     }
 
     func reply(to turn: AssistantTurn, logger: Logger) async throws -> AssistantReply {
-        var messages: [[String: String]] = [["role": "system", "content": systemMessage(for: turn)]]
+        var messages: [[String: Any]] = [["role": "system", "content": systemMessage(for: turn)]]
         for earlier in turn.history {
             messages.append(["role": earlier.role == .user ? "user" : "assistant", "content": earlier.text])
         }
         messages.append(["role": "user", "content": Self.content(of: turn.message)])
-        let body = try JSONSerialization.data(withJSONObject: ["model": model, "messages": messages] as [String: Any])
+        let chosenModel = turn.message.images.isEmpty ? model : visionModel
+        let body = try JSONSerialization.data(withJSONObject: ["model": chosenModel, "messages": messages] as [String: Any])
 
         var headers: HTTPFields = [.contentType: "application/json", .accept: "application/json"]
         if !apiKey.isEmpty { headers[.authorization] = "Bearer \(apiKey)" }
@@ -65,13 +71,36 @@ struct OpenAIAssistant: Assistant {
         return parts.joined(separator: "\n\n")
     }
 
-    static func content(of message: UserMessage) -> String {
-        var text = message.text
-        for attachment in message.attachments {
-            if !text.isEmpty { text += "\n" }
-            text += "[The person attached: \(attachment.kind.rawValue)]"
+    /// The new message's `content`: a string, or with images an array of parts
+    /// `[{"type":"text","text":…}, {"type":"image_url","image_url":{"url":"data:…"}}, …]`.
+    static func content(of message: UserMessage) -> Any {
+        let text = text(of: message)
+        guard !message.images.isEmpty else { return text }
+        var parts: [[String: Any]] = [["type": "text", "text": text]]
+        for image in message.images {
+            parts.append(["type": "image_url", "image_url": ["url": image.dataURL]])
         }
-        return text.isEmpty ? "[The person sent an empty message]" : text
+        return parts
+    }
+
+    /// The new message as text: what was typed, the transcript, notes about media that could
+    /// not be used, and other attachments.
+    static func text(of message: UserMessage) -> String {
+        var lines: [String] = []
+        if !message.text.isEmpty { lines.append(message.text) }
+        if let transcript = message.transcript { lines.append("[Voice message, transcribed]: \(transcript)") }
+        lines += message.mediaNotes
+        for attachment in message.attachments {
+            lines.append("[The person attached: \(attachment.kind.rawValue)]")
+        }
+        if lines.isEmpty {
+            switch message.images.count {
+            case 0: return "[The person sent an empty message]"
+            case 1: return "[The person sent an image]"
+            default: return "[The person sent \(message.images.count) images]"
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func errorMessage(in body: [UInt8]) -> String {

@@ -6,6 +6,7 @@
 /// | `base_url` | (none) | `openai`: required http(s) URL; the client appends `/v1/chat/completions`. |
 /// | `api_key` | `""` | Secret; may be empty (Ollama). |
 /// | `model` | (none) | `openai`: required. |
+/// | `vision_model` | `""` | The model for turns with images; empty means `model`. |
 /// | `system_prompt` | ``defaultSystemPrompt`` | The instructions sent before the conversation. |
 /// | `timeout_seconds` | `30` | `> 0`; the deadline of one completion request. |
 /// | `history_turns` | `20` | `>= 0`; how many earlier turns the assistant sees. |
@@ -18,7 +19,7 @@ struct AssistantConfiguration: Sendable, Hashable {
     /// The default `history_turns`.
     static let defaultHistoryTurns = 20
     /// The keys of the section.
-    static let keys = ["type", "base_url", "api_key", "model", "system_prompt", "timeout_seconds", "history_turns"]
+    static let keys = ["type", "base_url", "api_key", "model", "vision_model", "system_prompt", "timeout_seconds", "history_turns"]
 
     /// Which assistant answers (`type`).
     var type: AssistantType
@@ -28,6 +29,8 @@ struct AssistantConfiguration: Sendable, Hashable {
     var apiKey: String
     /// The model name (`model`); empty for `echo`.
     var model: String
+    /// The model for turns with images (`vision_model`); empty means ``model``.
+    var visionModel: String
     /// The instructions sent before the conversation (`system_prompt`).
     var systemPrompt: String
     /// The deadline of one completion request, in seconds (`timeout_seconds`).
@@ -41,6 +44,7 @@ struct AssistantConfiguration: Sendable, Hashable {
     ///   - baseURL: the API's base URL.
     ///   - apiKey: the API key.
     ///   - model: the model name.
+    ///   - visionModel: the model for turns with images; empty means `model`.
     ///   - systemPrompt: the instructions sent before the conversation.
     ///   - timeoutSeconds: the deadline of one completion request.
     ///   - historyTurns: how many earlier turns the assistant sees.
@@ -49,6 +53,7 @@ struct AssistantConfiguration: Sendable, Hashable {
         baseURL: String = "",
         apiKey: String = "",
         model: String = "",
+        visionModel: String = "",
         systemPrompt: String = defaultSystemPrompt,
         timeoutSeconds: Int = defaultTimeoutSeconds,
         historyTurns: Int = defaultHistoryTurns
@@ -57,8 +62,14 @@ struct AssistantConfiguration: Sendable, Hashable {
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.model = model
+        self.visionModel = visionModel
         self.systemPrompt = systemPrompt
         self.timeoutSeconds = timeoutSeconds
         self.historyTurns = historyTurns
+    }
+
+    /// The model used for turns with images: ``visionModel``, or ``model`` when that is empty.
+    var effectiveVisionModel: String {
+        visionModel.isEmpty ? model : visionModel
     }
 }

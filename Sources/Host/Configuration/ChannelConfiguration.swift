@@ -11,11 +11,22 @@ import ChannelKit
 /// | `enabled` | `true` | Whether the host serves the channel. |
 /// | `sandbox` | `auto` | `auto`, `true` or `false` (also `on`/`off`, `yes`/`no`). |
 /// | `max_body_bytes` | `1048576` | `>= 1`; the largest webhook body accepted. |
+/// | `media_max_bytes` | `26214400` | `>= 1`; the largest image or voice message downloaded (25 MB), enforced while it streams. |
+/// | `media_timeout_seconds` | `30` | `>= 1`; the time one download may take, redirects included. |
+/// | `media_allowed_hosts` | `[]` | Extra media hosts (HTTPS, public addresses only) beyond the channel type's own; a list or a comma-separated string; `*.example.com` matches subdomains. |
+/// | `media_allow_http_hosts` | `[]` | `host:port` entries media may come from over plain HTTP, at any address (local emulators and test servers). |
 struct ChannelConfiguration: Sendable, Hashable {
     /// The default `max_body_bytes`.
     static let defaultMaxBodyBytes = 1_048_576
+    /// The default `media_max_bytes`: 25 MB.
+    static let defaultMediaMaxBytes = 25 * 1024 * 1024
+    /// The default `media_timeout_seconds`.
+    static let defaultMediaTimeoutSeconds = 30
     /// The keys every channel accepts, whatever its type.
-    static let commonKeys = ["type", "enabled", "sandbox", "max_body_bytes"]
+    static let commonKeys = [
+        "type", "enabled", "sandbox", "max_body_bytes",
+        "media_max_bytes", "media_timeout_seconds", "media_allowed_hosts", "media_allow_http_hosts",
+    ]
 
     /// The channel's name: its key under `channels:`, also its webhook path component.
     var name: String
@@ -27,6 +38,14 @@ struct ChannelConfiguration: Sendable, Hashable {
     var sandbox: SandboxMode
     /// The largest webhook body accepted, in bytes (`max_body_bytes`).
     var maxBodyBytes: Int
+    /// The largest media download, in bytes (`media_max_bytes`).
+    var mediaMaxBytes: Int
+    /// The time one media download may take, in seconds (`media_timeout_seconds`).
+    var mediaTimeoutSeconds: Int
+    /// Extra media host patterns (`media_allowed_hosts`), lowercase.
+    var mediaAllowedHosts: [String]
+    /// `host:port` entries reachable over plain HTTP (`media_allow_http_hosts`), lowercase.
+    var mediaAllowHTTPHosts: [String]
     /// The value of every one of ``fields``, defaults applied and checked against its kind.
     ///
     /// Integers are written in canonical form and booleans as `true`/`false`; a field with no
@@ -42,6 +61,10 @@ struct ChannelConfiguration: Sendable, Hashable {
     ///   - enabled: whether the host serves the channel.
     ///   - sandbox: whether the channel runs against its sandbox.
     ///   - maxBodyBytes: the largest webhook body accepted.
+    ///   - mediaMaxBytes: the largest media download.
+    ///   - mediaTimeoutSeconds: the time one media download may take.
+    ///   - mediaAllowedHosts: extra media host patterns.
+    ///   - mediaAllowHTTPHosts: `host:port` entries reachable over plain HTTP.
     ///   - settings: the values of `fields`.
     ///   - fields: the type's setting fields.
     init(
@@ -50,6 +73,10 @@ struct ChannelConfiguration: Sendable, Hashable {
         enabled: Bool = true,
         sandbox: SandboxMode = .auto,
         maxBodyBytes: Int = defaultMaxBodyBytes,
+        mediaMaxBytes: Int = defaultMediaMaxBytes,
+        mediaTimeoutSeconds: Int = defaultMediaTimeoutSeconds,
+        mediaAllowedHosts: [String] = [],
+        mediaAllowHTTPHosts: [String] = [],
         settings: ChannelSettings = ChannelSettings(),
         fields: [SettingField] = []
     ) {
@@ -58,6 +85,10 @@ struct ChannelConfiguration: Sendable, Hashable {
         self.enabled = enabled
         self.sandbox = sandbox
         self.maxBodyBytes = maxBodyBytes
+        self.mediaMaxBytes = mediaMaxBytes
+        self.mediaTimeoutSeconds = mediaTimeoutSeconds
+        self.mediaAllowedHosts = mediaAllowedHosts
+        self.mediaAllowHTTPHosts = mediaAllowHTTPHosts
         self.settings = settings
         self.fields = fields
     }

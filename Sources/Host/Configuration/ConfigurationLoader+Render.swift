@@ -9,7 +9,7 @@ extension ConfigurationLoader {
     /// The effective configuration as `channels.yaml` text: every key with its value, defaults
     /// included, secrets masked.
     ///
-    /// Secrets (``SettingField/isSecret`` fields and `assistant.api_key`) print as `"********"`
+    /// Secrets (``SettingField/isSecret`` fields, `assistant.api_key` and `transcription.api_key`) print as `"********"`
     /// when set and `""` when empty; their values never appear. Text is double-quoted with `$`
     /// written as `$$`, so loading the output gives an equal configuration except for the
     /// masked secrets.
@@ -31,9 +31,17 @@ extension ConfigurationLoader {
             "  base_url: \(Self.quoted(config.assistant.baseURL))",
             "  api_key: \(Self.masked(config.assistant.apiKey))",
             "  model: \(Self.quoted(config.assistant.model))",
+            "  vision_model: \(Self.quoted(config.assistant.visionModel))",
             "  system_prompt: \(Self.quoted(config.assistant.systemPrompt))",
             "  timeout_seconds: \(config.assistant.timeoutSeconds)",
             "  history_turns: \(config.assistant.historyTurns)",
+            "transcription:",
+            "  type: \(config.transcription.type.rawValue)",
+            "  base_url: \(Self.quoted(config.transcription.baseURL))",
+            "  api_key: \(Self.masked(config.transcription.apiKey))",
+            "  model: \(Self.quoted(config.transcription.model))",
+            "  language: \(Self.quoted(config.transcription.language))",
+            "  timeout_seconds: \(config.transcription.timeoutSeconds)",
             "pipeline:",
             "  max_concurrent_conversations: \(config.pipeline.maxConcurrentConversations)",
             "  send_attempts: \(config.pipeline.sendAttempts)",
@@ -52,6 +60,10 @@ extension ConfigurationLoader {
             lines.append("    enabled: \(channel.enabled)")
             lines.append("    sandbox: \(channel.sandbox.configurationValue)")
             lines.append("    max_body_bytes: \(channel.maxBodyBytes)")
+            lines.append("    media_max_bytes: \(channel.mediaMaxBytes)")
+            lines.append("    media_timeout_seconds: \(channel.mediaTimeoutSeconds)")
+            lines.append("    media_allowed_hosts: \(Self.list(channel.mediaAllowedHosts))")
+            lines.append("    media_allow_http_hosts: \(Self.list(channel.mediaAllowHTTPHosts))")
             for field in channel.fields {
                 let value = channel.settings.values[field.key] ?? ""
                 lines.append("    \(Self.key(field.key)): \(Self.rendered(value, of: field))")
@@ -73,6 +85,11 @@ extension ConfigurationLoader {
         default:
             return quoted(value)
         }
+    }
+
+    /// A flow sequence of quoted values: `["a", "b"]`, `[]`.
+    private static func list(_ items: [String]) -> String {
+        "[" + items.map { quoted($0) }.joined(separator: ", ") + "]"
     }
 
     /// `"********"` for a non-empty secret, `""` for an empty one.

@@ -40,6 +40,7 @@ extension ConfigurationLoader {
             baseURL: section.url("base_url", default: ""),
             apiKey: section.string("api_key", default: ""),
             model: section.string("model", default: ""),
+            visionModel: section.string("vision_model", default: ""),
             systemPrompt: section.string("system_prompt", default: AssistantConfiguration.defaultSystemPrompt),
             timeoutSeconds: section.integer(
                 "timeout_seconds", default: AssistantConfiguration.defaultTimeoutSeconds, minimum: 1
@@ -56,6 +57,35 @@ extension ConfigurationLoader {
             require("model", in: section, isEmpty: assistant.model.isEmpty, reason: "when type is openai")
         }
         return assistant
+    }
+
+    /// Reads `transcription:`; `openai` requires `base_url`.
+    func readTranscription(_ section: MappingReader) -> TranscriptionConfiguration {
+        section.rejectUnknownKeys(known: TranscriptionConfiguration.keys)
+        let expected = TranscriptionType.allCases.map(\.rawValue).joined(separator: " or ")
+        var transcription = TranscriptionConfiguration(
+            type: section.value("type", default: .none) { text in
+                TranscriptionType(rawValue: text.lowercased()).map { .success($0) }
+                    ?? .failure(.init(message: "unknown transcription type '\(text)'; expected \(expected)"))
+            },
+            baseURL: section.url("base_url", default: ""),
+            apiKey: section.string("api_key", default: ""),
+            model: section.string("model", default: TranscriptionConfiguration.defaultModel),
+            language: section.value("language", default: "") { text in
+                let isCode = (2...3).contains(text.count) && text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) }
+                return isCode ? .success(text) : .failure(.init(message: "expected an ISO-639-1 language code such as en, got '\(text)'"))
+            },
+            timeoutSeconds: section.integer(
+                "timeout_seconds", default: TranscriptionConfiguration.defaultTimeoutSeconds, minimum: 1
+            )
+        )
+        while transcription.baseURL.hasSuffix("/") {
+            transcription.baseURL.removeLast()
+        }
+        if transcription.type == .openai {
+            require("base_url", in: section, isEmpty: transcription.baseURL.isEmpty, reason: "when type is openai")
+        }
+        return transcription
     }
 
     /// Reads `pipeline:`.
@@ -162,8 +192,34 @@ extension ConfigurationLoader {
                 SandboxMode(configurationValue: text).map { .success($0) }
                     ?? .failure(.init(message: "expected auto, true or false (or on/off, yes/no), got '\(text)'"))
             },
-            maxBodyBytes: reader.integer("max_body_bytes", default: ChannelConfiguration.defaultMaxBodyBytes, minimum: 1)
+            maxBodyBytes: reader.integer("max_body_bytes", default: ChannelConfiguration.defaultMaxBodyBytes, minimum: 1),
+            mediaMaxBytes: reader.integer("media_max_bytes", default: ChannelConfiguration.defaultMediaMaxBytes, minimum: 1),
+            mediaTimeoutSeconds: reader.integer(
+                "media_timeout_seconds", default: ChannelConfiguration.defaultMediaTimeoutSeconds, minimum: 1),
+            mediaAllowedHosts: reader.list("media_allowed_hosts", Self.parseHostPattern),
+            mediaAllowHTTPHosts: reader.list("media_allow_http_hosts", Self.parseHostPort)
         )
+    }
+
+    /// Checks a media host pattern: a host name or IP address, or `*.` and a domain; no
+    /// scheme, port or path.
+    static func parseHostPattern(_ text: String) -> Result<String, MappingReader.ValueProblem> {
+        let pattern = text.lowercased()
+        let name = pattern.hasPrefix("*.") ? String(pattern.dropFirst(2)) : pattern
+        let isName = !name.isEmpty && name.contains(where: { $0 != "." }) && !name.hasPrefix(".") && !name.hasSuffix(".")
+            && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }
+        guard isName else {
+            return .failure(.init(message: "expected a host name such as cdn.example.com or *.example.com (no scheme, port or path), got '\(text)'"))
+        }
+        return .success(pattern)
+    }
+
+    /// Checks a `host:port` entry (`127.0.0.1:8080`, `[::1]:8080`, `localhost:9000`).
+    static func parseHostPort(_ text: String) -> Result<String, MappingReader.ValueProblem> {
+        guard let (host, port) = MediaPolicy.splitHostPort(text), !host.contains("/"), !host.contains("@"), !host.contains("*") else {
+            return .failure(.init(message: "expected host:port such as 127.0.0.1:8080, got '\(text)'"))
+        }
+        return .success(host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
     }
 
     /// Checks a channel setting against its field's kind and writes it in canonical form.

@@ -19,7 +19,8 @@ import Yams
 /// ```
 ///
 /// The keys of each section are documented on ``ServerConfiguration``, ``StorageConfiguration``,
-/// ``AssistantConfiguration``, ``PipelineConfiguration`` and ``ChannelConfiguration``.
+/// ``AssistantConfiguration``, ``TranscriptionConfiguration``, ``PipelineConfiguration`` and
+/// ``ChannelConfiguration``.
 struct ConfigurationLoader: Sendable {
     /// The channel types `type:` may name; their fields are the keys a channel accepts.
     let registry: ChannelRegistry
@@ -79,7 +80,7 @@ struct ConfigurationLoader: Sendable {
             root,
             keyPath: "",
             keyMark: nil,
-            expectation: "a mapping of sections (server, storage, assistant, pipeline, channels)",
+            expectation: "a mapping of sections (server, storage, assistant, transcription, pipeline, channels)",
             problems: problems,
             interpolator: EnvironmentInterpolator(environment: environment)
         )
@@ -89,6 +90,7 @@ struct ConfigurationLoader: Sendable {
             server: readServer(document.section("server")),
             storage: readStorage(document.section("storage")),
             assistant: readAssistant(document.section("assistant")),
+            transcription: readTranscription(document.section("transcription")),
             pipeline: readPipeline(document.section("pipeline")),
             channels: readChannels(document.section(
                 "channels",

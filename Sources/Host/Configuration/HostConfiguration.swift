@@ -7,6 +7,7 @@
 /// server:    { host: 127.0.0.1, port: 8080, shutdown_timeout_seconds: 10 }
 /// storage:   { path: ./data/sandra.sqlite }
 /// assistant: { type: echo }
+/// transcription: { type: none }
 /// pipeline:  { max_concurrent_conversations: 64, send_attempts: 5 }
 /// channels:
 ///   instagram:
@@ -22,13 +23,15 @@ struct HostConfiguration: Sendable, Hashable {
     var storage: StorageConfiguration
     /// The `assistant:` section.
     var assistant: AssistantConfiguration
+    /// The `transcription:` section.
+    var transcription: TranscriptionConfiguration
     /// The `pipeline:` section.
     var pipeline: PipelineConfiguration
     /// The `channels:` section, in file order.
     var channels: [ChannelConfiguration]
 
     /// The top-level keys of `channels.yaml`.
-    static let keys = ["server", "storage", "assistant", "pipeline", "channels"]
+    static let keys = ["server", "storage", "assistant", "transcription", "pipeline", "channels"]
 
     /// Creates a configuration; every section defaults to its defaults.
     /// - Parameters:
@@ -36,6 +39,7 @@ struct HostConfiguration: Sendable, Hashable {
     ///   - server: the `server:` section.
     ///   - storage: the `storage:` section.
     ///   - assistant: the `assistant:` section.
+    ///   - transcription: the `transcription:` section.
     ///   - pipeline: the `pipeline:` section.
     ///   - channels: the configured channels, in file order.
     init(
@@ -43,6 +47,7 @@ struct HostConfiguration: Sendable, Hashable {
         server: ServerConfiguration = .init(),
         storage: StorageConfiguration = .init(),
         assistant: AssistantConfiguration = .init(),
+        transcription: TranscriptionConfiguration = .init(),
         pipeline: PipelineConfiguration = .init(),
         channels: [ChannelConfiguration] = []
     ) {
@@ -50,6 +55,7 @@ struct HostConfiguration: Sendable, Hashable {
         self.server = server
         self.storage = storage
         self.assistant = assistant
+        self.transcription = transcription
         self.pipeline = pipeline
         self.channels = channels
     }

@@ -250,6 +250,52 @@ struct MappingReader {
         value(key, default: fallback) { Self.parseURL($0, isSecret: false) }
     }
 
+    /// Reads a list: a YAML sequence of single values, or one value holding a comma-separated
+    /// list (so that one environment variable can carry it). Items are trimmed; empty ones
+    /// are skipped. Each item is checked with `convert`; a bad one is reported at its own
+    /// position and left out.
+    /// - Parameters:
+    ///   - key: the key.
+    ///   - convert: checks one item and returns its canonical form, or why it is wrong.
+    /// - Returns: the items, in order; empty when the key is absent.
+    func list(_ key: String, _ convert: (String) -> Result<String, ValueProblem>) -> [String] {
+        guard let entry = entry(key) else { return [] }
+        var items: [(text: String, mark: Mark?)] = []
+        switch entry.value {
+        case .sequence(let sequence):
+            for element in sequence {
+                guard case .scalar(let scalar) = element else {
+                    problems.add("expected a list of single values, found \(Self.describe(element)) in it", keyPath: path(key), at: element.mark)
+                    continue
+                }
+                if Self.isNull(element) { continue }
+                do {
+                    items.append((try interpolator.interpolate(scalar.string), scalar.mark))
+                } catch {
+                    for message in error.messages { problems.add(message, keyPath: path(key), at: scalar.mark) }
+                }
+            }
+        case .scalar:
+            guard case .value(let text, let mark, _) = lookup(key) else { return [] }
+            items = text.split(separator: ",").map { (String($0), mark) }
+        case .mapping, .alias:
+            problems.add("expected a list or a comma-separated value, found \(Self.describe(entry.value))", keyPath: path(key), at: entry.value.mark)
+            return []
+        }
+        var result: [String] = []
+        for item in items {
+            let text = item.text.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            switch convert(text) {
+            case .success(let value):
+                if !result.contains(value) { result.append(value) }
+            case .failure(let problem):
+                problems.add(problem.message, keyPath: path(key), at: item.mark)
+            }
+        }
+        return result
+    }
+
     // MARK: Parsing
 
     /// Why a value does not fit its key.

@@ -7,8 +7,10 @@ import NIOHTTP1
 
 /// ChannelKit's ``HTTPTransport`` on the host's one AsyncHTTPClient.
 ///
-/// The client is built for outbound API calls: short connect and read timeouts and no
-/// redirects; each request also carries a total timeout and a response-size cap.
+/// The client is built for outbound API calls: a 5-second connect timeout, a read timeout and
+/// no redirects (the media fetcher follows them itself, checking each hop); each request also
+/// carries a total timeout, covering the body, and a response-size cap enforced while the body
+/// streams.
 struct AsyncHTTPTransport: HTTPTransport {
     let client: HTTPClient
 
@@ -24,6 +26,23 @@ struct AsyncHTTPTransport: HTTPTransport {
     }
 
     func execute(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
+        // AsyncHTTPClient's deadline covers the response head only; the body is read under
+        // the same deadline here, so a server that trickles bytes cannot hold a request open.
+        try await withThrowingTaskGroup(of: OutboundHTTPResponse?.self) { group in
+            group.addTask { try await perform(request) }
+            group.addTask {
+                try await Task.sleep(for: request.timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else {
+                throw HTTPTransportError(.timeout, "no complete response within \(request.timeout)")
+            }
+            return response
+        }
+    }
+
+    private func perform(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
         var outbound = HTTPClientRequest(url: request.url)
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
         for field in request.headers {
@@ -36,6 +55,8 @@ struct AsyncHTTPTransport: HTTPTransport {
             + Int64(request.timeout.components.attoseconds / 1_000_000_000))
         do {
             let response = try await client.execute(outbound, deadline: deadline)
+            // Capped while streaming: a declared length over the cap fails before the body is
+            // read, and an undeclared one as soon as the bytes read pass the cap.
             let body = try await response.body.collect(upTo: request.maxResponseBytes)
             var headers = HTTPFields()
             for header in response.headers {

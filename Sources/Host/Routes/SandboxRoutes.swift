@@ -38,7 +38,7 @@ struct SandboxRoutes {
                          path: String) async throws -> Response {
         let name = try context.parameters.require("name")
         guard let sandbox = sandboxes[name] else { throw HTTPError(.notFound) }
-        let body = try await request.body.collect(upTo: 1 << 20)
+        let body = try await request.body.collect(upTo: sandbox.maxRequestBytes(for: path))
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
             query[String(key)] = String(value)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ChannelKit
+import Foundation
 import Hummingbird
 import Logging
 import Prometheus
@@ -61,6 +62,7 @@ struct HostRuntime: Sendable {
         let localBaseURL = Self.localBaseURL(host: configuration.server.host, port: configuration.server.port)
         var mounted: [String: MountedChannel] = [:]
         var made: [any ChannelKit.Channel] = []
+        var mediaPolicies: [String: MediaPolicy] = [:]
         for channelConfiguration in configuration.channels where channelConfiguration.enabled {
             guard let factory = registry.factory(forType: channelConfiguration.type) else {
                 throw HostStartError(component: "channel '\(channelConfiguration.name)'", message: "no channel type '\(channelConfiguration.type)' is registered")
@@ -77,6 +79,8 @@ struct HostRuntime: Sendable {
             }
             mounted[channelConfiguration.name] = MountedChannel(channel: channel, configuration: channelConfiguration, sandboxMode: sandboxMode)
             made.append(channel)
+            mediaPolicies[channelConfiguration.name] = Self.mediaPolicy(for: channelConfiguration, profile: channel.profile,
+                                                                       sandboxMode: sandboxMode, localBaseURL: localBaseURL)
         }
         let status = ChannelStatusBoard(channels: configuration.channels.filter(\.enabled).map { ($0.name, mounted[$0.name]?.sandboxMode ?? false) })
         let metricsFactory = PrometheusMetricsFactory(registry: prometheus)
@@ -85,11 +89,21 @@ struct HostRuntime: Sendable {
         case .echo: EchoAssistant()
         case .openai: OpenAIAssistant(
                 http: transport, baseURL: configuration.assistant.baseURL, apiKey: configuration.assistant.apiKey,
-                model: configuration.assistant.model, systemPrompt: configuration.assistant.systemPrompt,
+                model: configuration.assistant.model, visionModel: configuration.assistant.effectiveVisionModel,
+                systemPrompt: configuration.assistant.systemPrompt,
                 timeout: .seconds(configuration.assistant.timeoutSeconds))
         }
+        let transcriber: (any Transcriber)? = switch configuration.transcription.type {
+        case .openai: OpenAITranscriber(
+                http: transport, baseURL: configuration.transcription.baseURL, apiKey: configuration.transcription.apiKey,
+                model: configuration.transcription.model, language: configuration.transcription.language,
+                timeout: .seconds(configuration.transcription.timeoutSeconds))
+        // The labelled stand-in only ever answers alongside the echo assistant.
+        case .none: configuration.assistant.type == .echo ? EchoTranscriber() : nil
+        }
+        let preparer = MediaPreparer(fetcher: MediaFetcher(http: transport), policies: mediaPolicies, transcriber: transcriber)
         let pipeline = Pipeline(
-            channels: made, store: store, identities: InMemoryIdentityDirectory(), assistant: assistant,
+            channels: made, store: store, identities: InMemoryIdentityDirectory(), assistant: assistant, preparer: preparer,
             options: Pipeline.Options(
                 maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
                 historyTurns: configuration.assistant.historyTurns,
@@ -110,6 +124,22 @@ struct HostRuntime: Sendable {
         case .off: false
         case .auto: channel.settings.string("access_token").isEmpty
         }
+    }
+
+    /// Where a channel's media may come from: the channel type's hosts plus
+    /// `media_allowed_hosts` over HTTPS; `media_allow_http_hosts` and, in sandbox mode, this
+    /// host's own address (the sandbox serves uploaded media) over plain HTTP.
+    static func mediaPolicy(for channel: ChannelConfiguration, profile: ChannelProfile, sandboxMode: Bool,
+                            localBaseURL: String) -> MediaPolicy {
+        var plainHTTPHosts = channel.mediaAllowHTTPHosts
+        if sandboxMode, let components = URLComponents(string: localBaseURL), let host = components.host, let port = components.port {
+            let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+            plainHTTPHosts.append("\(bracketed):\(port)")
+        }
+        var allowedHosts = profile.allowedMediaHosts
+        for host in channel.mediaAllowedHosts where !allowedHosts.contains(host) { allowedHosts.append(host) }
+        return MediaPolicy(allowedHosts: allowedHosts, plainHTTPHosts: plainHTTPHosts, maxBytes: channel.mediaMaxBytes,
+                           timeout: .seconds(channel.mediaTimeoutSeconds))
     }
 
     /// The URL this process reaches itself at.

@@ -66,6 +66,9 @@ final class ChildHost: Sendable {
         return host
     }
 
+    /// The process id.
+    var processIdentifier: Int32 { process.processIdentifier }
+
     /// What the process printed so far (the first megabyte).
     var log: String { output.text.withLock { $0 } }
 

@@ -12,14 +12,22 @@ enum InstagramFixtures {
     struct Message {
         var sender: String
         var mid: String
-        var text: String
+        var text: String?
         var timestamp: Int64
+        /// `(type, url)` pairs: `image`, `audio`, `video`, `file`, `share`…
+        var attachments: [(type: String, url: String)] = []
     }
 
     /// One delivery holding `messages` (each its own messaging item, in one entry).
     static func body(_ messages: [Message]) -> [UInt8] {
         let items = messages.map { message in
-            #"{"sender":{"id":"\#(message.sender)"},"recipient":{"id":"\#(account)"},"timestamp":\#(message.timestamp),"message":{"mid":"\#(message.mid)","text":"\#(escape(message.text))"}}"#
+            var fields = [#""mid":"\#(message.mid)""#]
+            if let text = message.text { fields.append(#""text":"\#(escape(text))""#) }
+            if !message.attachments.isEmpty {
+                let list = message.attachments.map { #"{"type":"\#($0.type)","payload":{"url":"\#(escape($0.url))"}}"# }
+                fields.append(#""attachments":[\#(list.joined(separator: ","))]"#)
+            }
+            return #"{"sender":{"id":"\#(message.sender)"},"recipient":{"id":"\#(account)"},"timestamp":\#(message.timestamp),"message":{\#(fields.joined(separator: ","))}}"#
         }
         let time = messages.map(\.timestamp).max() ?? 0
         let json = #"{"object":"instagram","entry":[{"id":"\#(account)","time":\#(time),"messaging":[\#(items.joined(separator: ","))]}]}"#
