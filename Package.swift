@@ -40,13 +40,14 @@ let package = Package(
             pkgConfig: "libcmark-gfm",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
-        // The API package: contracts, the pipeline's logic and the renderer.
+        // The API package: contracts, the pipeline's logic, the renderer and the identity flow.
         .target(
             name: "ChannelKit",
             dependencies: [
                 "CCmarkGFM",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
