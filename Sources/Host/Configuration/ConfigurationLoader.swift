@@ -19,7 +19,8 @@ import Yams
 /// ```
 ///
 /// The keys of each section are documented on ``ServerConfiguration``, ``StorageConfiguration``,
-/// ``AssistantConfiguration``, ``PipelineConfiguration`` and ``ChannelConfiguration``.
+/// ``AssistantConfiguration``, ``PipelineConfiguration``, ``IdentityConfiguration``,
+/// ``IdentityEmailConfiguration`` and ``ChannelConfiguration``.
 struct ConfigurationLoader: Sendable {
     /// The channel types `type:` may name; their fields are the keys a channel accepts.
     let registry: ChannelRegistry
@@ -79,7 +80,7 @@ struct ConfigurationLoader: Sendable {
             root,
             keyPath: "",
             keyMark: nil,
-            expectation: "a mapping of sections (server, storage, assistant, pipeline, channels)",
+            expectation: "a mapping of sections (server, storage, assistant, pipeline, identity, channels)",
             problems: problems,
             interpolator: EnvironmentInterpolator(environment: environment)
         )
@@ -90,6 +91,7 @@ struct ConfigurationLoader: Sendable {
             storage: readStorage(document.section("storage")),
             assistant: readAssistant(document.section("assistant")),
             pipeline: readPipeline(document.section("pipeline")),
+            identity: readIdentity(document.section("identity")),
             channels: readChannels(document.section(
                 "channels",
                 expectation: "a mapping of channel names to their settings"

@@ -8,6 +8,7 @@
 /// storage:   { path: ./data/sandra.sqlite }
 /// assistant: { type: echo }
 /// pipeline:  { max_concurrent_conversations: 64, send_attempts: 5 }
+/// identity:  { shared_history: false, email: { smtp_url: "smtps://mail.example.com", from: "sandra@example.com" } }
 /// channels:
 ///   instagram:
 ///     type: instagram
@@ -24,11 +25,13 @@ struct HostConfiguration: Sendable, Hashable {
     var assistant: AssistantConfiguration
     /// The `pipeline:` section.
     var pipeline: PipelineConfiguration
+    /// The `identity:` section.
+    var identity: IdentityConfiguration
     /// The `channels:` section, in file order.
     var channels: [ChannelConfiguration]
 
     /// The top-level keys of `channels.yaml`.
-    static let keys = ["server", "storage", "assistant", "pipeline", "channels"]
+    static let keys = ["server", "storage", "assistant", "pipeline", "identity", "channels"]
 
     /// Creates a configuration; every section defaults to its defaults.
     /// - Parameters:
@@ -37,6 +40,7 @@ struct HostConfiguration: Sendable, Hashable {
     ///   - storage: the `storage:` section.
     ///   - assistant: the `assistant:` section.
     ///   - pipeline: the `pipeline:` section.
+    ///   - identity: the `identity:` section.
     ///   - channels: the configured channels, in file order.
     init(
         sourceFile: String,
@@ -44,6 +48,7 @@ struct HostConfiguration: Sendable, Hashable {
         storage: StorageConfiguration = .init(),
         assistant: AssistantConfiguration = .init(),
         pipeline: PipelineConfiguration = .init(),
+        identity: IdentityConfiguration = .init(),
         channels: [ChannelConfiguration] = []
     ) {
         self.sourceFile = sourceFile
@@ -51,6 +56,7 @@ struct HostConfiguration: Sendable, Hashable {
         self.storage = storage
         self.assistant = assistant
         self.pipeline = pipeline
+        self.identity = identity
         self.channels = channels
     }
 }
