@@ -302,9 +302,11 @@ struct IdentityEndToEndTests {
             let again = Person(host, id: "4004")
             try await again.say(code)
             #expect(try await again.lastReply().hasPrefix("Linked!"))
-            let actions = try await Self.store(host).auditRecords(of: ChannelIdentity(channel: "instagram", userID: "4004"), limit: 10)
+            // The first host may have retried once more before it stopped: one or more reissues.
+            let actions = try await Self.store(host).auditRecords(of: ChannelIdentity(channel: "instagram", userID: "4004"), limit: 20)
                 .map(\.action)
-            #expect(actions == [.codeIssued, .codeReissued, .linked])
+            #expect(actions.first == .codeIssued && actions.last == .linked && actions.count >= 3)
+            #expect(actions.dropFirst().dropLast().allSatisfy { $0 == .codeReissued }, "\(actions)")
         }
     }
 
@@ -334,6 +336,17 @@ struct IdentityEndToEndTests {
             try await stranger.say("hi")
             let unlinked = try #require(openAI.requests.last?.messages.first { $0.role == "system" }?.content)
             #expect(!unlinked.contains("Sandra profile"), "no profile for an unlinked person")
+        }
+    }
+
+    @Test("identity.enabled: false leaves the commands to the assistant")
+    func disabled() async throws {
+        try await withHost(yaml: Self.yaml(identity: "enabled: false")) { host in
+            #expect(host.runtime.identityLinking == nil)
+            let frank = Person(host, id: "6006")
+            try await frank.say("/link frank@example.com")
+            #expect(try await frank.lastReply().contains("You said: /link frank@example.com"))
+            #expect(try await Self.store(host).pendingCode(for: ChannelIdentity(channel: "instagram", userID: "6006")) == nil)
         }
     }
 

@@ -152,6 +152,20 @@ struct IdentityLinkFlowTests {
         #expect(try await h.store.auditRecords(of: Self.alice, limit: 10).map(\.action) == [.codeIssued, .codeExpired])
     }
 
+    @Test("expired codes are deleted one code lifetime after they expire, with an audit record")
+    func purge() async throws {
+        let h = Harness()
+        _ = try await h.say("/link alice@example.com")
+        h.clock.advance(by: 601)
+        await h.flow.deliverOwedEmails(logger: h.logger)
+        #expect(try await h.store.pendingCode(for: Self.alice) != nil, "kept a while, so a late code is told it expired")
+        h.clock.advance(by: 600)
+        await h.flow.deliverOwedEmails(logger: h.logger)
+        #expect(try await h.store.pendingCode(for: Self.alice) == nil)
+        #expect(try await h.store.auditRecords(of: Self.alice, limit: 10).map(\.action) == [.codeIssued, .codeExpired])
+        #expect(try await h.say(try h.lastCode()) == nil, "after the purge a late code is an ordinary number")
+    }
+
     @Test("rate limits per identity and per address, with one reply that reveals nothing")
     func rateLimits() async throws {
         let h = Harness(options: .init(limits: CodeLimits(perIdentity: 3, perEmail: 4, window: 3600)))

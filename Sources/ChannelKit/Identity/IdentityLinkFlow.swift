@@ -225,14 +225,15 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
     // MARK: - Email
 
     /// Sends the emails still owed (their first send failed), each with a fresh code, and
-    /// deletes codes that expired. The host runs this periodically.
+    /// deletes codes that expired more than one code lifetime ago (until then a late code gets
+    /// "that code has expired" rather than going to the assistant). The host runs this periodically.
     /// - Returns: how many emails went out.
     @discardableResult
     public func deliverOwedEmails(logger: Logger) async -> Int {
         let clock = now()
         var sent = 0
         do {
-            let purged = try await store.purgeExpiredCodes(at: clock)
+            let purged = try await store.purgeExpiredCodes(at: clock.addingTimeInterval(-options.codeLifetime.seconds))
             if purged > 0 { logger.debug("expired identity link codes deleted", metadata: ["count": "\(purged)"]) }
             for owed in try await store.codesAwaitingMail(at: clock, limit: 50) {
                 if Task.isCancelled { break }
