@@ -100,10 +100,10 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
             return .pass
         case .startLink:
             promptForAddress(identity)
-            return .reply(Replies.askForAddress)
+            return .reply(IdentityReplies.askForAddress)
         case .invalidEmail:
             promptForAddress(identity)
-            return .reply(Replies.invalidAddress)
+            return .reply(IdentityReplies.invalidAddress)
         case .link(let email):
             forgetAddressPrompt(of: identity)
             return .reply(try await link(identity, to: email, logger: logger))
@@ -126,7 +126,7 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
 
     private func link(_ identity: ChannelIdentity, to email: EmailAddress, logger: Logger) async throws -> AssistantReply {
         if let current = try await store.profile(for: identity), current.email == email.value {
-            return Replies.alreadyLinked(email)
+            return IdentityReplies.alreadyLinked(email)
         }
         return try await issue(to: email, for: identity, logger: logger)
     }
@@ -143,13 +143,13 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
             break
         case .identityLimited, .emailLimited:
             logger.notice("identity link code refused: rate limit", metadata: ["email": "\(email.masked)"])
-            return Replies.rateLimited
+            return IdentityReplies.rateLimited
         }
         logger.info("identity link code issued", metadata: ["email": "\(email.masked)", "code_id": "\(pending.id)"])
         switch try await deliver(code, of: pending, logger: logger) {
-        case .sent: return Replies.codeSent(to: email, validFor: options.codeLifetime)
-        case .deferred: return Replies.mailDeferred(to: email)
-        case .refused: return Replies.mailRefused
+        case .sent: return IdentityReplies.codeSent(to: email, validFor: options.codeLifetime)
+        case .deferred: return IdentityReplies.mailDeferred(to: email)
+        case .refused: return IdentityReplies.mailRefused
         }
     }
 
@@ -161,26 +161,26 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
         if clock >= pending.expiresAt {
             _ = try await store.discardCode(pending.id, reason: .codeExpired, at: clock)
             logger.info("identity link code expired", metadata: ["code_id": "\(pending.id)"])
-            return Replies.expired
+            return IdentityReplies.expired
         }
         guard LinkCode.matches(digits, pending.sealed) else {
             switch try await store.recordWrongCode(pending.id, maxAttempts: options.maxAttempts, at: clock) {
             case .attemptsLeft(let left):
                 logger.info("wrong identity link code", metadata: ["code_id": "\(pending.id)", "tries_left": "\(left)"])
-                return Replies.wrongCode(triesLeft: left)
+                return IdentityReplies.wrongCode(triesLeft: left)
             case .lockedOut:
                 logger.warning("identity link code voided after too many wrong codes", metadata: ["code_id": "\(pending.id)"])
-                return Replies.lockedOut
+                return IdentityReplies.lockedOut
             case .gone:
-                return Replies.noPendingCode
+                return IdentityReplies.noPendingCode
             }
         }
         guard let profile = try await store.redeemCode(pending.id, at: clock) else {
-            return Replies.expired
+            return IdentityReplies.expired
         }
         let identities = try await store.identities(ofProfile: profile.id)
         logger.info("identity linked", metadata: ["profile_id": "\(profile.id)", "linked_identities": "\(identities.count)"])
-        return Replies.linked(profile, identities: identities)
+        return IdentityReplies.linked(profile, identities: identities)
     }
 
     private func unlink(_ identity: ChannelIdentity, logger: Logger) async throws -> AssistantReply {
@@ -189,35 +189,35 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
             _ = try await store.discardCode(pending.id, reason: .codeCancelled, at: clock)
         }
         guard let profile = try await store.unlink(identity, at: clock) else {
-            return Replies.notLinked
+            return IdentityReplies.notLinked
         }
         logger.info("identity unlinked", metadata: ["profile_id": "\(profile.id)"])
-        return Replies.unlinked(profile)
+        return IdentityReplies.unlinked(profile)
     }
 
     private func whoami(_ identity: ChannelIdentity) async throws -> AssistantReply {
         if let profile = try await store.profile(for: identity) {
-            return Replies.whoami(profile, identities: try await store.identities(ofProfile: profile.id))
+            return IdentityReplies.whoami(profile, identities: try await store.identities(ofProfile: profile.id))
         }
         if let pending = try await store.pendingCode(for: identity), now() < pending.expiresAt,
            let email = EmailAddress(pending.email) {
-            return Replies.waitingForCode(email)
+            return IdentityReplies.waitingForCode(email)
         }
-        return Replies.notLinked
+        return IdentityReplies.notLinked
     }
 
     private func cancel(_ identity: ChannelIdentity, logger: Logger) async throws -> AssistantReply {
         guard let pending = try await store.pendingCode(for: identity),
               try await store.discardCode(pending.id, reason: .codeCancelled, at: now()) else {
-            return Replies.noPendingCode
+            return IdentityReplies.noPendingCode
         }
         logger.info("identity link code cancelled", metadata: ["code_id": "\(pending.id)"])
-        return Replies.cancelled
+        return IdentityReplies.cancelled
     }
 
     private func resend(_ identity: ChannelIdentity, logger: Logger) async throws -> AssistantReply {
         guard let pending = try await store.pendingCode(for: identity), let email = EmailAddress(pending.email) else {
-            return Replies.noPendingCode
+            return IdentityReplies.noPendingCode
         }
         return try await issue(to: email, for: identity, logger: logger)
     }

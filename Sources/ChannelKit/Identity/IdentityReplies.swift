@@ -2,7 +2,7 @@
 ///
 /// No reply says whether an address already has a profile: a code is "sent to" any valid
 /// address the same way.
-enum Replies {
+enum IdentityReplies {
     static let askForAddress = AssistantReply(markdown: """
         Which email address should I link? Send it here (or write `/link you@example.com`). \
         I'll email you a 6-digit code to confirm it's yours.
