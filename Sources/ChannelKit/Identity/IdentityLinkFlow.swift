@@ -43,7 +43,7 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
         /// Sends of one email before it is given up (the code is then voided).
         public var maxMailAttempts: Int
         /// How long, after "link my account" without an address, the next message that is an
-        /// address is taken as the one to link.
+        /// address is taken as the one to link (kept in memory: a restart forgets the question).
         public var addressPromptLifetime: Duration
 
         /// Creates options.
