@@ -3,9 +3,11 @@
 # build needs when they are missing.
 
 SWIFT ?= swift
-APT_PACKAGES := libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config
-# The browser test drives the sandbox page in headless Chromium through Selenium.
-TEST_APT_PACKAGES := chromium chromium-driver python3-selenium
+# cmark-gfm renders Markdown; libcurl (OpenSSL flavour) sends identity-linking emails over SMTP.
+APT_PACKAGES := libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-dev pkg-config
+# The browser test drives the sandbox page in headless Chromium through Selenium; the SMTP
+# tests run a real SMTP server (aiosmtpd) with a self-signed certificate (cryptography).
+TEST_APT_PACKAGES := chromium chromium-driver python3-selenium python3-aiosmtpd python3-cryptography
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps test-deps build run test check-config clean
@@ -22,7 +24,7 @@ define apt_install
 	fi
 endef
 
-## deps: install missing Debian packages (cmark-gfm for Markdown rendering)
+## deps: install missing Debian packages (cmark-gfm for Markdown rendering, libcurl for SMTP)
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift is required (https://www.swift.org/install/)"; exit 1; }
 	$(call apt_install,$(APT_PACKAGES))

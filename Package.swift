@@ -42,13 +42,26 @@ let package = Package(
             pkgConfig: "libcmark-gfm",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
-        // The API package: contracts, the pipeline's logic and the renderer.
+        // libcurl from Debian's libcurl4-openssl-dev (SMTP for identity-linking emails).
+        .systemLibrary(
+            name: "CLibcurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Typed wrappers around libcurl's variadic curl_easy_setopt, which Swift cannot call.
+        .target(
+            name: "CCurl",
+            dependencies: ["CLibcurl"],
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        // The API package: contracts, the pipeline's logic, the renderer and the identity flow.
         .target(
             name: "ChannelKit",
             dependencies: [
                 "CCmarkGFM",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -128,6 +141,7 @@ let package = Package(
             name: "ChannelHost",
             dependencies: [
                 "ChannelKit",
+                "CCurl",
                 "InstagramChannel",
                 "WhatsAppChannel",
                 "ExampleWebhookChannel",

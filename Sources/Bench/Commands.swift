@@ -132,10 +132,11 @@ struct Graph: AsyncParsableCommand {
 
     @Option var host: String = "127.0.0.1"
     @Option var port: Int
+    @Flag(help: "Never answer (holds the host's replies back).") var stall = false
 
     func run() async throws {
         let recorder = GraphRecorder(matchTokens: false)
-        let app = FakeGraph.application(host: host, port: port, recorder: recorder)
+        let app = FakeGraph.application(host: host, port: port, recorder: recorder, stall: stall)
         try await app.runService()
         let counts = recorder.counts
         FileHandle.standardError.write(Data("fake graph: \(counts.messages) messages, \(counts.typing) typing indicators\n".utf8))
@@ -188,6 +189,7 @@ struct OpenLoop: AsyncParsableCommand {
         let ok = measured.filter { $0.status == 200 }
         let failed = measured.count - ok.count
         let percentiles = Percentiles(ok.map(\.latency))
+        let lateness = Percentiles(measured.map(\.lateness))
         let lastFinish = measured.map(\.finished).max() ?? 0
         let firstDue = measured.first?.scheduled ?? 0
         let achieved = lastFinish > firstDue ? Double(ok.count) / (Double(lastFinish - firstDue) / 1e9) : 0
@@ -197,6 +199,7 @@ struct OpenLoop: AsyncParsableCommand {
             "p50_us": micros(percentiles.value(50)), "p90_us": micros(percentiles.value(90)),
             "p99_us": micros(percentiles.value(99)), "p999_us": micros(percentiles.value(99.9)),
             "max_us": micros(percentiles.max), "peak_connections": String(driver.peakConnections),
+            "send_late_p50_us": micros(lateness.value(50)), "send_late_p99_us": micros(lateness.value(99)),
             "connection_errors": String(driver.connectionErrors), "body_bytes": String(requests.first.map { $0.body.readableBytes } ?? 0),
         ])
     }
@@ -217,7 +220,7 @@ struct EndToEnd: AsyncParsableCommand {
     @Option(help: "Messages per second.") var rate: Double = 1000
     @Option(help: "Measured seconds.") var duration: Double = 10
     @Option(help: "Unmeasured seconds before.") var warmup: Double = 1
-    @Option(help: "Seconds to wait for the last replies.") var drain: Double = 20
+    @Option(help: "Seconds to wait for the last replies.") var drain: Double = 30
     @Option var connections: Int = 32
     @Option var name: String = "e2e"
     @Option var results: String?

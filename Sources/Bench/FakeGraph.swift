@@ -83,9 +83,11 @@ final class GraphRecorder: Sendable {
 }
 
 /// A fake Graph Send API on loopback: `POST /<version>/me/messages` answers
-/// `{"recipient_id":…,"message_id":…}` at once.
+/// `{"recipient_id":…,"message_id":…}` at once (or never, with `stall`).
 enum FakeGraph {
-    static func application(host: String, port: Int, recorder: GraphRecorder,
+    /// - Parameter stall: never answer (the diagnostic run that holds replies back so that
+    ///   only ingestion uses the CPUs; the host's calls wait for their timeout).
+    static func application(host: String, port: Int, recorder: GraphRecorder, stall: Bool = false,
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var logger = Logger(label: "fake-graph")
         // Hummingbird reports the cancellation that stops an in-process server as an error.
@@ -95,6 +97,7 @@ enum FakeGraph {
         router.post("{version}/me/messages") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             recorder.record(body, at: monotonicNanos())
+            if stall { try await Task.sleep(for: .seconds(3600)) }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: reply))
         }
         return Application(

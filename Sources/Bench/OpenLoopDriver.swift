@@ -12,6 +12,8 @@ struct PreparedRequest: Sendable {
 struct RequestOutcome: Sendable {
     /// Monotonic nanoseconds at which the request was scheduled (not when it was written).
     var scheduled: UInt64 = 0
+    /// Monotonic nanoseconds at which the request was handed to its connection.
+    var sent: UInt64 = 0
     /// Monotonic nanoseconds at which the response's end arrived; 0 if none did.
     var finished: UInt64 = 0
     /// HTTP status; 0 for a connection error.
@@ -20,6 +22,10 @@ struct RequestOutcome: Sendable {
     /// Latency from the scheduled send time: includes any time spent waiting for a free
     /// connection, so coordinated omission cannot hide a stall.
     var latency: UInt64 { finished >= scheduled && finished > 0 ? finished - scheduled : 0 }
+
+    /// How late the driver itself handed the request to a connection (timer wake-up, or
+    /// waiting for a free connection).
+    var lateness: UInt64 { sent >= scheduled ? sent - scheduled : 0 }
 }
 
 /// An open-loop HTTP/1.1 load generator: request `i` is due at `start + i / rate`, whatever
@@ -108,6 +114,7 @@ final class OpenLoopDriver: @unchecked Sendable {
 
     private func dispatch(_ index: Int) {
         if let connection = idle.popLast() {
+            outcomes[index].sent = monotonicNanos()
             connection.send(index, requests[index])
         } else {
             waiting.append(index)
@@ -161,6 +168,7 @@ final class OpenLoopDriver: @unchecked Sendable {
                 waiting.removeFirst(waitingHead)
                 waitingHead = 0
             }
+            outcomes[index].sent = monotonicNanos()
             connection.send(index, requests[index])
         } else {
             idle.append(connection)

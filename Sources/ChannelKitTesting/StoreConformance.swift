@@ -51,6 +51,7 @@ public enum StoreConformance {
         ("recordReply atomicity", recordReplyAtomicity),
         ("markSent and markFailed", markSentAndFailed),
         ("history order and limits", historyOrderAndLimits),
+        ("shared history across a person's conversations", sharedHistory),
         ("millisecond timestamps", millisecondTimestamps),
         ("rich events round-trip", richEventsRoundTrip),
     ]
@@ -619,6 +620,40 @@ public enum StoreConformance {
         #expect(kept.count == 200, "history keeps the last 200 turns of a conversation")
         #expect(kept.first?.text == "long 50" && kept.last?.text == "long 249")
         #expect(try await store.history(of: a, limit: 10).count == 5, "trimming one conversation leaves the others")
+    }
+
+    static func sharedHistory(_ store: any PipelineStore) async throws {
+        let instagram = ConversationKey(channel: "instagram", accountID: "ig-acct", userID: "ig-alice")
+        let instagramOtherAccount = ConversationKey(channel: "instagram", accountID: "ig-acct-2", userID: "ig-alice")
+        let whatsapp = ConversationKey(channel: "whatsapp", accountID: "wa-acct", userID: "wa-alice")
+        let stranger = ConversationKey(channel: "instagram", accountID: "ig-acct", userID: "ig-bob")
+        let alice = [ChannelIdentity(channel: "instagram", userID: "ig-alice"), ChannelIdentity(channel: "whatsapp", userID: "wa-alice")]
+        func turn(_ text: String, _ seconds: Int64, _ role: ConversationTurn.Role = .user) -> ConversationTurn {
+            ConversationTurn(role: role, text: text, timestamp: t(seconds))
+        }
+        #expect(try await store.sharedHistory(of: alice, limit: 10).isEmpty)
+        try await store.append([turn("ig 1", 1), turn("ig 2", 2, .assistant)], to: instagram)
+        try await store.append([turn("wa 1", 3), turn("wa 2", 4, .assistant)], to: whatsapp)
+        try await store.append([turn("ig 3", 5), turn("ig 4", 6, .assistant)], to: instagram)
+        try await store.append([turn("other account", 7)], to: instagramOtherAccount)
+        try await store.append([turn("bob", 4)], to: stranger)
+
+        #expect(try await store.sharedHistory(of: alice, limit: 10).map(\.text) == ["ig 1", "ig 2", "wa 1", "wa 2", "ig 3", "ig 4", "other account"],
+                "every conversation of the people, with any account, merged by time; nobody else's")
+        #expect(try await store.sharedHistory(of: alice, limit: 3).map(\.text) == ["ig 3", "ig 4", "other account"], "the last `limit`")
+        #expect(try await store.sharedHistory(of: alice, limit: 0).isEmpty)
+        #expect(try await store.sharedHistory(of: [], limit: 10).isEmpty)
+        #expect(try await store.sharedHistory(of: [alice[1]], limit: 10).map(\.text) == ["wa 1", "wa 2"])
+        #expect(try await store.sharedHistory(of: alice, limit: 10).first == turn("ig 1", 1), "turns round-trip")
+
+        // Equal timestamps keep the order of appends.
+        let tie = ConversationKey(channel: "whatsapp", accountID: "wa-acct", userID: "wa-tie")
+        let tieOther = ConversationKey(channel: "instagram", accountID: "ig-acct", userID: "ig-tie")
+        try await store.append([turn("first", 50)], to: tie)
+        try await store.append([turn("second", 50)], to: tieOther)
+        try await store.append([turn("third", 50)], to: tie)
+        let tied = [ChannelIdentity(channel: "whatsapp", userID: "wa-tie"), ChannelIdentity(channel: "instagram", userID: "ig-tie")]
+        #expect(try await store.sharedHistory(of: tied, limit: 10).map(\.text) == ["first", "second", "third"])
     }
 
     // MARK: - Round trips

@@ -46,6 +46,29 @@ pipeline:
   max_message_age_seconds: 3600     # at start-up, older unanswered messages are expired, not answered
   unauthorized_pause_seconds: 60    # after Meta refuses the token (code 190), sends pause this long
 
+identity:
+  # People link their chat accounts to one Sandra profile: `/link name@example.com`, then the
+  # 6-digit code from the email. `/whoami`, `/unlink`, `/cancel`, `/resend` work too.
+  enabled: ${SANDRA_IDENTITY_ENABLED:-true}
+  code_ttl_seconds: 600              # a code is valid this long, and works once
+  max_attempts: 5                    # wrong codes that void a code
+  max_codes_per_user_per_hour: 5     # per chat identity
+  max_codes_per_email_per_hour: 5    # per address, whoever asks: no mail bombing through Sandra
+  shared_history: ${SANDRA_SHARED_HISTORY:-false}   # true: a linked person's memory follows them across channels
+  email:
+    # Empty: the DEVELOPMENT MAILER writes each email (code included) to the log instead of
+    # sending it, so the sandbox works without a mail server. Set it for real email:
+    # smtp://host:587 (STARTTLS) or smtps://host:465.
+    smtp_url: ${SANDRA_SMTP_URL:-}
+    username: ${SANDRA_SMTP_USERNAME:-}
+    password: ${SANDRA_SMTP_PASSWORD:-}
+    from: ${SANDRA_MAIL_FROM:-}        # required with smtp_url: "Sandra <sandra@example.com>"
+    starttls: ${SANDRA_SMTP_STARTTLS:-required}   # smtp:// only: required | optional | off
+    connect_timeout_seconds: 10
+    timeout_seconds: 30
+    retry_delay_seconds: 30          # a failed email is sent again after this, then after twice as long, …
+    max_send_attempts: 8             # … up to this many sends, then its code is void
+
 channels:
   instagram:
     type: instagram

@@ -736,6 +736,98 @@ struct ConfigurationLoaderTests {
         #expect(try loader().load(yaml: text, file: "channels.yaml") == expected)
     }
 
+    // MARK: Identity linking
+
+    @Test("identity: the defaults, and a section setting every key")
+    func identitySection() throws {
+        let defaults = try load("")
+        #expect(defaults.identity == IdentityConfiguration())
+        #expect(defaults.identity.enabled && !defaults.identity.sharedHistory)
+        #expect(defaults.identity.codeTTLSeconds == 600 && defaults.identity.maxAttempts == 5)
+        #expect(defaults.identity.maxCodesPerUserPerHour == 5 && defaults.identity.maxCodesPerEmailPerHour == 5)
+        #expect(!defaults.identity.email.usesSMTP && defaults.identity.email.startTLS == .required)
+
+        let caFile = makeTemporaryDirectory() + "/ca.pem"
+        try "not checked for content".write(toFile: caFile, atomically: true, encoding: .utf8)
+        let config = try load("""
+            identity:
+              enabled: false
+              code_ttl_seconds: 300
+              max_attempts: 3
+              max_codes_per_user_per_hour: 2
+              max_codes_per_email_per_hour: 4
+              shared_history: yes
+              email:
+                smtp_url: ${SMTP_URL}
+                username: sandra
+                password: ${SMTP_PASSWORD}
+                from: "Sandra <sandra@example.com>"
+                starttls: optional
+                ca_file: \(caFile)
+                connect_timeout_seconds: 3
+                timeout_seconds: 9
+                retry_delay_seconds: 5
+                max_send_attempts: 2
+            """, environment: ["SMTP_URL": "smtp://mail.example.com:587", "SMTP_PASSWORD": "p@ss: #word"])
+        #expect(config.identity == IdentityConfiguration(
+            enabled: false, codeTTLSeconds: 300, maxAttempts: 3, maxCodesPerUserPerHour: 2, maxCodesPerEmailPerHour: 4,
+            sharedHistory: true,
+            email: IdentityEmailConfiguration(
+                smtpURL: "smtp://mail.example.com:587", username: "sandra", password: "p@ss: #word",
+                from: "Sandra <sandra@example.com>", startTLS: .optional, caFile: caFile, connectTimeoutSeconds: 3,
+                timeoutSeconds: 9, retryDelaySeconds: 5, maxSendAttempts: 2)))
+    }
+
+    @Test("identity: bad values are reported, and a URL's credentials are never repeated")
+    func identityProblems() {
+        let found = problems("""
+            identity:
+              code_ttl_seconds: 0
+              shared_histroy: true
+              email:
+                smtp_url: "https://user:hunter2@mail.example.com"
+                from: "not an address"
+                starttls: maybe
+                ca_file: /no/such/ca.pem
+            """)
+        let byKey = Dictionary(grouping: found, by: \.keyPath)
+        #expect(byKey["identity.code_ttl_seconds"]?.first?.message.contains("at least 1") == true)
+        #expect(byKey["identity.shared_histroy"]?.first?.message.contains("did you mean 'shared_history'") == true)
+        #expect(byKey["identity.email.smtp_url"]?.first?.message.contains("smtp:// or smtps://") == true)
+        #expect(byKey["identity.email.from"]?.first?.message.contains("expected an address") == true)
+        #expect(byKey["identity.email.starttls"]?.first?.message.contains("required, optional, off") == true)
+        #expect(byKey["identity.email.ca_file"]?.first?.message.contains("cannot read") == true)
+        #expect(!found.contains { $0.message.contains("hunter2") }, "the URL's password is never printed")
+        #expect(found.allSatisfy { $0.line > 0 })
+
+        let missingFrom = problems("identity:\n  email:\n    smtp_url: smtps://mail.example.com\n")
+        #expect(missingFrom.map(\.keyPath) == ["identity.email.from"])
+        #expect(missingFrom.first?.message.contains("required when smtp_url is set") == true)
+    }
+
+    @Test("identity: the effective configuration masks the SMTP password, in its key and in the URL")
+    func identityRender() throws {
+        let config = try load("""
+            identity:
+              shared_history: true
+              email:
+                smtp_url: smtps://sandra:url-secret@mail.example.com:465
+                username: sandra
+                password: ${PASSWORD}
+                from: sandra@example.com
+            """, environment: ["PASSWORD": "key-secret"])
+        let text = loader().renderEffective(config)
+        #expect(!text.contains("url-secret") && !text.contains("key-secret"))
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(lines.contains("password: \"********\""))
+        #expect(lines.contains("smtp_url: \"smtps://sandra:********@mail.example.com:465\""))
+        #expect(lines.contains("shared_history: true"))
+        var expected = config
+        expected.identity.email.password = "********"
+        expected.identity.email.smtpURL = "smtps://sandra:********@mail.example.com:465"
+        #expect(try loader().load(yaml: text, file: "channels.yaml") == expected, "the output loads back")
+    }
+
     // MARK: Helpers
 
     @Test("key suggestions allow a few edits, counting a swap as one")

@@ -8,4 +8,9 @@ struct InMemoryStoreConformanceTests {
     func conformance() async throws {
         try await StoreConformance.run { InMemoryStore() }
     }
+
+    @Test("passes the identity store conformance suite")
+    func identityConformance() async throws {
+        try await IdentityStoreConformance.run { InMemoryStore() }
+    }
 }

@@ -7,7 +7,7 @@ import Logging
 ///
 /// ```swift
 /// let pipeline = Pipeline(channels: [instagram], store: store, identities: directory,
-///                         assistant: assistant, logger: logger)
+///                         assistant: assistant, commands: [identityLinking], logger: logger)
 /// try await pipeline.start()            // resume what an earlier run left
 /// // in the webhook handler, after the channel verified and parsed the request:
 /// try await pipeline.accept(events)      // durable; then answer 200; replies happen afterwards
@@ -40,13 +40,18 @@ public final class Pipeline: Sendable {
         public var rescanInterval: Duration
         /// What the person gets when the assistant fails, in Markdown.
         public var apology: String
+        /// Whether a person linked to a Sandra profile has one memory across channels: the
+        /// assistant sees the turns of every conversation linked to the profile, merged by time,
+        /// instead of this conversation's only.
+        public var sharedHistory: Bool
 
         /// Creates options.
         public init(maxConcurrentConversations: Int = 64, historyTurns: Int = 20, assistantTimeout: Duration = .seconds(30),
                     retry: RetryPolicy = RetryPolicy(), maxAttempts: Int = 5, lease: Duration = .seconds(300),
                     maxMessageAge: Duration = .seconds(3600), unauthorizedPause: Duration = .seconds(60),
                     rescanInterval: Duration = .seconds(15),
-                    apology: String = "Sorry, I couldn't answer that just now. Please try again in a moment.") {
+                    apology: String = "Sorry, I couldn't answer that just now. Please try again in a moment.",
+                    sharedHistory: Bool = false) {
             self.maxConcurrentConversations = max(1, maxConcurrentConversations)
             self.historyTurns = max(0, historyTurns)
             self.assistantTimeout = assistantTimeout
@@ -57,6 +62,7 @@ public final class Pipeline: Sendable {
             self.unauthorizedPause = unauthorizedPause
             self.rescanInterval = rescanInterval
             self.apology = apology
+            self.sharedHistory = sharedHistory
         }
     }
 
@@ -85,6 +91,7 @@ public final class Pipeline: Sendable {
     private let identities: any IdentityDirectory
     private let assistant: any Assistant
     private let preparer: (any MessagePreparer)?
+    private let commands: [any CommandHandler]
     private let renderer: MarkdownRenderer
     private let options: Options
     private let observer: any PipelineObserver
@@ -96,12 +103,13 @@ public final class Pipeline: Sendable {
     /// Creates a pipeline.
     /// - Parameters:
     ///   - preparer: runs before the assistant in the conversation's lane (media, transcription).
+    ///   - commands: handlers asked, in order, before the assistant (identity linking).
     ///   - now: the clock; tests pass their own.
     public init(channels: [any Channel], store: any PipelineStore, identities: any IdentityDirectory,
                 assistant: any Assistant, preparer: (any MessagePreparer)? = nil,
                 renderer: MarkdownRenderer = MarkdownRenderer(), options: Options = Options(),
-                observer: any PipelineObserver = NoPipelineObserver(), now: @escaping @Sendable () -> Date = { Date() },
-                logger: Logger) {
+                observer: any PipelineObserver = NoPipelineObserver(), commands: [any CommandHandler] = [],
+                now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         var byName: [String: any Channel] = [:]
         for channel in channels { byName[channel.name] = channel }
         self.channels = byName
@@ -109,6 +117,7 @@ public final class Pipeline: Sendable {
         self.identities = identities
         self.assistant = assistant
         self.preparer = preparer
+        self.commands = commands
         self.renderer = renderer
         self.options = options
         self.observer = observer
@@ -246,15 +255,19 @@ public final class Pipeline: Sendable {
         return await deliver(parts, of: item, through: channel, logger: logger)
     }
 
-    /// Asks the assistant, renders the answer for the channel and records its parts.
+    /// Lets the command handlers answer, else asks the assistant; renders the answer for the
+    /// channel and records its parts.
     private func makeReply(for item: InboxItem, channel: any Channel, logger: Logger) async throws -> [OutboxPart] {
         let event = item.event
         let conversation = event.conversation
         let message = Self.userMessage(from: event)
+        if let answer = try await commandReply(to: event, message: message, channel: channel, logger: logger) {
+            return try await record(answer, for: item, channel: channel, userTurn: nil, logger: logger)
+        }
         let profile = try? await identities.profile(for: ChannelIdentity(channel: event.channel, userID: event.senderID))
         let history: [ConversationTurn]
         do {
-            history = try await store.history(of: conversation, limit: options.historyTurns)
+            history = try await self.history(of: conversation, profile: profile)
         } catch {
             logger.warning("conversation history unavailable", metadata: ["error": "\(error)"])
             history = []
@@ -286,6 +299,15 @@ public final class Pipeline: Sendable {
             }
             if let notice = preparation.notice { reply.markdown = notice + "\n\n" + reply.markdown }
         }
+        let userTurn = ConversationTurn(role: .user, text: Self.historyText(of: preparation.message), timestamp: event.timestamp)
+        return try await record(reply, for: item, channel: channel, userTurn: userTurn, logger: logger)
+    }
+
+    /// Renders a reply for the channel and records its parts, with the exchange's turns when
+    /// `userTurn` is given.
+    private func record(_ answer: AssistantReply, for item: InboxItem, channel: any Channel,
+                        userTurn: ConversationTurn?, logger: Logger) async throws -> [OutboxPart] {
+        var reply = answer
         var texts = renderer.render(reply.markdown, for: channel.profile)
         if texts.isEmpty {
             logger.warning("assistant reply was empty; sending the apology")
@@ -298,11 +320,30 @@ public final class Pipeline: Sendable {
                 QuickReply(title: String($0.title.prefix(limits.maximumTitleLength)), payload: $0.payload)
             }
         }
-        let turns = [
-            ConversationTurn(role: .user, text: Self.historyText(of: turn.message), timestamp: event.timestamp),
-            ConversationTurn(role: .assistant, text: reply.markdown, timestamp: now()),
-        ]
-        return try await store.recordReply(for: item.id, parts: messages, conversation: conversation, turns: turns, at: now())
+        let turns = userTurn.map { [$0, ConversationTurn(role: .assistant, text: reply.markdown, timestamp: now())] } ?? []
+        return try await store.recordReply(for: item.id, parts: messages, conversation: item.event.conversation, turns: turns, at: now())
+    }
+
+    /// The first command handler's answer, if one answers.
+    private func commandReply(to event: InboundEvent, message: UserMessage, channel: any Channel,
+                              logger: Logger) async throws -> AssistantReply? {
+        let request = CommandRequest(event: event, message: message, channelProfile: channel.profile)
+        for handler in commands {
+            if case .reply(let answer) = try await handler.handle(request, logger: logger) { return answer }
+        }
+        return nil
+    }
+
+    /// The turns the assistant sees: this conversation's, or — with shared history and a
+    /// linked profile — those of every identity linked to the profile, merged by time.
+    private func history(of conversation: ConversationKey, profile: SandraProfile?) async throws -> [ConversationTurn] {
+        if options.sharedHistory, let profile {
+            var people = try await identities.identities(ofProfile: profile.id)
+            let current = ChannelIdentity(channel: conversation.channel, userID: conversation.userID)
+            if !people.contains(current) { people.append(current) }
+            return try await store.sharedHistory(of: people, limit: options.historyTurns)
+        }
+        return try await store.history(of: conversation, limit: options.historyTurns)
     }
 
     /// Sends the parts not sent yet, in order, each with in-process retries.

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A complete ``PipelineStore`` kept in memory: the inbox, the outbox and conversation history.
+/// A complete ``PipelineStore`` and ``IdentityStore`` kept in memory: the inbox, the outbox,
+/// conversation history, and identity linking's profiles, links, pending codes and audit log.
 ///
 /// Every method is atomic (the actor runs one at a time and none suspends). Everything is
 /// lost on restart — the SQLite store is the durable one; this one serves tests and
@@ -13,10 +14,16 @@ import Foundation
 /// and outbox parts; items in a non-terminal state (`received`, `processing`, `failed`) are
 /// never forgotten, even when that means holding more than `dedupCapacity`. Conversation
 /// history keeps the last `historyCapacity` (default 200) turns of each conversation.
-public actor InMemoryStore: PipelineStore {
+public actor InMemoryStore: PipelineStore, IdentityStore {
     private struct Key: Hashable {
         var channel: String
         var platformMessageID: String
+    }
+
+    /// A turn and its place in the order of every append, across conversations.
+    private struct StoredTurn {
+        var sequence: Int64
+        var turn: ConversationTurn
     }
 
     private let dedupCapacity: Int
@@ -29,7 +36,10 @@ public actor InMemoryStore: PipelineStore {
     private var order: [Int64] = []
     private var orderHead = 0
     private var outbox: [Int64: [OutboxPart]] = [:]
-    private var turns: [ConversationKey: [ConversationTurn]] = [:]
+    private var turns: [ConversationKey: [StoredTurn]] = [:]
+    private var nextTurnSequence: Int64 = 1
+    /// Identity linking's tables (see InMemoryStore+Identity.swift).
+    var identityTables = InMemoryIdentityTables()
 
     /// Creates an empty store.
     /// - Parameters:
@@ -224,13 +234,25 @@ public actor InMemoryStore: PipelineStore {
 
     public func history(of conversation: ConversationKey, limit: Int) -> [ConversationTurn] {
         guard limit > 0 else { return [] }
-        return Array((turns[conversation] ?? []).suffix(limit))
+        return (turns[conversation] ?? []).suffix(limit).map(\.turn)
+    }
+
+    public func sharedHistory(of people: [ChannelIdentity], limit: Int) -> [ConversationTurn] {
+        guard limit > 0, !people.isEmpty else { return [] }
+        let wanted = Set(people)
+        let merged = turns.filter { wanted.contains(ChannelIdentity(channel: $0.key.channel, userID: $0.key.userID)) }
+            .values.joined()
+            .sorted { ($0.turn.timestamp, $0.sequence) < ($1.turn.timestamp, $1.sequence) }
+        return merged.suffix(limit).map(\.turn)
     }
 
     public func append(_ newTurns: [ConversationTurn], to conversation: ConversationKey) {
         guard !newTurns.isEmpty else { return }
         var list = turns[conversation] ?? []
-        list.append(contentsOf: newTurns)
+        for turn in newTurns {
+            list.append(StoredTurn(sequence: nextTurnSequence, turn: turn))
+            nextTurnSequence += 1
+        }
         if list.count > historyCapacity { list.removeFirst(list.count - historyCapacity) }
         turns[conversation] = list
     }

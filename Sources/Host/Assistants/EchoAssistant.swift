@@ -4,8 +4,9 @@ import Foundation
 
 /// The embedded default assistant: answers deterministically with what it received, in
 /// Markdown (a bold word, a list, a link) so that each channel's rendering can be seen: the
-/// text, each image's type, pixel size and byte size, a voice message's transcript, and
-/// notes about media that could not be used.
+/// text, each image's type, pixel size and byte size, a voice message's transcript, notes
+/// about media that could not be used, and the linked Sandra profile, so the sandbox shows
+/// identity linking at work.
 struct EchoAssistant: Assistant {
     func reply(to turn: AssistantTurn, logger: Logger) async throws -> AssistantReply {
         let text = turn.message.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -39,9 +40,15 @@ struct EchoAssistant: Assistant {
         }
         lines.append("- earlier turns I can see: \(turn.history.count)")
         if let profile = turn.profile {
-            lines.append("- linked profile: \(profile.email)")
+            lines.append("- linked profile: \(Self.escape(profile.email)) (id \(profile.id))")
+            if let name = profile.displayName, !name.isEmpty {
+                lines.append("- display name: \(Self.escape(name))")
+            }
+            for (key, value) in profile.preferences.sorted(by: { $0.key < $1.key }) {
+                lines.append("- preference \(Self.escape(key)): \(Self.escape(value))")
+            }
         } else {
-            lines.append("- linked profile: none")
+            lines.append("- linked profile: none (send `/link you@example.com` to link one)")
         }
         lines.append("")
         lines.append("This is the *echo* assistant; set `assistant.type: openai` for real answers. [Formatting help](https://commonmark.org/help/)")

@@ -65,8 +65,13 @@ struct OpenAIAssistant: Assistant {
             + "Long answers are split into messages of at most \(profile.textLimit.maximum) "
             + (profile.textLimit.unit == .utf8Bytes ? "bytes" : "characters") + "; keep answers short and conversational.")
         if let linked = turn.profile {
-            parts.append("The person is linked to the Sandra profile \(linked.id)"
-                + (linked.displayName.map { " (\($0))" } ?? "") + ".")
+            var profile = ["The person is linked to a Sandra profile (verified by email); use it to personalize your answers.",
+                           "- profile id: \(linked.id)", "- email: \(linked.email)"]
+            if let name = linked.displayName, !name.isEmpty { profile.append("- name: \(name)") }
+            for (key, value) in linked.preferences.sorted(by: { $0.key < $1.key }) {
+                profile.append("- preference \(key): \(value)")
+            }
+            parts.append(profile.joined(separator: "\n"))
         }
         return parts.joined(separator: "\n\n")
     }

@@ -54,6 +54,11 @@ struct ServeCommand: AsyncParsableCommand {
                     lines.append("  \(name): sandbox \(base)\(ChannelContext.sandboxPath(for: name))/  (open it in a browser)")
                 }
             }
+            if runtime.identityLinking != nil {
+                lines.append(configuration.identity.email.usesSMTP
+                    ? "  identity linking: codes are emailed through \(runtime.mailer.summary)"
+                    : "  identity linking: DEVELOPMENT MAILER - codes are written to this log, not emailed (set identity.email.smtp_url)")
+            }
             print(lines.joined(separator: "\n"))
             FileHandle.standardOutput.write(Data())
             fflush(nil)

@@ -1,4 +1,5 @@
 import ChannelKit
+import Foundation
 
 // MARK: - Printing the effective configuration (`sandra check-config`)
 
@@ -9,8 +10,9 @@ extension ConfigurationLoader {
     /// The effective configuration as `channels.yaml` text: every key with its value, defaults
     /// included, secrets masked.
     ///
-    /// Secrets (``SettingField/isSecret`` fields, `assistant.api_key` and `transcription.api_key`) print as `"********"`
-    /// when set and `""` when empty; their values never appear. Text is double-quoted with `$`
+    /// Secrets (``SettingField/isSecret`` fields, `assistant.api_key`, `transcription.api_key`,
+    /// `identity.email.password` and a password inside `identity.email.smtp_url`) print as
+    /// `"********"` when set and `""` when empty; their values never appear. Text is double-quoted with `$`
     /// written as `$$`, so loading the output gives an equal configuration except for the
     /// masked secrets.
     /// - Parameter config: a loaded configuration.
@@ -48,6 +50,24 @@ extension ConfigurationLoader {
             "  max_attempts: \(config.pipeline.maxAttempts)",
             "  max_message_age_seconds: \(config.pipeline.maxMessageAgeSeconds)",
             "  unauthorized_pause_seconds: \(config.pipeline.unauthorizedPauseSeconds)",
+            "identity:",
+            "  enabled: \(config.identity.enabled)",
+            "  code_ttl_seconds: \(config.identity.codeTTLSeconds)",
+            "  max_attempts: \(config.identity.maxAttempts)",
+            "  max_codes_per_user_per_hour: \(config.identity.maxCodesPerUserPerHour)",
+            "  max_codes_per_email_per_hour: \(config.identity.maxCodesPerEmailPerHour)",
+            "  shared_history: \(config.identity.sharedHistory)",
+            "  email:",
+            "    smtp_url: \(Self.quoted(Self.withoutPassword(config.identity.email.smtpURL)))",
+            "    username: \(Self.quoted(config.identity.email.username))",
+            "    password: \(Self.masked(config.identity.email.password))",
+            "    from: \(Self.quoted(config.identity.email.from))",
+            "    starttls: \(config.identity.email.startTLS.rawValue)",
+            "    ca_file: \(Self.quoted(config.identity.email.caFile))",
+            "    connect_timeout_seconds: \(config.identity.email.connectTimeoutSeconds)",
+            "    timeout_seconds: \(config.identity.email.timeoutSeconds)",
+            "    retry_delay_seconds: \(config.identity.email.retryDelaySeconds)",
+            "    max_send_attempts: \(config.identity.email.maxSendAttempts)",
         ]
         if config.channels.isEmpty {
             lines.append("channels: {}")
@@ -90,6 +110,13 @@ extension ConfigurationLoader {
     /// A flow sequence of quoted values: `["a", "b"]`, `[]`.
     private static func list(_ items: [String]) -> String {
         "[" + items.map { quoted($0) }.joined(separator: ", ") + "]"
+    }
+
+    /// A URL with the password it may carry (`smtps://user:secret@host`) masked.
+    private static func withoutPassword(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = secretMask
+        return components.string ?? url
     }
 
     /// `"********"` for a non-empty secret, `""` for an empty one.

@@ -19,8 +19,8 @@ import Yams
 /// ```
 ///
 /// The keys of each section are documented on ``ServerConfiguration``, ``StorageConfiguration``,
-/// ``AssistantConfiguration``, ``TranscriptionConfiguration``, ``PipelineConfiguration`` and
-/// ``ChannelConfiguration``.
+/// ``AssistantConfiguration``, ``TranscriptionConfiguration``, ``PipelineConfiguration``,
+/// ``IdentityConfiguration``, ``IdentityEmailConfiguration`` and ``ChannelConfiguration``.
 struct ConfigurationLoader: Sendable {
     /// The channel types `type:` may name; their fields are the keys a channel accepts.
     let registry: ChannelRegistry
@@ -80,7 +80,7 @@ struct ConfigurationLoader: Sendable {
             root,
             keyPath: "",
             keyMark: nil,
-            expectation: "a mapping of sections (server, storage, assistant, transcription, pipeline, channels)",
+            expectation: "a mapping of sections (server, storage, assistant, transcription, pipeline, identity, channels)",
             problems: problems,
             interpolator: EnvironmentInterpolator(environment: environment)
         )
@@ -92,6 +92,7 @@ struct ConfigurationLoader: Sendable {
             assistant: readAssistant(document.section("assistant")),
             transcription: readTranscription(document.section("transcription")),
             pipeline: readPipeline(document.section("pipeline")),
+            identity: readIdentity(document.section("identity")),
             channels: readChannels(document.section(
                 "channels",
                 expectation: "a mapping of channel names to their settings"

@@ -9,6 +9,7 @@
 /// assistant: { type: echo }
 /// transcription: { type: none }
 /// pipeline:  { max_concurrent_conversations: 64, send_attempts: 5 }
+/// identity:  { shared_history: false, email: { smtp_url: "smtps://mail.example.com", from: "sandra@example.com" } }
 /// channels:
 ///   instagram:
 ///     type: instagram
@@ -27,11 +28,13 @@ struct HostConfiguration: Sendable, Hashable {
     var transcription: TranscriptionConfiguration
     /// The `pipeline:` section.
     var pipeline: PipelineConfiguration
+    /// The `identity:` section.
+    var identity: IdentityConfiguration
     /// The `channels:` section, in file order.
     var channels: [ChannelConfiguration]
 
     /// The top-level keys of `channels.yaml`.
-    static let keys = ["server", "storage", "assistant", "transcription", "pipeline", "channels"]
+    static let keys = ["server", "storage", "assistant", "transcription", "pipeline", "identity", "channels"]
 
     /// Creates a configuration; every section defaults to its defaults.
     /// - Parameters:
@@ -41,6 +44,7 @@ struct HostConfiguration: Sendable, Hashable {
     ///   - assistant: the `assistant:` section.
     ///   - transcription: the `transcription:` section.
     ///   - pipeline: the `pipeline:` section.
+    ///   - identity: the `identity:` section.
     ///   - channels: the configured channels, in file order.
     init(
         sourceFile: String,
@@ -49,6 +53,7 @@ struct HostConfiguration: Sendable, Hashable {
         assistant: AssistantConfiguration = .init(),
         transcription: TranscriptionConfiguration = .init(),
         pipeline: PipelineConfiguration = .init(),
+        identity: IdentityConfiguration = .init(),
         channels: [ChannelConfiguration] = []
     ) {
         self.sourceFile = sourceFile
@@ -57,6 +62,7 @@ struct HostConfiguration: Sendable, Hashable {
         self.assistant = assistant
         self.transcription = transcription
         self.pipeline = pipeline
+        self.identity = identity
         self.channels = channels
     }
 }

@@ -23,6 +23,10 @@ struct HostRuntime: Sendable {
     let configuration: HostConfiguration
     let channels: [String: MountedChannel]
     let pipeline: Pipeline
+    /// Identity linking, unless `identity.enabled` is false.
+    let identityLinking: IdentityLinkFlow?
+    /// What sends identity linking's emails.
+    let mailer: any Mailer
     let store: SQLiteStore
     let status: ChannelStatusBoard
     let httpClient: HTTPClient
@@ -31,9 +35,11 @@ struct HostRuntime: Sendable {
 
     /// Opens the store, builds the channels and the pipeline, and takes up the work an
     /// earlier run left (released leases, expired old messages, queued the rest).
+    /// - Parameter now: identity linking's clock (code lifetimes, rate limits); tests pass their own.
     /// - Throws: ``HostStartError`` when the store cannot be opened or a channel cannot be made.
     static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
-                      prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> HostRuntime {
+                      prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                      now: @escaping @Sendable () -> Date = { Date() }) async throws -> HostRuntime {
         let store: SQLiteStore
         do {
             store = try await SQLiteStore.open(
@@ -46,7 +52,7 @@ struct HostRuntime: Sendable {
         let httpClient = AsyncHTTPTransport.makeClient()
         do {
             let runtime = try build(configuration: configuration, registry: registry, logger: logger, prometheus: prometheus,
-                                    httpClient: httpClient, store: store)
+                                    httpClient: httpClient, store: store, now: now)
             try await runtime.pipeline.start()
             return runtime
         } catch {
@@ -57,7 +63,8 @@ struct HostRuntime: Sendable {
     }
 
     private static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
-                              prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient, store: SQLiteStore) throws -> HostRuntime {
+                              prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient, store: SQLiteStore,
+                              now: @escaping @Sendable () -> Date) throws -> HostRuntime {
         let transport = AsyncHTTPTransport(client: httpClient)
         let localBaseURL = Self.localBaseURL(host: configuration.server.host, port: configuration.server.port)
         var mounted: [String: MountedChannel] = [:]
@@ -102,8 +109,20 @@ struct HostRuntime: Sendable {
         case .none: configuration.assistant.type == .echo ? EchoTranscriber() : nil
         }
         let preparer = MediaPreparer(fetcher: MediaFetcher(http: transport), policies: mediaPolicies, transcriber: transcriber)
+        let identity = configuration.identity
+        let mailer = try makeMailer(identity.email)
+        let identityLinking = identity.enabled ? IdentityLinkFlow(
+            store: store, mailer: mailer,
+            options: IdentityLinkFlow.Options(
+                codeLifetime: .seconds(identity.codeTTLSeconds), maxAttempts: identity.maxAttempts,
+                limits: CodeLimits(perIdentity: identity.maxCodesPerUserPerHour, perEmail: identity.maxCodesPerEmailPerHour, window: 3600),
+                mailRetryDelay: .seconds(identity.email.retryDelaySeconds), maxMailAttempts: identity.email.maxSendAttempts),
+            now: now) : nil
+        if identityLinking != nil {
+            logger.notice("identity linking is on", metadata: ["mailer": "\(mailer.summary)", "shared_history": "\(identity.sharedHistory)"])
+        }
         let pipeline = Pipeline(
-            channels: made, store: store, identities: InMemoryIdentityDirectory(), assistant: assistant, preparer: preparer,
+            channels: made, store: store, identities: store, assistant: assistant, preparer: preparer,
             options: Pipeline.Options(
                 maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
                 historyTurns: configuration.assistant.historyTurns,
@@ -111,10 +130,23 @@ struct HostRuntime: Sendable {
                 retry: RetryPolicy(attempts: configuration.pipeline.sendAttempts),
                 maxAttempts: configuration.pipeline.maxAttempts,
                 maxMessageAge: .seconds(configuration.pipeline.maxMessageAgeSeconds),
-                unauthorizedPause: .seconds(configuration.pipeline.unauthorizedPauseSeconds)),
-            observer: observer, logger: logger)
-        return HostRuntime(configuration: configuration, channels: mounted, pipeline: pipeline, store: store, status: status,
-                           httpClient: httpClient, prometheus: prometheus, logger: logger)
+                unauthorizedPause: .seconds(configuration.pipeline.unauthorizedPauseSeconds),
+                sharedHistory: identity.sharedHistory),
+            observer: observer, commands: identityLinking.map { [$0] } ?? [], logger: logger)
+        return HostRuntime(configuration: configuration, channels: mounted, pipeline: pipeline, identityLinking: identityLinking,
+                           mailer: mailer, store: store, status: status, httpClient: httpClient, prometheus: prometheus, logger: logger)
+    }
+
+    /// The SMTP mailer for `smtp_url`, or the development mailer that writes emails to the log.
+    static func makeMailer(_ email: IdentityEmailConfiguration) throws -> any Mailer {
+        guard email.usesSMTP else { return DevelopmentLogMailer() }
+        guard let from = MailboxAddress(email.from) else {
+            throw HostStartError(component: "identity email", message: "identity.email.from is not an address")
+        }
+        return SMTPMailer(settings: SMTPMailer.Settings(
+            url: email.smtpURL, username: email.username, password: email.password, from: from, startTLS: email.startTLS,
+            caFile: email.caFile.isEmpty ? nil : email.caFile, connectTimeout: .seconds(email.connectTimeoutSeconds),
+            timeout: .seconds(email.timeoutSeconds)))
     }
 
     /// Whether a channel runs against its local sandbox: `sandbox: true`, or `auto` with no access token.
@@ -167,17 +199,23 @@ struct HostRuntime: Sendable {
             logger: logger)
     }
 
-    /// The services in start order; shutdown runs in reverse: the pipeline drains first
-    /// (webhooks answer 503 meanwhile, so the platform redelivers), then the server stops,
-    /// then the HTTP client closes.
+    /// The services in start order; shutdown runs in reverse: the email retries stop, the
+    /// pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
+    /// the store, then the server stops, then the HTTP client closes.
     func makeServiceGroup(signals: [UnixSignal]) -> ServiceGroup {
-        ServiceGroup(configuration: .init(
-            services: [
-                .init(service: HTTPClientService(client: httpClient)),
-                .init(service: makeApplication()),
-                .init(service: PipelineService(pipeline: pipeline, store: store, status: status,
-                                               deadline: .seconds(configuration.server.shutdownTimeoutSeconds), logger: logger)),
-            ],
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: HTTPClientService(client: httpClient)),
+            .init(service: makeApplication()),
+            .init(service: PipelineService(pipeline: pipeline, store: store, status: status,
+                                           deadline: .seconds(configuration.server.shutdownTimeoutSeconds), logger: logger)),
+        ]
+        if let identityLinking {
+            let retryDelay = configuration.identity.email.retryDelaySeconds
+            services.append(.init(service: IdentityMailService(flow: identityLinking, interval: .seconds(min(15, max(1, retryDelay))),
+                                                               logger: logger)))
+        }
+        return ServiceGroup(configuration: .init(
+            services: services,
             gracefulShutdownSignals: signals,
             logger: logger))
     }

@@ -4,7 +4,7 @@ import Logging
 import SQLiteNIO
 import Synchronization
 
-/// The embedded durable ``PipelineStore``: one SQLite file in WAL mode.
+/// The embedded durable ``PipelineStore`` and ``IdentityStore``: one SQLite file in WAL mode.
 ///
 /// - Writes go through one connection owned by one task that commits every queued write in
 ///   one transaction (group commit; see ``WriteWorker``), with `synchronous=FULL`: when a
@@ -19,7 +19,7 @@ import Synchronization
 ///   `StoreError(.corrupt, …)`.
 ///
 /// Call ``close()`` before dropping the store.
-public final class SQLiteStore: PipelineStore {
+public final class SQLiteStore: PipelineStore, IdentityStore {
     /// Turns kept per conversation; older ones are deleted when new ones are appended.
     public static let historyCapacity = 200
 
@@ -335,6 +335,20 @@ public final class SQLiteStore: PipelineStore {
         }
     }
 
+    public func sharedHistory(of people: [ChannelIdentity], limit: Int) async throws -> [ConversationTurn] {
+        guard limit > 0, !people.isEmpty else { return [] }
+        let unique = Array(Set(people))
+        let condition = Array(repeating: "(channel = ? AND user_id = ?)", count: unique.count).joined(separator: " OR ")
+        let binds = unique.flatMap { [Row.bind($0.channel), Row.bind($0.userID)] } + [Row.bind(limit)]
+        return try await read("reading shared conversation history") { connection in
+            try await connection.query("""
+                SELECT role, text, timestamp_ms FROM conversation_turns
+                WHERE \(condition)
+                ORDER BY timestamp_ms DESC, id DESC LIMIT ?
+                """, binds).reversed().map(Row.turn)
+        }
+    }
+
     public func append(_ turns: [ConversationTurn], to conversation: ConversationKey) async throws {
         guard !turns.isEmpty else { return }
         try await write("appending to conversation history") { connection in
@@ -344,7 +358,7 @@ public final class SQLiteStore: PipelineStore {
 
     // MARK: - Helpers
 
-    private func write<Value: Sendable>(_ action: String,
+    func write<Value: Sendable>(_ action: String,
                                         _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value) async throws -> Value {
         do {
             return try await writer.queue.submit(body)
@@ -353,7 +367,7 @@ public final class SQLiteStore: PipelineStore {
         }
     }
 
-    private func read<Value: Sendable>(_ action: String,
+    func read<Value: Sendable>(_ action: String,
                                        _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value) async throws -> Value {
         do {
             return try await reader.queue.submit(body)

@@ -61,6 +61,63 @@ enum Schema {
             """,
             "CREATE INDEX conversation_turns_conversation ON conversation_turns (channel, account_id, user_id, id)",
         ],
+        // 2: identity linking — profiles, links, pending codes, audit log; shared history by person.
+        [
+            """
+            CREATE TABLE identity_profiles (
+                id TEXT PRIMARY KEY NOT NULL,
+                email TEXT NOT NULL UNIQUE,
+                display_name TEXT,
+                preferences_json TEXT NOT NULL DEFAULT '{}',
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE identity_links (
+                channel TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                profile_id TEXT NOT NULL REFERENCES identity_profiles (id),
+                linked_at INTEGER NOT NULL,
+                PRIMARY KEY (channel, user_id)
+            )
+            """,
+            "CREATE INDEX identity_links_profile ON identity_links (profile_id)",
+            """
+            CREATE TABLE identity_pending_codes (
+                channel TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                code_id TEXT NOT NULL UNIQUE,
+                email TEXT NOT NULL,
+                email_digest TEXT NOT NULL,
+                code_salt TEXT NOT NULL,
+                code_hash TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                failed_attempts INTEGER NOT NULL DEFAULT 0,
+                mail_state TEXT NOT NULL,
+                mail_attempts INTEGER NOT NULL DEFAULT 0,
+                mail_next_attempt_at INTEGER,
+                mail_last_error TEXT,
+                PRIMARY KEY (channel, user_id)
+            )
+            """,
+            "CREATE INDEX identity_pending_codes_mail ON identity_pending_codes (mail_state, mail_next_attempt_at)",
+            """
+            CREATE TABLE identity_audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                action TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                profile_id TEXT,
+                email_digest TEXT
+            )
+            """,
+            "CREATE INDEX identity_audit_identity ON identity_audit (channel, user_id, action, at)",
+            "CREATE INDEX identity_audit_email ON identity_audit (email_digest, action, at)",
+            "CREATE INDEX conversation_turns_person ON conversation_turns (channel, user_id, timestamp_ms)",
+        ],
     ]
 
     /// The version this build writes and expects.

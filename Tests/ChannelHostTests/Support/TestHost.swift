@@ -30,15 +30,22 @@ final class TestHost: Sendable {
 
     /// Starts a host; `{{PORT}}` in the YAML is replaced by a free loopback port and
     /// `{{DATA}}` by `dataDirectory` (a new temporary folder when not given).
+    /// - Parameters:
+    ///   - logger: where the host logs, as it is (by default the standard handler at `logLevel`).
+    ///   - now: identity linking's clock.
     static func start(yaml: String, environment: [String: String] = [:], dataDirectory: String? = nil,
-                      logLevel: Logger.Level = .warning) async throws -> TestHost {
+                      logLevel: Logger.Level = .warning, logger: Logger? = nil,
+                      now: @escaping @Sendable () -> Date = { Date() }) async throws -> TestHost {
         let port = try freePort()
         let data = dataDirectory ?? makeTemporaryDirectory()
         let text = yaml.replacingOccurrences(of: "{{PORT}}", with: "\(port)").replacingOccurrences(of: "{{DATA}}", with: data)
         let configuration = try ConfigurationLoader(registry: .builtin, environment: environment).load(yaml: text, file: "test.yaml")
-        var logger = Logger(label: "test-host")
-        logger.logLevel = logLevel
-        let runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger)
+        let logger = logger ?? {
+            var logger = Logger(label: "test-host")
+            logger.logLevel = logLevel
+            return logger
+        }()
+        let runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, now: now)
         let group = runtime.makeServiceGroup(signals: [])
         let running = Task { try await group.run() }
         _ = await runtime.status.waitUntilServing()

@@ -1,0 +1,40 @@
+import ChannelKit
+import ChannelKitTesting
+import Foundation
+import SQLiteNIO
+import Testing
+@testable import SQLiteStorage
+
+@Suite("SQLiteStore migrations")
+struct SQLiteMigrationTests {
+    @Test("a version-1 database with conversations is brought to version 2 and keeps its data")
+    func fromVersionOne() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("v1.sqlite")
+        // A database as the first release wrote it: migration 1 only, with an answered message.
+        try await withRawConnection(path) { connection in
+            _ = try await connection.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at INTEGER NOT NULL)")
+            for statement in Schema.migrations[0] { _ = try await connection.query(statement) }
+            _ = try await connection.query("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)")
+            _ = try await connection.query("""
+                INSERT INTO conversation_turns (channel, account_id, user_id, role, text, timestamp_ms)
+                VALUES ('instagram', 'acct', 'ig-alice', 'user', 'hello from before', 1760000000000)
+                """)
+        }
+
+        let store = try await SQLiteStore.open(path: path, logger: quietLogger)
+        let conversation = ConversationKey(channel: "instagram", accountID: "acct", userID: "ig-alice")
+        #expect(try await store.history(of: conversation, limit: 10).map(\.text) == ["hello from before"])
+        let alice = ChannelIdentity(channel: "instagram", userID: "ig-alice")
+        let profile = try await store.link(alice, toVerifiedEmail: "alice@example.com", at: now)
+        #expect(try await store.profile(for: alice) == profile, "the identity tables exist and work")
+        #expect(try await store.sharedHistory(of: [alice], limit: 10).map(\.text) == ["hello from before"])
+        await store.close()
+
+        let versions = try await withRawConnection(path) { connection in
+            try await connection.query("SELECT version FROM schema_migrations ORDER BY version").map { $0.column("version")?.integer ?? -1 }
+        }
+        #expect(versions == [1, 2])
+    }
+}
