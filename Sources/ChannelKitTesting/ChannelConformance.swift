@@ -35,13 +35,15 @@ import Testing
 /// Each check is a public function taking the subject, so new checks are added as further
 /// functions and listed in ``checks``.
 ///
-/// Added with media/identity: `mediaFetchedWithinLimits` (the subject delivers a media
-/// message and serves its bytes through the fake API; the kit checks the size cap and the
-/// fetch), `voiceNoteTranscribed` (a voice note reaches the assistant as a transcript) and
-/// `identityFlow` (link, code, `/whoami`, `/unlink` answered by the pipeline, never the
-/// assistant). Each becomes a function here and an entry in ``checks``; where it needs
-/// platform payloads, a subject requirement with a default implementation, so existing
-/// subjects keep compiling.
+/// - ``identityFlow(_:)`` — `/link`, the emailed code, `/whoami` and `/unlink`, typed in the
+///   channel's own payloads, are answered by the shared identity flow, never the assistant,
+///   and link the channel's user id to one profile.
+///
+/// Still to come: `mediaFetchedWithinLimits` (the subject delivers a media message and serves
+/// its bytes through the fake API; the kit checks the size cap and the fetch) and
+/// `voiceNoteTranscribed` (a voice note reaches the assistant as a transcript). Each becomes a
+/// function here and an entry in ``checks``, with a subject requirement that has a default
+/// implementation, so existing subjects keep compiling.
 public enum ChannelConformance {
     /// A named check.
     public typealias Check = @Sendable (any ChannelConformanceSubject) async throws -> Void
@@ -56,8 +58,9 @@ public enum ChannelConformance {
         ("long Markdown reply split within the profile", longReplySplitWithinProfile),
         ("transient send failure retried", transientFailureRetried),
         ("permanent send failure not retried", permanentFailureNotRetried),
-        // Added with media/identity: ("media fetched within its limits", mediaFetchedWithinLimits),
-        // ("voice note transcribed", voiceNoteTranscribed), ("identity flow", identityFlow).
+        ("identity flow", identityFlow),
+        // To come: ("media fetched within its limits", mediaFetchedWithinLimits),
+        // ("voice note transcribed", voiceNoteTranscribed).
     ]
 
     /// Runs every check against a subject.
@@ -125,6 +128,35 @@ public enum ChannelConformance {
         }
         let stored = try await harness.items()
         expect(stored.isEmpty, "handshakes stored \(stored.count) item(s)")
+    }
+
+    /// `/link`, the emailed code, `/whoami` and `/unlink`, each delivered in the channel's own
+    /// signed payload, are answered by the identity flow (never the assistant), one reply each;
+    /// the code links the channel's user id to the address's profile and `/unlink` removes it.
+    public static func identityFlow(_ subject: any ChannelConformanceSubject) async throws {
+        let harness = try await ConformanceHarness(subject: subject, identityLinking: true)
+        let sender = "conf-identity-user"
+        var sequence: Int64 = 0
+        func say(_ text: String) async throws {
+            sequence += 1
+            let message = ConformanceMessage(sender: sender, id: "conf.identity.\(sequence)", text: text, timestamp: time(sequence))
+            try await harness.deliver(subject.delivery(of: [message], signature: .valid))
+            await harness.idle()
+        }
+        let identity = ChannelIdentity(channel: harness.channel.name, userID: sender)
+        try await say("/link ana@example.com")
+        let code = RecordingMailer.code(in: harness.mailer?.sent.last)
+        expect(code != nil, "/link sent no email with a code")
+        expect(harness.mailer?.sent.last?.to == "ana@example.com", "the code went to \(harness.mailer?.sent.last?.to ?? "nobody")")
+        try await say(code ?? "000000")
+        let linked = await harness.store.profile(for: identity)
+        expect(linked?.email == "ana@example.com", "the code did not link the user id to the address's profile")
+        try await say("/whoami")
+        try await say("/unlink")
+        let unlinked = await harness.store.profile(for: identity)
+        expect(unlinked == nil, "/unlink left the link in place")
+        expect(harness.assistant.turns.isEmpty, "the assistant was asked \(harness.assistant.turns.count) identity commands")
+        expect(harness.api.texts(to: sender).count == 4, "4 commands got \(harness.api.texts(to: sender).count) replies")
     }
 
     /// One delivery handled five times at once and once more after it was answered: one

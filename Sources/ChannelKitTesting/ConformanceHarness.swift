@@ -23,6 +23,8 @@ public struct ConformanceHarness: Sendable {
     public let assistant: ScriptedAssistant
     /// The real pipeline.
     public let pipeline: Pipeline
+    /// The mailer of the identity-linking flow, when the harness runs one.
+    public let mailer: RecordingMailer?
 
     /// Retries fast enough for tests: 4 tries, 1 ms to 5 ms apart.
     public static let fastRetry = RetryPolicy(attempts: 4, initialDelay: .milliseconds(1), maximumDelay: .milliseconds(5))
@@ -31,15 +33,24 @@ public struct ConformanceHarness: Sendable {
     /// - Parameters:
     ///   - subject: the channel's subject.
     ///   - answer: the assistant's answer to a turn.
-    public init(subject: any ChannelConformanceSubject,
+    public init(subject: any ChannelConformanceSubject, identityLinking: Bool = false,
                 answer: @escaping @Sendable (AssistantTurn) async throws -> AssistantReply = { AssistantReply(markdown: "re: \($0.message.text)") }) async throws {
         let logger = Logger(label: "channel-conformance", factory: { _ in SwiftLogNoOpLogHandler() })
         api = FakePlatformAPI(subject: subject)
         channel = try subject.makeChannel(http: api)
-        store = InMemoryStore()
+        let store = InMemoryStore()
+        self.store = store
         assistant = ScriptedAssistant(answer: answer)
-        pipeline = Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(), assistant: assistant,
-                            options: Pipeline.Options(retry: Self.fastRetry, maxAttempts: 5), logger: logger)
+        var commands: [any CommandHandler] = []
+        if identityLinking {
+            let mailer = RecordingMailer()
+            self.mailer = mailer
+            commands.append(IdentityLinkFlow(store: store, mailer: mailer))
+        } else {
+            mailer = nil
+        }
+        pipeline = Pipeline(channels: [channel], store: store, identities: store, assistant: assistant,
+                            options: Pipeline.Options(retry: Self.fastRetry, maxAttempts: 5), commands: commands, logger: logger)
         try await pipeline.start()
     }
 
