@@ -54,6 +54,7 @@ public enum StoreConformance {
         ("shared history across a person's conversations", sharedHistory),
         ("millisecond timestamps", millisecondTimestamps),
         ("rich events round-trip", richEventsRoundTrip),
+        ("redact", redact),
     ]
 
     // MARK: - Helpers
@@ -107,6 +108,21 @@ public enum StoreConformance {
     }
 
     // MARK: - Accept and dedup
+
+    /// What the person typed is replaced, the rest of the event and the item stay; the key
+    /// still deduplicates; an unknown id answers false.
+    static func redact(_ store: any PipelineStore) async throws {
+        let event = text("secret", at: 3)
+        let item = try await processing(store, event)
+        #expect(try await store.redact(item.id, at: t(5)))
+        let after = try #require(try await store.item(item.id))
+        #expect(after.event == event.redacted)
+        #expect(after.state == .processing && after.event.platformMessageID == "secret")
+        guard case .message(let message) = after.event.kind else { Issue.record("redact changed the event's kind"); return }
+        #expect(message.text == InboundEvent.redactedText)
+        #expect(try await store.accept([event], at: t(6)).isEmpty)
+        #expect(try await store.redact(987_654, at: t(7)) == false)
+    }
 
     static func acceptCreatesItems(_ store: any PipelineStore) async throws {
         let events = [text("m1", at: 1), EventFactory.ignored(.read, from: "u1", id: "r1"), text("m2", from: "u2", at: 2)]

@@ -148,6 +148,16 @@ struct IdentityEndToEndTests {
             #expect(audit.map(\.action) == [.codeIssued, .linked])
             #expect(audit.last?.profileID == (try await Self.store(host).profile(for: ChannelIdentity(channel: "instagram", userID: alice.id)))?.id)
 
+            // The inbox keeps the command messages' events, not what was typed in them.
+            let inbox = try await Self.store(host).items(in: Set(InboxState.allCases), limit: 100)
+            let typed = inbox.compactMap { item -> String? in
+                if case .message(let message) = item.event.kind { return message.text }
+                return nil
+            }
+            #expect(typed.contains("hi there") && typed.contains("what do you know about me?"))
+            #expect(!typed.contains { $0.contains(code) || $0.lowercased().contains("alice.liddell") }, "\(typed)")
+            #expect(typed.filter { $0 == InboundEvent.redactedText }.count == 2)
+
             let text = logs.text
             #expect(text.contains("identity linked") && text.contains("a***@example.com"))
             #expect(!text.contains(code), "no code in the logs")

@@ -41,6 +41,27 @@ public struct InboundEvent: Sendable, Hashable, Codable {
         ConversationKey(channel: channel, accountID: accountID, userID: senderID)
     }
 
+    /// What stands in for text that was not kept.
+    public static let redactedText = "[redacted]"
+
+    /// The event with what the person typed replaced by ``redactedText``.
+    public var redacted: InboundEvent {
+        var copy = self
+        switch kind {
+        case .message(var message):
+            if message.text != nil { message.text = Self.redactedText }
+            if message.quickReplyPayload != nil { message.quickReplyPayload = Self.redactedText }
+            copy.kind = .message(message)
+        case .postback(var postback):
+            if postback.title != nil { postback.title = Self.redactedText }
+            if postback.payload != nil { postback.payload = Self.redactedText }
+            copy.kind = .postback(postback)
+        case .ignored:
+            break
+        }
+        return copy
+    }
+
     /// Whether the pipeline answers this event.
     public var isAnswerable: Bool {
         if case .ignored = kind { return false }

@@ -262,6 +262,8 @@ public final class Pipeline: Sendable {
         let conversation = event.conversation
         let message = Self.userMessage(from: event)
         if let answer = try await commandReply(to: event, message: message, channel: channel, logger: logger) {
+            // Commands carry addresses and codes: the inbox keeps the event, not what was typed.
+            _ = try await store.redact(item.id, at: now())
             return try await record(answer, for: item, channel: channel, userTurn: nil, logger: logger)
         }
         let profile = try? await identities.profile(for: ChannelIdentity(channel: event.channel, userID: event.senderID))

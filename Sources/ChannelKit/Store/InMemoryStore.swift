@@ -190,6 +190,14 @@ public actor InMemoryStore: PipelineStore, IdentityStore {
         return true
     }
 
+    public func redact(_ id: Int64, at now: Date) -> Bool {
+        guard var item = items[id] else { return false }
+        item.event = item.event.redacted
+        item.updatedAt = now
+        items[id] = item
+        return true
+    }
+
     public func counts() -> [InboxState: Int] {
         var counts = Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })
         for item in items.values { counts[item.state, default: 0] += 1 }

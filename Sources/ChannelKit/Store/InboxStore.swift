@@ -120,6 +120,12 @@ public protocol InboxStore: Sendable {
 
     /// How many items are in each state.
     func counts() async throws -> [InboxState: Int]
+
+    /// Replaces what the person typed in an item's event (text, quick-reply or postback
+    /// payload and title) with ``InboundEvent/redactedText``, keeping everything else: for
+    /// messages that must not be kept, such as verification codes and email addresses.
+    /// - Returns: whether the item exists.
+    func redact(_ id: Int64, at now: Date) async throws -> Bool
 }
 
 /// One part of a reply, recorded before it is sent.

@@ -255,6 +255,17 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
         }
     }
 
+    public func redact(_ id: Int64, at now: Date) async throws -> Bool {
+        try await write("redacting inbox item \(id)") { connection in
+            let rows = try await connection.query("SELECT event_json FROM inbox WHERE id = ?1", [Row.bind(id)])
+            guard let row = rows.first else { return false }
+            let event = try Row.decode(InboundEvent.self, json: try Row.text(row, "event_json"), column: "event_json")
+            _ = try await connection.query("UPDATE inbox SET event_json = ?1, updated_at = ?2 WHERE id = ?3",
+                                           [Row.bind(try Row.json(event.redacted)), Row.bind(now), Row.bind(id)])
+            return true
+        }
+    }
+
     public func counts() async throws -> [InboxState: Int] {
         try await read("counting inbox items") { connection in
             var counts = Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })
