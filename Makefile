@@ -8,9 +8,11 @@ APT_PACKAGES := libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-de
 # The browser test drives the sandbox page in headless Chromium through Selenium; the SMTP
 # tests run a real SMTP server (aiosmtpd) with a self-signed certificate (cryptography).
 TEST_APT_PACKAGES := chromium chromium-driver python3-selenium python3-aiosmtpd python3-cryptography
+# `make bench` drives the host with wrk (HTTP load generator, LuaJIT scripts).
+BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build run test check-config clean
+.PHONY: all deps test-deps build run test bench check-config clean
 
 all: build
 
@@ -43,6 +45,15 @@ run: build
 test: deps test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## bench: release build, then the benchmarks (bench/run.sh): ingestion vs the bare route
+## (wrk), ack latency at 5,000 webhooks/s and end-to-end latency at 1,000 messages/s (open
+## loop); prints one table and appends it to docs/performance.md. Installs wrk if missing.
+bench: deps
+	$(call apt_install,$(BENCH_APT_PACKAGES))
+	$(SWIFT) build -c release --product sandra
+	$(SWIFT) build -c release --product SandraBench
+	BENCH_BIN="$$($(SWIFT) build -c release --show-bin-path)" bench/run.sh
 
 check-config: build
 	$$($(SWIFT) build --show-bin-path)/sandra check-config

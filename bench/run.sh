@@ -10,14 +10,19 @@
 #   1. wrk, closed loop: POST /bench/ack (bare 200 route) then POST /api/channels/instagram
 #      with the same settings and same-size signed bodies from many senders; replies go to
 #      `SandraBench graph`, a fake Graph Send API that answers at once
+#   1b. diagnostic: the webhook run again on a fresh host whose Graph API never answers, so
+#      the replies (at most max_concurrent_conversations in flight) stay out of the way and
+#      the number is ingestion alone
 #   2. `SandraBench open-loop`: signed webhooks at a fixed 5,000/s; ack latency from the
-#      scheduled send time (no coordinated omission)
+#      scheduled send time (no coordinated omission); first the same against the bare
+#      route, the floor of the measurement (driver, loopback HTTP, scheduler)
 #   3. `SandraBench e2e`: signed webhooks at a fixed 1,000/s from 200 senders; latency from
 #      the send to the echo reply's arrival at SandraBench's own fake Graph API
 #
 # Knobs (environment): BENCH_WRK_THREADS (1), BENCH_WRK_CONNECTIONS (64),
-# BENCH_WRK_SECONDS (10), BENCH_WRK_BODIES (400000), BENCH_ACK_RATE (5000),
+# BENCH_WRK_SECONDS (10), BENCH_WRK_BODIES (200000), BENCH_ACK_RATE (5000),
 # BENCH_E2E_RATE (1000), BENCH_SECONDS (10), BENCH_LOG_LEVEL (info, the host's default),
+# BENCH_QUIET_WAIT (60: seconds to wait for other work on the CPUs to stop before starting),
 # BENCH_DOC (docs/performance.md; empty: do not write), BENCH_PROFILE (1: perf record
 # the host during the webhook wrk run and print the top symbols).
 set -euo pipefail
@@ -31,13 +36,14 @@ LUA=$ROOT/bench/webhook.lua
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-64}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
-WRK_BODIES=${BENCH_WRK_BODIES:-400000}
+WRK_BODIES=${BENCH_WRK_BODIES:-200000}
 WRK_SENDERS=1000
 ACK_RATE=${BENCH_ACK_RATE:-5000}
 E2E_RATE=${BENCH_E2E_RATE:-1000}
 E2E_SENDERS=200
 SECONDS_MEASURED=${BENCH_SECONDS:-10}
 LOG_LEVEL=${BENCH_LOG_LEVEL:-info}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-60}
 DOC=${BENCH_DOC-$ROOT/docs/performance.md}
 SECRET=bench-app-secret
 
@@ -80,6 +86,24 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say() { printf '\n== %s\n' "$*" >&2; }
+
+# other_load: how busy the CPUs are over one second while none of the bench's processes
+# run (anything above a few percent is other work that shares the CPUs with the run).
+MAX_OTHER_LOAD=0
+other_load() {
+  local a b busy
+  read -r _ a1 a2 a3 a4 a5 a6 a7 a8 _ < /proc/stat
+  sleep 1
+  read -r _ b1 b2 b3 b4 b5 b6 b7 b8 _ < /proc/stat
+  busy=$(( (b1 + b2 + b3 + b6 + b7 + b8) - (a1 + a2 + a3 + a6 + a7 + a8) ))
+  a=$(( busy + (b4 + b5) - (a4 + a5) ))
+  b=$(( a > 0 ? busy * 100 / a : 0 ))
+  [ "$b" -gt "$MAX_OTHER_LOAD" ] && MAX_OTHER_LOAD=$b
+  echo "CPU busy with other work: ${b}%" >&2
+  if [ "$b" -ge 10 ] && command -v top >/dev/null; then
+    top -b -n 1 -o %CPU 2>/dev/null | sed -n '8,10p' | awk '{print "  busy: " $12 " (" $9 "%)"}' >&2 || true
+  fi
+}
 result() { echo "$1" >> "$RESULTS"; }
 
 # start_host <name> <port> <graph port> [probe flags]: a fresh host on a fresh SQLite file;
@@ -136,6 +160,16 @@ result "meta.storage_fs=$(df -T "$WORK" | awk 'NR==2 {print $2}')"
 result "meta.wrk_senders=$WRK_SENDERS"
 result "meta.load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
 
+# Other work (builds, tests) on the same two CPUs distorts everything: wait a little for it
+# to stop, then go ahead anyway (the report warns).
+waited=0
+while [ "$waited" -lt "$QUIET_WAIT" ]; do
+  MAX_OTHER_LOAD=0
+  other_load
+  [ "$MAX_OTHER_LOAD" -lt 10 ] && break
+  [ "$waited" = 0 ] && echo "bench: the CPUs are busy with other work; waiting up to ${QUIET_WAIT} s for them to calm down" >&2
+  sleep 4; waited=$((waited + 5))
+done
 say "0. fsync latency in $(dirname "$WORK")"
 "$BENCH" fsync --dir "$WORK" --results "$RESULTS" >&2
 
@@ -151,7 +185,6 @@ PIDS+=("$GRAPH_PID")
 start_host ingest "$HOST_PORT" "$GRAPH_PORT"
 result "bare.threads=$WRK_THREADS"
 result "bare.connections=$WRK_CONNECTIONS"
-result "bare.duration_s=$WRK_SECONDS"
 run_wrk warmup "http://127.0.0.1:$HOST_PORT/bench/ack" "$WORK/bodies" 2
 run_wrk bare "http://127.0.0.1:$HOST_PORT/bench/ack" "$WORK/bodies" "$WRK_SECONDS"
 run_wrk warmup "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/warmup" 2
@@ -164,15 +197,34 @@ if [ -n "${PERF_PID:-}" ]; then
   wait "$PERF_PID" || true
   perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -n 40 >&2 || true
 fi
-rm -f "$WORK"/bodies.* "$WORK"/warmup.*
 stop_pid "$HOST_PID"
+stop_pid "$GRAPH_PID"
+
+say "1b. diagnostic: the webhook run with replies held back (fake Graph API never answers)"
+"$BENCH" graph --port "$GRAPH_PORT" --stall > "$WORK/graph-stall.log" 2>&1 &
+GRAPH_PID=$!
+PIDS+=("$GRAPH_PID")
+start_host ingest-only "$HOST_PORT" "$GRAPH_PORT" --bare-only
+run_wrk warmup "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/warmup" 2
+run_wrk ingest_only "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/bodies" "$WRK_SECONDS"
+rm -f "$WORK"/bodies.* "$WORK"/warmup.*
+stop_pid "$HOST_PID" 5
+stop_pid "$GRAPH_PID" 1
+other_load
+"$BENCH" graph --port "$GRAPH_PORT" > "$WORK/graph.log" 2>&1 &
+GRAPH_PID=$!
+PIDS+=("$GRAPH_PID")
 
 say "2. acknowledgement latency at $ACK_RATE webhooks/s (open loop)"
 start_host ack "$HOST_PORT" "$GRAPH_PORT"
+# The floor of the measurement: the same driver and rate against the bare route.
+"$BENCH" open-loop --port "$HOST_PORT" --path /bench/ack --rate "$ACK_RATE" --duration "$SECONDS_MEASURED" --warmup 2 \
+  --senders "$WRK_SENDERS" --secret "$SECRET" --run "b$RUN_ID" --name bare5000 --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
 "$BENCH" open-loop --port "$HOST_PORT" --rate "$ACK_RATE" --duration "$SECONDS_MEASURED" --warmup 2 \
   --senders "$WRK_SENDERS" --secret "$SECRET" --run "a$RUN_ID" --name ack5000 --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
 stop_pid "$HOST_PID"
 stop_pid "$GRAPH_PID"
+other_load
 
 say "3. end to end at $E2E_RATE messages/s (open loop, webhook → reply at the fake Graph API)"
 start_host e2e "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
@@ -180,7 +232,9 @@ start_host e2e "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
   --warmup 1 --senders "$E2E_SENDERS" --secret "$SECRET" --run "e$RUN_ID" --name e2e --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
 stop_pid "$HOST_PID"
 
+other_load
 result "meta.load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
+result "meta.other_load_pct=$MAX_OTHER_LOAD"
 
 say "Results"
 "$BENCH" report --results "$RESULTS" --nproc "$(nproc)" ${DOC:+--doc "$DOC"}

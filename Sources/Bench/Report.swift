@@ -39,7 +39,7 @@ struct Report: ParsableCommand {
             lines.append("Other work on the machine between phases: at most \(Self.int(otherLoad))% CPU (1 s samples while the bench ran nothing).")
         }
         lines.append("")
-        lines.append("| measurement | result | target | ratio to target | verdict |")
+        lines.append("| measurement | result | target | measured ÷ target | verdict |")
         lines.append("|---|---|---|---|---|")
 
         let wrkSettings = "wrk \(text("bare.threads")) thread(s), \(text("bare.connections")) connections, \(text("bare.duration_s")) s, \(text("meta.body_bytes")) B bodies"
@@ -77,6 +77,8 @@ struct Report: ParsableCommand {
         lines.append("| ack latency during the end-to-end run | p50 \(Self.ms(num("e2e.ack_p50_us"))) · p99 \(Self.ms(num("e2e.ack_p99_us"))) | — | — | — |")
         lines.append("| disk: 4 KiB append + fdatasync (\(text("fsync.count")) times, storage directory) | p50 \(Self.ms(num("fsync.append_p50_us"))) · p99 \(Self.ms(num("fsync.append_p99_us"))) · mean \(Self.ms(num("fsync.append_mean_us"))) | — | — | — |")
         lines.append("| disk: 4 KiB overwrite + fdatasync | p50 \(Self.ms(num("fsync.overwrite_p50_us"))) · p99 \(Self.ms(num("fsync.overwrite_p99_us"))) · mean \(Self.ms(num("fsync.overwrite_mean_us"))) | — | — | — |")
+        lines.append("")
+        lines.append("measured ÷ target: a throughput ratio meets its target at 1.00× or more, a latency below 1.00×.")
         lines.append("")
         if verdicts.isEmpty {
             lines.append("All three targets met in this run.")

@@ -231,6 +231,21 @@ struct EndToEndTests {
         }
     }
 
+    @Test("the bare benchmark route exists only when server.benchmark_routes is on")
+    func benchmarkRoute() async throws {
+        try await withHost(yaml: Self.yaml()) { host in
+            let status = try await TestHTTP.request("POST", "\(host.baseURL)/bench/ack", body: Array("x".utf8)).status
+            #expect(status == 404)
+        }
+        let on = Self.yaml().replacingOccurrences(of: "  shutdown_timeout_seconds: 5\n", with: "  shutdown_timeout_seconds: 5\n  benchmark_routes: true\n")
+        try await withHost(yaml: on) { host in
+            let reply = try await TestHTTP.request("POST", "\(host.baseURL)/bench/ack", body: Array(#"{"object":"instagram"}"#.utf8))
+            #expect(reply.status == 200)
+            let sent = try await Self.outbox(host)
+            #expect(sent.isEmpty)
+        }
+    }
+
     @Test("the sandbox page's send path gets the echo reply")
     func sandboxConversation() async throws {
         try await withHost(yaml: Self.yaml()) { host in
