@@ -20,7 +20,11 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     private func log(_ request: Request, context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        let level: Logger.Level = status >= 500 ? .warning : (request.uri.path == "/healthz" || request.uri.path == "/readyz" ? .debug : .info)
+        // Probes, scrapes and the sandbox page's polling would drown the log at info.
+        let path = request.uri.path
+        let routine = path == "/healthz" || path == "/readyz" || path == "/metrics"
+            || (request.method == .get && path.hasPrefix("/sandbox/"))
+        let level: Logger.Level = status >= 500 ? .warning : (routine ? .debug : .info)
         context.logger.log(level: level, "request", metadata: [
             "method": "\(request.method.rawValue)",
             "path": "\(request.uri.path)",
