@@ -62,10 +62,9 @@ public actor InstagramSandbox: ChannelSandbox {
     private let mediaBaseURL: String
     private let logger: Logger
 
-    private var sequence = 0
     private var outboundCount = 0
-    private var conversations: [String: [ThreadItem]] = [:]
-    private var outbox: [OutboxItem] = []
+    private var records = SandboxRecords<ThreadItem, OutboxItem>(
+        historyLimit: historyLimit, conversationLimit: conversationLimit, outboxLimit: outboxLimit)
     private var waiters = SandboxTextWaiters()
     private var faults = GraphSandboxFaults()
     private var media: [String: StoredMedia] = [:]
@@ -79,7 +78,7 @@ public actor InstagramSandbox: ChannelSandbox {
     }
 
     /// One item of a conversation.
-    struct ThreadItem: Sendable {
+    struct ThreadItem: SandboxSequenced {
         enum Direction: String, Sendable { case inbound = "in", outbound = "out" }
         enum Kind: String, Sendable { case text, typing }
         var seq: Int
@@ -129,7 +128,7 @@ public actor InstagramSandbox: ChannelSandbox {
 
         switch (request.method, parts) {
         case (.get, []), (.get, ["index.html"]):
-            return SandboxResponse(status: .ok, headers: Self.pageHeaders, body: Array(InstagramSandboxPage.html.utf8))
+            return SandboxResponse(status: .ok, headers: GraphSandboxReply.pageHeaders, body: Array(InstagramSandboxPage.html.utf8))
         case (.post, ["api", "send"]):
             return await userSends(request)
         case (.post, ["api", "media"]):
@@ -221,7 +220,7 @@ public actor InstagramSandbox: ChannelSandbox {
             ]],
         ]
         let webhookBody = payload.encoded(style: .metaWebhook)
-        record(ThreadItem(seq: 0, direction: .inbound, kind: .text, text: text.isEmpty ? nil : text, quickReplies: [], time: now,
+        records.record(ThreadItem(seq: 0, direction: .inbound, kind: .text, text: text.isEmpty ? nil : text, quickReplies: [], time: now,
                           attachments: labels), for: user)
 
         var headers = HTTPFields()
@@ -247,7 +246,7 @@ public actor InstagramSandbox: ChannelSandbox {
             return Self.json(["error": "the user query parameter is required"], status: .badRequest)
         }
         let after = request.query["after"].flatMap { Int($0) } ?? 0
-        let items = (conversations[user] ?? []).filter { $0.seq > after }
+        let items = (records.conversations[user] ?? []).filter { $0.seq > after }
         let list: [MetaJSON] = items.map { item in
             [
                 "seq": .integer(Int64(item.seq)),
@@ -263,7 +262,7 @@ public actor InstagramSandbox: ChannelSandbox {
     }
 
     private func outboxJSON() -> SandboxResponse {
-        let list: [MetaJSON] = outbox.map { item in
+        let list: [MetaJSON] = records.outbox.map { item in
             [
                 "seq": .integer(Int64(item.seq)),
                 "recipient": .string(item.recipient),
@@ -311,12 +310,10 @@ public actor InstagramSandbox: ChannelSandbox {
     }
 
     private func reset() {
-        conversations = [:]
+        records.reset()
         media = [:]
         mediaOrder = []
         mediaBytes = 0
-        outbox = []
-        sequence = 0
         outboundCount = 0
         waiters.reset()
         faults = GraphSandboxFaults()
@@ -375,10 +372,10 @@ public actor InstagramSandbox: ChannelSandbox {
             guard let name = action.stringValue, Self.senderActions.contains(name) else {
                 return Self.graphError(status: .badRequest, code: 100, message: "(#100) Param sender_action must be one of {TYPING_ON, TYPING_OFF, MARK_SEEN, REACT, UNREACT}")
             }
-            let seq = nextSequence()
-            appendOutbox(OutboxItem(seq: seq, recipient: recipient, text: nil, quickReplies: [], senderAction: name, messageID: nil, time: now))
+            let seq = records.nextSequence()
+            records.appendOutbox(OutboxItem(seq: seq, recipient: recipient, text: nil, quickReplies: [], senderAction: name, messageID: nil, time: now))
             if name == "typing_on" {
-                record(ThreadItem(seq: 0, direction: .outbound, kind: .typing, text: nil, quickReplies: [], time: now), for: recipient)
+                records.record(ThreadItem(seq: 0, direction: .outbound, kind: .typing, text: nil, quickReplies: [], time: now), for: recipient)
             }
             return Self.json(["recipient_id": .string(recipient)])
         }
@@ -410,49 +407,17 @@ public actor InstagramSandbox: ChannelSandbox {
         }
         outboundCount += 1
         let messageID = "sandbox.out.\(outboundCount)"
-        let seq = nextSequence()
-        appendOutbox(OutboxItem(seq: seq, recipient: recipient, text: text, quickReplies: quickReplies, senderAction: nil, messageID: messageID, time: now))
+        let seq = records.nextSequence()
+        records.appendOutbox(OutboxItem(seq: seq, recipient: recipient, text: text, quickReplies: quickReplies, senderAction: nil, messageID: messageID, time: now))
         waiters.recorded()
-        record(ThreadItem(seq: 0, direction: .outbound, kind: .text, text: text, quickReplies: quickReplies, time: now), for: recipient)
+        records.record(ThreadItem(seq: 0, direction: .outbound, kind: .text, text: text, quickReplies: quickReplies, time: now), for: recipient)
         return Self.json(["recipient_id": .string(recipient), "message_id": .string(messageID)])
     }
 
     // MARK: State
 
-    private func nextSequence() -> Int {
-        sequence += 1
-        return sequence
-    }
-
-    /// Appends to a conversation with a fresh sequence number, keeping the bounds.
-    private func record(_ item: ThreadItem, for user: String) {
-        var item = item
-        item.seq = nextSequence()
-        if conversations[user] == nil, conversations.count >= Self.conversationLimit {
-            // Forget the conversation that has been quiet longest.
-            if let stalest = conversations.min(by: { ($0.value.last?.seq ?? 0) < ($1.value.last?.seq ?? 0) })?.key {
-                conversations[stalest] = nil
-            }
-        }
-        conversations[user, default: []].append(item)
-        if let count = conversations[user]?.count, count > Self.historyLimit {
-            conversations[user]?.removeFirst(count - Self.historyLimit)
-        }
-    }
-
-    private func appendOutbox(_ item: OutboxItem) {
-        outbox.append(item)
-        if outbox.count > Self.outboxLimit { outbox.removeFirst(outbox.count - Self.outboxLimit) }
-    }
-
     // MARK: Responses
 
-    private static let pageHeaders: HTTPFields = [
-        .contentType: "text/html; charset=utf-8",
-        .cacheControl: "no-store",
-        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'",
-        .xContentTypeOptions: "nosniff",
-    ]
 
     static func json(_ value: MetaJSON, status: HTTPResponse.Status = .ok) -> SandboxResponse {
         GraphSandboxReply.json(value, status: status)

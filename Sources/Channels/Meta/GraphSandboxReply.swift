@@ -8,6 +8,14 @@ import HTTPTypes
 /// return GraphSandboxReply.json(["success": true])
 /// ```
 public enum GraphSandboxReply {
+    /// Headers of a sandbox page: inline script and style only, no caching, no sniffing.
+    public static let pageHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .cacheControl: "no-store",
+        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'",
+        .xContentTypeOptions: "nosniff",
+    ]
+
     /// A JSON response that is never cached.
     /// - Parameters:
     ///   - value: the body.

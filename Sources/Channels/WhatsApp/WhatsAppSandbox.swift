@@ -64,10 +64,9 @@ public actor WhatsAppSandbox: ChannelSandbox {
     private let urlKey = SymmetricKey(size: .bits256)
     private let now: @Sendable () -> Date
 
-    private var sequence = 0
     private var outboundCount = 0
-    private var conversations: [String: [ThreadItem]] = [:]
-    private var outbox: [OutboxItem] = []
+    private var records = SandboxRecords<ThreadItem, OutboxItem>(
+        historyLimit: historyLimit, conversationLimit: conversationLimit, outboxLimit: outboxLimit)
     private var senders: [String: String] = [:]
     private var media: [String: MediaItem] = [:]
     private var mediaOrder: [String] = []
@@ -75,7 +74,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
     private var faults = GraphSandboxFaults()
 
     /// One item of a conversation.
-    struct ThreadItem: Sendable {
+    struct ThreadItem: SandboxSequenced {
         enum Direction: String, Sendable { case inbound = "in", outbound = "out" }
         enum Kind: String, Sendable { case text, media, typing, read, status }
         var seq: Int
@@ -137,7 +136,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
 
         switch (request.method, parts) {
         case (.get, []), (.get, ["index.html"]):
-            return SandboxResponse(status: .ok, headers: Self.pageHeaders, body: Array(WhatsAppSandboxPage.html.utf8))
+            return SandboxResponse(status: .ok, headers: GraphSandboxReply.pageHeaders, body: Array(WhatsAppSandboxPage.html.utf8))
         case (.post, ["api", "send"]):
             return await userSends(request)
         case (.post, ["api", "status"]):
@@ -239,7 +238,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
             .init("messages", [.object(message)]),
         ])
         senders[id] = user
-        record(ThreadItem(seq: 0, direction: .inbound, kind: kind, text: shown, buttons: [], messageID: id, time: seconds * 1000), for: user)
+        records.record(ThreadItem(seq: 0, direction: .inbound, kind: kind, text: shown, buttons: [], messageID: id, time: seconds * 1000), for: user)
         let status = await postWebhook(payload)
         var reply: [MetaJSON.Member] = [.init("status", .integer(Int64(status.code))), .init("id", .string(id))]
         if let error = status.error { reply.append(.init("error", .string(error))) }
@@ -266,7 +265,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
                                           "error_data": ["details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number."]]]))
         }
         let payload = Self.envelope(configuration.phoneNumberID, [.init("statuses", [.object(item)])])
-        record(ThreadItem(seq: 0, direction: .outbound, kind: .status, text: status, buttons: [], messageID: messageID, time: seconds * 1000), for: user)
+        records.record(ThreadItem(seq: 0, direction: .outbound, kind: .status, text: status, buttons: [], messageID: messageID, time: seconds * 1000), for: user)
         let outcome = await postWebhook(payload)
         var reply: [MetaJSON.Member] = [.init("status", .integer(Int64(outcome.code)))]
         if let error = outcome.error { reply.append(.init("error", .string(error))) }
@@ -325,7 +324,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
             return GraphSandboxReply.json(["error": "the user query parameter is required"], status: .badRequest)
         }
         let after = request.query["after"].flatMap { Int($0) } ?? 0
-        let items = (conversations[user] ?? []).filter { $0.seq > after }
+        let items = (records.conversations[user] ?? []).filter { $0.seq > after }
         let list: [MetaJSON] = items.map { item in
             [
                 "seq": .integer(Int64(item.seq)),
@@ -341,7 +340,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
     }
 
     private func outboxJSON() -> SandboxResponse {
-        let list: [MetaJSON] = outbox.map { item in
+        let list: [MetaJSON] = records.outbox.map { item in
             [
                 "seq": .integer(Int64(item.seq)),
                 "phone_number_id": .string(item.phoneNumberID),
@@ -360,12 +359,10 @@ public actor WhatsAppSandbox: ChannelSandbox {
     }
 
     private func reset() {
-        conversations = [:]
-        outbox = []
+        records.reset()
         senders = [:]
         media = [:]
         mediaOrder = []
-        sequence = 0
         outboundCount = 0
         waiters.reset()
         faults = GraphSandboxFaults()
@@ -420,12 +417,12 @@ public actor WhatsAppSandbox: ChannelSandbox {
                 typing = true
             }
             let user = senders[messageID] ?? ""
-            appendOutbox(OutboxItem(seq: nextSequence(), phoneNumberID: phoneNumberID, recipient: user, type: "read", text: nil, buttons: [],
+            records.appendOutbox(OutboxItem(seq: records.nextSequence(), phoneNumberID: phoneNumberID, recipient: user, type: "read", text: nil, buttons: [],
                                     status: "read", readMessageID: messageID, typing: typing, messageID: nil, time: time))
             if !user.isEmpty {
-                record(ThreadItem(seq: 0, direction: .outbound, kind: .read, text: nil, buttons: [], messageID: messageID, time: time), for: user)
+                records.record(ThreadItem(seq: 0, direction: .outbound, kind: .read, text: nil, buttons: [], messageID: messageID, time: time), for: user)
                 if typing {
-                    record(ThreadItem(seq: 0, direction: .outbound, kind: .typing, text: nil, buttons: [], messageID: nil, time: time), for: user)
+                    records.record(ThreadItem(seq: 0, direction: .outbound, kind: .typing, text: nil, buttons: [], messageID: nil, time: time), for: user)
                 }
             }
             return GraphSandboxReply.json(["success": true])
@@ -474,10 +471,10 @@ public actor WhatsAppSandbox: ChannelSandbox {
 
         outboundCount += 1
         let messageID = "wamid.sandbox.out.\(outboundCount)"
-        appendOutbox(OutboxItem(seq: nextSequence(), phoneNumberID: phoneNumberID, recipient: to, type: type, text: text, buttons: buttons,
+        records.appendOutbox(OutboxItem(seq: records.nextSequence(), phoneNumberID: phoneNumberID, recipient: to, type: type, text: text, buttons: buttons,
                                 status: nil, readMessageID: nil, typing: false, messageID: messageID, time: time))
         waiters.recorded()
-        record(ThreadItem(seq: 0, direction: .outbound, kind: .text, text: text, buttons: buttons, messageID: messageID, time: time), for: to)
+        records.record(ThreadItem(seq: 0, direction: .outbound, kind: .text, text: text, buttons: buttons, messageID: messageID, time: time), for: to)
         return GraphSandboxReply.json([
             "messaging_product": "whatsapp",
             "contacts": [["input": .string(to), "wa_id": .string(to)]],
@@ -539,39 +536,8 @@ public actor WhatsAppSandbox: ChannelSandbox {
 
     // MARK: State
 
-    private func nextSequence() -> Int {
-        sequence += 1
-        return sequence
-    }
-
-    /// Appends to a conversation with a fresh sequence number, keeping the bounds.
-    private func record(_ item: ThreadItem, for user: String) {
-        var item = item
-        item.seq = nextSequence()
-        if conversations[user] == nil, conversations.count >= Self.conversationLimit {
-            if let stalest = conversations.min(by: { ($0.value.last?.seq ?? 0) < ($1.value.last?.seq ?? 0) })?.key {
-                conversations[stalest] = nil
-            }
-        }
-        conversations[user, default: []].append(item)
-        if let count = conversations[user]?.count, count > Self.historyLimit {
-            conversations[user]?.removeFirst(count - Self.historyLimit)
-        }
-    }
-
-    private func appendOutbox(_ item: OutboxItem) {
-        outbox.append(item)
-        if outbox.count > Self.outboxLimit { outbox.removeFirst(outbox.count - Self.outboxLimit) }
-    }
-
     // MARK: Responses
 
-    private static let pageHeaders: HTTPFields = [
-        .contentType: "text/html; charset=utf-8",
-        .cacheControl: "no-store",
-        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'",
-        .xContentTypeOptions: "nosniff",
-    ]
 
     private static func hex(_ bytes: [UInt8]) -> String {
         bytes.map { String(format: "%02x", $0) }.joined()
