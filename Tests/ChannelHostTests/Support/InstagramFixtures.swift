@@ -42,19 +42,9 @@ enum InstagramFixtures {
         MetaSignature.sign(body: body, secret: secret)
     }
 
-    /// JSON string escaping as Meta does it: non-ASCII as `\uXXXX`, `/` as `\/`.
+    /// JSON string escaping as Meta does it (non-ASCII as `\uXXXX`, `/` as `\/`): MetaPlatform's
+    /// webhook-style writer, without the surrounding quotes.
     static func escape(_ text: String) -> String {
-        var out = ""
-        for unit in text.utf16 {
-            switch unit {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x2F: out += "\\/"
-            case 0x0A: out += "\\n"
-            case 0x20..<0x7F: out.append(Character(Unicode.Scalar(unit)!))
-            default: out += String(format: "\\u%04x", unit)
-            }
-        }
-        return out
+        String(MetaJSON.string(text).encodedString(style: .metaWebhook).dropFirst().dropLast())
     }
 }
