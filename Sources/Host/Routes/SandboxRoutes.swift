@@ -39,11 +39,7 @@ struct SandboxRoutes {
         let name = try context.parameters.require("name")
         guard let sandbox = sandboxes[name] else { throw HTTPError(.notFound) }
         let body = try await request.body.collect(upTo: sandbox.maxRequestBytes(for: path))
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
-            query[String(key)] = String(value)
-        }
-        let answer = await sandbox.handle(SandboxRequest(method: request.method, path: path, query: query,
+        let answer = await sandbox.handle(SandboxRequest(method: request.method, path: path, query: request.firstQueryValues,
                                                          headers: request.headers, body: Array(buffer: body)))
         return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }

@@ -41,11 +41,7 @@ struct WebhookRoutes {
             logger.warning("webhook body over the cap", metadata: ["cap": "\(cap)"])
             throw ChannelKit.ChannelError(.payloadTooLarge, "body over \(cap) bytes")
         }
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
-            query[String(key)] = String(value)
-        }
-        let webhook = WebhookRequest(method: request.method, query: query, headers: request.headers, body: Array(buffer: body))
+        let webhook = WebhookRequest(method: request.method, query: request.firstQueryValues, headers: request.headers, body: Array(buffer: body))
 
         let outcome: WebhookOutcome
         do {
