@@ -13,4 +13,9 @@ struct InMemoryStoreConformanceTests {
     func identityConformance() async throws {
         try await IdentityStoreConformance.run { InMemoryStore() }
     }
+
+    @Test("passes the operator store conformance suite")
+    func operatorConformance() async throws {
+        try await OperatorStoreConformance.run { InMemoryStore() }
+    }
 }
