@@ -187,6 +187,7 @@ let package = Package(
             name: "ChannelKitTests",
             dependencies: [
                 "ChannelKit", "ChannelKitTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -5,7 +5,7 @@ import Testing
 
 /// The conformance suite every channel runs: the promises a channel makes to the pipeline and
 /// to the people writing to it, checked with the real ``Pipeline``, an ``InMemoryStore``, a
-/// ``ScriptedAssistant`` and an in-memory fake of the platform's send API.
+/// ``ScriptedAssistant``, the real media step and an in-memory fake of the platform's API.
 ///
 /// A channel runs it with a few lines, by supplying a ``ChannelConformanceSubject``:
 ///
@@ -28,22 +28,21 @@ import Testing
 /// - ``longReplySplitWithinProfile(_:)`` — a long Markdown reply is split into parts within
 ///   the profile's limit, written in the profile's formatting dialect;
 /// - ``transientFailureRetried(_:)`` and ``permanentFailureNotRetried(_:)`` — a send that
-///   fails transiently is retried and arrives once; one that fails permanently is not retried.
+///   fails transiently is retried and arrives once; one that fails permanently is not retried;
+/// - ``identityFlow(_:)`` — `/link`, the emailed code, `/whoami` and `/unlink`, typed in the
+///   channel's own payloads, are answered by the shared identity flow, never the assistant,
+///   and link the channel's user id to one profile;
+/// - ``mediaFetchedWithinLimits(_:)`` — a photo is fetched through the channel's media path
+///   and reaches the assistant as an image; one over the size cap, or outside the channel's
+///   allowed media hosts, gets a friendly answer and never reaches the assistant;
+/// - ``voiceNoteTranscribed(_:)`` — a voice note reaches the assistant as its transcript; a
+///   failed transcription gets the friendly answer, once.
 ///
 /// Failures are recorded as test issues naming the check; a check that throws is recorded too.
 ///
 /// Each check is a public function taking the subject, so new checks are added as further
-/// functions and listed in ``checks``.
-///
-/// - ``identityFlow(_:)`` — `/link`, the emailed code, `/whoami` and `/unlink`, typed in the
-///   channel's own payloads, are answered by the shared identity flow, never the assistant,
-///   and link the channel's user id to one profile.
-///
-/// Still to come: `mediaFetchedWithinLimits` (the subject delivers a media message and serves
-/// its bytes through the fake API; the kit checks the size cap and the fetch) and
-/// `voiceNoteTranscribed` (a voice note reaches the assistant as a transcript). Each becomes a
-/// function here and an entry in ``checks``, with a subject requirement that has a default
-/// implementation, so existing subjects keep compiling.
+/// functions and listed in ``checks``; what they need from a subject comes as requirements
+/// with default implementations, so existing subjects keep compiling.
 public enum ChannelConformance {
     /// A named check.
     public typealias Check = @Sendable (any ChannelConformanceSubject) async throws -> Void
@@ -59,8 +58,8 @@ public enum ChannelConformance {
         ("transient send failure retried", transientFailureRetried),
         ("permanent send failure not retried", permanentFailureNotRetried),
         ("identity flow", identityFlow),
-        // To come: ("media fetched within its limits", mediaFetchedWithinLimits),
-        // ("voice note transcribed", voiceNoteTranscribed).
+        ("media fetched within its limits", mediaFetchedWithinLimits),
+        ("voice note transcribed", voiceNoteTranscribed),
     ]
 
     /// Runs every check against a subject.

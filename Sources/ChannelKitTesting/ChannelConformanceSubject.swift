@@ -6,8 +6,10 @@ import Foundation
 ///
 /// Everything the channel sends goes to an in-memory fake of the platform's send API (a
 /// ``FakePlatformAPI`` handed to ``makeChannel(http:)``); the subject only translates between
-/// the platform's wire format and the kit's plain values. A Meta channel's subject is about
-/// sixty lines; see `Tests/ExampleWebhookChannelTests` for a complete small one.
+/// the platform's wire format and the kit's plain values. Media is served by the same fake:
+/// the subject builds image and voice-note deliveries pointing at media the kit hosts, and
+/// answers media lookups and downloads the way the platform does. A Meta channel's subject is
+/// about a hundred lines; see `Tests/ExampleWebhookChannelTests` for a complete small one.
 public protocol ChannelConformanceSubject: Sendable {
     /// Makes the channel under test, configured with the secrets the subject signs with.
     /// - Parameter http: the fake platform; every request the channel makes must go through it.
@@ -45,6 +47,41 @@ public protocol ChannelConformanceSubject: Sendable {
     ///   - outcome: the answer the kit wants: success with a message id, a failure that passes,
     ///     or one that never will.
     func response(to request: OutboundHTTPRequest, outcome: ConformanceSendOutcome) -> OutboundHTTPResponse
+
+    // MARK: Media
+
+    /// What media the channel takes from people: images, voice notes, or both (the default).
+    /// The media checks need a delivery builder for each kind declared, and fail without one;
+    /// a channel that takes no media declares `[]`, and the checks then verify that its profile
+    /// allows no media hosts.
+    var mediaSupport: ConformanceMediaSupport { get }
+
+    /// A signed delivery of one image from a person, in the platform's wire format, pointing at
+    /// `message.media` the way the platform does: by its URL, or by its media id for a platform
+    /// that looks media up. `nil` (the default) when the subject builds none.
+    func imageDelivery(of message: ConformanceMediaMessage) -> WebhookRequest?
+
+    /// A signed delivery of one voice note from a person, in the platform's wire format, as
+    /// ``imageDelivery(of:)`` does for images. `nil` (the default) when the subject builds none.
+    func voiceNoteDelivery(of message: ConformanceMediaMessage) -> WebhookRequest?
+
+    /// The voice note the platform delivers, in its own format: an MP4 with one sound track by
+    /// default (``ConformanceMediaFile/mp4VoiceNote``).
+    var voiceNoteFile: ConformanceMediaFile { get }
+
+    /// The path and query of the platform's media URL for media `id`; the kit serves it on
+    /// ``FakePlatformAPI/mediaOrigin``. `/media/<id>` by default.
+    func mediaPath(for id: String) -> String
+
+    /// The platform's answer to a request about hosted media — a lookup by media id, or the
+    /// download itself — in its wire format, or `nil` for a request that is not about media.
+    /// The default serves each hosted file at its URL to anyone
+    /// (``ConformanceMedia/download(for:from:)``); a platform that wants a token for its media
+    /// checks it here.
+    /// - Parameters:
+    ///   - request: the request.
+    ///   - hosted: the media the fake platform hosts.
+    func mediaResponse(to request: OutboundHTTPRequest, hosted: [ConformanceMedia]) -> OutboundHTTPResponse?
 }
 
 extension ChannelConformanceSubject {
@@ -52,10 +89,24 @@ extension ChannelConformanceSubject {
     public func echoDelivery(of sent: ConformanceDelivery) -> WebhookRequest? { nil }
     /// No statuses, unless the subject says otherwise.
     public func statusDelivery(of sent: ConformanceDelivery) -> WebhookRequest? { nil }
+    /// Images and voice notes.
+    public var mediaSupport: ConformanceMediaSupport { .all }
+    /// No image delivery: the image check fails unless ``mediaSupport`` leaves images out.
+    public func imageDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? { nil }
+    /// No voice-note delivery: the voice check fails unless ``mediaSupport`` leaves voice notes out.
+    public func voiceNoteDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? { nil }
+    /// An MP4 voice note.
+    public var voiceNoteFile: ConformanceMediaFile { .mp4VoiceNote }
+    /// `/media/<id>`.
+    public func mediaPath(for id: String) -> String { "/media/\(id)" }
+    /// Each hosted file at its URL, to anyone.
+    public func mediaResponse(to request: OutboundHTTPRequest, hosted: [ConformanceMedia]) -> OutboundHTTPResponse? {
+        ConformanceMedia.download(for: request, from: hosted)
+    }
 }
 
 /// A text message from a person, as the kit asks a subject to deliver it.
-public struct ConformanceMessage: Sendable, Hashable {
+public struct ConformanceMessage: ConformanceTimestamped, Sendable, Hashable {
     /// The person's platform id.
     public var sender: String
     /// The platform's message id.
@@ -72,7 +123,16 @@ public struct ConformanceMessage: Sendable, Hashable {
         self.text = text
         self.timestamp = timestamp
     }
+}
 
+/// Something a person sent, at a time the kit gives in whole seconds, with the time in the
+/// units platforms write it in.
+public protocol ConformanceTimestamped {
+    /// When it was sent.
+    var timestamp: Date { get }
+}
+
+extension ConformanceTimestamped {
     /// The timestamp in whole epoch seconds.
     public var epochSeconds: Int64 { Int64(timestamp.timeIntervalSince1970.rounded(.down)) }
     /// The timestamp in epoch milliseconds.
@@ -128,4 +188,42 @@ public enum ConformanceSendOutcome: Sendable, Hashable {
     /// A failure that never passes: the platform's refusal of the request itself (outside
     /// the messaging window, an unknown recipient, an invalid parameter).
     case permanentFailure
+}
+
+/// The kinds of media a channel takes from people, for the conformance kit.
+public struct ConformanceMediaSupport: OptionSet, Sendable, Hashable {
+    /// The kinds, one bit each.
+    public let rawValue: Int
+
+    /// Creates a set from its raw value.
+    public init(rawValue: Int) {
+        self.rawValue = rawValue
+    }
+
+    /// Photos.
+    public static let images = ConformanceMediaSupport(rawValue: 1 << 0)
+    /// Voice notes.
+    public static let voiceNotes = ConformanceMediaSupport(rawValue: 1 << 1)
+    /// Photos and voice notes.
+    public static let all: ConformanceMediaSupport = [.images, .voiceNotes]
+}
+
+/// A message carrying one piece of media from a person, as the kit asks a subject to deliver it.
+public struct ConformanceMediaMessage: ConformanceTimestamped, Sendable, Hashable {
+    /// The person's platform id.
+    public var sender: String
+    /// The platform's message id.
+    public var id: String
+    /// When it was sent; whole seconds.
+    public var timestamp: Date
+    /// The media, hosted by the fake platform.
+    public var media: ConformanceMedia
+
+    /// Creates a message.
+    public init(sender: String, id: String, timestamp: Date, media: ConformanceMedia) {
+        self.sender = sender
+        self.id = id
+        self.timestamp = timestamp
+        self.media = media
+    }
 }

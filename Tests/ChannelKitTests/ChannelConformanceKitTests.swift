@@ -33,18 +33,89 @@ struct ChannelConformanceKitTests {
         await withKnownIssue { try await ChannelConformance.longReplySplitWithinProfile(LaxSubject(fault: .appendsFooter)) }
     }
 
+    @Test("a channel that drops attachments fails the media check on every photo")
+    func attachmentsDropped() async throws {
+        try await Self.expectIssues(ChannelConformance.mediaFetchedWithinLimits, LaxSubject(fault: .dropsAttachments), saying: "photo")
+    }
+
+    @Test("a channel that hands large photos on without fetching them fails the size cap")
+    func largePhotoPassedOn() async throws {
+        try await Self.expectIssues(ChannelConformance.mediaFetchedWithinLimits, LaxSubject(fault: .passesLargeMediaUnfetched), saying: "over the")
+    }
+
+    @Test("a channel that allows media from any host fails the allowlist")
+    func anyMediaHost() async throws {
+        try await Self.expectIssues(ChannelConformance.mediaFetchedWithinLimits, LaxSubject(fault: .allowsEveryMediaHost), saying: "allowed media hosts")
+    }
+
+    @Test("a channel that drops voice notes fails the voice check")
+    func voiceDropped() async throws {
+        try await Self.expectIssues(ChannelConformance.voiceNoteTranscribed, LaxSubject(fault: .dropsAttachments), saying: "voice note", "transcri")
+    }
+
+    @Test("a channel that adds a label to voice notes fails when transcription fails: the assistant is asked")
+    func voiceLabelled() async throws {
+        try await Self.expectIssues(ChannelConformance.voiceNoteTranscribed, LaxSubject(fault: .labelsVoiceNotes),
+                                    saying: "could not be transcribed", "a failed transcription was answered")
+    }
+
+    @Test("a subject that takes media by default but builds no media deliveries fails both media checks")
+    func noMediaBuilders() async throws {
+        let subject = LaxSubject(fault: .buildsNoMediaDeliveries)
+        try await Self.expectIssues(ChannelConformance.mediaFetchedWithinLimits, subject, saying: "builds no image delivery")
+        try await Self.expectIssues(ChannelConformance.voiceNoteTranscribed, subject, saying: "builds no voice-note delivery")
+    }
+
+    @Test("a subject that declares no media while its channel allows media hosts fails")
+    func noMediaDeclaredWithHosts() async throws {
+        try await Self.expectIssues(ChannelConformance.mediaFetchedWithinLimits, LaxSubject(fault: .allowsEveryMediaHost, mediaSupport: []),
+                                    saying: "takes no media, yet its profile allows media")
+    }
+
+    @Test("a channel that declares no media and allows no media hosts passes the media checks by that declaration")
+    func noMediaDeclared() async throws {
+        let subject = LaxSubject(fault: nil, mediaSupport: [])
+        try await ChannelConformance.mediaFetchedWithinLimits(subject)
+        try await ChannelConformance.voiceNoteTranscribed(subject)
+    }
+
     @Test("the same channel without a fault passes every check")
     func faultless() async {
         await ChannelConformance.run(LaxSubject(fault: nil))
     }
+
+    /// Runs `check` against `subject` and expects it to record at least one issue, each of
+    /// which says one of `texts`: the check failed, and for the reason the fault gives.
+    static func expectIssues(_ check: ChannelConformance.Check, _ subject: LaxSubject, saying texts: String...,
+                             sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await withKnownIssue(sourceLocation: sourceLocation) {
+            try await check(subject)
+        } matching: { issue in
+            texts.contains { text in issue.comments.contains { $0.rawValue.contains(text) } }
+        }
+    }
 }
 
-/// A tiny JSON channel (`[{"id","from","text","timestamp","status"?}]`, "signed" with an
-/// `X-Test-Signature: <secret>:<byte sum>` header, enough for a test double) with an
-/// optional deliberate fault.
+/// A tiny JSON channel (`[{"id","from","text"?,"media"?,"timestamp","status"?}]`, "signed"
+/// with an `X-Test-Signature: <secret>:<byte sum>` header, enough for a test double) with an
+/// optional deliberate fault. `media` is `{"type": "image"|"audio", "url", "size"}`.
 struct LaxSubject: ChannelConformanceSubject {
-    enum Fault: Sendable { case noSignatureCheck, answersStatuses, everyFailureTransient, everyFailurePermanent, appendsFooter }
+    enum Fault: Sendable {
+        case noSignatureCheck, answersStatuses, everyFailureTransient, everyFailurePermanent, appendsFooter
+        /// Media attachments are left out of the message.
+        case dropsAttachments
+        /// Media the payload announces as larger than 32 KB is handed on without its URL, so it
+        /// is never fetched (nor refused).
+        case passesLargeMediaUnfetched
+        /// The profile allows media from `*.example`.
+        case allowsEveryMediaHost
+        /// Voice notes carry the text `[voice note]`.
+        case labelsVoiceNotes
+        /// The subject builds no image or voice-note deliveries.
+        case buildsNoMediaDeliveries
+    }
     let fault: Fault?
+    var mediaSupport: ConformanceMediaSupport = .all
     static let url = "https://lax.example/send"
     static let secret = "lax-secret"
 
@@ -53,6 +124,20 @@ struct LaxSubject: ChannelConformanceSubject {
     func delivery(of messages: [ConformanceMessage], signature: ConformanceSignature) -> WebhookRequest {
         request(messages.map { ["id": $0.id, "from": $0.sender, "text": $0.text, "timestamp": $0.epochSeconds] },
                 secret: signature == .valid ? Self.secret : "wrong")
+    }
+
+    func imageDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? {
+        mediaDelivery(of: message, type: "image")
+    }
+
+    func voiceNoteDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? {
+        mediaDelivery(of: message, type: "audio")
+    }
+
+    private func mediaDelivery(of message: ConformanceMediaMessage, type: String) -> WebhookRequest? {
+        guard fault != .buildsNoMediaDeliveries, mediaSupport.contains(type == "image" ? .images : .voiceNotes) else { return nil }
+        let media: [String: Any] = ["type": type, "url": message.media.url, "size": message.media.bytes.count]
+        return request([["id": message.id, "from": message.sender, "media": media, "timestamp": message.epochSeconds]], secret: Self.secret)
     }
 
     func handshake(challenge: String, tokenIsValid: Bool) -> WebhookRequest? { nil }
@@ -88,7 +173,10 @@ struct LaxChannel: Channel {
     let fault: LaxSubject.Fault?
     let http: any HTTPTransport
     var name: String { "lax" }
-    var profile: ChannelProfile { ChannelProfile(formatting: .plain, textLimit: TextLimit(maximum: 300, unit: .characters)) }
+    var profile: ChannelProfile {
+        ChannelProfile(formatting: .plain, textLimit: TextLimit(maximum: 300, unit: .characters),
+                       allowedMediaHosts: fault == .allowsEveryMediaHost ? ["*.example"] : [])
+    }
 
     func handle(_ request: WebhookRequest, logger: Logger) throws -> WebhookOutcome {
         guard request.method == .post else { throw ChannelError(.methodNotAllowed, "POST only") }
@@ -105,8 +193,20 @@ struct LaxChannel: Channel {
             let date = Date(timeIntervalSince1970: Double(item["timestamp"] as? Int64 ?? (item["timestamp"] as? Int).map(Int64.init) ?? 0))
             let isStatus = item["status"] != nil && fault != .answersStatuses
             return InboundEvent(channel: name, accountID: "lax", senderID: from, platformMessageID: id, timestamp: date,
-                                kind: isStatus ? .ignored(IgnoredEvent(reason: .status)) : .message(InboundMessage(text: item["text"] as? String)))
+                                kind: isStatus ? .ignored(IgnoredEvent(reason: .status)) : .message(message(in: item)))
         })
+    }
+
+    /// The text and the media attachment of an item, with the channel's fault.
+    private func message(in item: [String: Any]) -> InboundMessage {
+        var text = item["text"] as? String
+        guard let media = item["media"] as? [String: Any], fault != .dropsAttachments else { return InboundMessage(text: text) }
+        let type = media["type"] as? String ?? ""
+        let kind: ChannelKit.Attachment.Kind = type == "image" ? .image : .audio
+        if kind == .audio, fault == .labelsVoiceNotes { text = "[voice note]" }
+        let large = (media["size"] as? Int ?? 0) > 32 * 1024
+        let url = fault == .passesLargeMediaUnfetched && large ? nil : media["url"] as? String
+        return InboundMessage(text: text, attachments: [ChannelKit.Attachment(kind: kind, platformType: type, url: url)])
     }
 
     static func signature(_ body: [UInt8], secret: String) -> String {

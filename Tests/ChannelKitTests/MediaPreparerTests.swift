@@ -27,24 +27,6 @@ final class MemoryCDN: HTTPTransport, Sendable {
     var requests: [String] { recorded.withLock { $0 } }
 }
 
-/// Every name resolves to one public address.
-struct PublicOnlyResolver: HostResolver {
-    func addresses(of host: String) async throws -> [IPAddress] { [IPAddress("157.240.22.35")!] }
-}
-
-/// Answers with a fixed transcript, or fails; records what it was given.
-final class ScriptedTranscriber: Transcriber, Sendable {
-    private let answer: String?
-    private let received = Mutex<[MediaData]>([])
-    init(_ answer: String?) { self.answer = answer }
-    func transcribe(_ audio: MediaData, logger: Logger) async throws -> String {
-        received.withLock { $0.append(audio) }
-        guard let answer else { throw MediaError(.transcriptionFailed, "server said no") }
-        return answer
-    }
-    var audios: [MediaData] { received.withLock { $0 } }
-}
-
 @Suite("Media preparation")
 struct MediaPreparerTests {
     static let logger = Logger(label: "test")
@@ -67,7 +49,7 @@ struct MediaPreparerTests {
 
     static func preparer(_ cdn: MemoryCDN, transcriber: (any Transcriber)? = nil) -> MediaPreparer {
         let policy = MediaPolicy(allowedHosts: ["lookaside.fbsbx.com"], maxBytes: 100_000)
-        return MediaPreparer(fetcher: MediaFetcher(http: cdn, resolver: PublicOnlyResolver()), policies: ["test": policy], transcriber: transcriber)
+        return MediaPreparer(fetcher: MediaFetcher(http: cdn, resolver: PublicAddressResolver()), policies: ["test": policy], transcriber: transcriber)
     }
 
     static func prepare(_ preparer: MediaPreparer, _ attachments: [ChannelKit.Attachment], text: String? = nil) async -> MessagePreparation {

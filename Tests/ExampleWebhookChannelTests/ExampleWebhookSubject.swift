@@ -25,6 +25,20 @@ struct ExampleWebhookSubject: ChannelConformanceSubject {
 
     func handshake(challenge: String, tokenIsValid: Bool) -> WebhookRequest? { nil }
 
+    func imageDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? {
+        attachmentDelivery(of: message, type: "image")
+    }
+
+    func voiceNoteDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? {
+        attachmentDelivery(of: message, type: "audio")
+    }
+
+    /// A message whose one attachment carries the media's URL.
+    private func attachmentDelivery(of message: ConformanceMediaMessage, type: String) -> WebhookRequest {
+        let attachment: [String: Any] = ["type": type, "url": message.media.url, "mime_type": message.media.mimeType]
+        return signed([["id": message.id, "from": message.sender, "timestamp": message.epochSeconds, "attachments": [attachment]]], secret: Self.secret)
+    }
+
     func echoDelivery(of sent: ConformanceDelivery) -> WebhookRequest? {
         signed([["type": "echo", "id": sent.messageID, "from": sent.message.recipient, "text": sent.message.text,
                  "timestamp": Int64(sent.timestamp.timeIntervalSince1970)]], secret: Self.secret)

@@ -21,6 +21,28 @@ struct InstagramSubject: ChannelConformanceSubject {
         return signedDelivery(body, secret: signature == .valid ? TestSecrets.appSecret : "not-the-app-secret")
     }
 
+    func imageDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? {
+        attachmentDelivery(of: message, type: "image")
+    }
+
+    /// Voice notes arrive as `audio` attachments.
+    func voiceNoteDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? {
+        attachmentDelivery(of: message, type: "audio")
+    }
+
+    /// Instagram's CDN serves voice notes as `video/mp4`: an MP4 with one sound track.
+    var voiceNoteFile: ConformanceMediaFile { ConformanceMediaFile(bytes: ConformanceMediaFile.mp4VoiceNote.bytes, mimeType: "video/mp4") }
+
+    /// The path of `lookaside.fbsbx.com` attachment URLs.
+    func mediaPath(for id: String) -> String { "/ig_messaging_cdn/?asset_id=\(id)&signature=AbyoRMtw\(id)" }
+
+    /// A message with one attachment whose payload carries the CDN URL.
+    private func attachmentDelivery(of message: ConformanceMediaMessage, type: String) -> WebhookRequest {
+        let url = MetaJSON.string(message.media.url).encodedString(style: .metaWebhook)
+        let item = #"{"sender":{"id":"\#(message.sender)"},"recipient":{"id":"\#(Self.account)"},"timestamp":\#(message.epochMilliseconds),"message":{"mid":"\#(message.id)","attachments":[{"type":"\#(type)","payload":{"url":\#(url)}}]}}"#
+        return signedDelivery(envelope(account: Self.account, time: message.epochMilliseconds, messaging: item))
+    }
+
     func handshake(challenge: String, tokenIsValid: Bool) -> WebhookRequest? {
         WebhookRequest(method: .get, query: ["hub.mode": "subscribe", "hub.challenge": challenge,
                                              "hub.verify_token": tokenIsValid ? TestSecrets.verifyToken : "wrong-token"])

@@ -39,6 +39,45 @@ struct MediaTests {
         #expect(!location.verify(tampered))
     }
 
+    @Test("the pipeline fetches the looked-up URL with the bearer token and checks the announced sha256 and size")
+    func pipelineSource() async throws {
+        let (channel, sandbox) = try sandboxChannel()
+        let id = try await upload(sandbox)
+        let attachment = Attachment(kind: .audio, platformType: "voice", mediaID: id, mimeType: "audio/ogg; codecs=opus")
+        let source = try #require(try await channel.mediaSource(for: attachment, logger: testLogger))
+        #expect(source.url.hasPrefix("\(localBaseURL)/sandbox/whatsapp/media/\(id)?"))
+        #expect(source.headers[.authorization] == "Bearer sandbox-access-token")
+        #expect(source.expectedSHA256 == Array(SHA256.hash(data: Self.bytes)))
+        #expect(source.expectedByteCount == Self.bytes.count)
+
+        let loopback = SandboxLoopback()
+        loopback.attach(channel)
+        let fetcher = MediaFetcher(http: loopback)
+        let policy = MediaPolicy(plainHTTPHosts: ["127.0.0.1:8080"])
+        #expect(try await fetcher.fetch(source, policy: policy).bytes == Self.bytes)
+
+        var tampered = source
+        tampered.expectedSHA256?[0] ^= 1
+        do {
+            _ = try await fetcher.fetch(tampered, policy: policy)
+            Issue.record("bytes that do not match the announced sha256 were taken")
+        } catch {
+            #expect(error.code == .integrityMismatch)
+        }
+        var anonymous = source
+        anonymous.headers = [:]
+        do {
+            _ = try await fetcher.fetch(anonymous, policy: policy)
+            Issue.record("the download without the bearer token succeeded")
+        } catch {
+            #expect(error.httpStatus == 401)
+        }
+        let unknown = await channelError {
+            _ = try await channel.mediaSource(for: Attachment(kind: .image, platformType: "image", mediaID: "123"), logger: testLogger)
+        }
+        #expect(unknown?.code == .permanent)
+    }
+
     @Test("the download URL needs the bearer token")
     func bearerRequired() async throws {
         let (channel, sandbox) = try sandboxChannel()

@@ -16,9 +16,42 @@ struct WhatsAppSubject: ChannelConformanceSubject {
             let text = MetaJSON.string(message.text).encodedString(style: .metaWebhook)
             return #"{"from":"\#(message.sender)","id":"\#(message.id)","timestamp":"\#(message.epochSeconds)","type":"text","text":{"body":\#(text)}}"#
         }
-        let contacts = Set(messages.map(\.sender)).sorted().map { #"{"profile":{"name":"Test"},"wa_id":"\#($0)"}"# }
-        let body = envelope(#""contacts":[\#(contacts.joined(separator: ","))],"messages":[\#(items.joined(separator: ","))]"#)
-        return signedDelivery(body, secret: signature == .valid ? TestSecrets.appSecret : "not-the-app-secret")
+        return messagesDelivery(items, from: messages.map(\.sender), secret: signature == .valid ? TestSecrets.appSecret : "not-the-app-secret")
+    }
+
+    func imageDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? {
+        mediaDelivery(of: message, type: "image", extra: "")
+    }
+
+    /// A voice recording: an `audio` message marked `"voice":true`.
+    func voiceNoteDelivery(of message: ConformanceMediaMessage) -> WebhookRequest? {
+        mediaDelivery(of: message, type: "audio", extra: #","voice":true"#)
+    }
+
+    /// WhatsApp records voice notes in Ogg Opus.
+    var voiceNoteFile: ConformanceMediaFile { .oggOpusVoiceNote }
+
+    /// The path of `lookaside.fbsbx.com` download URLs.
+    func mediaPath(for id: String) -> String { "/whatsapp_business/attachments/?mid=\(id)&ext=1760000300&hash=ATta-\(id)" }
+
+    /// Graph's media lookup (`GET /<version>/<media-id>`) and the download of the URL it
+    /// returns, both only with the bearer token.
+    func mediaResponse(to request: OutboundHTTPRequest, hosted: [ConformanceMedia]) -> OutboundHTTPResponse? {
+        guard request.method == .get else { return nil }
+        let authorized = request.headers[.authorization] == "Bearer \(TestSecrets.accessToken)"
+        let lookupPrefix = "\(WhatsAppChannelFactory.defaultGraphBaseURL)/\(WhatsAppChannelFactory.defaultAPIVersion)/"
+        if request.url.hasPrefix(lookupPrefix) {
+            let id = String(request.url.dropFirst(lookupPrefix.count).prefix { $0 != "?" })
+            guard let media = hosted.first(where: { $0.id == id }) else { return nil }
+            guard authorized else { return Self.invalidToken }
+            let lookup: MetaJSON = [
+                "url": .string(media.url), "mime_type": .string(media.mimeType), "sha256": .string(media.sha256Hex),
+                "file_size": .integer(Int64(media.bytes.count)), "id": .string(media.id), "messaging_product": "whatsapp",
+            ]
+            return OutboundHTTPResponse(status: .ok, headers: [.contentType: "application/json"], body: lookup.encoded(style: .metaWebhook))
+        }
+        guard let download = ConformanceMedia.download(for: request, from: hosted) else { return nil }
+        return authorized ? download : Self.invalidToken
     }
 
     func handshake(challenge: String, tokenIsValid: Bool) -> WebhookRequest? {
@@ -46,6 +79,27 @@ struct WhatsAppSubject: ChannelConformanceSubject {
               let to = json["to"]?.stringValue else { return nil }
         let text = json["text"]?["body"]?.stringValue ?? json["interactive"]?["body"]?["text"]?.stringValue ?? ""
         return ConformanceSentMessage(recipient: to, text: text)
+    }
+
+    /// Graph's answer to a missing or wrong token.
+    static let invalidToken = OutboundHTTPResponse(status: .unauthorized, headers: [.contentType: "application/json"], body: Array(
+        #"{"error":{"message":"Invalid OAuth access token - Cannot parse access token","type":"OAuthException","code":190,"fbtrace_id":"AcKr3YJm9F2"}}"#.utf8))
+
+    /// A `messages` change with these items, and a contact for each sender.
+    private func messagesDelivery(_ items: [String], from senders: [String], secret: String = TestSecrets.appSecret) -> WebhookRequest {
+        let contacts = Set(senders).sorted().map { #"{"profile":{"name":"Test"},"wa_id":"\#($0)"}"# }
+        return signedDelivery(envelope(#""contacts":[\#(contacts.joined(separator: ","))],"messages":[\#(items.joined(separator: ","))]"#), secret: secret)
+    }
+
+    /// A media message as the webhook carries it: the media id to look up, the MIME type, the
+    /// base64 SHA-256 and the download URL.
+    private func mediaDelivery(of message: ConformanceMediaMessage, type: String, extra: String) -> WebhookRequest {
+        let media = message.media
+        let mime = MetaJSON.string(media.mimeType).encodedString(style: .metaWebhook)
+        let url = MetaJSON.string(media.url).encodedString(style: .metaWebhook)
+        let sha256 = MetaJSON.string(media.sha256Base64).encodedString(style: .metaWebhook)
+        let item = #"{"from":"\#(message.sender)","id":"\#(message.id)","timestamp":"\#(message.epochSeconds)","type":"\#(type)","\#(type)":{"mime_type":\#(mime),"sha256":\#(sha256),"id":"\#(media.id)","url":\#(url)\#(extra)}}"#
+        return messagesDelivery([item], from: [message.sender])
     }
 
     func response(to request: OutboundHTTPRequest, outcome: ConformanceSendOutcome) -> OutboundHTTPResponse {

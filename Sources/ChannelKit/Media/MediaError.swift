@@ -24,6 +24,8 @@ public struct MediaError: Error, Sendable, Hashable, CustomStringConvertible {
         case connectionFailed
         /// The bytes are not a supported format.
         case unsupportedType
+        /// The bytes do not match the SHA-256 or the size the platform announced.
+        case integrityMismatch
         /// The transcription server failed or answered something unreadable.
         case transcriptionFailed
     }

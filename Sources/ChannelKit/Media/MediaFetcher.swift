@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 
@@ -14,8 +15,9 @@ import HTTPTypes
 ///   the source's own origin only, never to where a redirect leads.
 ///
 /// The body is capped while it streams (the transport stops reading past the cap), the whole
-/// download shares one deadline, and the format is sniffed from the bytes; anything that is
-/// not a supported image or audio format is refused.
+/// download shares one deadline, bytes that differ from the SHA-256 or size the platform
+/// announced (``MediaSource/expectedSHA256``) are refused, and the format is sniffed from the
+/// bytes; anything that is not a supported image or audio format is refused.
 ///
 /// ```swift
 /// let fetcher = MediaFetcher(http: context.http)
@@ -88,12 +90,26 @@ public struct MediaFetcher: Sendable {
                 continue
             case 200...299:
                 guard !response.body.isEmpty else { throw MediaError(.unsupportedType, "\(hop.host) sent an empty body") }
+                try Self.checkIntegrity(of: response.body, against: source, host: hop.host)
                 guard let format = MediaSniffer.format(of: response.body) else {
                     throw MediaError(.unsupportedType, "\(hop.host) sent bytes of no supported image or audio format")
                 }
                 return MediaData(bytes: response.body, format: format)
             default:
                 throw MediaError(.unavailable, "\(hop.host) answered \(response.status.code)", httpStatus: response.status.code)
+            }
+        }
+    }
+
+    /// Refuses bytes that differ from what the platform announced.
+    private static func checkIntegrity(of body: [UInt8], against source: MediaSource, host: String) throws(MediaError) {
+        if let expected = source.expectedByteCount, expected != body.count {
+            throw MediaError(.integrityMismatch, "\(host) sent \(body.count) bytes; the platform announced \(expected)")
+        }
+        if let expected = source.expectedSHA256 {
+            let actual = Array(SHA256.hash(data: body))
+            guard actual.count == expected.count, zip(actual, expected).allSatisfy({ $0 == $1 }) else {
+                throw MediaError(.integrityMismatch, "the media from \(host) does not match the SHA-256 the platform announced")
             }
         }
     }

@@ -7,7 +7,10 @@ import Logging
 ///
 /// - In: `POST /api/channels/<name>` with `X-Signature: sha256=<hex>` (HMAC-SHA256 of the raw
 ///   body with `signing_secret`) and a JSON body — one item or an array; see
-///   ``ExampleWebhookPayload`` for the shape.
+///   ``ExampleWebhookPayload`` for the shape. Photos and voice notes come as attachments with
+///   a URL; the pipeline fetches them (the default ``Channel/mediaSource(for:logger:)``) from
+///   the hosts the host's `media_allowed_hosts` names, since the example platform has none of
+///   its own.
 /// - Out: each reply part is `POST`ed to `reply_url` as `{"to": <from>, "text": <text>}` with
 ///   `Authorization: Bearer <access_token>`; the answer `{"id": …}` is the receipt.
 ///

@@ -6,24 +6,50 @@ import Foundation
 /// ```json
 /// {"id": "msg-1", "from": "user-42", "text": "Hello", "timestamp": 1760000000}
 /// [{"id": "msg-2", "from": "user-42", "text": "Hi again", "timestamp": 1760000001},
-///  {"type": "status", "id": "st-1", "from": "user-42", "message_id": "out-7", "status": "delivered", "timestamp": 1760000002}]
+///  {"id": "msg-3", "from": "user-42", "timestamp": 1760000002,
+///   "attachments": [{"type": "image", "url": "https://media.example.com/p/1.jpg", "mime_type": "image/jpeg"}]},
+///  {"type": "status", "id": "st-1", "from": "user-42", "message_id": "out-7", "status": "delivered", "timestamp": 1760000003}]
 /// ```
 ///
 /// `type` is `message` (the default: a person wrote), `echo` (a message the business itself
-/// sent; `from` is the person it went to) or `status` (what became of a reply). `timestamp`
-/// is epoch seconds, a number or a string of digits.
+/// sent; `from` is the person it went to) or `status` (what became of a reply). A message
+/// carries text, attachments, or both; an attachment's `type` is `image`, `audio` (voice
+/// notes), `video` or `file`, and its `url` is fetched by the pipeline's media step from the
+/// hosts named in `media_allowed_hosts`. `timestamp` is epoch seconds, a number or a string
+/// of digits.
 struct ExampleWebhookPayload: Decodable, Sendable {
     var type: String?
     var id: String
     var from: String
     var text: String?
+    var attachments: [Media]?
     var timestamp: Timestamp
     var messageID: String?
     var status: String?
 
     enum CodingKeys: String, CodingKey {
-        case type, id, from, text, timestamp, status
+        case type, id, from, text, attachments, timestamp, status
         case messageID = "message_id"
+    }
+
+    /// An attachment: where the platform serves it and what it is.
+    struct Media: Decodable, Sendable {
+        var type: String
+        var url: String
+        var mimeType: String?
+
+        enum CodingKeys: String, CodingKey {
+            case type, url
+            case mimeType = "mime_type"
+        }
+
+        /// Attachment types and their normalized kinds.
+        static let kinds: [String: Attachment.Kind] = ["image": .image, "audio": .audio, "video": .video, "file": .file]
+
+        /// The normalized attachment.
+        var attachment: Attachment {
+            Attachment(kind: Self.kinds[type] ?? .other, platformType: type, url: url, mimeType: mimeType)
+        }
     }
 
     /// Epoch seconds, written as a number or a string.
@@ -64,7 +90,8 @@ struct ExampleWebhookPayload: Decodable, Sendable {
     /// - Parameters:
     ///   - channel: the configured channel name.
     ///   - account: the account id events carry.
-    /// - Throws: ``ChannelError`` `.malformedPayload` for an unknown type or a message without text.
+    /// - Throws: ``ChannelError`` `.malformedPayload` for an unknown type or a message with
+    ///   neither text nor attachments.
     func event(channel: String, account: String) throws -> InboundEvent {
         guard !id.isEmpty, !from.isEmpty else { throw ChannelError.malformedPayload("webhook: id and from must not be empty") }
         let date = Date(timeIntervalSince1970: Double(timestamp.seconds))
@@ -72,8 +99,12 @@ struct ExampleWebhookPayload: Decodable, Sendable {
         let platformID: String
         switch type ?? "message" {
         case "message":
-            guard let text, !text.isEmpty else { throw ChannelError.malformedPayload("webhook: a message needs text") }
-            kind = .message(InboundMessage(text: text))
+            let media = attachments ?? []
+            let text = text?.isEmpty == true ? nil : text
+            guard text != nil || !media.isEmpty else {
+                throw ChannelError.malformedPayload("webhook: a message needs text or attachments")
+            }
+            kind = .message(InboundMessage(text: text, attachments: media.map(\.attachment)))
             platformID = id
         case "echo":
             kind = .ignored(IgnoredEvent(reason: .echo, targetMessageID: id))

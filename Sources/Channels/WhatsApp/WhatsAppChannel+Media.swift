@@ -1,4 +1,5 @@
 import ChannelKit
+import HTTPTypes
 import Logging
 import MetaPlatform
 
@@ -46,6 +47,26 @@ extension WhatsAppChannel {
     /// - Throws: as ``mediaLocation(for:maxBytes:logger:)`` does.
     public func mediaRequest(for attachment: Attachment, maxBytes: Int = defaultMediaByteLimit, logger: Logger) async throws -> OutboundHTTPRequest {
         try await mediaLocation(for: attachment, maxBytes: maxBytes, logger: logger).request
+    }
+
+    /// Where the pipeline's media step fetches an attachment: the lookup done, the returned URL
+    /// with the bearer token, and the SHA-256 and size the lookup announced, which the fetcher
+    /// checks. The size cap is the media policy's, enforced by the fetcher (so a file over it
+    /// gets the "too large" answer).
+    /// - Parameters:
+    ///   - attachment: an attachment of this channel's events (it carries a media id).
+    ///   - logger: where to log (never the URL or the token).
+    /// - Returns: the source.
+    /// - Throws: ``ChannelError`` `.permanent` for an attachment without a media id, or a lookup
+    ///   without a URL or a readable SHA-256; Graph failures as ``send(_:to:logger:)`` classifies them.
+    public func mediaSource(for attachment: Attachment, logger: Logger) async throws -> MediaSource? {
+        let location = try await mediaLocation(for: attachment, maxBytes: .max, logger: logger)
+        guard let digest = location.sha256Digest else {
+            throw ChannelError.permanent("whatsapp media: the lookup announced no readable sha256")
+        }
+        var headers = HTTPFields()
+        headers[.authorization] = location.request.headers[.authorization]
+        return MediaSource(url: location.url, headers: headers, expectedSHA256: digest, expectedByteCount: location.fileSize)
     }
 
     /// Downloads a media attachment and checks it: the lookup, the download with the bearer

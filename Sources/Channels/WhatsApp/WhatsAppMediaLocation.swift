@@ -35,6 +35,12 @@ public struct WhatsAppMediaLocation: Sendable {
         self.request = request
     }
 
+    /// The 32 bytes of the announced ``sha256``, or `nil` when none was announced or it is
+    /// neither hex nor base64.
+    public var sha256Digest: [UInt8]? {
+        sha256.flatMap { Self.decodeDigest($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
     /// Whether downloaded bytes are the announced media: their SHA-256 matches ``sha256``
     /// (and their count ``fileSize``, when announced). `false` when no SHA-256 was announced.
     /// - Parameter bytes: the downloaded body.
