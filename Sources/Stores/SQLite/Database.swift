@@ -26,10 +26,14 @@ struct SQLiteFailure: Error, CustomStringConvertible {
 
 /// One SQLite connection, with its prepared statements cached by SQL text.
 ///
-/// Every call blocks the calling thread until SQLite is done. A connection belongs to one
-/// ``DatabaseWorker`` and is only ever used on that worker's thread, which is why it is
-/// opened with `SQLITE_OPEN_NOMUTEX` and is not `Sendable`.
-final class Database {
+/// Every call blocks the calling thread until SQLite is done. The connection is opened with
+/// `SQLITE_OPEN_NOMUTEX`: it must never be used by two threads at once.
+///
+/// `@unchecked Sendable` because ownership moves between threads in a controlled way: the
+/// writer's connection stays on the ``DatabaseWorker`` thread that opened it, and a read
+/// connection belongs to whoever took it out of the ``ReaderPool`` (under the pool's lock)
+/// until it is put back.
+final class Database: @unchecked Sendable {
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
 

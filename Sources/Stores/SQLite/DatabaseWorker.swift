@@ -23,25 +23,21 @@ private final class ResultBox<Value: Sendable>: Sendable {
     func take() -> Value? { value.withLock { $0.take() } }
 }
 
-/// A thread of its own that owns one ``Database`` connection and runs the jobs callers
-/// submit, each as one blocking call: no statement ever waits for another thread.
+/// The writer: a thread of its own that owns the writing ``Database`` connection and runs the
+/// jobs callers submit, each as one blocking call: no statement waits for another thread.
 ///
 /// Callers enqueue a job and suspend; the thread takes *every* queued job at once, runs
 /// them, and resumes their callers. Nothing else touches the connection, so transactions
 /// never interleave, whatever the callers' concurrency.
 ///
-/// - The writer runs each batch in one `BEGIN IMMEDIATE … COMMIT` (group commit) and resumes
+/// - Each batch runs in one `BEGIN IMMEDIATE … COMMIT` (group commit) and resumes
 ///   the callers only after the COMMIT: a caller never returns before its write is durable,
 ///   and a burst of N concurrent writes costs one fsync instead of N. A job that throws
 ///   without having changed a row fails alone; one that throws after writing (or an error
 ///   after which SQLite rolled the transaction back) rolls the batch back, and the other jobs
 ///   run again without it, so one bad job never fails the others.
-/// - The reader runs its jobs one after the other, each in SQLite's autocommit mode, so every
-///   read starts after the writes its caller saw complete.
+/// Reads do not come here: see ``ReaderPool``.
 final class DatabaseWorker: Sendable {
-    enum Role: Sendable {
-        case writer, reader
-    }
 
     private struct State {
         var jobs: [Job] = []
@@ -52,39 +48,37 @@ final class DatabaseWorker: Sendable {
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let role: Role
     private let logger: Logger
     private let state = Mutex(State())
     /// Signalled once for every time the thread goes to sleep and work (or closing) arrives.
     private let wake = DispatchSemaphore(value: 0)
     private let commits = Atomic<Int>(0)
 
-    private init(role: Role, logger: Logger) {
-        self.role = role
+    private init(logger: Logger) {
         self.logger = logger
     }
 
     /// Starts the thread, opens the connection on it and runs `setUp` (pragmas, migrations).
     /// - Throws: what opening or `setUp` threw; the thread has ended and the connection is closed.
-    static func start(_ role: Role, path: String, logger: Logger,
+    static func start(path: String, logger: Logger,
                       setUp: @escaping @Sendable (Database) throws -> Void) async throws -> DatabaseWorker {
-        let worker = DatabaseWorker(role: role, logger: logger)
+        let worker = DatabaseWorker(logger: logger)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let thread = Thread {
                 worker.serve(path: path, setUp: setUp, started: { continuation.resume(with: $0) })
                 worker.markFinished()
             }
-            thread.name = role == .writer ? "sqlite-writer" : "sqlite-reader"
+            thread.name = "sqlite-writer"
             thread.start()
         }
         return worker
     }
 
-    /// Transactions the writer committed so far.
+    /// Transactions committed so far.
     var committedTransactions: Int { commits.load(ordering: .relaxed) }
 
     /// Runs `body` on the worker's connection and returns its result once the worker
-    /// resumes the caller (for the writer: after the batch's COMMIT).
+    /// resumes the caller, after the batch's COMMIT.
     func submit<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
         let box = ResultBox<Value>()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
@@ -154,10 +148,7 @@ final class DatabaseWorker: Sendable {
         }
         started(.success(()))
         while let batch = nextBatch() {
-            switch role {
-            case .writer: write(batch, on: database)
-            case .reader: read(batch, on: database)
-            }
+            write(batch, on: database)
         }
     }
 
@@ -191,17 +182,6 @@ final class DatabaseWorker: Sendable {
             job.finish(StoreError(.unavailable, "the store is closed"))
         }
         for waiter in waiters { waiter.resume() }
-    }
-
-    private func read(_ batch: [Job], on database: Database) {
-        for job in batch {
-            do {
-                try job.run(database)
-                job.finish(nil)
-            } catch {
-                job.finish(error)
-            }
-        }
     }
 
     private func write(_ batch: [Job], on database: Database) {

@@ -9,7 +9,7 @@ import Foundation
 
 extension SQLiteStore {
     public func profile(for identity: ChannelIdentity) async throws -> SandraProfile? {
-        try await read("reading the profile of a channel identity") { database in
+        try read("reading the profile of a channel identity") { database in
             try database.firstRow("""
                 SELECT \(Row.profileColumns("p")) FROM identity_links l JOIN identity_profiles p ON p.id = l.profile_id
                 WHERE l.channel = ? AND l.user_id = ?
@@ -18,7 +18,7 @@ extension SQLiteStore {
     }
 
     public func identities(ofProfile profileID: String) async throws -> [ChannelIdentity] {
-        try await read("listing the identities of a profile") { database in
+        try read("listing the identities of a profile") { database in
             try database.rows(
                 "SELECT channel, user_id FROM identity_links WHERE profile_id = ? ORDER BY channel, user_id", [Row.bind(profileID)]
             ) { try Row.identity($0, at: 0) }
@@ -26,7 +26,7 @@ extension SQLiteStore {
     }
 
     public func profile(id: String) async throws -> SandraProfile? {
-        try await read("reading a profile") { database in
+        try read("reading a profile") { database in
             try database.firstRow("SELECT \(Row.profileColumns("p")) FROM identity_profiles p WHERE p.id = ?", [Row.bind(id)],
                                   Row.profile)
         }
@@ -94,7 +94,7 @@ extension SQLiteStore {
     }
 
     public func pendingCode(for identity: ChannelIdentity) async throws -> PendingCode? {
-        try await read("reading a pending identity link code") { database in
+        try read("reading a pending identity link code") { database in
             try database.firstRow(
                 "SELECT \(Row.pendingCodeColumns) FROM identity_pending_codes WHERE channel = ? AND user_id = ?",
                 [Row.bind(identity.channel), Row.bind(identity.userID)], Row.pendingCode)
@@ -157,7 +157,7 @@ extension SQLiteStore {
 
     public func codesAwaitingMail(at now: Date, limit: Int) async throws -> [PendingCode] {
         guard limit > 0 else { return [] }
-        return try await read("listing owed verification emails") { database in
+        return try read("listing owed verification emails") { database in
             try database.rows("""
                 SELECT \(Row.pendingCodeColumns) FROM identity_pending_codes
                 WHERE mail_state = 'pending' AND (mail_next_attempt_at IS NULL OR mail_next_attempt_at <= ?)
@@ -208,7 +208,7 @@ extension SQLiteStore {
         guard limit > 0 else { return [] }
         let filter = identity == nil ? "" : "WHERE channel = ? AND user_id = ?"
         let binds = (identity.map { [Row.bind($0.channel), Row.bind($0.userID)] } ?? []) + [Row.bind(limit)]
-        return try await read("reading the identity audit log") { database in
+        return try read("reading the identity audit log") { database in
             try database.rows("""
                 SELECT \(Row.auditColumns) FROM identity_audit
                 \(filter) ORDER BY id DESC LIMIT ?

@@ -8,7 +8,8 @@ import Synchronization
 /// - Writes go through one connection owned by one thread that commits every queued write in
 ///   one transaction (group commit; see ``DatabaseWorker``), with `synchronous=FULL`: when a
 ///   method returns, its change is on disk.
-/// - Reads go through a second connection on a second thread, one at a time.
+/// - Reads run on the caller's thread, on read connections of their own (``ReaderPool``);
+///   WAL lets them read while the writer writes.
 /// - Each store call is one blocking call on the connection's thread (its statements run
 ///   back to back, prepared once and cached), not one hand-off between threads per statement.
 /// - Times are stored as integer milliseconds since 1970, so dates read back with millisecond
@@ -31,19 +32,19 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
     public let path: String
 
     private let writer: DatabaseWorker
-    private let reader: DatabaseWorker
+    private let readers: ReaderPool
     private let closed = Mutex(false)
 
-    private init(path: String, writer: DatabaseWorker, reader: DatabaseWorker) {
+    private init(path: String, writer: DatabaseWorker, readers: ReaderPool) {
         self.path = path
         self.writer = writer
-        self.reader = reader
+        self.readers = readers
     }
 
     deinit {
-        // Without close(): the threads finish what is queued and close their connections.
+        // Without close(): the writer finishes what is queued and closes its connection.
         writer.close()
-        reader.close()
+        readers.close()
     }
 
     /// Opens (creating when needed) the database at `path` and brings its schema up to date.
@@ -64,25 +65,23 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
 
         let writer: DatabaseWorker
         do {
-            writer = try await DatabaseWorker.start(.writer, path: path, logger: logger) { database in
-                try configure(database, asWriter: true, maxSizeBytes: maxSizeBytes)
+            writer = try await DatabaseWorker.start(path: path, logger: logger) { database in
+                try configureWriter(database, maxSizeBytes: maxSizeBytes)
                 try Schema.migrate(database, logger: logger)
             }
         } catch {
             throw Row.storeError(error, while: "preparing the database \(path)")
         }
-        let reader: DatabaseWorker
+        let readers: ReaderPool
         do {
-            reader = try await DatabaseWorker.start(.reader, path: path, logger: logger) { database in
-                try configure(database, asWriter: false, maxSizeBytes: nil)
-            }
+            readers = try ReaderPool(path: path)
         } catch {
             writer.close()
             await writer.waitUntilFinished()
             throw Row.storeError(error, while: "opening a reader for \(path)")
         }
         logger.info("SQLite store open", metadata: ["path": "\(path)", "schema_version": "\(Schema.currentVersion)"])
-        return SQLiteStore(path: path, writer: writer, reader: reader)
+        return SQLiteStore(path: path, writer: writer, readers: readers)
     }
 
     /// Finishes the queued work and closes the database. Later calls throw `StoreError(.unavailable, …)`.
@@ -93,9 +92,8 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
         }
         guard first else { return }
         writer.close()
-        reader.close()
+        readers.close()
         await writer.waitUntilFinished()
-        await reader.waitUntilFinished()
     }
 
     /// Write transactions committed since the store opened (group commit makes this far
@@ -189,7 +187,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
     }
 
     public func pending(at now: Date) async throws -> [InboxItem] {
-        try await read("listing pending inbox items") { database in
+        try read("listing pending inbox items") { database in
             try database.rows("""
                 SELECT \(Row.inboxColumns) FROM inbox
                 WHERE state IN ('received', 'failed')
@@ -203,7 +201,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
         guard limit > 0, !states.isEmpty else { return [] }
         let names = states.map(\.rawValue).sorted()
         let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
-        return try await read("listing inbox items") { database in
+        return try read("listing inbox items") { database in
             try database.rows("""
                 SELECT \(Row.inboxColumns) FROM inbox WHERE state IN (\(placeholders)) ORDER BY id LIMIT ?
                 """, names.map(Row.bind) + [Row.bind(limit)], Row.inboxItem)
@@ -211,7 +209,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
     }
 
     public func item(_ id: Int64) async throws -> InboxItem? {
-        try await read("reading inbox item \(id)") { database in
+        try read("reading inbox item \(id)") { database in
             try database.firstRow("SELECT \(Row.inboxColumns) FROM inbox WHERE id = ?", [Row.bind(id)], Row.inboxItem)
         }
     }
@@ -250,7 +248,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
     }
 
     public func counts() async throws -> [InboxState: Int] {
-        try await read("counting inbox items") { database in
+        try read("counting inbox items") { database in
             var counts = Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })
             let rows = try database.rows("SELECT state, COUNT(*) FROM inbox GROUP BY state") { (try $0.text(0), try $0.integer(1)) }
             for (name, count) in rows {
@@ -295,7 +293,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
     }
 
     public func parts(for inboxID: Int64) async throws -> [OutboxPart] {
-        try await read("reading the reply to inbox item \(inboxID)") { database in
+        try read("reading the reply to inbox item \(inboxID)") { database in
             try database.rows(
                 "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
         }
@@ -326,7 +324,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
 
     public func history(of conversation: ConversationKey, limit: Int) async throws -> [ConversationTurn] {
         guard limit > 0 else { return [] }
-        return try await read("reading conversation history") { database in
+        return try read("reading conversation history") { database in
             try database.rows("""
                 SELECT \(Row.turnColumns) FROM conversation_turns
                 WHERE channel = ? AND account_id = ? AND user_id = ?
@@ -342,7 +340,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
         let unique = Array(Set(people))
         let condition = Array(repeating: "(channel = ? AND user_id = ?)", count: unique.count).joined(separator: " OR ")
         let binds = unique.flatMap { [Row.bind($0.channel), Row.bind($0.userID)] } + [Row.bind(limit)]
-        return try await read("reading shared conversation history") { database in
+        return try read("reading shared conversation history") { database in
             try database.rows("""
                 SELECT \(Row.turnColumns) FROM conversation_turns
                 WHERE \(condition)
@@ -368,9 +366,10 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
         }
     }
 
-    func read<Value: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+    /// Runs `body` on a read connection, right here on the caller's thread.
+    func read<Value>(_ action: String, _ body: (Database) throws -> Value) throws -> Value {
         do {
-            return try await reader.submit(body)
+            return try readers.read(body)
         } catch {
             throw Row.storeError(error, while: action)
         }
@@ -441,12 +440,8 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
             """, key)
     }
 
-    private static func configure(_ database: Database, asWriter: Bool, maxSizeBytes: Int?) throws {
+    private static func configureWriter(_ database: Database, maxSizeBytes: Int?) throws {
         try database.run("PRAGMA foreign_keys = ON")
-        guard asWriter else {
-            try database.run("PRAGMA query_only = ON")
-            return
-        }
         let mode = try database.firstRow("PRAGMA journal_mode = WAL") { try $0.text(0) }
         guard mode?.lowercased() == "wal" else {
             throw StoreError(.unavailable, "the database cannot use WAL journal mode (it is \(mode ?? "unknown"))")
