@@ -124,7 +124,9 @@ public final class Pipeline: Sendable {
         self.logger = logger
         self.now = now
         let box = WeakPipeline()
-        self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations, now: now) { item in
+        // Replies are made on threads of their own, so acknowledgements never queue behind them.
+        self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations, executor: ReplyExecutor.shared,
+                                                 now: now) { item in
             guard let pipeline = box.pipeline else { return .finished }
             return await pipeline.process(item)
         }
