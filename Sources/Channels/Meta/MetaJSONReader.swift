@@ -42,15 +42,8 @@ struct MetaJSONReader {
     }
 
     private mutating func object() throws -> MetaJSON {
-        try enter()
-        position += 1
         var members: [MetaJSON.Member] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            position += 1
-            depth -= 1
-            return .object(members)
-        }
+        if try enter(closedBy: UInt8(ascii: "}")) { return .object(members) }
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a key") }
@@ -63,8 +56,7 @@ struct MetaJSONReader {
             switch peek() {
             case UInt8(ascii: ","): position += 1
             case UInt8(ascii: "}"):
-                position += 1
-                depth -= 1
+                leave()
                 return .object(Self.sortedByKey(members))
             default: throw failure("expected ',' or '}'")
             }
@@ -88,32 +80,37 @@ struct MetaJSONReader {
     }
 
     private mutating func array() throws -> MetaJSON {
-        try enter()
-        position += 1
         var elements: [MetaJSON] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
-            position += 1
-            depth -= 1
-            return .array(elements)
-        }
+        if try enter(closedBy: UInt8(ascii: "]")) { return .array(elements) }
         while true {
             elements.append(try value())
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): position += 1
             case UInt8(ascii: "]"):
-                position += 1
-                depth -= 1
+                leave()
                 return .array(elements)
             default: throw failure("expected ',' or ']'")
             }
         }
     }
 
-    private mutating func enter() throws {
+    /// Steps over the opening bracket under `position` and any whitespace after it.
+    /// - Returns: `true` when `closing` follows at once (an empty container, already left).
+    private mutating func enter(closedBy closing: UInt8) throws -> Bool {
         depth += 1
         guard depth <= Self.maximumDepth else { throw failure("nested too deeply") }
+        position += 1
+        skipWhitespace()
+        guard peek() == closing else { return false }
+        leave()
+        return true
+    }
+
+    /// Steps over the closing bracket under `position`.
+    private mutating func leave() {
+        position += 1
+        depth -= 1
     }
 
     private mutating func literal(_ word: StaticString) throws {

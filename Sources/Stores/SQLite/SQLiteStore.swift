@@ -390,10 +390,17 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
 
     private static func transition(_ id: Int64, _ action: String, _ sql: String, _ binds: [SQLValue],
                                    on database: Database) throws {
+        try guardedUpdate(sql, binds, table: "inbox", key: Row.bind(id), thing: "inbox item \(id)", action: action,
+                          expected: "processing", missing: "no such item", on: database)
+    }
+
+    /// Runs an `UPDATE … WHERE id = ? AND state = …` on `table`; when it changes no row, throws
+    /// an invalid transition that says what state the row is in.
+    private static func guardedUpdate(_ sql: String, _ binds: [SQLValue], table: String, key: SQLValue, thing: String,
+                                      action: String, expected: String, missing: String, on database: Database) throws {
         guard try database.firstRow(sql + " RETURNING id", binds, { _ in () }) == nil else { return }
-        let state = try database.firstRow("SELECT state FROM inbox WHERE id = ?", [Row.bind(id)]) { try $0.text(0) }
-        throw StoreError(.invalidTransition, "cannot \(action) inbox item \(id): "
-                         + (state.map { "it is \($0), not processing" } ?? "no such item"))
+        let state = try database.firstRow("SELECT state FROM \(table) WHERE id = ?", [key]) { try $0.text(0) }
+        throw StoreError(.invalidTransition, "cannot \(action) \(thing): " + (state.map { "it is \($0), not \(expected)" } ?? missing))
     }
 
     static func claim(_ id: Int64, leaseUntil: Date, at now: Date, on database: Database) throws -> InboxItem? {
@@ -416,10 +423,8 @@ public final class SQLiteStore: PipelineStore, IdentityStore {
     /// Runs an outbox `UPDATE … WHERE id = ? AND state = 'pending'`; no row changed is an invalid transition.
     private static func partTransition(_ partID: String, _ action: String, _ sql: String, _ binds: [SQLValue],
                                        on database: Database) throws {
-        guard try database.firstRow(sql + " RETURNING id", binds, { _ in () }) == nil else { return }
-        let state = try database.firstRow("SELECT state FROM outbox WHERE id = ?", [Row.bind(partID)]) { try $0.text(0) }
-        throw StoreError(.invalidTransition, "cannot \(action) outbox part \(partID): "
-                         + (state.map { "it is \($0), not pending" } ?? "no such part"))
+        try guardedUpdate(sql, binds, table: "outbox", key: Row.bind(partID), thing: "outbox part \(partID)", action: action,
+                          expected: "pending", missing: "no such part", on: database)
     }
 
     /// Appends turns and deletes what is beyond ``historyCapacity`` for the conversation.
