@@ -99,5 +99,16 @@ channels:
     max_message_characters: 4096
     max_body_bytes: 1048576
 
+admin:
+  # The admin portal at /admin (Settings → Instagram Channel, status, identity links) and its
+  # JSON API at /admin/api. Off until a password is set (at least 12 characters).
+  password: ${SANDRA_ADMIN_PASSWORD:-}
+  api_token: ${SANDRA_ADMIN_API_TOKEN:-}        # bearer token of /admin/api; empty: the API is off
+  # Secrets saved in the portal are encrypted with this 32-byte key (base64 or hex); empty:
+  # a key file beside the database, created with mode 0600 on first run.
+  secret_key: ${SANDRA_SECRET_KEY:-}
+  public_base_url: ${SANDRA_PUBLIC_URL:-}       # https://sandra.example.com: the callback URL shown to paste into Meta
+  cookie_secure: true                           # browsers still send Secure cookies to http://localhost
+
 """#
 }

@@ -15,6 +15,11 @@ struct InMemoryStoreConformanceTests {
         try await IdentityStoreConformance.run { InMemoryStore() }
     }
 
+    @Test("passes the operator store conformance suite")
+    func operatorConformance() async throws {
+        try await OperatorStoreConformance.run { InMemoryStore() }
+    }
+
     @Test("markSentAndComplete marks the part sent and the item done")
     func markSentAndComplete() async throws {
         let store = InMemoryStore()

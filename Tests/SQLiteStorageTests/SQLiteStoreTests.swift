@@ -104,6 +104,22 @@ struct SQLiteStoreTests {
         await opened.closeAll()
     }
 
+    @Test("passes the operator store conformance suite")
+    func operatorConformance() async throws {
+        let directory = try TemporaryDirectory()
+        let opened = OpenedStores()
+        defer { directory.remove() }
+        do {
+            try await OperatorStoreConformance.run {
+                opened.add(try await SQLiteStore.open(path: directory.path("\(UUID().uuidString).sqlite"), logger: quietLogger))
+            }
+        } catch {
+            await opened.closeAll()
+            throw error
+        }
+        await opened.closeAll()
+    }
+
     @Test("creates the parent directory and records WAL journal mode in the file")
     func openSettings() async throws {
         let directory = try TemporaryDirectory()
@@ -171,7 +187,7 @@ struct SQLiteStoreTests {
         await (try await SQLiteStore.open(path: path, logger: quietLogger)).close()
         let afterFirst = try await migrations()
         #expect(afterFirst.map { $0[0] } == (1...SQLiteStore.schemaVersion).map(Int64.init), "one row per migration step")
-        #expect(SQLiteStore.schemaVersion == 2)
+        #expect(SQLiteStore.schemaVersion == 3)
 
         await (try await SQLiteStore.open(path: path, logger: quietLogger)).close()
         #expect(try await migrations() == afterFirst, "reopening applies nothing")

@@ -14,6 +14,9 @@ public protocol ChannelFactory: Sendable {
     var type: String { get }
     /// The keys this type accepts, besides the common ones every channel has.
     var settingFields: [SettingField] { get }
+    /// The platform's name for people (`Instagram`, `WhatsApp`); the admin portal calls a
+    /// channel "<display name> Channel". The default capitalizes ``type``.
+    var displayName: String { get }
     /// Makes a channel.
     /// - Parameters:
     ///   - name: the configured name, also the webhook path component.
@@ -21,6 +24,11 @@ public protocol ChannelFactory: Sendable {
     ///   - context: process-wide resources the host lends.
     /// - Throws: ``ChannelError`` with code `.misconfigured` for settings that do not fit together.
     func makeChannel(name: String, settings: ChannelSettings, context: ChannelContext) throws -> any Channel
+}
+
+extension ChannelFactory {
+    /// The type, capitalized: `instagram` → `Instagram`.
+    public var displayName: String { type.prefix(1).uppercased() + type.dropFirst() }
 }
 
 /// What the host lends a channel.

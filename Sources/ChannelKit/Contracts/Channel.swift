@@ -44,6 +44,13 @@ public protocol Channel: Sendable {
 
     /// An optional local emulator of the platform, served by the host under `/sandbox/<name>`.
     var sandbox: (any ChannelSandbox)? { get }
+
+    /// Asks the platform whom the channel's credentials belong to, without sending anything
+    /// to anyone ("Test connection" in the admin portal).
+    /// - Returns: the account, or `nil` when the channel has no such check. The default is `nil`.
+    /// - Throws: ``ChannelError`` — `.unauthorized` for refused credentials, `.transient`,
+    ///   `.permanent` — with the platform's code and message.
+    func checkConnection(logger: Logger) async throws -> ConnectionCheck?
 }
 
 extension Channel {
@@ -59,4 +66,6 @@ extension Channel {
     }
     /// Channels have no sandbox unless they provide one.
     public var sandbox: (any ChannelSandbox)? { nil }
+    /// No check.
+    public func checkConnection(logger: Logger) async throws -> ConnectionCheck? { nil }
 }

@@ -14,11 +14,19 @@ public protocol ChannelSandbox: Sendable {
     /// The largest request body the host collects for `path` (relative to the mount point);
     /// larger requests are refused before the sandbox sees them. The default is 1 MiB.
     func maxRequestBytes(for path: String) -> Int
+
+    /// Takes over what the sandbox of the channel's previous configuration holds (its
+    /// conversations, uploaded media), so that reconfiguring a channel keeps the emulated
+    /// conversations going. Called once, before this sandbox serves anything. The default
+    /// takes nothing.
+    func adopt(_ previous: any ChannelSandbox) async
 }
 
 extension ChannelSandbox {
     /// 1 MiB for every path.
     public func maxRequestBytes(for path: String) -> Int { 1 << 20 }
+    /// Takes nothing.
+    public func adopt(_ previous: any ChannelSandbox) async {}
 }
 
 /// A request to a sandbox, with its path relative to the sandbox's mount point.

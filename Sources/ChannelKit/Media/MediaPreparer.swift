@@ -19,7 +19,7 @@ public struct MediaPreparer: MessagePreparer {
     public static let defaultMaxMediaPerMessage = 10
 
     private let fetcher: MediaFetcher
-    private let policies: [String: MediaPolicy]
+    private let policies: MediaPolicyTable
     private let transcriber: (any Transcriber)?
     private let wording: MediaWording
     private let maxMediaPerMessage: Int
@@ -34,7 +34,7 @@ public struct MediaPreparer: MessagePreparer {
     public init(fetcher: MediaFetcher, policies: [String: MediaPolicy], transcriber: (any Transcriber)?,
                 wording: MediaWording = MediaWording(), maxMediaPerMessage: Int = defaultMaxMediaPerMessage) {
         self.fetcher = fetcher
-        self.policies = policies
+        self.policies = MediaPolicyTable(policies)
         self.transcriber = transcriber
         self.wording = wording
         self.maxMediaPerMessage = max(1, maxMediaPerMessage)
@@ -43,6 +43,11 @@ public struct MediaPreparer: MessagePreparer {
     /// The policy a channel's media is fetched under.
     public func policy(for channel: any Channel) -> MediaPolicy {
         policies[channel.name] ?? MediaPolicy(allowedHosts: channel.profile.allowedMediaHosts)
+    }
+
+    /// Fetches a channel's media under `policy` from now on (the channel was reconfigured).
+    public func setPolicy(_ policy: MediaPolicy, for channelName: String) {
+        policies[channelName] = policy
     }
 
     /// Whether the step fetches an attachment: images and audio with a URL or a media id.

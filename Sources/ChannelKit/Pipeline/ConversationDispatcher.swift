@@ -151,6 +151,26 @@ actor ConversationDispatcher {
         }
     }
 
+    /// The ids of the items heading one channel's parked conversations.
+    func parkedItemIDs(channel: String) -> [Int64] {
+        parked.filter { $0.channel == channel }.compactMap { pending[$0]?.first?.item.id }
+    }
+
+    /// Lets the parked conversations of one channel go on now.
+    func wakeParked(channel: String) {
+        let clock = now()
+        for key in parked where key.channel == channel {
+            if var queue = pending[key], !queue.isEmpty {
+                queue[0].notBefore = clock
+                pending[key] = queue
+            }
+            parked.remove(key)
+            ready.append(key)
+        }
+        scheduleWake()
+        pump()
+    }
+
     private func wake() {
         wakeTimer = nil
         wakeAt = nil

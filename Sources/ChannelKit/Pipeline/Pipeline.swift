@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The shared way every channel's events go: record durably and deduplicate, then one at a
 /// time per conversation, in order → assistant → render for the channel → record the reply's
@@ -86,7 +87,8 @@ public final class Pipeline: Sendable {
         public var resumed: Int
     }
 
-    private let channels: [String: any Channel]
+    /// The channels by name, each with how many times it was replaced.
+    private let channels: Mutex<[String: (channel: any Channel, generation: Int)]>
     private let store: any PipelineStore
     private let identities: any IdentityDirectory
     private let assistant: any Assistant
@@ -110,9 +112,9 @@ public final class Pipeline: Sendable {
                 renderer: MarkdownRenderer = MarkdownRenderer(), options: Options = Options(),
                 observer: any PipelineObserver = NoPipelineObserver(), commands: [any CommandHandler] = [],
                 now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
-        var byName: [String: any Channel] = [:]
-        for channel in channels { byName[channel.name] = channel }
-        self.channels = byName
+        var byName: [String: (channel: any Channel, generation: Int)] = [:]
+        for channel in channels { byName[channel.name] = (channel, 0) }
+        self.channels = Mutex(byName)
         self.store = store
         self.identities = identities
         self.assistant = assistant
@@ -175,7 +177,8 @@ public final class Pipeline: Sendable {
     public func accept(_ events: [InboundEvent]) async throws -> Acceptance {
         guard !events.isEmpty else { return Acceptance(received: 0, accepted: 0, queued: 0) }
         let created = try await store.accept(events, at: now())
-        let answerable = created.filter { $0.state == .received && channels[$0.event.channel] != nil }
+        let served = channels.withLock { Set($0.keys) }
+        let answerable = created.filter { $0.state == .received && served.contains($0.event.channel) }
         var acceptedPerChannel: [String: Int] = [:]
         for item in created { acceptedPerChannel[item.event.channel, default: 0] += 1 }
         for (channel, group) in Dictionary(grouping: events, by: \.channel) {
@@ -183,6 +186,30 @@ public final class Pipeline: Sendable {
         }
         await dispatcher.enqueue(answerable)
         return Acceptance(received: events.count, accepted: created.count, queued: answerable.count)
+    }
+
+    /// The channel serving `name` now.
+    public func channel(named name: String) -> (any Channel)? {
+        channels.withLock { $0[name]?.channel }
+    }
+
+    /// Serves `channel` from now on in place of the channel with the same name (an operator
+    /// saved new settings): replies started earlier finish through the channel they began
+    /// with; everything after — the next part, a retry, the next message — goes through the
+    /// new one. A pause after refused credentials ends, and replies waiting for it go on now.
+    public func replaceChannel(_ channel: any Channel) async {
+        channels.withLock { channels in
+            channels[channel.name] = (channel, (channels[channel.name]?.generation ?? 0) + 1)
+        }
+        gate.resume(channel.name)
+        // Waiting replies become claimable now, with a fresh set of attempts: the operator
+        // gave the channel new settings.
+        for id in await dispatcher.parkedItemIDs(channel: channel.name) {
+            do { _ = try await store.retry(id, at: now()) } catch {
+                logger.warning("a waiting reply could not be released; it goes at its retry time", metadata: ["inbox_id": "\(id)", "error": "\(error)"])
+            }
+        }
+        await dispatcher.wakeParked(channel: channel.name)
     }
 
     /// Items waiting (including those waiting for a retry) or being answered.
@@ -228,7 +255,7 @@ public final class Pipeline: Sendable {
             return .retry(at: start.addingTimeInterval(5))
         }
         let event = item.event
-        guard let channel = channels[event.channel] else {
+        guard let (channel, generation) = channels.withLock({ $0[event.channel] }) else {
             try? await store.kill(item.id, reason: "no channel named \(event.channel) is configured", at: now())
             return .finished
         }
@@ -254,7 +281,7 @@ public final class Pipeline: Sendable {
             logger.info("resuming a reply recorded before a restart", metadata: ["parts": "\(parts.count)"])
         }
 
-        return await deliver(parts, of: item, through: channel, logger: logger)
+        return await deliver(parts, of: item, through: channel, generation: generation, logger: logger)
     }
 
     /// Lets the command handlers answer, else asks the assistant; renders the answer for the
@@ -351,7 +378,7 @@ public final class Pipeline: Sendable {
     }
 
     /// Sends the parts not sent yet, in order, each with in-process retries.
-    private func deliver(_ parts: [OutboxPart], of item: InboxItem, through channel: any Channel,
+    private func deliver(_ parts: [OutboxPart], of item: InboxItem, through channel: any Channel, generation: Int,
                          logger: Logger) async -> ConversationDispatcher.Verdict {
         let recipient = item.event.conversation.recipient
         var leaseRenewedAt = now()
@@ -411,6 +438,11 @@ public final class Pipeline: Sendable {
                         let wait = max(options.retry.delay(afterAttempt: nextAttempt + 1), failure.retryAfter ?? .zero, .seconds(1))
                         return await park(item, until: now().addingTimeInterval(wait.seconds), reason: failure.description,
                                           countsAsAttempt: !throttled, logger: logger)
+                    case .unauthorized where channels.withLock({ $0[channel.name]?.generation }) != generation:
+                        // The channel was replaced (new credentials) while this send used the old
+                        // ones: no pause; the part goes again through the new channel now.
+                        logger.info("send refused with the replaced channel's credentials; retrying with the new ones")
+                        return await park(item, until: now(), reason: failure.description, countsAsAttempt: false, logger: logger)
                     case .unauthorized:
                         let until = now().addingTimeInterval(options.unauthorizedPause.seconds)
                         gate.pause(channel.name, until: until)

@@ -9,6 +9,9 @@ import Foundation
 public protocol IdentityStore: IdentityDirectory {
     // MARK: Profiles and links
 
+    /// Linked identities, most recently linked first, at most `limit` of them.
+    func links(limit: Int) async throws -> [IdentityLink]
+
     /// A profile by id.
     func profile(id: String) async throws -> SandraProfile?
 

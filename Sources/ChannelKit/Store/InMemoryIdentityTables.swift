@@ -7,6 +7,7 @@ struct InMemoryIdentityTables {
     private var profilesByID: [String: SandraProfile] = [:]
     private var profileIDByEmail: [String: String] = [:]
     private var links: [ChannelIdentity: String] = [:]   // identity → profile id
+    private var linkedAt: [ChannelIdentity: Date] = [:]
     private var pendingByIdentity: [ChannelIdentity: PendingCode] = [:]
     private var audit: [IdentityAuditRecord] = []
     private var nextAuditID: Int64 = 1
@@ -24,6 +25,13 @@ struct InMemoryIdentityTables {
     func identities(ofProfile profileID: String) -> [ChannelIdentity] {
         links.filter { $0.value == profileID }.map(\.key)
             .sorted { ($0.channel, $0.userID) < ($1.channel, $1.userID) }
+    }
+
+    func links(limit: Int) -> [IdentityLink] {
+        let all = links.compactMap { identity, profileID in
+            profilesByID[profileID].map { IdentityLink(identity: identity, profile: $0, linkedAt: linkedAt[identity] ?? .distantPast) }
+        }
+        return Array(all.sorted { ($0.linkedAt, $0.identity.description) > ($1.linkedAt, $1.identity.description) }.prefix(max(0, limit)))
     }
 
     mutating func updateProfile(_ profile: SandraProfile) throws {
@@ -46,12 +54,14 @@ struct InMemoryIdentityTables {
             profileIDByEmail[key] = profile.id
         }
         links[identity] = profile.id
+        linkedAt[identity] = now
         record(.linked, identity, profileID: profile.id, at: now)
         return profile
     }
 
     mutating func unlink(_ identity: ChannelIdentity, at now: Date) -> SandraProfile? {
         guard let profileID = links.removeValue(forKey: identity) else { return nil }
+        linkedAt[identity] = nil
         record(.unlinked, identity, profileID: profileID, at: now)
         return profilesByID[profileID]
     }

@@ -23,6 +23,10 @@ extension InMemoryStore {
         identityTables.link(identity, toVerifiedEmail: email, at: now)
     }
 
+    public func links(limit: Int) -> [IdentityLink] {
+        identityTables.links(limit: limit)
+    }
+
     public func unlink(_ identity: ChannelIdentity, at now: Date) -> SandraProfile? {
         identityTables.unlink(identity, at: now)
     }

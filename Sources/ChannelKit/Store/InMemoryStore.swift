@@ -14,7 +14,7 @@ import Foundation
 /// and outbox parts; items in a non-terminal state (`received`, `processing`, `failed`) are
 /// never forgotten, even when that means holding more than `dedupCapacity`. Conversation
 /// history keeps the last `historyCapacity` (default 200) turns of each conversation.
-public actor InMemoryStore: PipelineStore, IdentityStore {
+public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
     private struct Key: Hashable {
         var channel: String
         var platformMessageID: String
@@ -40,6 +40,8 @@ public actor InMemoryStore: PipelineStore, IdentityStore {
     private var nextTurnSequence: Int64 = 1
     /// Identity linking's tables (see InMemoryStore+Identity.swift).
     var identityTables = InMemoryIdentityTables()
+    /// Operators' saved channel settings, by channel and key.
+    var settingOverrides: [String: [String: StoredSetting]] = [:]
 
     /// Creates an empty store.
     /// - Parameters:
@@ -201,6 +203,14 @@ public actor InMemoryStore: PipelineStore, IdentityStore {
     public func counts() -> [InboxState: Int] {
         var counts = Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })
         for item in items.values { counts[item.state, default: 0] += 1 }
+        return counts
+    }
+
+    public func countsByChannel() -> [String: [InboxState: Int]] {
+        var counts: [String: [InboxState: Int]] = [:]
+        for item in items.values {
+            counts[item.event.channel, default: Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })][item.state, default: 0] += 1
+        }
         return counts
     }
 

@@ -121,6 +121,9 @@ public protocol InboxStore: Sendable {
     /// How many items are in each state.
     func counts() async throws -> [InboxState: Int]
 
+    /// The number of items in each state, per channel; a channel with no items is absent.
+    func countsByChannel() async throws -> [String: [InboxState: Int]]
+
     /// Replaces what the person typed in an item's event (text, quick-reply or postback
     /// payload and title) with ``InboundEvent/redactedText``, keeping everything else: for
     /// messages that must not be kept, such as verification codes and email addresses.

@@ -35,6 +35,9 @@ public struct ExampleWebhookChannelFactory: ChannelFactory {
     /// `webhook`, the `type:` value in `channels.yaml`.
     public var type: String { "webhook" }
 
+    /// `Webhook`.
+    public var displayName: String { "Webhook" }
+
     /// The four settings described above.
     public var settingFields: [SettingField] {
         [

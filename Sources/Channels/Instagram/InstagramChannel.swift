@@ -97,6 +97,11 @@ public struct InstagramChannel: Channel {
 
     /// Shows the typing indicator (`sender_action: typing_on`).
     /// - Throws: ``ChannelError`` as ``send(_:to:logger:)`` does.
+    /// `GET /<version>/me` with the access token: the Page or Instagram account it belongs to.
+    public func checkConnection(logger: Logger) async throws -> ConnectionCheck? {
+        try await graph.checkConnection(path: "me", logger: logger)
+    }
+
     public func typing(to recipient: Recipient, logger: Logger) async throws {
         _ = try await graph.post("me/messages", body: Self.typingBody(to: recipient.userID), logger: logger)
     }

@@ -67,6 +67,8 @@ public actor InstagramSandbox: ChannelSandbox {
         historyLimit: historyLimit, conversationLimit: conversationLimit, outboxLimit: outboxLimit)
     private var waiters = SandboxTextWaiters()
     private var faults = GraphSandboxFaults()
+    /// The sandbox that took over (the channel was reconfigured): requests still arriving here go there.
+    private var successor: InstagramSandbox?
     private var media: [String: StoredMedia] = [:]
     private var mediaOrder: [String] = []
     private var mediaBytes = 0
@@ -121,6 +123,7 @@ public actor InstagramSandbox: ChannelSandbox {
     /// - Parameter request: the request, its path relative to `/sandbox/<name>`.
     /// - Returns: the page, JSON, or a Graph-style error.
     public func handle(_ request: SandboxRequest) async -> SandboxResponse {
+        if let successor { return await successor.handle(request) }
         var path = request.path.isEmpty ? "/" : request.path
         if !path.hasPrefix("/") { path = "/" + path }
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
@@ -150,8 +153,14 @@ public actor InstagramSandbox: ChannelSandbox {
             return Self.json(["ok": true])
         case (.post, let graph) where graph.count == 4 && graph[0] == "graph" && graph[3] == "messages":
             if faults.delay > .zero { try? await Task.sleep(for: faults.delay) }
+            if let successor { return await successor.handle(request) }
             if let injected = faults.nextFailure() { return injected }
             return graphSend(request)
+        case (.get, let graph) where graph.count == 3 && graph[0] == "graph" && graph[2] == "me":
+            if faults.delay > .zero { try? await Task.sleep(for: faults.delay) }
+            if let successor { return await successor.handle(request) }
+            if let injected = faults.nextFailure() { return injected }
+            return graphAccount(request)
         case (_, []), (_, ["api", "send"]), (_, ["api", "media"]), (_, ["api", "messages"]), (_, ["api", "outbox"]), (_, ["api", "reset"]), (_, ["api", "faults"]):
             return Self.json(["error": "method not allowed"], status: .methodNotAllowed)
         case (_, let graph) where graph.count == 4 && graph[0] == "graph" && graph[3] == "messages":
@@ -348,11 +357,48 @@ public actor InstagramSandbox: ChannelSandbox {
 
     private static let senderActions: Set<String> = ["typing_on", "typing_off", "mark_seen", "react", "unreact"]
 
-    private func graphSend(_ request: SandboxRequest) -> SandboxResponse {
-        let bearer = request.headers[.authorization].flatMap { value -> String? in
-            value.hasPrefix("Bearer ") ? String(value.dropFirst("Bearer ".count)) : nil
+    /// `GET /<version>/me`: the emulated business account behind the token.
+    private func graphAccount(_ request: SandboxRequest) -> SandboxResponse {
+        guard let token = bearerToken(request), token == configuration.accessToken else {
+            return Self.graphError(status: .unauthorized, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
         }
-        guard let token = bearer ?? request.query["access_token"], token == configuration.accessToken else {
+        return Self.json(["id": .string(Self.businessAccountID), "name": "Sandra Sandbox", "username": "sandra.sandbox"])
+    }
+
+    /// Takes over the previous sandbox's conversations and uploaded media.
+    public func adopt(_ previous: any ChannelSandbox) async {
+        guard let previous = previous as? InstagramSandbox, previous !== self else { return }
+        let state = await previous.handOver(to: self)
+        outboundCount = state.outboundCount
+        records = state.records
+        media = state.media
+        mediaOrder = state.mediaOrder
+        mediaBytes = state.mediaBytes
+    }
+
+    /// Gives this sandbox's state to `next` and sends every later request there, so that
+    /// nothing recorded after the hand-over is lost.
+    private func handOver(to next: InstagramSandbox) -> State {
+        successor = next
+        return state
+    }
+
+    private typealias State = (outboundCount: Int, records: SandboxRecords<ThreadItem, OutboxItem>, media: [String: StoredMedia],
+                        mediaOrder: [String], mediaBytes: Int)
+
+    /// What ``adopt(_:)`` carries over.
+    private var state: State {
+        (outboundCount, records, media, mediaOrder, mediaBytes)
+    }
+
+    private func bearerToken(_ request: SandboxRequest) -> String? {
+        request.headers[.authorization].flatMap { value -> String? in
+            value.hasPrefix("Bearer ") ? String(value.dropFirst(7)) : nil
+        } ?? request.query["access_token"]
+    }
+
+    private func graphSend(_ request: SandboxRequest) -> SandboxResponse {
+        guard let token = bearerToken(request), token == configuration.accessToken else {
             return Self.graphError(status: .unauthorized, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
         }
         guard let body = try? MetaJSON.decode(request.body), body.objectValue != nil else {

@@ -129,6 +129,12 @@ public struct WhatsAppChannel: Channel {
     }
 
     /// The Graph path replies from a business phone number go to.
+    /// `GET /<version>/<phone-number-id>` (its verified name and display number), or
+    /// `GET /<version>/me` when no phone number id is configured.
+    public func checkConnection(logger: Logger) async throws -> ConnectionCheck? {
+        try await graph.checkConnection(path: configuration.phoneNumberID.isEmpty ? "me" : configuration.phoneNumberID, logger: logger)
+    }
+
     func messagesPath(for accountID: String) throws -> String {
         let phoneNumberID = accountID.isEmpty ? configuration.phoneNumberID : accountID
         guard !phoneNumberID.isEmpty else {

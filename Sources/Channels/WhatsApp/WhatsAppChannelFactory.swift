@@ -56,6 +56,9 @@ public struct WhatsAppChannelFactory: ChannelFactory {
     /// `whatsapp`, the `type:` value in `channels.yaml`.
     public var type: String { "whatsapp" }
 
+    /// `WhatsApp`.
+    public var displayName: String { "WhatsApp" }
+
     /// The seven settings described above, with labels, kinds, defaults and help.
     public var settingFields: [SettingField] {
         [

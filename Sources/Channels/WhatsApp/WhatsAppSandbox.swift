@@ -72,6 +72,8 @@ public actor WhatsAppSandbox: ChannelSandbox {
     private var mediaOrder: [String] = []
     private var waiters = SandboxTextWaiters()
     private var faults = GraphSandboxFaults()
+    /// The sandbox that took over (the channel was reconfigured): requests still arriving here go there.
+    private var successor: WhatsAppSandbox?
 
     /// One item of a conversation.
     struct ThreadItem: SandboxSequenced {
@@ -129,6 +131,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
     /// - Parameter request: the request, its path relative to `/sandbox/<name>`.
     /// - Returns: the page, JSON, media bytes, or a Graph-style error.
     public func handle(_ request: SandboxRequest) async -> SandboxResponse {
+        if let successor { return await successor.handle(request) }
         var path = request.path.isEmpty ? "/" : request.path
         if !path.hasPrefix("/") { path = "/" + path }
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
@@ -162,8 +165,14 @@ public actor WhatsAppSandbox: ChannelSandbox {
             return GraphSandboxReply.json(["ok": true])
         case (.post, let graph) where graph.count == 4 && graph[0] == "graph" && graph[3] == "messages":
             if faults.delay > .zero { try? await Task.sleep(for: faults.delay) }
+            if let successor { return await successor.handle(request) }
             if let injected = faults.nextFailure() { return injected }
             return cloudAPISend(request, phoneNumberID: graph[2])
+        case (.get, let graph) where graph.count == 3 && graph[0] == "graph" && (graph[2] == configuration.phoneNumberID || graph[2] == "me"):
+            if faults.delay > .zero { try? await Task.sleep(for: faults.delay) }
+            if let successor { return await successor.handle(request) }
+            if let injected = faults.nextFailure() { return injected }
+            return accountLookup(request, id: graph[2])
         case (.get, let graph) where graph.count == 3 && graph[0] == "graph":
             return mediaLookup(request, mediaID: graph[2])
         case (.get, let download) where download.count == 2 && download[0] == "media":
@@ -480,6 +489,46 @@ public actor WhatsAppSandbox: ChannelSandbox {
             "contacts": [["input": .string(to), "wa_id": .string(to)]],
             "messages": [["id": .string(messageID)]],
         ])
+    }
+
+    /// `GET /<version>/<phone-number-id>` (the number) or `/me` (the system user), as Graph answers them.
+    private func accountLookup(_ request: SandboxRequest, id: String) -> SandboxResponse {
+        guard let token = bearer(request), token == configuration.accessToken else {
+            return GraphSandboxReply.error(status: .unauthorized, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
+        }
+        if id == "me" {
+            return GraphSandboxReply.json(["id": "sandbox-system-user", "name": "Sandra Sandbox"])
+        }
+        return GraphSandboxReply.json([
+            "verified_name": "Sandra Sandbox", "display_phone_number": .string(Self.displayPhoneNumber),
+            "quality_rating": "GREEN", "id": .string(id),
+        ])
+    }
+
+    /// Takes over the previous sandbox's conversations, senders and media.
+    public func adopt(_ previous: any ChannelSandbox) async {
+        guard let previous = previous as? WhatsAppSandbox, previous !== self else { return }
+        let state = await previous.handOver(to: self)
+        outboundCount = state.outboundCount
+        records = state.records
+        senders = state.senders
+        media = state.media
+        mediaOrder = state.mediaOrder
+    }
+
+    /// Gives this sandbox's state to `next` and sends every later request there, so that
+    /// nothing recorded after the hand-over is lost.
+    private func handOver(to next: WhatsAppSandbox) -> State {
+        successor = next
+        return state
+    }
+
+    private typealias State = (outboundCount: Int, records: SandboxRecords<ThreadItem, OutboxItem>, senders: [String: String],
+                        media: [String: MediaItem], mediaOrder: [String])
+
+    /// What ``adopt(_:)`` carries over.
+    private var state: State {
+        (outboundCount, records, senders, media, mediaOrder)
     }
 
     private func mediaLookup(_ request: SandboxRequest, mediaID: String) -> SandboxResponse {

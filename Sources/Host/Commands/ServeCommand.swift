@@ -37,7 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(78)
         }
-        for (name, mounted) in runtime.channels.sorted(by: { $0.key < $1.key }) {
+        for mounted in runtime.supervisor.all {
+            let name = mounted.configuration.name
             logger.info("channel configured", metadata: [
                 "channel": "\(name)", "type": "\(mounted.configuration.type)",
                 "webhook": "\(ChannelContext.webhookPath(for: name))", "sandbox": "\(mounted.sandboxMode)",
@@ -48,7 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
             guard let port = await runtime.status.waitUntilServing() else { return }
             let base = HostRuntime.localBaseURL(host: configuration.server.host, port: port)
             var lines = ["Sandra is listening on \(base)"]
-            for (name, mounted) in runtime.channels.sorted(by: { $0.key < $1.key }) {
+            for mounted in runtime.supervisor.all {
+                let name = mounted.configuration.name
                 lines.append("  \(name): webhook \(base)\(ChannelContext.webhookPath(for: name))")
                 if mounted.sandboxMode {
                     lines.append("  \(name): sandbox \(base)\(ChannelContext.sandboxPath(for: name))/  (open it in a browser)")

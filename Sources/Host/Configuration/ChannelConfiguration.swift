@@ -53,6 +53,9 @@ struct ChannelConfiguration: Sendable, Hashable {
     var settings: ChannelSettings
     /// The type's setting fields, in the factory's order (used to mask secrets when printing).
     var fields: [SettingField]
+    /// Where each of ``settings``' values comes from in `channels.yaml` (the portal's saved
+    /// values are layered on top by the host).
+    var origins = SettingOrigins()
 
     /// Creates a channel configuration.
     /// - Parameters:

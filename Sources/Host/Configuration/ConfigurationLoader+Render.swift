@@ -69,6 +69,21 @@ extension ConfigurationLoader {
             "    retry_delay_seconds: \(config.identity.email.retryDelaySeconds)",
             "    max_send_attempts: \(config.identity.email.maxSendAttempts)",
         ]
+        let admin = config.admin
+        lines += [
+            "admin:",
+            "  password: \(Self.masked(admin.password))",
+            "  password_hash: \(Self.masked(admin.passwordHash))",
+            "  api_token: \(Self.masked(admin.apiToken))",
+            "  secret_key: \(Self.masked(admin.secretKey))",
+            "  secret_key_file: \(Self.quoted(admin.secretKeyFile))",
+            "  public_base_url: \(Self.quoted(admin.publicBaseURL))",
+            "  cookie_secure: \(admin.cookieSecure)",
+            "  session_idle_minutes: \(admin.sessionIdleMinutes)",
+            "  session_max_hours: \(admin.sessionMaxHours)",
+            "  max_failed_logins: \(admin.maxFailedLogins)",
+            "  lockout_minutes: \(admin.lockoutMinutes)",
+        ]
         if config.channels.isEmpty {
             lines.append("channels: {}")
         } else {

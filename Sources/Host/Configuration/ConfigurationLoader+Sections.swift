@@ -145,6 +145,7 @@ extension ConfigurationLoader {
             values[field.key] = reader.value(field.key, default: field.defaultValue ?? "") { text in
                 Self.convert(text, to: field)
             }
+            channel.origins[field.key] = reader.origin(of: field.key)
         }
         channel.settings = ChannelSettings(values)
         return isValid ? channel : nil
@@ -223,7 +224,7 @@ extension ConfigurationLoader {
     }
 
     /// Checks a channel setting against its field's kind and writes it in canonical form.
-    private static func convert(_ text: String, to field: SettingField) -> Result<String, MappingReader.ValueProblem> {
+    static func convert(_ text: String, to field: SettingField) -> Result<String, MappingReader.ValueProblem> {
         switch field.kind {
         case .string:
             .success(text)

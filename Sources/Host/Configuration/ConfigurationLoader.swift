@@ -80,12 +80,12 @@ struct ConfigurationLoader: Sendable {
             root,
             keyPath: "",
             keyMark: nil,
-            expectation: "a mapping of sections (server, storage, assistant, transcription, pipeline, identity, channels)",
+            expectation: "a mapping of sections (server, storage, assistant, transcription, pipeline, identity, channels, admin)",
             problems: problems,
             interpolator: EnvironmentInterpolator(environment: environment)
         )
         document.rejectUnknownKeys(known: HostConfiguration.keys)
-        let configuration = HostConfiguration(
+        var configuration = HostConfiguration(
             sourceFile: file,
             server: readServer(document.section("server")),
             storage: readStorage(document.section("storage")),
@@ -98,6 +98,7 @@ struct ConfigurationLoader: Sendable {
                 expectation: "a mapping of channel names to their settings"
             ))
         )
+        configuration.admin = readAdmin(document.section("admin"))
         guard problems.isEmpty else {
             // Stable, so problems at one position keep the order they were found in.
             let inFileOrder = problems.problems.enumerated().sorted { left, right in

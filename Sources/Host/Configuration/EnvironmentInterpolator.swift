@@ -69,6 +69,23 @@ struct EnvironmentInterpolator: Sendable {
         return String(output)
     }
 
+    /// The variables named by the placeholders of `text` that are set to a non-empty value,
+    /// in order: where an interpolated value came from.
+    /// - Parameter text: a value as written in the file.
+    func setVariables(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstRange(of: "${") {
+            let afterOpen = rest[open.upperBound...]
+            guard let close = afterOpen.firstIndex(of: "}") else { break }
+            let body = afterOpen[..<close]
+            let name = body.firstRange(of: ":-").map { String(body[..<$0.lowerBound]) } ?? String(body)
+            if Self.isValidName(name), let value = environment[name], !value.isEmpty { names.append(name) }
+            rest = afterOpen[afterOpen.index(after: close)...]
+        }
+        return names
+    }
+
     private enum Resolution {
         case success(String)
         case failure(String)

@@ -10,6 +10,7 @@
 /// transcription: { type: none }
 /// pipeline:  { max_concurrent_conversations: 64, send_attempts: 5 }
 /// identity:  { shared_history: false, email: { smtp_url: "smtps://mail.example.com", from: "sandra@example.com" } }
+/// admin:     { password: ${SANDRA_ADMIN_PASSWORD:-} }
 /// channels:
 ///   instagram:
 ///     type: instagram
@@ -32,9 +33,11 @@ struct HostConfiguration: Sendable, Hashable {
     var identity: IdentityConfiguration
     /// The `channels:` section, in file order.
     var channels: [ChannelConfiguration]
+    /// The `admin:` section.
+    var admin: AdminConfiguration = AdminConfiguration()
 
     /// The top-level keys of `channels.yaml`.
-    static let keys = ["server", "storage", "assistant", "transcription", "pipeline", "identity", "channels"]
+    static let keys = ["server", "storage", "assistant", "transcription", "pipeline", "identity", "channels", "admin"]
 
     /// Creates a configuration; every section defaults to its defaults.
     /// - Parameters:

@@ -170,6 +170,16 @@ struct MappingReader {
 
     // MARK: Values
 
+    /// Where the value of `key` comes from: an environment variable its placeholder names,
+    /// the file, or nowhere (the default).
+    /// - Parameter key: the key.
+    func origin(of key: String) -> SettingOrigin {
+        guard let entry = entry(key), case .scalar(let scalar) = entry.value, !Self.isNull(entry.value) else { return .fieldDefault }
+        if let variable = interpolator.setVariables(in: scalar.string).first { return .environment(variable: variable) }
+        guard let value = try? interpolator.interpolate(scalar.string), !value.isEmpty else { return .fieldDefault }
+        return .file(path: problems.file, line: scalar.mark?.line ?? entry.keyNode.mark?.line ?? 0)
+    }
+
     /// Reads and interpolates the value of `key`.
     /// - Parameter key: the key.
     /// - Returns: what was found; problems are already recorded.

@@ -18,7 +18,7 @@ struct HealthRoutes {
     /// The body cap of `POST /bench/ack`: the webhook routes' default `max_body_bytes`.
     static let benchmarkBodyCap = 1_048_576
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<HostRequestContext>) {
         router.get("healthz") { _, _ in
             JSONResponse.make(.ok, ["status": "alive"])
         }

@@ -5,10 +5,19 @@ import NIOCore
 /// `/sandbox/<name>/…`: each channel's local emulator, for channels running in sandbox mode,
 /// and `/sandbox`, an index of them.
 struct SandboxRoutes {
-    let channels: [String: HostRuntime.MountedChannel]
+    let supervisor: ChannelSupervisor
 
-    func register(on router: Router<BasicRequestContext>) {
-        let sandboxes = channels.compactMapValues { $0.channel.sandbox }
+    /// The sandboxes of the channels in sandbox mode now (a channel reconfigured from the
+    /// admin portal may have left or entered it).
+    private var sandboxes: [String: any ChannelSandbox] {
+        var sandboxes: [String: any ChannelSandbox] = [:]
+        for mounted in supervisor.all where mounted.sandboxMode {
+            if let sandbox = mounted.channel.sandbox { sandboxes[mounted.configuration.name] = sandbox }
+        }
+        return sandboxes
+    }
+
+    func register(on router: Router<HostRequestContext>) {
         router.get("sandbox") { _, _ in
             var items = ""
             for name in sandboxes.keys.sorted() {
@@ -25,19 +34,20 @@ struct SandboxRoutes {
         for method in [HTTPRequest.Method.get, .post] {
             // `/sandbox/<name>` and `/sandbox/<name>/` are one route: the page itself.
             router.on("sandbox/{name}", method: method) { request, context in
-                try await forward(request, context: context, sandboxes: sandboxes, path: "/")
+                try await forward(request, context: context, path: "/")
             }
             router.on("sandbox/{name}/**", method: method) { request, context in
                 let rest = context.parameters.getCatchAll().joined(separator: "/")
-                return try await forward(request, context: context, sandboxes: sandboxes, path: "/" + rest)
+                return try await forward(request, context: context, path: "/" + rest)
             }
         }
     }
 
-    private func forward(_ request: Request, context: BasicRequestContext, sandboxes: [String: any ChannelSandbox],
-                         path: String) async throws -> Response {
+    private func forward(_ request: Request, context: HostRequestContext, path: String) async throws -> Response {
         let name = try context.parameters.require("name")
-        guard let sandbox = sandboxes[name] else { throw HTTPError(.notFound) }
+        guard let mounted = supervisor.channel(named: name), mounted.sandboxMode, let sandbox = mounted.channel.sandbox else {
+            throw HTTPError(.notFound)
+        }
         let body = try await request.body.collect(upTo: sandbox.maxRequestBytes(for: path))
         let answer = await sandbox.handle(SandboxRequest(method: request.method, path: path, query: request.firstQueryValues,
                                                          headers: request.headers, body: Array(buffer: body)))

@@ -9,11 +9,11 @@ import NIOCore
 /// untouched; the channel verifies and parses it; the pipeline records the events; only
 /// then does the platform get its 200. Replies happen after the response.
 struct WebhookRoutes {
-    let channels: [String: HostRuntime.MountedChannel]
+    let supervisor: ChannelSupervisor
     let pipeline: Pipeline
     let status: ChannelStatusBoard
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<HostRequestContext>) {
         router.get("api/channels/{name}") { request, context in
             try await handle(request, context: context)
         }
@@ -22,9 +22,10 @@ struct WebhookRoutes {
         }
     }
 
-    private func handle(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    private func handle(_ request: Request, context: HostRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
-        guard let mounted = channels[name] else {
+        // Looked up per request: a channel reconfigured from the admin portal serves the next one.
+        guard let mounted = supervisor.channel(named: name) else {
             throw HTTPError(.notFound, message: "no channel named '\(name)'")
         }
         var logger = context.logger
@@ -58,6 +59,7 @@ struct WebhookRoutes {
         switch outcome {
         case .verified(let challenge):
             logger.info("webhook subscription verified")
+            status.handshakeVerified(channel: name)
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: challenge)))
         case .events(let events):

@@ -21,6 +21,10 @@ final class ChannelStatusBoard: Sendable {
         var sandbox: Bool
         var detail: String?
         var lastWebhook: Date?
+        /// When the platform's subscription handshake last succeeded.
+        var lastHandshake: Date?
+        /// When an operator last reconfigured the channel.
+        var reconfiguredAt: Date?
     }
 
     private struct Storage {
@@ -29,6 +33,7 @@ final class ChannelStatusBoard: Sendable {
         var serving = false
         var intakeOpen = true
         var servingWaiters: [CheckedContinuation<Void, Never>] = []
+        var stateWaiters: [(channel: String, state: State, continuation: CheckedContinuation<Void, Never>)] = []
         var port: Int?
     }
 
@@ -53,6 +58,7 @@ final class ChannelStatusBoard: Sendable {
             return waiters
         }
         for waiter in waiters { waiter.resume() }
+        resumeStateWaiters()
     }
 
     /// Returns once the server listens; gives the port it listens on.
@@ -68,6 +74,32 @@ final class ChannelStatusBoard: Sendable {
         return storage.withLock { $0.port }
     }
 
+    /// Returns once `channel` is in `state` (at once when it is already).
+    func waitUntil(channel: String, is state: State) async {
+        await withCheckedContinuation { continuation in
+            let reached = storage.withLock { storage in
+                if storage.entries[channel]?.state == state { return true }
+                storage.stateWaiters.append((channel, state, continuation))
+                return false
+            }
+            if reached { continuation.resume() }
+        }
+    }
+
+    /// Resumes the waiters whose channel reached their state; called after every change.
+    private func resumeStateWaiters() {
+        let ready = storage.withLock { storage in
+            var ready: [CheckedContinuation<Void, Never>] = []
+            storage.stateWaiters.removeAll { waiter in
+                guard storage.entries[waiter.channel]?.state == waiter.state else { return false }
+                ready.append(waiter.continuation)
+                return true
+            }
+            return ready
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
     /// Whether new webhook deliveries are accepted (false while draining at shutdown).
     var intakeOpen: Bool { storage.withLock { $0.intakeOpen } }
 
@@ -78,11 +110,35 @@ final class ChannelStatusBoard: Sendable {
         storage.withLock { $0.entries[channel]?.lastWebhook = Date() }
     }
 
+    func handshakeVerified(channel: String) {
+        storage.withLock { $0.entries[channel]?.lastHandshake = Date() }
+    }
+
+    /// An operator saved new settings: the channel serves with them now, so a refusal of the
+    /// old credentials no longer holds.
+    func channelReconfigured(channel: String, sandbox: Bool) {
+        storage.withLock { storage in
+            guard var entry = storage.entries[channel] else { return }
+            entry.sandbox = sandbox
+            entry.detail = nil
+            entry.reconfiguredAt = Date()
+            entry.state = storage.serving ? .ready : .starting
+            storage.entries[channel] = entry
+        }
+        resumeStateWaiters()
+    }
+
+    /// One channel's entry, for the admin portal.
+    func entry(for channel: String) -> Entry? {
+        storage.withLock { $0.entries[channel] }
+    }
+
     func markUnauthorized(channel: String, detail: String) {
         storage.withLock { storage in
             storage.entries[channel]?.state = .unauthorized
             storage.entries[channel]?.detail = detail
         }
+        resumeStateWaiters()
     }
 
     func markDelivered(channel: String) {
@@ -92,6 +148,7 @@ final class ChannelStatusBoard: Sendable {
                 storage.entries[channel]?.detail = nil
             }
         }
+        resumeStateWaiters()
     }
 
     /// The readiness report: ready when the server listens, intake is open and every channel is ready.

@@ -13,15 +13,9 @@ import UnixSignals
 /// `sandra serve` builds one and runs its service group; end-to-end tests build one in
 /// process on a loopback port and drive it over HTTP.
 struct HostRuntime: Sendable {
-    /// A configured, running channel.
-    struct MountedChannel: Sendable {
-        let channel: any ChannelKit.Channel
-        let configuration: ChannelConfiguration
-        let sandboxMode: Bool
-    }
-
     let configuration: HostConfiguration
-    let channels: [String: MountedChannel]
+    /// The served channels; reconfigured live from the admin portal.
+    let supervisor: ChannelSupervisor
     let pipeline: Pipeline
     /// Identity linking, unless `identity.enabled` is false.
     let identityLinking: IdentityLinkFlow?
@@ -29,6 +23,8 @@ struct HostRuntime: Sendable {
     let mailer: any Mailer
     let store: SQLiteStore
     let status: ChannelStatusBoard
+    /// Admin portal logins and lockouts.
+    let adminSessions: AdminSessions
     let httpClient: HTTPClient
     let prometheus: PrometheusCollectorRegistry
     let logger: Logger
@@ -51,8 +47,18 @@ struct HostRuntime: Sendable {
         }
         let httpClient = AsyncHTTPTransport.makeClient()
         do {
+            let secrets: SecretBox
+            do {
+                let loaded = try SecretBox.load(configuredKey: configuration.admin.secretKey, file: secretKeyFile(for: configuration))
+                secrets = loaded.box
+                logger.debug("secret key for saved settings loaded", metadata: ["from": "\(loaded.source)"])
+            } catch {
+                throw HostStartError(component: "admin settings", message: "\(error)")
+            }
+            let overrides = try await ChannelSupervisor.loadOverrides(for: configuration, registry: registry, store: store,
+                                                                      secrets: secrets, logger: logger)
             let runtime = try build(configuration: configuration, registry: registry, logger: logger, prometheus: prometheus,
-                                    httpClient: httpClient, store: store, now: now)
+                                    httpClient: httpClient, store: store, secrets: secrets, overrides: overrides, now: now)
             try await runtime.pipeline.start()
             return runtime
         } catch {
@@ -64,34 +70,29 @@ struct HostRuntime: Sendable {
 
     private static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
                               prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient, store: SQLiteStore,
+                              secrets: SecretBox, overrides: ChannelSupervisor.Overrides,
                               now: @escaping @Sendable () -> Date) throws -> HostRuntime {
         let transport = AsyncHTTPTransport(client: httpClient)
         let localBaseURL = Self.localBaseURL(host: configuration.server.host, port: configuration.server.port)
-        var mounted: [String: MountedChannel] = [:]
-        var made: [any ChannelKit.Channel] = []
+        let supervisor = try ChannelSupervisor(
+            configuration: configuration, overrides: overrides,
+            maker: ChannelSupervisor.Maker(registry: registry, transport: transport, logger: logger, localBaseURL: localBaseURL),
+            store: store, secrets: secrets)
+        let served = supervisor.all
         var mediaPolicies: [String: MediaPolicy] = [:]
-        for channelConfiguration in configuration.channels where channelConfiguration.enabled {
-            guard let factory = registry.factory(forType: channelConfiguration.type) else {
-                throw HostStartError(component: "channel '\(channelConfiguration.name)'", message: "no channel type '\(channelConfiguration.type)' is registered")
-            }
-            let sandboxMode = Self.sandboxMode(for: channelConfiguration)
-            var channelLogger = logger
-            channelLogger[metadataKey: "channel"] = "\(channelConfiguration.name)"
-            let context = ChannelContext(http: transport, logger: channelLogger, localBaseURL: localBaseURL, sandboxMode: sandboxMode)
-            let channel: any ChannelKit.Channel
-            do {
-                channel = try factory.makeChannel(name: channelConfiguration.name, settings: channelConfiguration.settings, context: context)
-            } catch {
-                throw HostStartError(component: "channel '\(channelConfiguration.name)'", message: "\(error)")
-            }
-            mounted[channelConfiguration.name] = MountedChannel(channel: channel, configuration: channelConfiguration, sandboxMode: sandboxMode)
-            made.append(channel)
-            mediaPolicies[channelConfiguration.name] = Self.mediaPolicy(for: channelConfiguration, profile: channel.profile,
-                                                                       sandboxMode: sandboxMode, localBaseURL: localBaseURL)
+        for mounted in served {
+            mediaPolicies[mounted.configuration.name] = Self.mediaPolicy(for: mounted.configuration, profile: mounted.channel.profile,
+                                                                        sandboxMode: mounted.sandboxMode, localBaseURL: localBaseURL)
         }
-        let status = ChannelStatusBoard(channels: configuration.channels.filter(\.enabled).map { ($0.name, mounted[$0.name]?.sandboxMode ?? false) })
+        let status = ChannelStatusBoard(channels: served.map { ($0.configuration.name, $0.sandboxMode) })
+        let adminSessions: AdminSessions
+        do {
+            adminSessions = try AdminSessions(configuration: configuration.admin)
+        } catch {
+            throw HostStartError(component: "admin portal", message: "the admin password cannot be hashed: \(error)")
+        }
         let metricsFactory = PrometheusMetricsFactory(registry: prometheus)
-        let observer = HostObserver(channels: Array(mounted.keys), status: status, factory: metricsFactory)
+        let observer = HostObserver(channels: supervisor.names, status: status, factory: metricsFactory)
         let assistant: any Assistant = switch configuration.assistant.type {
         case .echo: EchoAssistant()
         case .openai: OpenAIAssistant(
@@ -122,7 +123,7 @@ struct HostRuntime: Sendable {
             logger.notice("identity linking is on", metadata: ["mailer": "\(mailer.summary)", "shared_history": "\(identity.sharedHistory)"])
         }
         let pipeline = Pipeline(
-            channels: made, store: store, identities: store, assistant: assistant, preparer: preparer,
+            channels: served.map(\.channel), store: store, identities: store, assistant: assistant, preparer: preparer,
             options: Pipeline.Options(
                 maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
                 historyTurns: configuration.assistant.historyTurns,
@@ -133,8 +134,18 @@ struct HostRuntime: Sendable {
                 unauthorizedPause: .seconds(configuration.pipeline.unauthorizedPauseSeconds),
                 sharedHistory: identity.sharedHistory),
             observer: observer, commands: identityLinking.map { [$0] } ?? [], logger: logger)
-        return HostRuntime(configuration: configuration, channels: mounted, pipeline: pipeline, identityLinking: identityLinking,
-                           mailer: mailer, store: store, status: status, httpClient: httpClient, prometheus: prometheus, logger: logger)
+        supervisor.attach(ChannelSupervisor.Swap(pipeline: pipeline, preparer: preparer, status: status))
+        return HostRuntime(configuration: configuration, supervisor: supervisor, pipeline: pipeline, identityLinking: identityLinking,
+                           mailer: mailer, store: store, status: status, adminSessions: adminSessions, httpClient: httpClient,
+                           prometheus: prometheus, logger: logger)
+    }
+
+    /// The file that holds the key sealing saved secrets: `admin.secret_key_file`, or
+    /// `secret.key` beside the database.
+    static func secretKeyFile(for configuration: HostConfiguration) -> String {
+        if !configuration.admin.secretKeyFile.isEmpty { return configuration.admin.secretKeyFile }
+        let directory = (configuration.storage.path as NSString).deletingLastPathComponent
+        return ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent("secret.key")
     }
 
     /// The SMTP mailer for `smtp_url`, or the development mailer that writes emails to the log.
@@ -186,11 +197,12 @@ struct HostRuntime: Sendable {
 
     /// The HTTP application: routes, middleware and the server start callback.
     func makeApplication() -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: HostRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
         HealthRoutes(status: status, prometheus: prometheus, benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
-        WebhookRoutes(channels: channels, pipeline: pipeline, status: status).register(on: router)
-        SandboxRoutes(channels: channels).register(on: router)
+        WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status).register(on: router)
+        SandboxRoutes(supervisor: supervisor).register(on: router)
+        AdminRoutes(runtime: self).register(on: router)
         let status = self.status
         return Application(
             router: router,

@@ -9,11 +9,16 @@ extension Row {
     }
 
     static func profile(_ row: Columns) throws -> SandraProfile {
+        try profile(row, at: 0)
+    }
+
+    /// The profile whose ``profileColumns(_:)`` start at `column`.
+    static func profile(_ row: Columns, at column: Int32) throws -> SandraProfile {
         SandraProfile(
-            id: try row.text(0),
-            email: try row.text(1),
-            displayName: try row.optionalText(2),
-            preferences: try decode([String: String].self, json: try row.text(3),
+            id: try row.text(column),
+            email: try row.text(column + 1),
+            displayName: try row.optionalText(column + 2),
+            preferences: try decode([String: String].self, json: try row.text(column + 3),
                                     column: "identity_profiles.preferences_json")
         )
     }

@@ -21,7 +21,7 @@ import Synchronization
 ///   `StoreError(.corrupt, …)`.
 ///
 /// Call ``close()`` before dropping the store.
-public final class SQLiteStore: PipelineStore, IdentityStore {
+public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsStore {
     /// Turns kept per conversation; older ones are deleted when new ones are appended.
     public static let historyCapacity = 200
 

@@ -117,6 +117,18 @@ enum Schema {
             "CREATE INDEX identity_audit_email ON identity_audit (email_digest, action, at)",
             "CREATE INDEX conversation_turns_person ON conversation_turns (channel, user_id, timestamp_ms)",
         ],
+        // 3: settings saved by operators (admin portal); secrets arrive encrypted by the host.
+        [
+            """
+            CREATE TABLE channel_setting_overrides (
+                channel TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (channel, key)
+            )
+            """,
+        ],
     ]
 
     /// The version this build writes and expects.

@@ -1,0 +1,142 @@
+import ChannelKit
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `/admin/api`: the admin portal's operations as JSON, for automation, with
+/// `Authorization: Bearer <admin.api_token>`.
+///
+/// | Route | What |
+/// |-------|------|
+/// | `GET /admin/api/channels` | Every channel's report (state, counts, settings and their origins; secrets as set/not set). |
+/// | `GET /admin/api/channels/<name>` | One channel's report. |
+/// | `PATCH /admin/api/channels/<name>/settings` | `{"values": {"access_token": "…"}, "reset": ["api_version"]}`: saved and applied at once. |
+/// | `POST /admin/api/channels/<name>/test` | Test connection: `{"ok", "account", "account_id"}` or `{"ok": false, "error", "meaning"}`. |
+/// | `GET /admin/api/identities` | The most recent identity links. |
+/// | `DELETE /admin/api/identities/<channel>/<user id>` | Unlinks one. |
+///
+/// Errors are `{"error": {"code", "message", "problems"?}}`. Wrong tokens count towards the
+/// same per-address lockout as wrong passwords.
+struct AdminAPIRoutes {
+    let service: AdminService
+    let sessions: AdminSessions
+
+    /// The largest request body accepted.
+    static let maxBodyBytes = 64 << 10
+
+    func register(on router: Router<HostRequestContext>) {
+        router.get("admin/api/channels") { request, context in
+            try await authorized(request, context) {
+                AdminResponses.json(["channels": try await service.reports(baseURL: service.baseURL(for: request))])
+            }
+        }
+        router.get("admin/api/channels/{name}") { request, context in
+            try await authorized(request, context) {
+                let name = try context.parameters.require("name")
+                guard let report = try await service.report(name, baseURL: service.baseURL(for: request)) else {
+                    return AdminResponses.jsonError(.notFound, code: "not_found", message: "no channel named '\(name)'")
+                }
+                return AdminResponses.json(report)
+            }
+        }
+        router.patch("admin/api/channels/{name}/settings") { request, context in
+            try await authorized(request, context) {
+                try await saveSettings(request, context: context)
+            }
+        }
+        router.post("admin/api/channels/{name}/test") { request, context in
+            try await authorized(request, context) {
+                let name = try context.parameters.require("name")
+                guard let test = await service.testConnection(name, logger: context.logger) else {
+                    return AdminResponses.jsonError(.notFound, code: "not_found", message: "no channel named '\(name)'")
+                }
+                return AdminResponses.json(test)
+            }
+        }
+        router.get("admin/api/identities") { request, context in
+            try await authorized(request, context) {
+                AdminResponses.json(["links": try await service.links()])
+            }
+        }
+        router.delete("admin/api/identities/{channel}/{user}") { request, context in
+            try await authorized(request, context) {
+                let channel = try context.parameters.require("channel")
+                let user = try context.parameters.require("user")
+                guard try await service.unlink(channel: channel, userID: user) else {
+                    return AdminResponses.jsonError(.notFound, code: "not_found", message: "that identity is not linked")
+                }
+                return AdminResponses.json(["unlinked": true])
+            }
+        }
+    }
+
+    /// The body of `PATCH …/settings`.
+    private struct SettingsChange: Decodable {
+        var values: [String: String]?
+        var reset: [String]?
+    }
+
+    private func saveSettings(_ request: Request, context: HostRequestContext) async throws -> Response {
+        let name = try context.parameters.require("name")
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            return AdminResponses.jsonError(.contentTooLarge, code: "too_large", message: "body over \(Self.maxBodyBytes) bytes")
+        }
+        let body: SettingsChange
+        do {
+            body = try JSONDecoder().decode(SettingsChange.self, from: Data(buffer.readableBytesView))
+        } catch {
+            return AdminResponses.jsonError(.badRequest, code: "malformed",
+                                            message: #"expected {"values": {"key": "value"}, "reset": ["key"]}"#)
+        }
+        do {
+            let outcome = try await service.runtime.supervisor.reconfigure(
+                name, ChannelSupervisor.Change(values: body.values ?? [:], reset: Set(body.reset ?? [])))
+            guard let report = try await service.report(name, baseURL: service.baseURL(for: request)) else {
+                return AdminResponses.jsonError(.notFound, code: "not_found", message: "no channel named '\(name)'")
+            }
+            return AdminResponses.json(SavedReport(changed: outcome.changedKeys, channel: report))
+        } catch let refusal as ChannelSupervisor.Refusal {
+            let code = switch refusal.status {
+            case 404: "not_found"
+            case 409: "busy"
+            case 503: "store_unavailable"
+            default: "invalid"
+            }
+            return AdminResponses.jsonError(HTTPResponse.Status(code: refusal.status), code: code,
+                                            message: refusal.problems[""] ?? "some settings are not valid",
+                                            problems: refusal.problems.filter { !$0.key.isEmpty })
+        }
+    }
+
+    private struct SavedReport: Encodable {
+        let changed: [String]
+        let channel: AdminChannelReport
+    }
+
+    /// Runs `body` when the request carries the API token.
+    private func authorized(_ request: Request, _ context: HostRequestContext,
+                            _ body: () async throws -> Response) async throws -> Response {
+        guard sessions.apiEnabled else {
+            return AdminResponses.jsonError(.notFound, code: "api_disabled", message: "the admin API is off: set admin.api_token")
+        }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            return AdminResponses.jsonError(.unauthorized, code: "unauthorized", message: "send Authorization: Bearer <admin.api_token>",
+                                            extra: [.wwwAuthenticate: "Bearer"])
+        }
+        switch sessions.authorizeAPI(token: String(header.dropFirst("Bearer ".count)), client: context.clientAddress) {
+        case .success:
+            return try await body()
+        case .wrongPassword:
+            context.logger.warning("admin API call refused: wrong token", metadata: ["client": "\(context.clientAddress)"])
+            return AdminResponses.jsonError(.unauthorized, code: "unauthorized", message: "wrong token", extra: [.wwwAuthenticate: "Bearer"])
+        case .lockedOut(let until):
+            return AdminResponses.jsonError(.tooManyRequests, code: "locked_out",
+                                            message: "too many failed attempts; try again after \(SettingOrigin.format(until))",
+                                            extra: [.retryAfter: "\(max(1, Int(until.timeIntervalSinceNow.rounded(.up))))"])
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import ChannelKit
+import Foundation
+
+/// What the admin portal and its API show of one channel: state, counts, and every setting
+/// with where its value comes from — secrets only as "set" or "not set".
+struct AdminChannelReport: Encodable, Sendable {
+    /// One setting.
+    struct Setting: Encodable, Sendable {
+        let key: String
+        let label: String
+        let help: String
+        let kind: String
+        let secret: Bool
+        /// Whether the setting has a non-empty value.
+        let isSet: Bool
+        /// The value, for settings that are not secret; `nil` for secrets.
+        let value: String?
+        /// `portal`, `environment`, `channels.yaml` or `default`.
+        let origin: String
+        /// For people: `environment (INSTAGRAM_ACCESS_TOKEN)`.
+        let originLabel: String
+        /// Whether the portal holds a value that can be removed.
+        let fromPortal: Bool
+        /// The input's type in the form (stored: templates see stored properties only).
+        let inputType: String
+        /// A problem with what was typed, shown next to the field.
+        var problem: String?
+
+        init(key: String, label: String, help: String, kind: String, secret: Bool, isSet: Bool, value: String?, origin: String,
+             originLabel: String, fromPortal: Bool, problem: String? = nil) {
+            self.key = key
+            self.label = label
+            self.help = help
+            self.kind = kind
+            self.secret = secret
+            self.isSet = isSet
+            self.value = value
+            self.origin = origin
+            self.originLabel = originLabel
+            self.fromPortal = fromPortal
+            self.inputType = secret ? "password" : (kind == "integer" ? "number" : (kind == "url" ? "url" : "text"))
+            self.problem = problem
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case key, label, help, kind, secret, isSet = "set", value, origin, originLabel = "origin_label", fromPortal = "from_portal"
+        }
+    }
+
+    /// Inbox counts.
+    struct Counts: Encodable, Sendable {
+        let received: Int
+        let answered: Int
+        let failed: Int
+        let dead: Int
+        let expired: Int
+        let ignored: Int
+        /// Waiting or being answered: received, processing and failed (retry pending).
+        let queueDepth: Int
+
+        enum CodingKeys: String, CodingKey {
+            case received, answered, failed, dead, expired, ignored, queueDepth = "queue_depth"
+        }
+
+        init(_ states: [InboxState: Int]) {
+            received = states.values.reduce(0, +)
+            answered = states[.done] ?? 0
+            failed = states[.failed] ?? 0
+            dead = states[.dead] ?? 0
+            expired = states[.expired] ?? 0
+            ignored = states[.ignored] ?? 0
+            queueDepth = (states[.received] ?? 0) + (states[.processing] ?? 0) + (states[.failed] ?? 0)
+        }
+    }
+
+    let name: String
+    let type: String
+    let displayName: String
+    /// `starting`, `ready` or `unauthorized`.
+    let state: String
+    let isReady: Bool
+    let isUnauthorized: Bool
+    /// What is wrong, when something is.
+    let detail: String?
+    let sandbox: Bool
+    /// The URL to paste into the platform's webhook form.
+    let callbackURL: String
+    let verifyTokenSet: Bool
+    /// Whether the channel type has a verify token at all.
+    let hasVerifyToken: Bool
+    let lastWebhook: String?
+    let lastHandshake: String?
+    let reconfiguredAt: String?
+    let counts: Counts
+    var settings: [Setting]
+
+    enum CodingKeys: String, CodingKey {
+        case name, type, displayName = "display_name", state, detail, sandbox, callbackURL = "callback_url"
+        case verifyTokenSet = "verify_token_set", lastWebhook = "last_webhook", lastHandshake = "last_handshake"
+        case reconfiguredAt = "reconfigured_at", counts, settings
+    }
+
+    /// The report of a served channel.
+    /// - Parameters:
+    ///   - baseURL: the host's public URL, without a trailing slash.
+    init(_ mounted: ChannelSupervisor.Mounted, status: ChannelStatusBoard.Entry?, counts: [InboxState: Int], baseURL: String) {
+        let configuration = mounted.configuration
+        name = configuration.name
+        type = configuration.type
+        displayName = mounted.displayName
+        state = (status?.state ?? .starting).rawValue
+        isReady = status?.state == .ready
+        isUnauthorized = status?.state == .unauthorized
+        detail = status?.detail
+        sandbox = mounted.sandboxMode
+        callbackURL = baseURL + ChannelContext.webhookPath(for: configuration.name)
+        hasVerifyToken = configuration.fields.contains { $0.key == "verify_token" }
+        verifyTokenSet = !configuration.settings.string("verify_token").isEmpty
+        lastWebhook = status?.lastWebhook.map(SettingOrigin.format)
+        lastHandshake = status?.lastHandshake.map(SettingOrigin.format)
+        reconfiguredAt = status?.reconfiguredAt.map(SettingOrigin.format)
+        self.counts = Counts(counts)
+        settings = configuration.fields.map { field in
+            let value = configuration.settings.string(field.key)
+            let origin = mounted.origins[field.key] ?? .fieldDefault
+            return Setting(key: field.key, label: field.label, help: field.help, kind: field.kind.rawValue, secret: field.isSecret,
+                           isSet: !value.isEmpty, value: field.isSecret ? nil : value, origin: origin.kind, originLabel: origin.label,
+                           fromPortal: origin.kind == "portal")
+        }
+    }
+}

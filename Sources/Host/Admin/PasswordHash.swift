@@ -1,0 +1,64 @@
+import _CryptoExtras
+import ChannelKit
+import Crypto
+import Foundation
+
+/// A salted scrypt hash of the admin password: `scrypt$<N>$<r>$<p>$<salt>$<hash>` (base64).
+///
+/// The host keeps only this; a login is checked by hashing what was typed with the same salt
+/// and comparing in constant time.
+struct PasswordHash: Sendable, Hashable {
+    /// scrypt's cost parameters: 16 MiB and about 50 ms per check.
+    static let defaultRounds = 1 << 14, defaultBlockSize = 8, defaultParallelism = 1
+    let rounds: Int
+    let blockSize: Int
+    let parallelism: Int
+    let salt: [UInt8]
+    let hash: [UInt8]
+
+    /// Hashes `password` with a new random salt.
+    static func make(password: String) throws -> PasswordHash {
+        let salt = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
+        let hash = try derive(password, salt: salt, rounds: defaultRounds, blockSize: defaultBlockSize, parallelism: defaultParallelism)
+        return PasswordHash(rounds: defaultRounds, blockSize: defaultBlockSize, parallelism: defaultParallelism, salt: salt, hash: hash)
+    }
+
+    private init(rounds: Int, blockSize: Int, parallelism: Int, salt: [UInt8], hash: [UInt8]) {
+        self.rounds = rounds
+        self.blockSize = blockSize
+        self.parallelism = parallelism
+        self.salt = salt
+        self.hash = hash
+    }
+
+    /// Reads an encoded hash; `nil` when it is not one this host can check.
+    init?(encoded: String) {
+        let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "scrypt",
+              let rounds = Int(parts[1]), rounds >= 1 << 10, rounds <= 1 << 20, rounds & (rounds - 1) == 0,
+              let blockSize = Int(parts[2]), (1...32).contains(blockSize),
+              let parallelism = Int(parts[3]), (1...16).contains(parallelism),
+              let salt = Data(base64Encoded: String(parts[4])), salt.count >= 16,
+              let hash = Data(base64Encoded: String(parts[5])), hash.count >= 32 else { return nil }
+        self.init(rounds: rounds, blockSize: blockSize, parallelism: parallelism, salt: Array(salt), hash: Array(hash))
+    }
+
+    /// The encoded form.
+    var encoded: String {
+        "scrypt$\(rounds)$\(blockSize)$\(parallelism)$\(Data(salt).base64EncodedString())$\(Data(hash).base64EncodedString())"
+    }
+
+    /// Whether `password` is the one hashed, compared in constant time.
+    func verify(_ password: String) -> Bool {
+        guard let candidate = try? Self.derive(password, salt: salt, rounds: rounds, blockSize: blockSize, parallelism: parallelism,
+                                               length: hash.count) else { return false }
+        return LinkCode.constantTimeEqual(candidate, hash)
+    }
+
+    private static func derive(_ password: String, salt: [UInt8], rounds: Int, blockSize: Int, parallelism: Int,
+                               length: Int = 32) throws -> [UInt8] {
+        let key = try KDF.Scrypt.deriveKey(from: Array(password.utf8), salt: salt, outputByteCount: length, rounds: rounds,
+                                           blockSize: blockSize, parallelism: parallelism, maxMemory: 256 << 20)
+        return key.withUnsafeBytes { Array($0) }
+    }
+}

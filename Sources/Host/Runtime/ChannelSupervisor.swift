@@ -1,0 +1,305 @@
+import ChannelKit
+import Foundation
+import Logging
+import Synchronization
+
+/// The channels the host serves, with their effective settings and where each value comes
+/// from; replaces one channel while the host runs when an operator saves new settings.
+///
+/// Webhook and sandbox routes look a channel up here on every request, so a reconfigured
+/// channel serves the next request. A reconfiguration makes the new channel first (any
+/// refusal leaves everything as it was), saves the values (secrets sealed), then swaps the
+/// channel in the routes, the media step and the pipeline — whose replies in flight finish
+/// through the channel they began with, and whose waiting replies go on through the new
+/// one. Nothing accepted is lost or answered twice: the inbox and the outbox do not depend on
+/// the channel object.
+final class ChannelSupervisor: Sendable {
+    /// One served channel.
+    struct Mounted: Sendable {
+        /// The channel object serving now.
+        let channel: any ChannelKit.Channel
+        /// Its configuration, with the effective settings (saved values applied).
+        let configuration: ChannelConfiguration
+        /// Whether it runs against its sandbox.
+        let sandboxMode: Bool
+        /// The platform's name for people (`Instagram`).
+        let displayName: String
+        /// Where each setting's effective value comes from.
+        let origins: [String: SettingOrigin]
+    }
+
+    /// Values an operator saved, opened, with their save time.
+    typealias Overrides = [String: [String: StoredSetting]]
+
+    /// What makes a channel; the host's resources.
+    struct Maker: Sendable {
+        let registry: ChannelRegistry
+        let transport: any HTTPTransport
+        let logger: Logger
+        let localBaseURL: String
+
+        func make(_ configuration: ChannelConfiguration) throws -> (channel: any ChannelKit.Channel, sandboxMode: Bool) {
+            guard let factory = registry.factory(forType: configuration.type) else {
+                throw HostStartError(component: "channel '\(configuration.name)'", message: "no channel type '\(configuration.type)' is registered")
+            }
+            let sandboxMode = HostRuntime.sandboxMode(for: configuration)
+            var channelLogger = logger
+            channelLogger[metadataKey: "channel"] = "\(configuration.name)"
+            let context = ChannelContext(http: transport, logger: channelLogger, localBaseURL: localBaseURL, sandboxMode: sandboxMode)
+            return (try factory.makeChannel(name: configuration.name, settings: configuration.settings, context: context), sandboxMode)
+        }
+    }
+
+    /// Where a reconfigured channel is swapped in besides the routes.
+    struct Swap: Sendable {
+        let pipeline: Pipeline
+        let preparer: MediaPreparer
+        let status: ChannelStatusBoard
+    }
+
+    private let maker: Maker
+    private let store: any ChannelSettingsStore
+    private let secrets: SecretBox
+    private let mounted: Mutex<[String: Mounted]>
+    /// The channels as `channels.yaml` configures them, before saved values.
+    private let configuredChannels: [String: ChannelConfiguration]
+    /// The served channels' names, in configuration order.
+    let names: [String]
+    private let busy = Mutex<Set<String>>([])
+    private let swap = Mutex<Swap?>(nil)
+
+    /// Makes every enabled channel of `configuration` with the saved values applied.
+    /// - Throws: ``HostStartError`` when a channel cannot be made.
+    init(configuration: HostConfiguration, overrides: Overrides, maker: Maker, store: any ChannelSettingsStore, secrets: SecretBox) throws {
+        self.maker = maker
+        self.store = store
+        self.secrets = secrets
+        var mounted: [String: Mounted] = [:]
+        var names: [String] = []
+        var configuredChannels: [String: ChannelConfiguration] = [:]
+        for configured in configuration.channels where configured.enabled {
+            configuredChannels[configured.name] = configured
+            let (effective, origins) = Self.apply(overrides[configured.name] ?? [:], to: configured)
+            let made: (channel: any ChannelKit.Channel, sandboxMode: Bool)
+            do {
+                made = try maker.make(effective)
+            } catch let error as HostStartError {
+                throw error
+            } catch {
+                throw HostStartError(component: "channel '\(configured.name)'", message: "\(error)")
+            }
+            mounted[configured.name] = Mounted(
+                channel: made.channel, configuration: effective, sandboxMode: made.sandboxMode,
+                displayName: maker.registry.factory(forType: configured.type)?.displayName ?? configured.type, origins: origins)
+            names.append(configured.name)
+        }
+        self.mounted = Mutex(mounted)
+        self.names = names
+        self.configuredChannels = configuredChannels
+    }
+
+    /// Connects the supervisor to the parts that take a reconfigured channel.
+    func attach(_ swap: Swap) {
+        self.swap.withLock { $0 = swap }
+    }
+
+    /// The channel serving `name` now.
+    func channel(named name: String) -> Mounted? {
+        mounted.withLock { $0[name] }
+    }
+
+    /// Every served channel, in configuration order.
+    var all: [Mounted] {
+        mounted.withLock { mounted in names.compactMap { mounted[$0] } }
+    }
+
+    // MARK: - Saved values
+
+    /// Reads and opens the values saved for the configured channels.
+    /// - Throws: ``HostStartError`` when the store cannot be read or a secret does not open
+    ///   with this key (the key changed since it was saved).
+    static func loadOverrides(for configuration: HostConfiguration, registry: ChannelRegistry, store: any ChannelSettingsStore,
+                              secrets: SecretBox, logger: Logger) async throws -> Overrides {
+        var overrides: Overrides = [:]
+        for channel in configuration.channels where channel.enabled {
+            let saved: [String: StoredSetting]
+            do {
+                saved = try await store.settingOverrides(channel: channel.name)
+            } catch {
+                throw HostStartError(component: "admin settings", message: "cannot read the saved settings of '\(channel.name)': \(error)")
+            }
+            var opened: [String: StoredSetting] = [:]
+            for (key, setting) in saved {
+                guard let field = channel.fields.first(where: { $0.key == key }) else {
+                    logger.warning("a saved setting is no longer a key of its channel type; ignored",
+                                   metadata: ["channel": "\(channel.name)", "key": "\(key)"])
+                    continue
+                }
+                var value = setting.value
+                if field.isSecret {
+                    do {
+                        value = try secrets.open(setting.value, context: Self.secretContext(channel.name, key))
+                    } catch {
+                        throw HostStartError(
+                            component: "admin settings",
+                            message: "the saved \(channel.name).\(key) does not open with this secret key (\(error)); "
+                                + "start with the key it was saved with (admin.secret_key or its key file), "
+                                + "or remove the saved value with `sandra settings reset \(channel.name)`")
+                    }
+                }
+                opened[key] = StoredSetting(value: value, updatedAt: setting.updatedAt)
+            }
+            if !opened.isEmpty {
+                logger.notice("using settings saved in the admin portal", metadata: [
+                    "channel": "\(channel.name)", "keys": "\(opened.keys.sorted().joined(separator: ","))",
+                ])
+            }
+            overrides[channel.name] = opened
+        }
+        return overrides
+    }
+
+    /// What authenticates a sealed secret: its channel and key.
+    static func secretContext(_ channel: String, _ key: String) -> String { "\(channel)/\(key)" }
+
+    /// The configuration with saved values layered on, and every value's origin.
+    static func apply(_ saved: [String: StoredSetting], to configured: ChannelConfiguration) -> (ChannelConfiguration, [String: SettingOrigin]) {
+        var effective = configured
+        var origins: [String: SettingOrigin] = [:]
+        for field in configured.fields {
+            if let value = saved[field.key] {
+                effective.settings.values[field.key] = value.value
+                origins[field.key] = .portal(savedAt: value.updatedAt)
+            } else {
+                origins[field.key] = configured.origins[field.key]
+            }
+        }
+        return (effective, origins)
+    }
+
+    // MARK: - Reconfiguring
+
+    /// A change an operator asks for.
+    struct Change: Sendable {
+        /// New values by key, as typed (trimmed here). For a secret, an empty value means "keep".
+        var values: [String: String] = [:]
+        /// Keys whose saved value is forgotten, so `channels.yaml` decides again.
+        var reset: Set<String> = []
+    }
+
+    /// Why a change was refused; nothing was saved or swapped.
+    struct Refusal: Error, Sendable {
+        /// Problems by setting key; `""` for the whole channel.
+        var problems: [String: String]
+        /// The HTTP status that fits.
+        var status: Int = 400
+    }
+
+    /// What a saved change did.
+    struct Outcome: Sendable {
+        let mounted: Mounted
+        /// Keys whose value changed or whose saved value was forgotten.
+        let changedKeys: [String]
+    }
+
+    /// Checks, saves and applies a change to one channel while the host runs.
+    /// - Throws: ``Refusal`` for unknown channels or keys, values of the wrong kind, settings
+    ///   the channel type refuses, another save of the same channel in progress, or a store
+    ///   that cannot save.
+    func reconfigure(_ name: String, _ change: Change, at now: Date = Date()) async throws -> Outcome {
+        guard let current = channel(named: name) else { throw Refusal(problems: ["": "no channel named '\(name)'"], status: 404) }
+        guard busy.withLock({ $0.insert(name).inserted }) else {
+            throw Refusal(problems: ["": "another change to this channel is being saved; try again"], status: 409)
+        }
+        defer { _ = busy.withLock { $0.remove(name) } }
+
+        let fields = current.configuration.fields
+        var problems: [String: String] = [:]
+        for key in Set(change.values.keys).union(change.reset) where !fields.contains(where: { $0.key == key }) {
+            problems[key] = "not a setting of \(current.displayName) channels"
+        }
+        var updates: [String: String] = [:]
+        for field in fields {
+            if change.reset.contains(field.key) { continue }
+            guard let raw = change.values[field.key] else { continue }
+            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if field.isSecret && text.isEmpty { continue }
+            switch ConfigurationLoader.convert(text, to: field) {
+            case .success(let value):
+                // Unchanged values (a form sends every field back) save nothing.
+                if value != current.configuration.settings.string(field.key) { updates[field.key] = value }
+            case .failure(let problem):
+                problems[field.key] = problem.message
+            }
+        }
+        guard problems.isEmpty else { throw Refusal(problems: problems) }
+        let resets = change.reset.filter { current.origins[$0]?.kind == "portal" }
+        guard !updates.isEmpty || !resets.isEmpty else { return Outcome(mounted: current, changedKeys: []) }
+
+        // The values saved after this change, and the configuration they give.
+        let savedBefore = try await savedValues(of: name)
+        var saved = savedBefore
+        for key in resets { saved[key] = nil }
+        for (key, value) in updates { saved[key] = StoredSetting(value: value, updatedAt: now) }
+        guard let configured = configuredChannels[name] else {
+            throw Refusal(problems: ["": "no channel named '\(name)'"], status: 404)
+        }
+        let (effective, origins) = Self.apply(saved, to: configured)
+        let made: (channel: any ChannelKit.Channel, sandboxMode: Bool)
+        do {
+            made = try maker.make(effective)
+        } catch let error as ChannelError {
+            throw Refusal(problems: ["": error.message])
+        } catch {
+            throw Refusal(problems: ["": "\(error)"])
+        }
+
+        var sealed: [String: String] = [:]
+        do {
+            for (key, value) in updates {
+                let isSecret = fields.first { $0.key == key }?.isSecret ?? false
+                sealed[key] = isSecret ? try secrets.seal(value, context: Self.secretContext(name, key)) : value
+            }
+            try await store.saveSettingOverrides(sealed, removing: Set(resets), channel: name, at: now)
+        } catch {
+            maker.logger.error("saved channel settings could not be stored", metadata: ["channel": "\(name)", "error": "\(error)"])
+            throw Refusal(problems: ["": "the settings could not be saved: the store refused the write"], status: 503)
+        }
+
+        if let previous = current.channel.sandbox, let next = made.channel.sandbox {
+            await next.adopt(previous)
+        }
+        let mounted = Mounted(channel: made.channel, configuration: effective, sandboxMode: made.sandboxMode,
+                              displayName: current.displayName, origins: origins)
+        self.mounted.withLock { $0[name] = mounted }
+        if let swap = swap.withLock({ $0 }) {
+            swap.preparer.setPolicy(HostRuntime.mediaPolicy(for: effective, profile: made.channel.profile, sandboxMode: made.sandboxMode,
+                                                            localBaseURL: maker.localBaseURL), for: name)
+            swap.status.channelReconfigured(channel: name, sandbox: made.sandboxMode)
+            await swap.pipeline.replaceChannel(made.channel)
+        }
+        let changed = (Array(updates.keys) + resets).sorted()
+        maker.logger.notice("channel reconfigured from the admin portal; serving with the new settings", metadata: [
+            "channel": "\(name)", "keys": "\(changed.joined(separator: ","))", "sandbox": "\(made.sandboxMode)",
+        ])
+        return Outcome(mounted: mounted, changedKeys: changed)
+    }
+
+    /// The values saved for a channel now, opened.
+    private func savedValues(of name: String) async throws -> [String: StoredSetting] {
+        let stored: [String: StoredSetting]
+        do {
+            stored = try await store.settingOverrides(channel: name)
+        } catch {
+            throw Refusal(problems: ["": "the saved settings could not be read"], status: 503)
+        }
+        guard let fields = channel(named: name)?.configuration.fields else { return [:] }
+        var opened: [String: StoredSetting] = [:]
+        for (key, setting) in stored {
+            guard let field = fields.first(where: { $0.key == key }) else { continue }
+            let value = field.isSecret ? (try? secrets.open(setting.value, context: Self.secretContext(name, key))) : setting.value
+            if let value { opened[key] = StoredSetting(value: value, updatedAt: setting.updatedAt) }
+        }
+        return opened
+    }
+}
