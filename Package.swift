@@ -114,15 +114,14 @@ let package = Package(
             path: "Sources/Channels/Example",
             swiftSettings: swiftSettings
         ),
-        // The embedded durable store: SQLite in WAL mode, group commit.
+        // The embedded durable store: SQLite in WAL mode, group commit. It calls SQLite's C
+        // API directly, on threads of its own; SQLiteNIO is here for the SQLite it vendors.
         .target(
             name: "SQLiteStorage",
             dependencies: [
                 "ChannelKit",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/Stores/SQLite",
             swiftSettings: swiftSettings

@@ -5,9 +5,10 @@
 #   bench/profile.sh e2e [rate]    # webhooks at a fixed rate (default 200/s), replies flowing
 #
 # Starts the release host (as `make bench` does) and, while the load runs, counts with
-# `perf stat` the host's CPU time, context switches, SQLite statements prepared
-# (sqlite3_prepare_v3) and syncs (unixSync, one per fsync/fdatasync), then divides them by
-# the messages handled; `perf record -g` gives the top symbols and the split per thread.
+# `perf stat` the host's CPU time, context switches, SQLite statements run (sqlite3_reset,
+# called once after every statement: prepared statements are cached, so prepares no longer
+# count them) and syncs (unixSync, one per fsync/fdatasync), then divides them by the
+# messages handled; `perf record -g` gives the top symbols and the split per thread.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,8 +43,8 @@ YAML
 
 EVENTS=task-clock,context-switches
 perf probe -q -d 'probe_sandra:*' 2>/dev/null || true
-if perf probe -q -x "$BIN/sandra" -a sqlite_nio_sqlite3_prepare_v3 -a unixSync 2>/dev/null; then
-  EVENTS=$EVENTS,probe_sandra:sqlite_nio_sqlite3_prepare_v3,probe_sandra:unixSync
+if perf probe -q -x "$BIN/sandra" -a sqlite_nio_sqlite3_reset -a unixSync 2>/dev/null; then
+  EVENTS=$EVENTS,probe_sandra:sqlite_nio_sqlite3_reset,probe_sandra:unixSync
 fi
 
 if [ "$MODE" = ingest ]; then   # (the e2e command runs its own fake Graph API)
@@ -78,7 +79,7 @@ echo "per message ($MESSAGES messages; perf stat over the run):"
 awk -v n="$MESSAGES" '
   /task-clock/ { gsub(",", "", $1); printf "  CPU time            %8.0f us\n", $1 * 1000 / n }
   /context-switches/ { gsub(",", "", $1); printf "  context switches    %8.1f\n", $1 / n }
-  /prepare_v3/ { gsub(",", "", $1); printf "  SQLite statements   %8.1f\n", $1 / n }
+  /sqlite3_reset/ { gsub(",", "", $1); printf "  SQLite statements   %8.1f\n", $1 / n }
   /unixSync/ { gsub(",", "", $1); printf "  fsyncs              %8.2f\n", $1 / n }
 ' "$WORK/stat.txt"
 echo
@@ -90,5 +91,5 @@ echo "top symbols (self):"
 echo
 echo "inclusive, selected frames:"
 { perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g none 2>/dev/null | grep '%' \
-  | grep -E 'sqlite3LockAndPrepare|sqlite_nio_sqlite3_step *$|0A4JSONO4from|JSONDecoderC6decode_4fromxxm_AA4DataVtKSeRzlF *$|JSONEncoderC6encodeyAA4DataVxKSERzlF *$|WebhookVerifierV15verify|MarkdownRendererV8rendered|EchoAssistantV5reply|GraphAPIClientV4post|StreamLogHandlerV3log|llhttp__internal_execute|finish_task_switch' \
+  | grep -E 'sqlite3LockAndPrepare|MetaJSONReaderV8document|sqlite_nio_sqlite3_step *$|0A4JSONO4from|JSONDecoderC6decode_4fromxxm_AA4DataVtKSeRzlF *$|JSONEncoderC6encodeyAA4DataVxKSERzlF *$|WebhookVerifierV15verify|MarkdownRendererV8rendered|EchoAssistantV5reply|GraphAPIClientV4post|StreamLogHandlerV3log|llhttp__internal_execute|finish_task_switch' \
   | head -n 20 | cut -c1-150; } || true

@@ -46,4 +46,25 @@ struct MetaJSONTests {
         #expect(throws: (any Error).self) { try MetaJSON.decode(Array(#"{"a":"#.utf8)) }
         #expect(throws: (any Error).self) { try MetaJSON.decode(Array("\u{FF}".utf8)) }
     }
+
+    @Test func decodesEscapesWhitespaceAndNumbers() throws {
+        let value = try MetaJSON.decode(Array(#" { "s" : "a\"b\\c\/d\n\u00e4\ud83e\udd18" , "n" : [ -0, -12, 9223372036854775807, 9223372036854775808, 1e3, -2.5E-1 ] } "#.utf8))
+        #expect(value["s"]?.stringValue == "a\"b\\c/d\nä🤘")
+        #expect(value["n"]?.arrayValue == [.integer(0), .integer(-12), .integer(.max), .double(9223372036854775808), .double(1000), .double(-0.25)])
+    }
+
+    @Test func objectsKeepTheLastOfDuplicateKeysAndSortKeys() throws {
+        let value = try MetaJSON.decode(Array(#"{"b":1,"a":2,"b":3}"#.utf8))
+        #expect(value.objectValue?.map(\.key) == ["a", "b"])
+        #expect(value["b"]?.integerValue == 3)
+    }
+
+    @Test func rejectsMalformedText() {
+        for text in [#"{"a":1,}"#, "[1 2]", #""\ud83e""#, #""\x""#, "\"a\u{01}\"", "01", "-", "1.", "tru", "[1] x", ""] {
+            #expect(throws: (any Error).self, "\(text)") { try MetaJSON.decode(Array(text.utf8)) }
+        }
+        #expect(throws: (any Error).self) { try MetaJSON.decode([0x22, 0xC3, 0x28, 0x22]) }
+        #expect(throws: (any Error).self) { try MetaJSON.decode(Array((String(repeating: "[", count: 600) + String(repeating: "]", count: 600)).utf8)) }
+        #expect(throws: Never.self) { try MetaJSON.decode(Array((String(repeating: "[", count: 500) + String(repeating: "]", count: 500)).utf8)) }
+    }
 }

@@ -336,6 +336,49 @@ struct SQLiteStoreTests {
         await store.close()
     }
 
+    @Test("marking the last part sent and completing is one write: both, or neither")
+    func markSentAndCompleteIsAtomic() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try await SQLiteStore.open(path: directory.path("sent-and-done.sqlite"), logger: quietLogger)
+        let conversation = ConversationKey(channel: "test", accountID: "acct", userID: "u")
+        let items = try await store.accept([EventFactory.text("a", from: "u", id: "a"), EventFactory.text("b", from: "u", id: "b")],
+                                           at: now)
+        var recorded: [[OutboxPart]] = []
+        for item in items {
+            _ = try await store.claim(item.id, leaseUntil: now.addingTimeInterval(60), at: now)
+            recorded.append(try await store.recordReply(for: item.id, parts: [OutboundMessage(text: "hi")], conversation: conversation,
+                                                     turns: [], at: now))
+        }
+        let parts = recorded
+        try await store.markSentAndComplete(parts[0][0].id, platformMessageID: "mid.a", inboxID: items[0].id, at: now)
+        #expect(try await store.item(items[0].id)?.state == .done)
+        #expect(try await store.parts(for: items[0].id).map(\.state) == [.sent])
+
+        // The second item is no longer processing: the part must stay pending, even though
+        // its own update ran first; accepts batched with it still land.
+        try await store.fail(items[1].id, reason: "test", nextAttemptAt: now, countsAsAttempt: false, at: now)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    try await store.markSentAndComplete(parts[1][0].id, platformMessageID: "mid.b", inboxID: items[1].id, at: now)
+                    return true
+                } catch { return false }
+            }
+            for i in 0..<20 {
+                group.addTask {
+                    (try? await store.accept([EventFactory.text("t", from: "v", id: "new-\(i)")], at: now).count) == 1
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 20, "the refused write failed alone")
+        #expect(try await store.parts(for: items[1].id).map(\.state) == [.pending])
+        #expect(try await store.item(items[1].id)?.state == .failed)
+        #expect(try await store.counts()[.received] == 20)
+        await store.close()
+    }
+
     @Test("a closed store refuses calls")
     func closedStore() async throws {
         let directory = try TemporaryDirectory()

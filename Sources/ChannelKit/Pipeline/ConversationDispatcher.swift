@@ -24,6 +24,7 @@ actor ConversationDispatcher {
     }
 
     private let limit: Int
+    private let executor: (any TaskExecutor)?
     private let work: Work
     private let now: @Sendable () -> Date
     /// Items waiting, per conversation, sorted by platform timestamp (a pinned head stays first).
@@ -46,8 +47,10 @@ actor ConversationDispatcher {
     private var nextWaiterID = 0
     private var stopped = false
 
-    init(limit: Int, now: @escaping @Sendable () -> Date, work: @escaping Work) {
+    /// - Parameter executor: where the work runs (the tasks' executor preference); `nil`: the default.
+    init(limit: Int, executor: (any TaskExecutor)? = nil, now: @escaping @Sendable () -> Date, work: @escaping Work) {
         self.limit = max(1, limit)
+        self.executor = executor
         self.now = now
         self.work = work
     }
@@ -93,9 +96,9 @@ actor ConversationDispatcher {
             let id = nextTaskID
             nextTaskID += 1
             let work = self.work
-            running[id] = Task {
+            running[id] = Task(executorPreference: executor) {
                 let verdict = await work(entry.item)
-                self.finished(entry.item, key: key, verdict: verdict, taskID: id)
+                await self.finished(entry.item, key: key, verdict: verdict, taskID: id)
             }
         }
         if readyHead > 1024 && readyHead * 2 > ready.count {

@@ -126,7 +126,9 @@ public final class Pipeline: Sendable {
         self.logger = logger
         self.now = now
         let box = WeakPipeline()
-        self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations, now: now) { item in
+        // Replies are made on threads of their own, so acknowledgements never queue behind them.
+        self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations, executor: ReplyExecutor.shared,
+                                                 now: now) { item in
             guard let pipeline = box.pipeline else { return .finished }
             return await pipeline.process(item)
         }
@@ -380,6 +382,8 @@ public final class Pipeline: Sendable {
                          logger: Logger) async -> ConversationDispatcher.Verdict {
         let recipient = item.event.conversation.recipient
         var leaseRenewedAt = now()
+        let lastPending = parts.last(where: { $0.state == .pending })?.id
+        var completed = false
         for part in parts where part.state == .pending {
             if now().timeIntervalSince(leaseRenewedAt) > options.lease.seconds / 2 {
                 leaseRenewedAt = now()
@@ -392,8 +396,17 @@ public final class Pipeline: Sendable {
                     let receipt = try await channel.send(part.message, to: recipient, logger: logger)
                     gate.resume(channel.name)
                     observer.channelDelivered(channel: channel.name)
-                    // Sent: a failure to record it must not resend it, so keep going.
-                    do { try await store.markSent(part.id, platformMessageID: receipt.platformMessageID, at: now()) } catch {
+                    // Sent: a failure to record it must not resend it, so keep going. The last
+                    // part is recorded together with the event's completion, in one write.
+                    do {
+                        if part.id == lastPending {
+                            try await store.markSentAndComplete(part.id, platformMessageID: receipt.platformMessageID,
+                                                                inboxID: item.id, at: now())
+                            completed = true
+                        } else {
+                            try await store.markSent(part.id, platformMessageID: receipt.platformMessageID, at: now())
+                        }
+                    } catch {
                         logger.warning("sent part not recorded", metadata: ["part": "\(part.id)", "error": "\(error)"])
                     }
                     break
@@ -447,8 +460,10 @@ public final class Pipeline: Sendable {
                 }
             }
         }
-        do { try await store.complete(item.id, at: now()) } catch {
-            logger.warning("answered event not marked done", metadata: ["error": "\(error)"])
+        if !completed {
+            do { try await store.complete(item.id, at: now()) } catch {
+                logger.warning("answered event not marked done", metadata: ["error": "\(error)"])
+            }
         }
         observer.replyDelivered(channel: channel.name, parts: parts.count)
         return .finished

@@ -187,6 +187,21 @@ public protocol OutboxStore: Sendable {
 
     /// `pending` → `failed`, with the reason.
     func markFailed(_ partID: String, reason: String, at now: Date) async throws
+
+    /// A reply's last part `pending` → `sent` and its inbox item `processing` → `done`: what
+    /// ``markSent(_:platformMessageID:at:)`` and then ``InboxStore/complete(_:at:)`` do.
+    ///
+    /// The default calls the two in turn. A store that can should make both one atomic write
+    /// (both, or — when either is refused — neither): it saves the pipeline a durable write
+    /// per answered message.
+    func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, at now: Date) async throws
+}
+
+extension OutboxStore where Self: InboxStore {
+    public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, at now: Date) async throws {
+        try await markSent(partID, platformMessageID: platformMessageID, at: now)
+        try await complete(inboxID, at: now)
+    }
 }
 
 /// Where the conversation the assistant sees is kept.

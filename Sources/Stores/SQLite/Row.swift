@@ -1,6 +1,6 @@
 import ChannelKit
 import Foundation
-import SQLiteNIO
+import VaporCSQLite
 
 /// Conversions between the contract's values and SQLite columns.
 enum Row {
@@ -21,114 +21,83 @@ enum Row {
 
     // MARK: Binds
 
-    static func bind(_ value: Int64) -> SQLiteData { .integer(SQLiteInt64(value)) }
-    static func bind(_ value: Int) -> SQLiteData { .integer(SQLiteInt64(value)) }
-    static func bind(_ value: String) -> SQLiteData { .text(value) }
-    static func bind(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
-    static func bind(_ value: Date) -> SQLiteData { .integer(SQLiteInt64(milliseconds(value))) }
-    static func bind(_ value: Date?) -> SQLiteData { value.map { bind($0) } ?? .null }
+    static func bind(_ value: Int64) -> SQLValue { .integer(value) }
+    static func bind(_ value: Int) -> SQLValue { .integer(Int64(value)) }
+    static func bind(_ value: String) -> SQLValue { .text(value) }
+    static func bind(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
+    static func bind(_ value: Date) -> SQLValue { .integer(milliseconds(value)) }
+    static func bind(_ value: Date?) -> SQLValue { value.map { bind($0) } ?? .null }
 
     // MARK: JSON
 
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+
     static func json<Value: Encodable>(_ value: Value) throws -> String {
-        let data = try JSONEncoder().encode(value)
+        let data = try encoder.encode(value)
         return String(decoding: data, as: UTF8.self)
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, json: String, column: String) throws -> Value {
         do {
-            return try JSONDecoder().decode(type, from: Data(json.utf8))
+            return try decoder.decode(type, from: Data(json.utf8))
         } catch {
             throw StoreError(.corrupt, "\(column) does not decode as \(type): \(error)")
         }
     }
 
-    // MARK: Reading columns
-
-    static func integer(_ row: SQLiteRow, _ name: String) throws -> Int64 {
-        guard let value = row.column(name), case .integer(let integer) = value else {
-            throw StoreError(.corrupt, "column \(name) is not an integer")
-        }
-        return Int64(integer)
-    }
-
-    static func optionalInteger(_ row: SQLiteRow, _ name: String) throws -> Int64? {
-        switch row.column(name) {
-        case .none, .null?: return nil
-        case .integer(let integer)?: return Int64(integer)
-        default: throw StoreError(.corrupt, "column \(name) is not an integer")
-        }
-    }
-
-    static func text(_ row: SQLiteRow, _ name: String) throws -> String {
-        guard let value = row.column(name), case .text(let text) = value else {
-            throw StoreError(.corrupt, "column \(name) is not text")
-        }
-        return text
-    }
-
-    static func optionalText(_ row: SQLiteRow, _ name: String) throws -> String? {
-        switch row.column(name) {
-        case .none, .null?: return nil
-        case .text(let text)?: return text
-        default: throw StoreError(.corrupt, "column \(name) is not text")
-        }
-    }
-
-    static func optionalDate(_ row: SQLiteRow, _ name: String) throws -> Date? {
-        try optionalInteger(row, name).map { date(milliseconds: $0) }
-    }
-
     // MARK: Whole rows
 
-    /// The inbox columns ``inboxItem(_:)`` reads.
+    /// The inbox columns ``inboxItem(_:)`` reads, in its order.
     static let inboxColumns =
         "id, event_json, state, attempts, next_attempt_at, lease_expires_at, last_error, received_at, updated_at"
 
-    static func inboxItem(_ row: SQLiteRow) throws -> InboxItem {
-        let stateName = try text(row, "state")
+    static func inboxItem(_ row: Columns) throws -> InboxItem {
+        let stateName = try row.text(2)
         guard let state = InboxState(rawValue: stateName) else {
             throw StoreError(.corrupt, "unknown inbox state \(stateName)")
         }
         return InboxItem(
-            id: try integer(row, "id"),
-            event: try decode(InboundEvent.self, json: try text(row, "event_json"), column: "inbox.event_json"),
+            id: try row.integer(0),
+            event: try decode(InboundEvent.self, json: try row.text(1), column: "inbox.event_json"),
             state: state,
-            attempts: Int(try integer(row, "attempts")),
-            nextAttemptAt: try optionalDate(row, "next_attempt_at"),
-            leaseExpiresAt: try optionalDate(row, "lease_expires_at"),
-            lastError: try optionalText(row, "last_error"),
-            receivedAt: date(milliseconds: try integer(row, "received_at")),
-            updatedAt: date(milliseconds: try integer(row, "updated_at"))
+            attempts: Int(try row.integer(3)),
+            nextAttemptAt: try row.optionalInteger(4).map { date(milliseconds: $0) },
+            leaseExpiresAt: try row.optionalInteger(5).map { date(milliseconds: $0) },
+            lastError: try row.optionalText(6),
+            receivedAt: date(milliseconds: try row.integer(7)),
+            updatedAt: date(milliseconds: try row.integer(8))
         )
     }
 
-    /// The outbox columns ``outboxPart(_:)`` reads.
+    /// The outbox columns ``outboxPart(_:)`` reads, in its order.
     static let outboxColumns = "id, inbox_id, part_index, message_json, state, platform_message_id, last_error"
 
-    static func outboxPart(_ row: SQLiteRow) throws -> OutboxPart {
-        let stateName = try text(row, "state")
+    static func outboxPart(_ row: Columns) throws -> OutboxPart {
+        let stateName = try row.text(4)
         guard let state = OutboxState(rawValue: stateName) else {
             throw StoreError(.corrupt, "unknown outbox state \(stateName)")
         }
         return OutboxPart(
-            id: try text(row, "id"),
-            inboxID: try integer(row, "inbox_id"),
-            index: Int(try integer(row, "part_index")),
-            message: try decode(OutboundMessage.self, json: try text(row, "message_json"), column: "outbox.message_json"),
+            id: try row.text(0),
+            inboxID: try row.integer(1),
+            index: Int(try row.integer(2)),
+            message: try decode(OutboundMessage.self, json: try row.text(3), column: "outbox.message_json"),
             state: state,
-            platformMessageID: try optionalText(row, "platform_message_id"),
-            lastError: try optionalText(row, "last_error")
+            platformMessageID: try row.optionalText(5),
+            lastError: try row.optionalText(6)
         )
     }
 
-    static func turn(_ row: SQLiteRow) throws -> ConversationTurn {
-        let roleName = try text(row, "role")
+    /// The turn columns ``turn(_:)`` reads, in its order.
+    static let turnColumns = "role, text, timestamp_ms"
+
+    static func turn(_ row: Columns) throws -> ConversationTurn {
+        let roleName = try row.text(0)
         guard let role = ConversationTurn.Role(rawValue: roleName) else {
             throw StoreError(.corrupt, "unknown conversation role \(roleName)")
         }
-        return ConversationTurn(role: role, text: try text(row, "text"),
-                                timestamp: date(milliseconds: try integer(row, "timestamp_ms")))
+        return ConversationTurn(role: role, text: try row.text(1), timestamp: date(milliseconds: try row.integer(2)))
     }
 
     // MARK: Errors
@@ -136,9 +105,9 @@ enum Row {
     /// The contract's error for whatever a store operation threw.
     static func storeError(_ error: any Error, while action: String) -> StoreError {
         if let error = error as? StoreError { return error }
-        if let error = error as? SQLiteError {
-            switch error.reason {
-            case .corrupt, .corruptIndex, .corruptSequenceSchema, .corruptVirtualTable, .notADatabase, .format:
+        if let error = error as? SQLiteFailure {
+            switch error.primaryCode {
+            case SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_FORMAT:
                 return StoreError(.corrupt, "\(action): \(error)")
             default:
                 // Disk full, read-only, I/O errors, cannot open, busy beyond the timeout, …

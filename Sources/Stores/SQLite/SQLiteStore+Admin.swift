@@ -1,59 +1,59 @@
 import ChannelKit
 import Foundation
-import SQLiteNIO
 
 // MARK: - What operators read and change: counts per channel, linked identities, saved settings.
 
 extension SQLiteStore {
     public func countsByChannel() async throws -> [String: [InboxState: Int]] {
-        try await read("counting inbox items per channel") { connection in
+        try read("counting inbox items per channel") { database in
             var counts: [String: [InboxState: Int]] = [:]
-            for row in try await connection.query("SELECT channel, state, COUNT(*) AS n FROM inbox GROUP BY channel, state") {
-                let name = try Row.text(row, "state")
-                guard let state = InboxState(rawValue: name) else {
-                    throw StoreError(.corrupt, "unknown inbox state \(name)")
+            let rows = try database.rows("SELECT channel, state, COUNT(*) FROM inbox GROUP BY channel, state") {
+                (channel: try $0.text(0), state: try $0.text(1), count: try $0.integer(2))
+            }
+            for row in rows {
+                guard let state = InboxState(rawValue: row.state) else {
+                    throw StoreError(.corrupt, "unknown inbox state \(row.state)")
                 }
-                let channel = try Row.text(row, "channel")
-                counts[channel, default: Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })][state] = Int(try Row.integer(row, "n"))
+                counts[row.channel, default: Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })][state] = Int(row.count)
             }
             return counts
         }
     }
 
     public func links(limit: Int) async throws -> [IdentityLink] {
-        try await read("listing linked identities") { connection in
-            try await connection.query("""
+        try read("listing linked identities") { database in
+            try database.rows("""
                 SELECT l.channel, l.user_id, l.linked_at, \(Row.profileColumns("p"))
                 FROM identity_links l JOIN identity_profiles p ON p.id = l.profile_id
                 ORDER BY l.linked_at DESC, l.channel DESC, l.user_id DESC LIMIT ?
-                """, [Row.bind(max(0, limit))]).map { row in
-                IdentityLink(identity: ChannelIdentity(channel: try Row.text(row, "channel"), userID: try Row.text(row, "user_id")),
-                             profile: try Row.profile(row),
-                             linkedAt: Row.date(milliseconds: try Row.integer(row, "linked_at")))
+                """, [Row.bind(max(0, limit))]) { row in
+                IdentityLink(identity: try Row.identity(row, at: 0), profile: try Row.profile(row, at: 3),
+                             linkedAt: Row.date(milliseconds: try row.integer(2)))
             }
         }
     }
 
     public func settingOverrides(channel: String) async throws -> [String: StoredSetting] {
-        try await read("reading saved channel settings") { connection in
+        try read("reading saved channel settings") { database in
             var settings: [String: StoredSetting] = [:]
-            for row in try await connection.query(
-                "SELECT key, value, updated_at FROM channel_setting_overrides WHERE channel = ?", [Row.bind(channel)]) {
-                settings[try Row.text(row, "key")] = StoredSetting(
-                    value: try Row.text(row, "value"), updatedAt: Row.date(milliseconds: try Row.integer(row, "updated_at")))
+            let rows = try database.rows(
+                "SELECT key, value, updated_at FROM channel_setting_overrides WHERE channel = ?", [Row.bind(channel)]
+            ) { (key: try $0.text(0), value: try $0.text(1), updatedAt: try $0.integer(2)) }
+            for row in rows {
+                settings[row.key] = StoredSetting(value: row.value, updatedAt: Row.date(milliseconds: row.updatedAt))
             }
             return settings
         }
     }
 
     public func saveSettingOverrides(_ values: [String: String], removing removed: Set<String>, channel: String, at now: Date) async throws {
-        try await write("saving channel settings") { connection in
+        try await write("saving channel settings") { database in
             for key in removed.subtracting(values.keys).sorted() {
-                _ = try await connection.query("DELETE FROM channel_setting_overrides WHERE channel = ? AND key = ?",
-                                               [Row.bind(channel), Row.bind(key)])
+                try database.run("DELETE FROM channel_setting_overrides WHERE channel = ? AND key = ?",
+                                 [Row.bind(channel), Row.bind(key)])
             }
             for (key, value) in values.sorted(by: { $0.key < $1.key }) {
-                _ = try await connection.query("""
+                try database.run("""
                     INSERT INTO channel_setting_overrides (channel, key, value, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (channel, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
                     """, [Row.bind(channel), Row.bind(key), Row.bind(value), Row.bind(now)])

@@ -1,15 +1,17 @@
 import ChannelKit
 import Foundation
 import Logging
-import SQLiteNIO
 import Synchronization
 
 /// The embedded durable ``PipelineStore`` and ``IdentityStore``: one SQLite file in WAL mode.
 ///
-/// - Writes go through one connection owned by one task that commits every queued write in
-///   one transaction (group commit; see ``WriteWorker``), with `synchronous=FULL`: when a
+/// - Writes go through one connection owned by one thread that commits every queued write in
+///   one transaction (group commit; see ``DatabaseWorker``), with `synchronous=FULL`: when a
 ///   method returns, its change is on disk.
-/// - Reads go through a second connection, one statement at a time.
+/// - Reads run on the caller's thread, on read connections of their own (``ReaderPool``);
+///   WAL lets them read while the writer writes.
+/// - Each store call is one blocking call on the connection's thread (its statements run
+///   back to back, prepared once and cached), not one hand-off between threads per statement.
 /// - Times are stored as integer milliseconds since 1970, so dates read back with millisecond
 ///   precision; events are stored whole as JSON and read back exactly.
 /// - Conversation history keeps the last ``historyCapacity`` turns of each conversation.
@@ -29,22 +31,20 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     /// The database file.
     public let path: String
 
-    private let writer: WriteWorker
-    private let reader: ReadWorker
-    private let workers: [Task<Void, Never>]
+    private let writer: DatabaseWorker
+    private let readers: ReaderPool
     private let closed = Mutex(false)
 
-    private init(path: String, writer: WriteWorker, reader: ReadWorker) {
+    private init(path: String, writer: DatabaseWorker, readers: ReaderPool) {
         self.path = path
         self.writer = writer
-        self.reader = reader
-        self.workers = [Task { await writer.run() }, Task { await reader.run() }]
+        self.readers = readers
     }
 
     deinit {
-        // Without close(): let the workers finish what is queued and close their connections.
-        writer.queue.close()
-        reader.queue.close()
+        // Without close(): the writer finishes what is queued and closes its connection.
+        writer.close()
+        readers.close()
     }
 
     /// Opens (creating when needed) the database at `path` and brings its schema up to date.
@@ -63,31 +63,25 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
             throw StoreError(.unavailable, "cannot create the directory \(directory.path): \(error)")
         }
 
-        let writerConnection = try await connect(path: path, logger: logger)
+        let writer: DatabaseWorker
         do {
-            try await configure(writerConnection, asWriter: true, maxSizeBytes: maxSizeBytes)
-            try await Schema.migrate(writerConnection, logger: logger)
-        } catch {
-            try? await writerConnection.close()
-            throw Row.storeError(error, while: "preparing the database \(path)")
-        }
-        let readerConnection: SQLiteConnection
-        do {
-            readerConnection = try await connect(path: path, logger: logger)
-            do {
-                try await configure(readerConnection, asWriter: false, maxSizeBytes: nil)
-            } catch {
-                try? await readerConnection.close()
-                throw error
+            writer = try await DatabaseWorker.start(path: path, logger: logger) { database in
+                try configureWriter(database, maxSizeBytes: maxSizeBytes)
+                try Schema.migrate(database, logger: logger)
             }
         } catch {
-            try? await writerConnection.close()
+            throw Row.storeError(error, while: "preparing the database \(path)")
+        }
+        let readers: ReaderPool
+        do {
+            readers = try ReaderPool(path: path)
+        } catch {
+            writer.close()
+            await writer.waitUntilFinished()
             throw Row.storeError(error, while: "opening a reader for \(path)")
         }
         logger.info("SQLite store open", metadata: ["path": "\(path)", "schema_version": "\(Schema.currentVersion)"])
-        return SQLiteStore(path: path,
-                           writer: WriteWorker(connection: writerConnection, logger: logger),
-                           reader: ReadWorker(connection: readerConnection, logger: logger))
+        return SQLiteStore(path: path, writer: writer, readers: readers)
     }
 
     /// Finishes the queued work and closes the database. Later calls throw `StoreError(.unavailable, …)`.
@@ -97,9 +91,9 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
             return !isClosed
         }
         guard first else { return }
-        writer.queue.close()
-        reader.queue.close()
-        for worker in workers { await worker.value }
+        writer.close()
+        readers.close()
+        await writer.waitUntilFinished()
     }
 
     /// Write transactions committed since the store opened (group commit makes this far
@@ -117,11 +111,11 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
             throw StoreError(.unavailable, "cannot encode an event: \(error)")
         }
         let stamp = Row.stored(now)
-        return try await write("accepting events") { connection in
+        return try await write("accepting events") { database in
             var created: [InboxItem] = []
             for (event, json) in rows {
                 let state: InboxState = event.isAnswerable ? .received : .ignored
-                let inserted = try await connection.query("""
+                let inserted = try database.firstRow("""
                     INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
                                        event_json, state, attempts, received_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
@@ -131,10 +125,9 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
                         Row.bind(event.channel), Row.bind(event.platformMessageID), Row.bind(event.accountID),
                         Row.bind(event.senderID), Row.bind(event.timestamp), Row.bind(json), Row.bind(state.rawValue),
                         Row.bind(stamp), Row.bind(stamp),
-                    ])
-                if let row = inserted.first {
-                    created.append(InboxItem(id: try Row.integer(row, "id"), event: event, state: state,
-                                             receivedAt: stamp, updatedAt: stamp))
+                    ]) { try $0.integer(0) }
+                if let id = inserted {
+                    created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
                 }
             }
             return created
@@ -142,16 +135,8 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     }
 
     public func claim(_ id: Int64, leaseUntil: Date, at now: Date) async throws -> InboxItem? {
-        try await write("claiming inbox item \(id)") { connection in
-            let rows = try await connection.query("""
-                UPDATE inbox SET state = 'processing', lease_expires_at = ?1, next_attempt_at = NULL, updated_at = ?2
-                WHERE id = ?3 AND (
-                    state = 'received'
-                    OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?2))
-                    OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?2)))
-                RETURNING \(Row.inboxColumns)
-                """, [Row.bind(leaseUntil), Row.bind(now), Row.bind(id)])
-            return try rows.first.map(Row.inboxItem)
+        try await write("claiming inbox item \(id)") { database in
+            try Self.claim(id, leaseUntil: leaseUntil, at: now, on: database)
         }
     }
 
@@ -162,10 +147,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     }
 
     public func complete(_ id: Int64, at now: Date) async throws {
-        try await transition(id, "complete", """
-            UPDATE inbox SET state = 'done', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?1
-            WHERE id = ?2 AND state = 'processing'
-            """, [Row.bind(now), Row.bind(id)])
+        try await transition(id, "complete", Self.completeSQL, [Row.bind(now), Row.bind(id)])
     }
 
     public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, at now: Date) async throws {
@@ -185,33 +167,33 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     }
 
     public func expire(before cutoff: Date, at now: Date) async throws -> Int {
-        try await write("expiring old inbox items") { connection in
-            try await connection.query("""
+        try await write("expiring old inbox items") { database in
+            try database.rows("""
                 UPDATE inbox SET state = 'expired', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?1
                 WHERE state IN ('received', 'failed', 'processing') AND event_timestamp_ms < ?2
                 RETURNING id
-                """, [Row.bind(now), Row.bind(cutoff)]).count
+                """, [Row.bind(now), Row.bind(cutoff)]) { _ in () }.count
         }
     }
 
     public func releaseAllLeases(at now: Date) async throws -> Int {
-        try await write("releasing leases") { connection in
-            try await connection.query("""
+        try await write("releasing leases") { database in
+            try database.rows("""
                 UPDATE inbox SET state = 'received', lease_expires_at = NULL, updated_at = ?1
                 WHERE state = 'processing'
                 RETURNING id
-                """, [Row.bind(now)]).count
+                """, [Row.bind(now)]) { _ in () }.count
         }
     }
 
     public func pending(at now: Date) async throws -> [InboxItem] {
-        try await read("listing pending inbox items") { connection in
-            try await connection.query("""
+        try read("listing pending inbox items") { database in
+            try database.rows("""
                 SELECT \(Row.inboxColumns) FROM inbox
                 WHERE state IN ('received', 'failed')
                    OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1))
                 ORDER BY channel, account_id, sender_id, event_timestamp_ms, id
-                """, [Row.bind(now)]).map(Row.inboxItem)
+                """, [Row.bind(now)], Row.inboxItem)
         }
     }
 
@@ -219,62 +201,61 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         guard limit > 0, !states.isEmpty else { return [] }
         let names = states.map(\.rawValue).sorted()
         let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
-        return try await read("listing inbox items") { connection in
-            try await connection.query("""
+        return try read("listing inbox items") { database in
+            try database.rows("""
                 SELECT \(Row.inboxColumns) FROM inbox WHERE state IN (\(placeholders)) ORDER BY id LIMIT ?
-                """, names.map(Row.bind) + [Row.bind(limit)]).map(Row.inboxItem)
+                """, names.map(Row.bind) + [Row.bind(limit)], Row.inboxItem)
         }
     }
 
     public func item(_ id: Int64) async throws -> InboxItem? {
-        try await read("reading inbox item \(id)") { connection in
-            try await connection.query("SELECT \(Row.inboxColumns) FROM inbox WHERE id = ?", [Row.bind(id)])
-                .first.map(Row.inboxItem)
+        try read("reading inbox item \(id)") { database in
+            try database.firstRow("SELECT \(Row.inboxColumns) FROM inbox WHERE id = ?", [Row.bind(id)], Row.inboxItem)
         }
     }
 
     public func retry(_ id: Int64, at now: Date) async throws -> Bool {
-        try await write("retrying inbox item \(id)") { connection in
-            try await !connection.query("""
+        try await write("retrying inbox item \(id)") { database in
+            try database.firstRow("""
                 UPDATE inbox SET state = 'received', attempts = 0, next_attempt_at = NULL, lease_expires_at = NULL,
                                  last_error = NULL, updated_at = ?1
                 WHERE id = ?2 AND (state IN ('failed', 'dead', 'expired')
                                    OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)))
                 RETURNING id
-                """, [Row.bind(now), Row.bind(id)]).isEmpty
+                """, [Row.bind(now), Row.bind(id)]) { _ in () } != nil
         }
     }
 
     public func drop(_ id: Int64, at now: Date) async throws -> Bool {
-        try await write("dropping inbox item \(id)") { connection in
-            try await !connection.query("""
+        try await write("dropping inbox item \(id)") { database in
+            try database.firstRow("""
                 UPDATE inbox SET state = 'dropped', next_attempt_at = NULL, lease_expires_at = NULL, updated_at = ?1
                 WHERE id = ?2 AND state NOT IN ('done', 'dropped')
                 RETURNING id
-                """, [Row.bind(now), Row.bind(id)]).isEmpty
+                """, [Row.bind(now), Row.bind(id)]) { _ in () } != nil
         }
     }
 
     public func redact(_ id: Int64, at now: Date) async throws -> Bool {
-        try await write("redacting inbox item \(id)") { connection in
-            let rows = try await connection.query("SELECT event_json FROM inbox WHERE id = ?1", [Row.bind(id)])
-            guard let row = rows.first else { return false }
-            let event = try Row.decode(InboundEvent.self, json: try Row.text(row, "event_json"), column: "event_json")
-            _ = try await connection.query("UPDATE inbox SET event_json = ?1, updated_at = ?2 WHERE id = ?3",
-                                           [Row.bind(try Row.json(event.redacted)), Row.bind(now), Row.bind(id)])
+        try await write("redacting inbox item \(id)") { database in
+            guard let json = try database.firstRow("SELECT event_json FROM inbox WHERE id = ?1", [Row.bind(id)], { try $0.text(0) })
+            else { return false }
+            let event = try Row.decode(InboundEvent.self, json: json, column: "event_json")
+            try database.run("UPDATE inbox SET event_json = ?1, updated_at = ?2 WHERE id = ?3",
+                             [Row.bind(try Row.json(event.redacted)), Row.bind(now), Row.bind(id)])
             return true
         }
     }
 
     public func counts() async throws -> [InboxState: Int] {
-        try await read("counting inbox items") { connection in
+        try read("counting inbox items") { database in
             var counts = Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })
-            for row in try await connection.query("SELECT state, COUNT(*) AS n FROM inbox GROUP BY state") {
-                let name = try Row.text(row, "state")
+            let rows = try database.rows("SELECT state, COUNT(*) FROM inbox GROUP BY state") { (try $0.text(0), try $0.integer(1)) }
+            for (name, count) in rows {
                 guard let state = InboxState(rawValue: name) else {
                     throw StoreError(.corrupt, "unknown inbox state \(name)")
                 }
-                counts[state] = Int(try Row.integer(row, "n"))
+                counts[state] = Int(count)
             }
             return counts
         }
@@ -290,59 +271,67 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         } catch {
             throw StoreError(.unavailable, "cannot encode a reply part: \(error)")
         }
-        return try await write("recording the reply to inbox item \(inboxID)") { connection in
-            let existing = try await connection.query(
-                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)])
-            if !existing.isEmpty { return try existing.map(Row.outboxPart) }
-            guard try await !connection.query("SELECT id FROM inbox WHERE id = ?", [Row.bind(inboxID)]).isEmpty else {
+        return try await write("recording the reply to inbox item \(inboxID)") { database in
+            let existing = try database.rows(
+                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
+            if !existing.isEmpty { return existing }
+            guard try database.firstRow("SELECT id FROM inbox WHERE id = ?", [Row.bind(inboxID)], { _ in () }) != nil else {
                 throw StoreError(.invalidTransition, "no inbox item \(inboxID) to record a reply for")
             }
             var parts: [OutboxPart] = []
             for (index, part) in encoded.enumerated() {
                 let id = "\(inboxID).\(index)"
-                _ = try await connection.query("""
+                try database.run("""
                     INSERT INTO outbox (id, inbox_id, part_index, message_json, state, created_at, updated_at)
                     VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)
                     """, [Row.bind(id), Row.bind(inboxID), Row.bind(index), Row.bind(part.json), Row.bind(now)])
                 parts.append(OutboxPart(id: id, inboxID: inboxID, index: index, message: part.message, state: .pending))
             }
-            try await Self.append(turns, to: conversation, on: connection)
+            try Self.append(turns, to: conversation, on: database)
             return parts
         }
     }
 
     public func parts(for inboxID: Int64) async throws -> [OutboxPart] {
-        try await read("reading the reply to inbox item \(inboxID)") { connection in
-            try await connection.query(
-                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)]
-            ).map(Row.outboxPart)
+        try read("reading the reply to inbox item \(inboxID)") { database in
+            try database.rows(
+                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
         }
     }
 
     public func markSent(_ partID: String, platformMessageID: String?, at now: Date) async throws {
-        try await partTransition(partID, "mark as sent", """
-            UPDATE outbox SET state = 'sent', platform_message_id = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
-            """, [Row.bind(platformMessageID), Row.bind(now), Row.bind(partID)])
+        try await write("mark as sent outbox part \(partID)") { database in
+            try Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: database)
+        }
+    }
+
+    public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, at now: Date) async throws {
+        try await write("mark as sent outbox part \(partID) and complete") { database in
+            try Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: database)
+            try Self.transition(inboxID, "complete", Self.completeSQL, [Row.bind(now), Row.bind(inboxID)], on: database)
+        }
     }
 
     public func markFailed(_ partID: String, reason: String, at now: Date) async throws {
-        try await partTransition(partID, "mark as failed", """
-            UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
-            """, [Row.bind(reason), Row.bind(now), Row.bind(partID)])
+        try await write("mark as failed outbox part \(partID)") { database in
+            try Self.partTransition(partID, "mark as failed", """
+                UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
+                """, [Row.bind(reason), Row.bind(now), Row.bind(partID)], on: database)
+        }
     }
 
     // MARK: - ConversationStore
 
     public func history(of conversation: ConversationKey, limit: Int) async throws -> [ConversationTurn] {
         guard limit > 0 else { return [] }
-        return try await read("reading conversation history") { connection in
-            try await connection.query("""
-                SELECT role, text, timestamp_ms FROM conversation_turns
+        return try read("reading conversation history") { database in
+            try database.rows("""
+                SELECT \(Row.turnColumns) FROM conversation_turns
                 WHERE channel = ? AND account_id = ? AND user_id = ?
                 ORDER BY id DESC LIMIT ?
                 """, [Row.bind(conversation.channel), Row.bind(conversation.accountID), Row.bind(conversation.userID),
-                      Row.bind(limit)]
-            ).reversed().map(Row.turn)
+                      Row.bind(limit)], Row.turn
+            ).reversed()
         }
     }
 
@@ -351,76 +340,104 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         let unique = Array(Set(people))
         let condition = Array(repeating: "(channel = ? AND user_id = ?)", count: unique.count).joined(separator: " OR ")
         let binds = unique.flatMap { [Row.bind($0.channel), Row.bind($0.userID)] } + [Row.bind(limit)]
-        return try await read("reading shared conversation history") { connection in
-            try await connection.query("""
-                SELECT role, text, timestamp_ms FROM conversation_turns
+        return try read("reading shared conversation history") { database in
+            try database.rows("""
+                SELECT \(Row.turnColumns) FROM conversation_turns
                 WHERE \(condition)
                 ORDER BY timestamp_ms DESC, id DESC LIMIT ?
-                """, binds).reversed().map(Row.turn)
+                """, binds, Row.turn).reversed()
         }
     }
 
     public func append(_ turns: [ConversationTurn], to conversation: ConversationKey) async throws {
         guard !turns.isEmpty else { return }
-        try await write("appending to conversation history") { connection in
-            try await Self.append(turns, to: conversation, on: connection)
+        try await write("appending to conversation history") { database in
+            try Self.append(turns, to: conversation, on: database)
         }
     }
 
     // MARK: - Helpers
 
-    func write<Value: Sendable>(_ action: String,
-                                        _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value) async throws -> Value {
+    func write<Value: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
         do {
-            return try await writer.queue.submit(body)
+            return try await writer.submit(body)
         } catch {
             throw Row.storeError(error, while: action)
         }
     }
 
-    func read<Value: Sendable>(_ action: String,
-                                       _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value) async throws -> Value {
+    /// Runs `body` on a read connection, right here on the caller's thread.
+    func read<Value>(_ action: String, _ body: (Database) throws -> Value) throws -> Value {
         do {
-            return try await reader.queue.submit(body)
+            return try readers.read(body)
         } catch {
             throw Row.storeError(error, while: action)
         }
     }
+
+    /// `processing` → `done`; binds: the time, the item's id.
+    private static let completeSQL = """
+        UPDATE inbox SET state = 'done', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?1
+        WHERE id = ?2 AND state = 'processing'
+        """
 
     /// Runs an inbox `UPDATE … WHERE id = ? AND state = …`; no row changed is an invalid transition.
-    private func transition(_ id: Int64, _ action: String, _ sql: String, _ binds: [SQLiteData]) async throws {
-        try await write("\(action) inbox item \(id)") { connection in
-            guard try await connection.query(sql + " RETURNING id", binds).isEmpty else { return }
-            let state = try await connection.query("SELECT state FROM inbox WHERE id = ?", [Row.bind(id)]).first
-                .map { try Row.text($0, "state") }
-            throw StoreError(.invalidTransition, "cannot \(action) inbox item \(id): "
-                             + (state.map { "it is \($0), not processing" } ?? "no such item"))
+    private func transition(_ id: Int64, _ action: String, _ sql: String, _ binds: [SQLValue]) async throws {
+        try await write("\(action) inbox item \(id)") { database in
+            try Self.transition(id, action, sql, binds, on: database)
         }
+    }
+
+    private static func transition(_ id: Int64, _ action: String, _ sql: String, _ binds: [SQLValue],
+                                   on database: Database) throws {
+        try guardedUpdate(sql, binds, table: "inbox", key: Row.bind(id), thing: "inbox item \(id)", action: action,
+                          expected: "processing", missing: "no such item", on: database)
+    }
+
+    /// Runs an `UPDATE … WHERE id = ? AND state = …` on `table`; when it changes no row, throws
+    /// an invalid transition that says what state the row is in.
+    private static func guardedUpdate(_ sql: String, _ binds: [SQLValue], table: String, key: SQLValue, thing: String,
+                                      action: String, expected: String, missing: String, on database: Database) throws {
+        guard try database.firstRow(sql + " RETURNING id", binds, { _ in () }) == nil else { return }
+        let state = try database.firstRow("SELECT state FROM \(table) WHERE id = ?", [key]) { try $0.text(0) }
+        throw StoreError(.invalidTransition, "cannot \(action) \(thing): " + (state.map { "it is \($0), not \(expected)" } ?? missing))
+    }
+
+    static func claim(_ id: Int64, leaseUntil: Date, at now: Date, on database: Database) throws -> InboxItem? {
+        try database.firstRow("""
+            UPDATE inbox SET state = 'processing', lease_expires_at = ?1, next_attempt_at = NULL, updated_at = ?2
+            WHERE id = ?3 AND (
+                state = 'received'
+                OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?2))
+                OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?2)))
+            RETURNING \(Row.inboxColumns)
+            """, [Row.bind(leaseUntil), Row.bind(now), Row.bind(id)], Row.inboxItem)
+    }
+
+    private static func markSent(_ partID: String, platformMessageID: String?, at now: Date, on database: Database) throws {
+        try partTransition(partID, "mark as sent", """
+            UPDATE outbox SET state = 'sent', platform_message_id = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
+            """, [Row.bind(platformMessageID), Row.bind(now), Row.bind(partID)], on: database)
     }
 
     /// Runs an outbox `UPDATE … WHERE id = ? AND state = 'pending'`; no row changed is an invalid transition.
-    private func partTransition(_ partID: String, _ action: String, _ sql: String, _ binds: [SQLiteData]) async throws {
-        try await write("\(action) outbox part \(partID)") { connection in
-            guard try await connection.query(sql + " RETURNING id", binds).isEmpty else { return }
-            let state = try await connection.query("SELECT state FROM outbox WHERE id = ?", [Row.bind(partID)]).first
-                .map { try Row.text($0, "state") }
-            throw StoreError(.invalidTransition, "cannot \(action) outbox part \(partID): "
-                             + (state.map { "it is \($0), not pending" } ?? "no such part"))
-        }
+    private static func partTransition(_ partID: String, _ action: String, _ sql: String, _ binds: [SQLValue],
+                                       on database: Database) throws {
+        try guardedUpdate(sql, binds, table: "outbox", key: Row.bind(partID), thing: "outbox part \(partID)", action: action,
+                          expected: "pending", missing: "no such part", on: database)
     }
 
     /// Appends turns and deletes what is beyond ``historyCapacity`` for the conversation.
-    private static func append(_ turns: [ConversationTurn], to conversation: ConversationKey,
-                               on connection: SQLiteConnection) async throws {
+    private static func append(_ turns: [ConversationTurn], to conversation: ConversationKey, on database: Database) throws {
         guard !turns.isEmpty else { return }
         let key = [Row.bind(conversation.channel), Row.bind(conversation.accountID), Row.bind(conversation.userID)]
         for turn in turns {
-            _ = try await connection.query("""
+            try database.run("""
                 INSERT INTO conversation_turns (channel, account_id, user_id, role, text, timestamp_ms)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """, key + [Row.bind(turn.role.rawValue), Row.bind(turn.text), Row.bind(turn.timestamp)])
         }
-        _ = try await connection.query("""
+        try database.run("""
             DELETE FROM conversation_turns
             WHERE channel = ?1 AND account_id = ?2 AND user_id = ?3
               AND id <= (SELECT id FROM conversation_turns WHERE channel = ?1 AND account_id = ?2 AND user_id = ?3
@@ -428,30 +445,17 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
             """, key)
     }
 
-    private static func connect(path: String, logger: Logger) async throws -> SQLiteConnection {
-        do {
-            return try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        } catch {
-            throw Row.storeError(error, while: "opening the database \(path)")
-        }
-    }
-
-    private static func configure(_ connection: SQLiteConnection, asWriter: Bool, maxSizeBytes: Int?) async throws {
-        _ = try await connection.query("PRAGMA busy_timeout = 5000")
-        _ = try await connection.query("PRAGMA foreign_keys = ON")
-        guard asWriter else {
-            _ = try await connection.query("PRAGMA query_only = ON")
-            return
-        }
-        let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
+    private static func configureWriter(_ database: Database, maxSizeBytes: Int?) throws {
+        try database.run("PRAGMA foreign_keys = ON")
+        let mode = try database.firstRow("PRAGMA journal_mode = WAL") { try $0.text(0) }
         guard mode?.lowercased() == "wal" else {
             throw StoreError(.unavailable, "the database cannot use WAL journal mode (it is \(mode ?? "unknown"))")
         }
-        _ = try await connection.query("PRAGMA synchronous = FULL")
+        try database.run("PRAGMA synchronous = FULL")
         if let maxSizeBytes {
-            let pageSize = try await connection.query("PRAGMA page_size").first?.column("page_size")?.integer ?? 4096
+            let pageSize = try database.firstRow("PRAGMA page_size") { try $0.integer(0) } ?? 4096
             let pages = max(1, maxSizeBytes / max(1, Int(pageSize)))
-            _ = try await connection.query("PRAGMA max_page_count = \(pages)")
+            try database.run("PRAGMA max_page_count = \(pages)")
         }
     }
 }

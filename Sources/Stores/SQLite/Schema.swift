@@ -1,7 +1,6 @@
 import ChannelKit
 import Foundation
 import Logging
-import SQLiteNIO
 
 /// The database schema as numbered migration steps.
 ///
@@ -136,29 +135,28 @@ enum Schema {
     static var currentVersion: Int { migrations.count }
 
     /// Brings the database up to ``currentVersion``; a database from a newer version is refused.
-    static func migrate(_ connection: SQLiteConnection, logger: Logger) async throws {
-        _ = try await connection.query("""
+    static func migrate(_ database: Database, logger: Logger) throws {
+        try database.run("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY NOT NULL,
                 applied_at INTEGER NOT NULL
             )
             """)
-        let rows = try await connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
-        let applied = Int(rows.first?.column("version")?.integer ?? 0)
+        let applied = Int(try database.firstRow("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") { try $0.integer(0) } ?? 0)
         guard applied <= currentVersion else {
             throw StoreError(.corrupt, "the database has schema version \(applied); this build knows versions up to \(currentVersion)")
         }
         for version in stride(from: applied + 1, through: currentVersion, by: 1) {
-            _ = try await connection.query("BEGIN IMMEDIATE")
+            try database.run("BEGIN IMMEDIATE")
             do {
                 for statement in migrations[version - 1] {
-                    _ = try await connection.query(statement)
+                    try database.run(statement)
                 }
-                _ = try await connection.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                                               [.integer(SQLiteInt64(version)), .integer(SQLiteInt64(Row.milliseconds(Date())))])
-                _ = try await connection.query("COMMIT")
+                try database.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                                 [.integer(Int64(version)), .integer(Row.milliseconds(Date()))])
+                try database.run("COMMIT")
             } catch {
-                _ = try? await connection.query("ROLLBACK")
+                if database.isInTransaction { try? database.run("ROLLBACK") }
                 throw error
             }
             logger.info("applied a schema migration", metadata: ["version": "\(version)"])

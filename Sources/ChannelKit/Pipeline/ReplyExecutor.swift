@@ -1,0 +1,86 @@
+import Dispatch
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The threads replies are made on, apart from the threads that acknowledge webhooks.
+///
+/// Acknowledging a webhook is a few short steps; answering a message is many more (store
+/// writes, the assistant, rendering, sends). On one shared pool of threads, which runs what is
+/// queued first come, first served, every step of an acknowledgement waits behind the reply
+/// steps already queued: with dozens of conversations in flight, milliseconds per step. The
+/// pipeline's reply tasks prefer these threads instead (task executor preference), so
+/// acknowledgements never queue behind them; on Linux the threads also run at a lower
+/// scheduling priority (nice ``niceness``), so when the CPUs are short the acknowledgements go
+/// first and the replies, durable in the inbox, take what is left.
+///
+/// One per process (``shared``), one thread per CPU; the threads live as long as the process.
+final class ReplyExecutor: TaskExecutor, Sendable {
+    /// The executor the pipelines of this process make their replies on.
+    static let shared = ReplyExecutor(threads: ProcessInfo.processInfo.activeProcessorCount)
+
+    /// How much lower than the rest of the process the threads' scheduling priority is (Linux).
+    static let niceness: Int32 = 5
+
+    private struct State {
+        var jobs: [UnownedJob] = []
+        var head = 0
+        /// Threads waiting on `wake` (or about to).
+        var sleeping = 0
+    }
+
+    private let state = Mutex(State())
+    /// Signalled once for every sleeping thread that work arrived for.
+    private let wake = DispatchSemaphore(value: 0)
+
+    private init(threads: Int) {
+        for index in 0..<max(1, threads) {
+            let thread = Thread { [self] in run() }
+            thread.name = "reply-\(index)"
+            thread.start()
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let signal = state.withLock { state -> Bool in
+            state.jobs.append(unowned)
+            guard state.sleeping > 0 else { return false }
+            state.sleeping -= 1
+            return true
+        }
+        if signal { wake.signal() }
+    }
+
+    private func run() {
+        #if os(Linux)
+        // Linux keeps the nice value per thread; 0 means the calling thread.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
+        #endif
+        let executor = asUnownedTaskExecutor()
+        while true {
+            let next = state.withLock { state -> UnownedJob? in
+                guard state.head < state.jobs.count else {
+                    state.jobs.removeAll(keepingCapacity: true)
+                    state.head = 0
+                    state.sleeping += 1
+                    return nil
+                }
+                let job = state.jobs[state.head]
+                state.head += 1
+                if state.head > 1024 && state.head * 2 > state.jobs.count {
+                    state.jobs.removeFirst(state.head)
+                    state.head = 0
+                }
+                return job
+            }
+            if let next {
+                next.runSynchronously(on: executor)
+            } else {
+                wake.wait()
+            }
+        }
+    }
+}
