@@ -2,6 +2,7 @@ import ChannelKit
 import ChannelKitTesting
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 /// The email-verification flow with the in-memory store, a recording mailer and a clock the
@@ -247,6 +248,71 @@ struct IdentityLinkFlowTests {
         #expect(try await h.say("/link not-an-address")?.markdown.contains("doesn't look like an email") == true)
         #expect(try await h.say("/link bob@localhost")?.markdown.contains("doesn't look like an email") == true)
         #expect(h.mailer.attempts == 0)
+    }
+
+    /// A mailer whose first send waits until released, announcing it as it starts; later sends go straight through.
+    final class HeldMailer: Mailer, Sendable {
+        let started: AsyncStream<Void>
+        private let startedContinuation: AsyncStream<Void>.Continuation
+        private let release = Mutex<[CheckedContinuation<Void, Never>]>([])
+        let recorded = RecordingMailer()
+
+        init() {
+            (started, startedContinuation) = AsyncStream.makeStream()
+        }
+
+        func send(_ email: EmailMessage, logger: Logger) async throws {
+            let first = holding.withLock { held in
+                defer { held = true }
+                return !held
+            }
+            if first {
+                await withCheckedContinuation { continuation in
+                    release.withLock { $0.append(continuation) }
+                    startedContinuation.yield()
+                }
+            }
+            try await recorded.send(email, logger: logger)
+        }
+
+        private let holding = Mutex(false)
+
+        func releaseAll() {
+            for waiter in release.withLock({ held in defer { held = [] }; return held }) { waiter.resume() }
+        }
+
+        var summary: String { "held mailer (tests)" }
+    }
+
+    @Test("while a code's first email is being sent the owed-mail worker leaves it alone; only a send that never ends is replaced, after a minute")
+    func firstSendNotDoubled() async throws {
+        let store: any IdentityStore = InMemoryStore()
+        let mailer = HeldMailer()
+        let clock = TestClock()
+        let logger = LogCapture().logger(label: "identity-test")
+        let flow = IdentityLinkFlow(store: store, mailer: mailer, options: .init(mailRetryDelay: .seconds(1)), now: clock.now)
+        let event = InboundEvent(channel: Self.alice.channel, accountID: "acct", senderID: Self.alice.userID, platformMessageID: "m1",
+                                 timestamp: clock.time, kind: .message(InboundMessage(text: "/link alice@example.com")))
+        let request = CommandRequest(event: event, message: UserMessage(text: "/link alice@example.com"), channelProfile: RecordingChannel().profile)
+        let asking = Task { try await flow.handle(request, logger: logger) }
+        var starts = mailer.started.makeAsyncIterator()
+        _ = await starts.next()
+        clock.advance(by: 5)
+        #expect(await flow.deliverOwedEmails(logger: logger) == 0, "the first send is still going: no second code")
+        mailer.releaseAll()
+        _ = try await asking.value
+        #expect(mailer.recorded.sent.count == 1)
+        #expect(try await store.pendingCode(for: Self.alice)?.mailState == .sent)
+
+        // A send that never finishes (the process died in it) is owed once the grace has passed.
+        let stuck = PendingCode(id: "stuck", identity: Self.alice, email: "alice@example.com", emailDigest: "d",
+                                sealed: LinkCode.seal("123456"), createdAt: clock.time, expiresAt: clock.time.addingTimeInterval(600),
+                                mailNextAttemptAt: clock.time.addingTimeInterval(60))
+        #expect(try await store.issueCode(stuck, limits: CodeLimits(perIdentity: 100, perEmail: 100, window: 3600), at: clock.time) == .issued)
+        #expect(await flow.deliverOwedEmails(logger: logger) == 0)
+        clock.advance(by: 61)
+        #expect(await flow.deliverOwedEmails(logger: logger) == 1)
+        #expect(mailer.recorded.sent.count == 2)
     }
 
     @Test("a failed send is told, owed in the store, and sent later with a fresh code")

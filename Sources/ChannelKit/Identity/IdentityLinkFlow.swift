@@ -135,9 +135,12 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
     private func issue(to email: EmailAddress, for identity: ChannelIdentity, logger: Logger) async throws -> AssistantReply {
         let clock = now()
         let code = LinkCode.generate()
+        // The first send happens right below; the owed-mail worker may take the code only if
+        // that send never finishes (a crash), so that it cannot send a second code meanwhile.
         let pending = PendingCode(id: LinkCode.newID(), identity: identity, email: email.value, emailDigest: email.digest,
                                   sealed: LinkCode.seal(code), createdAt: clock,
-                                  expiresAt: clock.addingTimeInterval(options.codeLifetime.seconds))
+                                  expiresAt: clock.addingTimeInterval(options.codeLifetime.seconds),
+                                  mailNextAttemptAt: clock.addingTimeInterval(Self.firstSendGrace(options)))
         switch try await store.issueCode(pending, limits: options.limits, at: clock) {
         case .issued:
             break
@@ -251,6 +254,7 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
                 fresh.createdAt = now()
                 fresh.expiresAt = fresh.createdAt.addingTimeInterval(options.codeLifetime.seconds)
                 fresh.failedAttempts = 0
+                fresh.mailNextAttemptAt = fresh.createdAt.addingTimeInterval(Self.firstSendGrace(options))
                 guard try await store.reissueCode(owed.id, as: fresh, at: fresh.createdAt) else { continue }
                 if try await deliver(code, of: fresh, logger: logger) == .sent { sent += 1 }
             }
@@ -289,6 +293,12 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
         _ = try await store.markCodeMailed(pending.id, at: now())
         logger.info("verification email sent", metadata: ["code_id": "\(pending.id)", "email": "\(EmailAddress(pending.email)?.masked ?? "***")"])
         return .sent
+    }
+
+    /// How long a code's first send is left alone by the owed-mail worker: longer than any
+    /// send can take, at least a minute.
+    static func firstSendGrace(_ options: Options) -> TimeInterval {
+        max(60, options.mailRetryDelay.seconds)
     }
 
     /// The pause after `attempts` failed sends: the base delay doubled per failure, capped.
