@@ -196,6 +196,13 @@ struct AdminPortalTests {
 
             #expect(try await host.runtime.store.settingOverrides(channel: "instagram").isEmpty)
             #expect(try await Self.deliver(host, sender: "u1", mid: "m-1", text: "still old", secret: InstagramFixtures.appSecret).status == 200)
+
+            // An emptied field takes its default, as in channels.yaml: here that changes nothing.
+            #expect(try await admin.post("/admin/channels/instagram/settings", [("api_version", "")]).status == 303)
+            #expect(try await host.runtime.store.settingOverrides(channel: "instagram").isEmpty)
+            let changed = try await admin.post("/admin/channels/instagram/settings", [("api_version", "v21.0")])
+            #expect(changed.status == 303)
+            #expect(try await host.runtime.store.settingOverrides(channel: "instagram").mapValues(\.value) == ["api_version": "v21.0"])
         }
     }
 

@@ -838,3 +838,49 @@ struct ConfigurationLoaderTests {
         #expect(KeySuggestion.closest(to: "name", among: ["type", "enabled"]) == nil)
     }
 }
+
+@Suite("ConfigurationLoader: admin and setting origins")
+struct AdminConfigurationTests {
+    @Test("the admin section is checked where it is written: short password, short token, bad key, password and hash together")
+    func adminProblems() throws {
+        let found = problems("""
+            admin:
+              password: short
+              api_token: also-short
+              secret_key: not-a-key
+            """)
+        #expect(found.map(\.keyPath) == ["admin.password", "admin.api_token", "admin.secret_key"])
+        #expect(found.map(\.line) == [2, 3, 4])
+        #expect(found.first?.message == "must be at least 12 characters")
+        #expect(!found.map(\.message).joined().contains("short"), "the secret's text is not repeated")
+
+        let hash = try PasswordHash.make(password: "correct horse battery staple").encoded
+        let both = problems("admin:\n  password: correct horse battery staple\n  password_hash: \"\(hash)\"\n")
+        #expect(both.map(\.message) == ["set either password or password_hash, not both"])
+
+        let loaded = try load("admin:\n  password_hash: \"\(hash)\"\n  secret_key: \(String(repeating: "ab", count: 32))\n")
+        #expect(loaded.admin.portalEnabled)
+        #expect(PasswordHash(encoded: loaded.admin.passwordHash)?.verify("correct horse battery staple") == true)
+        #expect(PasswordHash(encoded: loaded.admin.passwordHash)?.verify("correct horse battery stapler") == false)
+    }
+
+    @Test("each channel setting knows where its value comes from: the variable its placeholder names, the file's line, or the default")
+    func origins() throws {
+        let yaml = """
+            channels:
+              shop:
+                type: fake
+                access_token: ${SHOP_TOKEN:-}
+                verify_token: ${SHOP_VERIFY:-from-the-file}
+                api_version: v20.0
+            """
+        let withVariable = try load(yaml, environment: ["SHOP_TOKEN": "t0ken"]).channels[0].origins
+        #expect(withVariable["access_token"] == .environment(variable: "SHOP_TOKEN"))
+        #expect(withVariable["verify_token"] == .file(path: "channels.yaml", line: 5))
+        #expect(withVariable["api_version"] == .file(path: "channels.yaml", line: 6))
+        #expect(withVariable["max_message_bytes"] == .fieldDefault)
+        let unset = try load(yaml, environment: ["SHOP_TOKEN": ""]).channels[0].origins
+        #expect(unset["access_token"] == .fieldDefault, "an empty variable gives nothing")
+        #expect(SettingOrigin.environment(variable: "SHOP_TOKEN").label == "environment (SHOP_TOKEN)")
+    }
+}

@@ -252,13 +252,20 @@ struct AdminRoutes {
         return AdminForm(body: Array(buffer: buffer))
     }
 
-    /// Whether a browser's `Origin` (when sent) is this host.
+    /// Whether a browser's `Origin` (when sent) is this host: the request's own host, or the
+    /// configured `admin.public_base_url` (behind a proxy that rewrites `Host`).
     private func isSameOrigin(_ request: Request) -> Bool {
         guard let origin = request.headers[.origin] else { return true }
-        guard let host = request.head.authority,
-              let components = URLComponents(string: origin), let originHost = components.host else { return false }
-        let originAuthority = components.port.map { "\(originHost):\($0)" } ?? originHost
-        return originAuthority.lowercased() == host.lowercased()
+        guard let authority = Self.authority(of: origin) else { return false }
+        if let host = request.head.authority, authority == host.lowercased() { return true }
+        let configured = runtime.configuration.admin.publicBaseURL
+        return !configured.isEmpty && Self.authority(of: configured) == authority
+    }
+
+    /// `host[:port]` of a URL, lowercased; `nil` for `null` and other non-URLs.
+    private static func authority(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let host = components.host?.lowercased(), !host.isEmpty else { return nil }
+        return components.port.map { "\(host):\($0)" } ?? host
     }
 
     private func cookie(_ name: String, _ value: String, path: String, maxAge: Int) -> Cookie {

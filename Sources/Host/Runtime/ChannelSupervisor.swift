@@ -222,9 +222,11 @@ final class ChannelSupervisor: Sendable {
         for field in fields {
             if change.reset.contains(field.key) { continue }
             guard let raw = change.values[field.key] else { continue }
-            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if field.isSecret && text.isEmpty { continue }
-            switch ConfigurationLoader.convert(text, to: field) {
+            // As in channels.yaml, an emptied value takes the field's default.
+            if text.isEmpty { text = field.defaultValue ?? "" }
+            switch text.isEmpty ? .success("") : ConfigurationLoader.convert(text, to: field) {
             case .success(let value):
                 // Unchanged values (a form sends every field back) save nothing.
                 if value != current.configuration.settings.string(field.key) { updates[field.key] = value }
