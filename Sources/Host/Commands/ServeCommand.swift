@@ -56,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
                     lines.append("  \(name): sandbox \(base)\(ChannelContext.sandboxPath(for: name))/  (open it in a browser)")
                 }
             }
+            lines.append(configuration.admin.portalEnabled
+                ? "  admin portal: \(base)/admin"
+                : "  admin portal: off (set SANDRA_ADMIN_PASSWORD, at least 12 characters, to turn it on)")
             if runtime.identityLinking != nil {
                 lines.append(configuration.identity.email.usesSMTP
                     ? "  identity linking: codes are emailed through \(runtime.mailer.summary)"
