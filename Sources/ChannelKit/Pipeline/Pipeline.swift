@@ -177,8 +177,9 @@ public final class Pipeline: Sendable {
     public func accept(_ events: [InboundEvent]) async throws -> Acceptance {
         guard !events.isEmpty else { return Acceptance(received: 0, accepted: 0, queued: 0) }
         let created = try await store.accept(events, at: now())
-        let served = channels.withLock { Set($0.keys) }
-        let answerable = created.filter { $0.state == .received && served.contains($0.event.channel) }
+        let answerable = channels.withLock { channels in
+            created.filter { $0.state == .received && channels[$0.event.channel] != nil }
+        }
         var acceptedPerChannel: [String: Int] = [:]
         for item in created { acceptedPerChannel[item.event.channel, default: 0] += 1 }
         for (channel, group) in Dictionary(grouping: events, by: \.channel) {

@@ -136,7 +136,7 @@ struct AdminAPIRoutes {
         case .lockedOut(let until):
             return AdminResponses.jsonError(.tooManyRequests, code: "locked_out",
                                             message: "too many failed attempts; try again after \(SettingOrigin.format(until))",
-                                            extra: [.retryAfter: "\(max(1, Int(until.timeIntervalSinceNow.rounded(.up))))"])
+                                            extra: [.retryAfter: AdminSessions.retryAfter(until)])
         }
     }
 }

@@ -14,7 +14,7 @@ struct AdminChannelReport: Encodable, Sendable {
         /// Whether the setting has a non-empty value.
         let isSet: Bool
         /// The value, for settings that are not secret; `nil` for secrets.
-        let value: String?
+        var value: String?
         /// `portal`, `environment`, `channels.yaml` or `default`.
         let origin: String
         /// For people: `environment (INSTAGRAM_ACCESS_TOKEN)`.
@@ -125,7 +125,7 @@ struct AdminChannelReport: Encodable, Sendable {
             let origin = mounted.origins[field.key] ?? .fieldDefault
             return Setting(key: field.key, label: field.label, help: field.help, kind: field.kind.rawValue, secret: field.isSecret,
                            isSet: !value.isEmpty, value: field.isSecret ? nil : value, origin: origin.kind, originLabel: origin.label,
-                           fromPortal: origin.kind == "portal")
+                           fromPortal: origin.isPortal)
         }
     }
 }

@@ -138,9 +138,8 @@ struct AdminRoutes {
         case .lockedOut(let until):
             context.logger.warning("admin login refused: locked out after repeated failures",
                                    metadata: ["client": "\(context.clientAddress)", "until": "\(SettingOrigin.format(until))"])
-            let seconds = max(1, Int(until.timeIntervalSinceNow.rounded(.up)))
             return loginPage(problem: "Too many failed logins. Try again after \(SettingOrigin.format(until)).", status: .tooManyRequests,
-                             extra: [.retryAfter: "\(seconds)"])
+                             extra: [.retryAfter: AdminSessions.retryAfter(until)])
         }
     }
 
@@ -162,12 +161,7 @@ struct AdminRoutes {
         report.settings = report.settings.map { setting in
             var setting = setting
             setting.problem = problems[setting.key]
-            if !setting.secret, let value = typed[setting.key] {
-                setting = AdminChannelReport.Setting(
-                    key: setting.key, label: setting.label, help: setting.help, kind: setting.kind, secret: false, isSet: setting.isSet,
-                    value: value, origin: setting.origin, originLabel: setting.originLabel, fromPortal: setting.fromPortal,
-                    problem: setting.problem)
-            }
+            if !setting.secret, let value = typed[setting.key] { setting.value = value }
             return setting
         }
         var problem = problems[""]

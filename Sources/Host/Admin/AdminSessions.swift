@@ -158,6 +158,11 @@ final class AdminSessions: Sendable {
         clock.timeIntervalSince(session.lastUsed) > idleLifetime || clock.timeIntervalSince(session.createdAt) > maxLifetime
     }
 
+    /// The `Retry-After` of a lockout ending at `until`: whole seconds, at least 1.
+    static func retryAfter(_ until: Date) -> String {
+        String(max(1, Int(until.timeIntervalSinceNow.rounded(.up))))
+    }
+
     /// 32 random bytes, base64url without padding.
     static func randomToken() -> String {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()

@@ -26,6 +26,12 @@ enum SettingOrigin: Sendable, Hashable {
         }
     }
 
+    /// Whether the value was saved in the admin portal (and can be forgotten there).
+    var isPortal: Bool {
+        if case .portal = self { return true }
+        return false
+    }
+
     /// For people: `environment (INSTAGRAM_ACCESS_TOKEN)`, `channels.yaml line 74`, …
     var label: String {
         switch self {

@@ -142,13 +142,14 @@ final class ChannelStatusBoard: Sendable {
     }
 
     func markDelivered(channel: String) {
-        storage.withLock { storage in
-            if storage.entries[channel]?.state == .unauthorized {
-                storage.entries[channel]?.state = .ready
-                storage.entries[channel]?.detail = nil
-            }
+        // Called for every send: the waiters are looked at only when the state changed.
+        let changed = storage.withLock { storage in
+            guard storage.entries[channel]?.state == .unauthorized else { return false }
+            storage.entries[channel]?.state = .ready
+            storage.entries[channel]?.detail = nil
+            return true
         }
-        resumeStateWaiters()
+        if changed { resumeStateWaiters() }
     }
 
     /// The readiness report: ready when the server listens, intake is open and every channel is ready.

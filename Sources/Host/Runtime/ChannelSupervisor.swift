@@ -235,7 +235,7 @@ final class ChannelSupervisor: Sendable {
             }
         }
         guard problems.isEmpty else { throw Refusal(problems: problems) }
-        let resets = change.reset.filter { current.origins[$0]?.kind == "portal" }
+        let resets = change.reset.filter { current.origins[$0]?.isPortal == true }
         guard !updates.isEmpty || !resets.isEmpty else { return Outcome(mounted: current, changedKeys: []) }
 
         // The values saved after this change, and the configuration they give.
