@@ -429,7 +429,7 @@ struct AdminPortalTests {
         }
     }
 
-    @Test("the JSON API needs its token and reports channels without secrets")
+    @Test("the JSON API needs its token and reports channels without secrets; oversized and malformed bodies are refused with nothing saved")
     func apiAuthAndReport() async throws {
         try await withHost(yaml: Self.yaml()) { host in
             let missing = try await TestHTTP.get("\(host.baseURL)/admin/api/channels")
@@ -447,6 +447,20 @@ struct AdminPortalTests {
             #expect(try await Self.api(host, "GET", "/admin/api/channels/nope").status == 404)
             let malformed = try await Self.api(host, "PATCH", "/admin/api/channels/instagram/settings", json: "{not json")
             #expect(malformed.status == 400)
+            let oversized = "{\"values\":{\"api_version\":\"" + String(repeating: "v", count: AdminAPIRoutes.maxBodyBytes) + "\"}}"
+            #expect(try await Self.api(host, "PATCH", "/admin/api/channels/instagram/settings", json: oversized).status == 413)
+
+            // The HTML forms: an oversized body is 413, a body that is not a form is 400; nothing is saved.
+            let admin = AdminClient(baseURL: host.baseURL)
+            try await admin.logIn(Self.password)
+            _ = try await admin.get("/admin/channels/instagram/settings")
+            let big = try await admin.post("/admin/channels/instagram/settings",
+                                           [("api_version", String(repeating: "v", count: AdminRoutes.maxFormBytes))])
+            #expect(big.status == 413)
+            let notForm = try await admin.send("POST", "/admin/channels/instagram/settings", headers: ["Content-Type": "application/json"],
+                                               body: Array(#"{"api_version":"v20.0"}"#.utf8))
+            #expect(notForm.status == 400)
+            #expect(try await host.runtime.store.settingOverrides(channel: "instagram").isEmpty)
         }
     }
 }
