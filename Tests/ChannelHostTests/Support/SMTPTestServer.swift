@@ -90,7 +90,8 @@ final class SMTPTestServer: Sendable {
         struct State {
             var paths: [String] = []
             var taken = 0
-            var waiters: [CheckedContinuation<String?, Never>] = []
+            var waiters: [(id: Int, continuation: CheckedContinuation<String?, Never>)] = []
+            var nextWaiterID = 0
             var finished = false
             var output = ""
         }
@@ -104,7 +105,7 @@ final class SMTPTestServer: Sendable {
                 }
                 state.taken += 1
                 state.paths.append(path)
-                return state.waiters.removeFirst()
+                return state.waiters.removeFirst().continuation
             }
             waiter?.resume(returning: path)
         }
@@ -115,21 +116,34 @@ final class SMTPTestServer: Sendable {
                 defer { state.waiters = [] }
                 return state.waiters
             }
-            for waiter in waiters { waiter.resume(returning: nil) }
+            for waiter in waiters { waiter.continuation.resume(returning: nil) }
         }
 
+        /// The next message's path; `nil` when the server stopped or the waiting task was
+        /// cancelled (so that a caller's timeout ends the wait instead of hanging).
         func next() async -> String? {
-            await withCheckedContinuation { continuation in
-                let ready: String?? = state.withLock { state in
-                    if state.taken < state.paths.count {
-                        state.taken += 1
-                        return .some(state.paths[state.taken - 1])
+            let id = state.withLock { state in
+                defer { state.nextWaiterID += 1 }
+                return state.nextWaiterID
+            }
+            return await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let ready: String?? = state.withLock { state in
+                        if state.taken < state.paths.count {
+                            state.taken += 1
+                            return .some(state.paths[state.taken - 1])
+                        }
+                        if state.finished || Task.isCancelled { return .some(nil) }
+                        state.waiters.append((id, continuation))
+                        return .none
                     }
-                    if state.finished { return .some(nil) }
-                    state.waiters.append(continuation)
-                    return .none
+                    if let ready { continuation.resume(returning: ready) }
                 }
-                if let ready { continuation.resume(returning: ready) }
+            } onCancel: {
+                let waiter = state.withLock { state in
+                    state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0).continuation }
+                }
+                waiter?.resume(returning: nil)
             }
         }
     }
