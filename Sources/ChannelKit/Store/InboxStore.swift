@@ -73,6 +73,9 @@ public protocol InboxStore: Sendable {
 
     /// Moves a `received` item, a `failed` one whose next attempt is due, or a `processing`
     /// one whose lease has expired, to `processing` with a lease until `leaseUntil`.
+    /// A claim need not be durable when it returns: one lost in a crash leaves the item
+    /// claimable, which is what ``releaseAllLeases(at:)`` makes of a claimed item at the next
+    /// start anyway.
     /// - Returns: the claimed item, or `nil` when the item is not claimable.
     func claim(_ id: Int64, leaseUntil: Date, at now: Date) async throws -> InboxItem?
 

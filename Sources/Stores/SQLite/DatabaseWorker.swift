@@ -11,6 +11,10 @@ import Synchronization
 /// its result in a box that the last run overwrites; `finish` is called exactly once and
 /// resumes the caller.
 struct Job: Sendable {
+    /// Whether the caller may be resumed only once the write is on disk. A batch of jobs that
+    /// are all not durable commits without an fsync (`synchronous=NORMAL`): a process crash
+    /// keeps it, a power cut may lose it, and the next durable commit makes it durable too.
+    let durable: Bool
     let run: @Sendable (Database) throws -> Void
     let finish: @Sendable ((any Error)?) -> Void
 }
@@ -32,7 +36,8 @@ private final class ResultBox<Value: Sendable>: Sendable {
 ///
 /// - Each batch runs in one `BEGIN IMMEDIATE … COMMIT` (group commit) and resumes
 ///   the callers only after the COMMIT: a caller never returns before its write is durable,
-///   and a burst of N concurrent writes costs one fsync instead of N. A job that throws
+///   and a burst of N concurrent writes costs one fsync instead of N. Only a batch made of
+///   jobs submitted as not durable (claims: losing one loses nothing) commits without one. A job that throws
 ///   without having changed a row fails alone; one that throws after writing (or an error
 ///   after which SQLite rolled the transaction back) rolls the batch back, and the other jobs
 ///   run again without it, so one bad job never fails the others.
@@ -79,10 +84,13 @@ final class DatabaseWorker: Sendable {
 
     /// Runs `body` on the worker's connection and returns its result once the worker
     /// resumes the caller, after the batch's COMMIT.
-    func submit<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+    /// - Parameter durable: `false` lets the COMMIT skip its fsync when no other job of the
+    ///   batch needs one (see ``Job/durable``).
+    func submit<Value: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
         let box = ResultBox<Value>()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
             let job = Job(
+                durable: durable,
                 run: { database in box.set(try body(database)) },
                 finish: { error in
                     if let error {
@@ -147,8 +155,10 @@ final class DatabaseWorker: Sendable {
             return
         }
         started(.success(()))
+        // `setUp` leaves the connection at synchronous=FULL.
+        var syncsCommits = true
         while let batch = nextBatch() {
-            write(batch, on: database)
+            write(batch, on: database, syncsCommits: &syncsCommits)
         }
     }
 
@@ -184,10 +194,17 @@ final class DatabaseWorker: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    private func write(_ batch: [Job], on database: Database) {
+    private func write(_ batch: [Job], on database: Database, syncsCommits: inout Bool) {
         var jobs = batch
         while !jobs.isEmpty {
             do {
+                let needsSync = jobs.contains { $0.durable }
+                if needsSync != syncsCommits {
+                    // Outside any transaction, so it governs exactly this batch's COMMIT. A
+                    // pragma that fails leaves the setting (and `syncsCommits`) as it was.
+                    try database.run(needsSync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                    syncsCommits = needsSync
+                }
                 try database.run("BEGIN IMMEDIATE")
             } catch {
                 let failure = Row.storeError(error, while: "starting a write transaction")
