@@ -27,7 +27,14 @@ public final class RecordingChannel: Channel, Sendable {
 
     public let name: String
     public let profile: ChannelProfile
-    private let state = Mutex<(calls: [Call], failures: [ChannelError], sendDelay: Duration)>(([], [], .zero))
+    private struct State {
+        var calls: [Call] = []
+        var failures: [ChannelError] = []
+        var sendDelay: Duration = .zero
+        var typingWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
 
     /// Creates a channel.
     public init(name: String = "test", profile: ChannelProfile = ChannelProfile(
@@ -72,6 +79,23 @@ public final class RecordingChannel: Channel, Sendable {
     }
 
     public func typing(to recipient: Recipient, logger: Logger) async throws {
-        state.withLock { $0.calls.append(Call(kind: .typing, recipient: recipient, message: nil, succeeded: true)) }
+        let waiters = state.withLock { state in
+            state.calls.append(Call(kind: .typing, recipient: recipient, message: nil, succeeded: true))
+            defer { state.typingWaiters = [] }
+            return state.typingWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once a typing indicator has been shown (at once if one already was).
+    public func waitForTyping() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let shown = state.withLock { state in
+                let shown = state.calls.contains { $0.kind == .typing }
+                if !shown { state.typingWaiters.append(continuation) }
+                return shown
+            }
+            if shown { continuation.resume() }
+        }
     }
 }

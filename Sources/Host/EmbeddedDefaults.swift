@@ -45,6 +45,7 @@ pipeline:
   max_attempts: 5                   # attempts of one message before it is dead (see `sandra inbox`)
   max_message_age_seconds: 3600     # at start-up, older unanswered messages are expired, not answered
   unauthorized_pause_seconds: 60    # after Meta refuses the token (code 190), sends pause this long
+  typing_indicator_delay_ms: 500    # an answer that takes longer shows "typing…" first (Instagram); 0: always
 
 identity:
   # People link their chat accounts to one Sandra profile: `/link name@example.com`, then the

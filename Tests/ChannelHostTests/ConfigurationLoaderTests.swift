@@ -325,7 +325,7 @@ struct ConfigurationLoaderTests {
     func unknownKeyWithoutSuggestion() {
         let found = problems("pipeline:\n  workers: 3\n")
         #expect(found.map(\.description) == [
-            "channels.yaml:2:3: pipeline.workers: unknown key; expected one of: max_concurrent_conversations, send_attempts, max_attempts, max_message_age_seconds, unauthorized_pause_seconds",
+            "channels.yaml:2:3: pipeline.workers: unknown key; expected one of: max_concurrent_conversations, send_attempts, max_attempts, max_message_age_seconds, unauthorized_pause_seconds, typing_indicator_delay_ms",
         ])
     }
 

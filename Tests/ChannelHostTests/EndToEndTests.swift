@@ -67,15 +67,20 @@ struct EndToEndTests {
         }
     }
 
-    @Test("a text message gets the echo reply, plain text, after a typing indicator")
+    /// The test YAML with `pipeline.typing_indicator_delay_ms` set.
+    static func yaml(typingDelayMilliseconds: Int) -> String {
+        yaml().replacingOccurrences(of: "send_attempts: 3", with: "send_attempts: 3\n  typing_indicator_delay_ms: \(typingDelayMilliseconds)")
+    }
+
+    @Test("a text message gets the echo reply, plain text, after a typing indicator when the delay is 0")
     func echoReply() async throws {
-        try await withHost(yaml: Self.yaml()) { host in
+        try await withHost(yaml: Self.yaml(typingDelayMilliseconds: 0)) { host in
             let body = InstagramFixtures.body(sender: "111", mid: "m.echo.1", text: "Hello Sandra – ça va? 👋")
             let reply = try await Self.post(host, body: body)
             #expect(reply.status == 200)
             await host.waitUntilIdle()
             let sent = try await Self.outbox(host)
-            #expect(sent.first?.senderAction == "typing_on")
+            #expect(sent.map(\.senderAction) == ["typing_on", nil])
             let texts = sent.compactMap(\.text)
             #expect(texts.count == 1)
             let text = try #require(texts.first)
@@ -84,6 +89,18 @@ struct EndToEndTests {
             #expect(text.contains("Formatting help (https://commonmark.org/help/)"))
             #expect(!text.contains("**") && !text.contains("](") && !text.contains("`"))
             #expect(sent.allSatisfy { $0.recipient == "111" })
+        }
+    }
+
+    @Test("an answer ready before the typing delay goes out without a typing indicator")
+    func quickAnswerWithoutTyping() async throws {
+        try await withHost(yaml: Self.yaml(typingDelayMilliseconds: 600_000)) { host in
+            let body = InstagramFixtures.body(sender: "112", mid: "m.quick.1", text: "quick one")
+            #expect(try await Self.post(host, body: body).status == 200)
+            await host.waitUntilIdle()
+            let sent = try await Self.outbox(host)
+            #expect(sent.map(\.senderAction) == [nil])
+            #expect(sent.first?.text?.contains("You said: quick one") == true)
         }
     }
 

@@ -98,6 +98,51 @@ struct PipelineTests {
         #expect(try await item(store, "e1")?.state == .ignored)
     }
 
+    @Test("an answer ready within the typing delay goes out without a typing indicator")
+    func quickAnswerWithoutTyping() async throws {
+        let channel = RecordingChannel()
+        let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(),
+                                    options: .init(typingDelay: .seconds(600), retry: Self.fastRetry))
+        try await pipeline.accept([EventFactory.text("quick", from: "u1", id: "m-quick")])
+        await pipeline.waitUntilIdle()
+        #expect(channel.calls.map(\.kind) == [.send])
+        #expect(channel.sentTexts(to: "u1") == ["re: quick"])
+    }
+
+    @Test("an answer slower than the typing delay gets the typing indicator first, once")
+    func slowAnswerTypingFirst() async throws {
+        let channel = RecordingChannel()
+        // The assistant answers only once the indicator has been shown: it cannot come after the reply.
+        let assistant = ScriptedAssistant { turn in
+            await channel.waitForTyping()
+            return AssistantReply(markdown: "re: \(turn.message.text)")
+        }
+        let pipeline = makePipeline(channel: channel, assistant: assistant,
+                                    options: .init(typingDelay: .milliseconds(20), retry: Self.fastRetry))
+        try await pipeline.accept([EventFactory.text("slow", from: "u1", id: "m-slow")])
+        await pipeline.waitUntilIdle()
+        #expect(channel.calls.map(\.kind) == [.typing, .send])
+        #expect(channel.sentTexts(to: "u1") == ["re: slow"])
+    }
+
+    @Test("a typing delay of zero, or an acknowledgement that marks the message read, goes before every answer")
+    func immediateAcknowledgement() async throws {
+        let always = RecordingChannel()
+        let first = makePipeline(channel: always, assistant: ScriptedAssistant.echo(), options: .init(typingDelay: .zero, retry: Self.fastRetry))
+        try await first.accept([EventFactory.text("a", from: "u1", id: "m-a"), EventFactory.text("b", from: "u1", id: "m-b", at: 1_760_000_000_001)])
+        await first.waitUntilIdle()
+        #expect(always.calls.map(\.kind) == [.typing, .send, .typing, .send])
+
+        let readReceipts = RecordingChannel(profile: ChannelProfile(
+            formatting: .plain, textLimit: TextLimit(maximum: 1000, unit: .utf8Bytes), supportsTypingIndicator: true,
+            acknowledgementMarksRead: true))
+        let second = makePipeline(channel: readReceipts, assistant: ScriptedAssistant.echo(),
+                                  options: .init(typingDelay: .seconds(600), retry: Self.fastRetry))
+        try await second.accept([EventFactory.text("c", from: "u1", id: "m-c")])
+        await second.waitUntilIdle()
+        #expect(readReceipts.calls.map(\.kind) == [.typing, .send])
+    }
+
     @Test("transient send failures are retried; the reply arrives once")
     func transientRetried() async throws {
         let channel = RecordingChannel()

@@ -32,9 +32,11 @@ public protocol Channel: Sendable {
     /// Shows a typing indicator, where the platform has one. Best effort.
     func typing(to recipient: Recipient, logger: Logger) async throws
 
-    /// Tells the person their message is being answered, before the assistant runs: a typing
-    /// indicator, and where the platform ties one to a message, a read receipt. Best effort.
-    /// The default shows the typing indicator.
+    /// Tells the person their message is being answered: a typing indicator, and where the
+    /// platform ties one to a message, a read receipt. Best effort. The pipeline calls it
+    /// before the assistant runs when ``ChannelProfile/acknowledgementMarksRead`` is set, and
+    /// otherwise only once the answer takes longer than its typing delay; never after the
+    /// reply's first part went out. The default shows the typing indicator.
     func acknowledge(_ event: InboundEvent, logger: Logger) async throws
 
     /// Where to fetch an attachment's media: its URL and any headers the platform requires.

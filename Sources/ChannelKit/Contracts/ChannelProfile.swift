@@ -9,6 +9,11 @@ public struct ChannelProfile: Sendable, Hashable, Codable {
     public var textLimit: TextLimit
     /// Whether the platform shows a typing indicator.
     public var supportsTypingIndicator: Bool
+    /// Whether the channel's ``Channel/acknowledge(_:logger:)`` also marks the person's message
+    /// read (WhatsApp), so the pipeline sends it at once. When it is only a typing indicator
+    /// (the default), the pipeline sends it only once an answer takes longer than its typing
+    /// delay: a reply that is ready at once needs no indicator, and one call fewer.
+    public var acknowledgementMarksRead: Bool
     /// Quick-reply limits, or `nil` when the platform has none.
     public var quickReplies: QuickReplyLimits?
     /// Whether the platform accepts images in replies.
@@ -28,10 +33,12 @@ public struct ChannelProfile: Sendable, Hashable, Codable {
 
     /// Creates a profile.
     public init(formatting: Formatting, textLimit: TextLimit, supportsTypingIndicator: Bool = false,
+                acknowledgementMarksRead: Bool = false,
                 quickReplies: QuickReplyLimits? = nil, supportsImages: Bool = false, allowedMediaHosts: [String] = []) {
         self.formatting = formatting
         self.textLimit = textLimit
         self.supportsTypingIndicator = supportsTypingIndicator
+        self.acknowledgementMarksRead = acknowledgementMarksRead
         self.quickReplies = quickReplies
         self.supportsImages = supportsImages
         self.allowedMediaHosts = allowedMediaHosts

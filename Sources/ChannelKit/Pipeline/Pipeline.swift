@@ -27,6 +27,10 @@ public final class Pipeline: Sendable {
         public var historyTurns: Int
         /// How long the assistant may take before the person gets the apology.
         public var assistantTimeout: Duration
+        /// How long an answer may take before the person sees a typing indicator, on channels
+        /// whose acknowledgement is only that (see ``ChannelProfile/acknowledgementMarksRead``).
+        /// `.zero` sends it before every answer.
+        public var typingDelay: Duration
         /// Retries of a transient send failure within one attempt.
         public var retry: RetryPolicy
         /// Attempts of one event before it is dead.
@@ -48,7 +52,7 @@ public final class Pipeline: Sendable {
 
         /// Creates options.
         public init(maxConcurrentConversations: Int = 64, historyTurns: Int = 20, assistantTimeout: Duration = .seconds(30),
-                    retry: RetryPolicy = RetryPolicy(), maxAttempts: Int = 5, lease: Duration = .seconds(300),
+                    typingDelay: Duration = .milliseconds(500), retry: RetryPolicy = RetryPolicy(), maxAttempts: Int = 5, lease: Duration = .seconds(300),
                     maxMessageAge: Duration = .seconds(3600), unauthorizedPause: Duration = .seconds(60),
                     rescanInterval: Duration = .seconds(15),
                     apology: String = "Sorry, I couldn't answer that just now. Please try again in a moment.",
@@ -56,6 +60,7 @@ public final class Pipeline: Sendable {
             self.maxConcurrentConversations = max(1, maxConcurrentConversations)
             self.historyTurns = max(0, historyTurns)
             self.assistantTimeout = assistantTimeout
+            self.typingDelay = max(.zero, typingDelay)
             self.retry = retry
             self.maxAttempts = max(1, maxAttempts)
             self.lease = lease
@@ -304,35 +309,62 @@ public final class Pipeline: Sendable {
             logger.warning("conversation history unavailable", metadata: ["error": "\(error)"])
             history = []
         }
-        if channel.profile.supportsTypingIndicator {
+        let (reply, preparation) = try await acknowledging(event, through: channel, logger: logger) {
+            // Media fetched into memory, voice transcribed, or a direct answer; released with the turn.
+            let preparation = await preparer?.prepare(message, of: event, channel: channel, logger: logger)
+                ?? MessagePreparation(message: message)
+            if Task.isCancelled { throw CancellationError() }
+            let turn = AssistantTurn(conversation: conversation, message: preparation.message, history: history,
+                                     profile: profile, channelProfile: channel.profile)
+            var reply: AssistantReply
+            if let direct = preparation.directReply {
+                reply = direct
+            } else {
+                do {
+                    reply = try await withDeadline(options.assistantTimeout) { [assistant, logger] in
+                        try await assistant.reply(to: turn, logger: logger)
+                    }
+                } catch {
+                    if Task.isCancelled { throw CancellationError() }
+                    logger.warning("assistant failed; sending the apology", metadata: ["error": "\(type(of: error))"])
+                    observer.assistantFailed(channel: event.channel)
+                    reply = AssistantReply(markdown: options.apology)
+                }
+                if let notice = preparation.notice { reply.markdown = notice + "\n\n" + reply.markdown }
+            }
+            return (reply, preparation)
+        }
+        let userTurn = ConversationTurn(role: .user, text: Self.historyText(of: preparation.message), timestamp: event.timestamp)
+        return try await record(reply, for: item, channel: channel, userTurn: userTurn, logger: logger)
+    }
+
+    /// Runs `answer` (preparation and the assistant) while telling the person their message is
+    /// being answered: at once when the channel's acknowledgement marks the message read,
+    /// otherwise only if `answer` is still running after ``Options/typingDelay`` — an answer
+    /// that is ready sooner needs no typing indicator. Returns only once an acknowledgement
+    /// that started has finished, so it never arrives after the reply.
+    private func acknowledging<T: Sendable>(_ event: InboundEvent, through channel: any Channel, logger: Logger,
+                                            _ answer: () async throws -> T) async throws -> T {
+        guard channel.profile.supportsTypingIndicator else { return try await answer() }
+        let acknowledge: @Sendable () async -> Void = {
             do { try await channel.acknowledge(event, logger: logger) } catch {
                 logger.debug("typing indicator failed", metadata: ["error": "\(error)"])
             }
         }
-        // Media fetched into memory, voice transcribed, or a direct answer; released with the turn.
-        let preparation = await preparer?.prepare(message, of: event, channel: channel, logger: logger)
-            ?? MessagePreparation(message: message)
-        if Task.isCancelled { throw CancellationError() }
-        let turn = AssistantTurn(conversation: conversation, message: preparation.message, history: history,
-                                 profile: profile, channelProfile: channel.profile)
-        var reply: AssistantReply
-        if let direct = preparation.directReply {
-            reply = direct
-        } else {
-            do {
-                reply = try await withDeadline(options.assistantTimeout) { [assistant, logger] in
-                    try await assistant.reply(to: turn, logger: logger)
-                }
-            } catch {
-                if Task.isCancelled { throw CancellationError() }
-                logger.warning("assistant failed; sending the apology", metadata: ["error": "\(type(of: error))"])
-                observer.assistantFailed(channel: event.channel)
-                reply = AssistantReply(markdown: options.apology)
-            }
-            if let notice = preparation.notice { reply.markdown = notice + "\n\n" + reply.markdown }
+        let delay = channel.profile.acknowledgementMarksRead ? .zero : options.typingDelay
+        guard delay > .zero else {
+            await acknowledge()
+            return try await answer()
         }
-        let userTurn = ConversationTurn(role: .user, text: Self.historyText(of: preparation.message), timestamp: event.timestamp)
-        return try await record(reply, for: item, channel: channel, userTurn: userTurn, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask {
+                // Cancelled when the answer is ready first: no indicator.
+                do { try await Task.sleep(for: delay) } catch { return }
+                await acknowledge()
+            }
+            defer { group.cancelAll() }
+            return try await answer()
+        }
     }
 
     /// Renders a reply for the channel and records its parts, with the exchange's turns when

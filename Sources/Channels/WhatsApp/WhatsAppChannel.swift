@@ -58,6 +58,7 @@ public struct WhatsAppChannel: Channel {
             formatting: .whatsapp,
             textLimit: TextLimit(maximum: maxMessageCharacters, unit: .characters),
             supportsTypingIndicator: true,
+            acknowledgementMarksRead: true,
             quickReplies: QuickReplyLimits(maximumCount: 3, maximumTitleLength: 20),
             supportsImages: true,
             allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.whatsapp.net"]

@@ -50,6 +50,7 @@ extension ConfigurationLoader {
             "  max_attempts: \(config.pipeline.maxAttempts)",
             "  max_message_age_seconds: \(config.pipeline.maxMessageAgeSeconds)",
             "  unauthorized_pause_seconds: \(config.pipeline.unauthorizedPauseSeconds)",
+            "  typing_indicator_delay_ms: \(config.pipeline.typingIndicatorDelayMilliseconds)",
             "identity:",
             "  enabled: \(config.identity.enabled)",
             "  code_ttl_seconds: \(config.identity.codeTTLSeconds)",

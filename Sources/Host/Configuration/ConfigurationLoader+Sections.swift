@@ -102,7 +102,9 @@ extension ConfigurationLoader {
             maxMessageAgeSeconds: section.integer(
                 "max_message_age_seconds", default: PipelineConfiguration.defaultMaxMessageAgeSeconds, minimum: 1),
             unauthorizedPauseSeconds: section.integer(
-                "unauthorized_pause_seconds", default: PipelineConfiguration.defaultUnauthorizedPauseSeconds, minimum: 1)
+                "unauthorized_pause_seconds", default: PipelineConfiguration.defaultUnauthorizedPauseSeconds, minimum: 1),
+            typingIndicatorDelayMilliseconds: section.integer(
+                "typing_indicator_delay_ms", default: PipelineConfiguration.defaultTypingIndicatorDelayMilliseconds, minimum: 0)
         )
     }
 

@@ -7,6 +7,7 @@
 /// | `max_attempts` | `5` | `>= 1`; attempts of one event before it is dead. |
 /// | `max_message_age_seconds` | `3600` | `>= 1`; at start-up, older unanswered messages are expired, not answered. |
 /// | `unauthorized_pause_seconds` | `60` | `>= 1`; after the platform refuses a channel's token, its sends pause this long before one more try. |
+/// | `typing_indicator_delay_ms` | `500` | `>= 0`; an answer that takes longer gets a typing indicator first (Instagram); `0`: before every answer. |
 struct PipelineConfiguration: Sendable, Hashable {
     /// The default `max_concurrent_conversations`.
     static let defaultMaxConcurrentConversations = 64
@@ -18,8 +19,11 @@ struct PipelineConfiguration: Sendable, Hashable {
     static let defaultMaxMessageAgeSeconds = 3600
     /// The default `unauthorized_pause_seconds`.
     static let defaultUnauthorizedPauseSeconds = 60
+    /// The default `typing_indicator_delay_ms`.
+    static let defaultTypingIndicatorDelayMilliseconds = 500
     /// The keys of the section.
-    static let keys = ["max_concurrent_conversations", "send_attempts", "max_attempts", "max_message_age_seconds", "unauthorized_pause_seconds"]
+    static let keys = ["max_concurrent_conversations", "send_attempts", "max_attempts", "max_message_age_seconds", "unauthorized_pause_seconds",
+                       "typing_indicator_delay_ms"]
 
     /// Conversations answered at the same time (`max_concurrent_conversations`).
     var maxConcurrentConversations: Int
@@ -31,6 +35,8 @@ struct PipelineConfiguration: Sendable, Hashable {
     var maxMessageAgeSeconds: Int
     /// Pause after refused credentials (`unauthorized_pause_seconds`).
     var unauthorizedPauseSeconds: Int
+    /// How long an answer may take before a typing indicator goes first (`typing_indicator_delay_ms`).
+    var typingIndicatorDelayMilliseconds: Int
 
     /// Creates the section; every value defaults to the documented default.
     init(
@@ -38,12 +44,14 @@ struct PipelineConfiguration: Sendable, Hashable {
         sendAttempts: Int = defaultSendAttempts,
         maxAttempts: Int = defaultMaxAttempts,
         maxMessageAgeSeconds: Int = defaultMaxMessageAgeSeconds,
-        unauthorizedPauseSeconds: Int = defaultUnauthorizedPauseSeconds
+        unauthorizedPauseSeconds: Int = defaultUnauthorizedPauseSeconds,
+        typingIndicatorDelayMilliseconds: Int = defaultTypingIndicatorDelayMilliseconds
     ) {
         self.maxConcurrentConversations = maxConcurrentConversations
         self.sendAttempts = sendAttempts
         self.maxAttempts = maxAttempts
         self.maxMessageAgeSeconds = maxMessageAgeSeconds
         self.unauthorizedPauseSeconds = unauthorizedPauseSeconds
+        self.typingIndicatorDelayMilliseconds = typingIndicatorDelayMilliseconds
     }
 }

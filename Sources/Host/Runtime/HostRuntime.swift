@@ -128,6 +128,7 @@ struct HostRuntime: Sendable {
                 maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
                 historyTurns: configuration.assistant.historyTurns,
                 assistantTimeout: .seconds(configuration.assistant.timeoutSeconds + 1),
+                typingDelay: .milliseconds(configuration.pipeline.typingIndicatorDelayMilliseconds),
                 retry: RetryPolicy(attempts: configuration.pipeline.sendAttempts),
                 maxAttempts: configuration.pipeline.maxAttempts,
                 maxMessageAge: .seconds(configuration.pipeline.maxMessageAgeSeconds),
