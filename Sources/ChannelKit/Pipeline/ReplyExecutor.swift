@@ -34,20 +34,32 @@ final class ReplyExecutor: TaskExecutor, Sendable {
     private let state = Mutex(State())
     /// Signalled once for every sleeping thread that work arrived for.
     private let wake = DispatchSemaphore(value: 0)
+    /// Marks the executor's own threads (see ``enqueue(_:)``).
+    private static let ownThread = ThreadMarker()
 
     private init(threads: Int) {
         for index in 0..<max(1, threads) {
-            let thread = Thread { [self] in run() }
+            let thread = Thread { [self] in
+                Self.ownThread.markCurrentThread()
+                run()
+            }
             thread.name = "reply-\(index)"
             thread.start()
         }
     }
 
+    /// Queues a job. A job queued by one of the executor's own threads (a reply starting a
+    /// child task, or resuming one) wakes no sleeping thread when it is the only one waiting:
+    /// the queuing thread takes it as soon as its current job suspends, which is at once in
+    /// practice, and a wake-up would cost two context switches for nothing. Anything more
+    /// waiting, or a job from any other thread (the store's writer, an event loop), wakes one.
     func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
+        let fromOwnThread = Self.ownThread.isCurrentThreadMarked
         let signal = state.withLock { state -> Bool in
             state.jobs.append(unowned)
             guard state.sleeping > 0 else { return false }
+            if fromOwnThread && state.jobs.count - state.head == 1 { return false }
             state.sleeping -= 1
             return true
         }
@@ -83,4 +95,27 @@ final class ReplyExecutor: TaskExecutor, Sendable {
             }
         }
     }
+}
+
+/// Tells the threads that called ``markCurrentThread()`` from all others, without locking.
+private final class ThreadMarker: Sendable {
+    #if canImport(Glibc)
+    private let key: pthread_key_t
+
+    init() {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key available")
+        self.key = key
+    }
+
+    func markCurrentThread() {
+        _ = pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
+    }
+
+    var isCurrentThreadMarked: Bool { pthread_getspecific(key) != nil }
+    #else
+    init() {}
+    func markCurrentThread() {}
+    var isCurrentThreadMarked: Bool { false }
+    #endif
 }
