@@ -64,6 +64,7 @@ public enum IdentityCommand: Sendable, Hashable {
         case Payload.cancel?: return .cancel
         default: break
         }
+        guard mayBeCommand(text) else { return .notACommand }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.utf8.count <= 400 else { return .notACommand }
         if let code = code(in: trimmed) { return .code(code) }
@@ -103,6 +104,22 @@ public enum IdentityCommand: Sendable, Hashable {
         default:
             return .notACommand
         }
+    }
+
+    /// First words a command can start with, lowercased (see ``mayBeCommand(_:)``).
+    private static let commandStarts: Set<Substring> = ["link", "connect", "unlink", "disconnect", "whoami", "who", "please", "my", "the"]
+
+    /// Whether `text` can be a command at all, judged by its first word only: every message
+    /// passes through ``parse(text:payload:)``, and almost none is a command. A text whose
+    /// first character is not a letter (a `/command`, a code, punctuation) always gets the full
+    /// parse; one starting with a letter only when its first word can start a command.
+    private static func mayBeCommand(_ text: String) -> Bool {
+        guard let start = text.unicodeScalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return false }
+        guard text.unicodeScalars[start].properties.isAlphabetic else { return true }
+        let word = text.unicodeScalars[start...].prefix { $0.properties.isAlphabetic }
+        guard word.count <= 12 else { return false }
+        let lowered = Substring(String(word).lowercased())
+        return lowered.hasPrefix("code") || commandStarts.contains(lowered)
     }
 
     /// "my account", "this account", "my email", … after `link`/`unlink`.
