@@ -356,15 +356,23 @@ public final class Pipeline: Sendable {
             await acknowledge()
             return try await answer()
         }
-        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-            group.addTask {
-                // Cancelled when the answer is ready first: no indicator.
-                do { try await Task.sleep(for: delay) } catch { return }
-                await acknowledge()
-            }
-            defer { group.cancelAll() }
-            return try await answer()
+        // No task waits for the delay: a timer entry, cancelled when the answer is ready,
+        // starts the acknowledgement if it fires first.
+        let started = StartedAcknowledgement()
+        let token = TimerThread.shared.schedule(after: delay) {
+            started.task.withLock { $0 = Task { await acknowledge() } }
         }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await answer())
+        } catch {
+            result = .failure(error)
+        }
+        if !TimerThread.shared.cancel(token), let acknowledgement = started.task.withLock({ $0 }) {
+            // An indicator under way goes out before the reply.
+            await withTaskCancellationHandler { await acknowledgement.value } onCancel: { acknowledgement.cancel() }
+        }
+        return try result.get()
     }
 
     /// Renders a reply for the channel and records its parts, with the exchange's turns when
@@ -531,6 +539,11 @@ public final class Pipeline: Sendable {
     }
 }
 
+/// The typing indicator a timer started, if it fired before the answer was ready.
+private final class StartedAcknowledgement: Sendable {
+    let task = Mutex<Task<Void, Never>?>(nil)
+}
+
 /// Breaks the reference cycle between the pipeline and its dispatcher's work closure.
 private final class WeakPipeline: @unchecked Sendable {
     // Written once, in Pipeline.init, before the dispatcher can run anything.
@@ -543,20 +556,3 @@ extension Duration {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
-
-/// Runs `operation`, throwing ``DeadlineExceeded`` if it takes longer than `timeout`.
-func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw DeadlineExceeded()
-        }
-        defer { group.cancelAll() }
-        guard let result = try await group.next() else { throw DeadlineExceeded() }
-        return result
-    }
-}
-
-/// An operation took longer than its deadline.
-struct DeadlineExceeded: Error {}

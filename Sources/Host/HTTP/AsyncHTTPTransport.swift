@@ -28,17 +28,10 @@ struct AsyncHTTPTransport: HTTPTransport {
     func execute(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
         // AsyncHTTPClient's deadline covers the response head only; the body is read under
         // the same deadline here, so a server that trickles bytes cannot hold a request open.
-        try await withThrowingTaskGroup(of: OutboundHTTPResponse?.self) { group in
-            group.addTask { try await perform(request) }
-            group.addTask {
-                try await Task.sleep(for: request.timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let response = first else {
-                throw HTTPTransportError(.timeout, "no complete response within \(request.timeout)")
-            }
-            return response
+        do {
+            return try await withDeadline(request.timeout) { try await perform(request) }
+        } catch is DeadlineExceeded {
+            throw HTTPTransportError(.timeout, "no complete response within \(request.timeout)")
         }
     }
 

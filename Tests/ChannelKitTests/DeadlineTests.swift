@@ -1,0 +1,51 @@
+@testable import ChannelKit
+import Synchronization
+import Testing
+
+@Suite("Deadlines")
+struct DeadlineTests {
+    @Test("an operation past its deadline is cancelled and reported; the calling task is not cancelled")
+    func slowOperationCancelled() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect(throws: DeadlineExceeded.self) {
+            try await withDeadline(.milliseconds(50)) {
+                try await Task.sleep(for: .seconds(600))   // ends only by cancellation
+                return 1
+            }
+        }
+        #expect(clock.now - start < .seconds(60))
+        #expect(!Task.isCancelled)
+        // The caller carries on: the next deadline works as the first did.
+        #expect(try await withDeadline(.seconds(600)) { 42 } == 42)
+    }
+
+    @Test("a quick operation returns its value or its own error")
+    func quickOperation() async throws {
+        for value in 0..<200 {
+            #expect(try await withDeadline(.milliseconds(30)) { value } == value)
+        }
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await withDeadline(.seconds(600)) { () async throws -> Int in throw Refused() }
+        }
+    }
+
+    @Test("a cancelled timer never runs; timers run in deadline order")
+    func timerCancellation() async {
+        let ran = Mutex<[String]>([])
+        let timers = TimerThread.shared
+        let cancelled = timers.schedule(after: .milliseconds(10)) { ran.withLock { $0.append("cancelled") } }
+        #expect(timers.cancel(cancelled))
+        #expect(!timers.cancel(cancelled))   // once only
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            _ = timers.schedule(after: .milliseconds(40)) {
+                ran.withLock { $0.append("second") }
+                done.resume()
+            }
+            _ = timers.schedule(after: .milliseconds(20)) { ran.withLock { $0.append("first") } }
+        }
+        // The 40 ms timer ran after the 20 ms one, and the 10 ms one, cancelled, never did.
+        #expect(ran.withLock { $0 } == ["first", "second"])
+    }
+}
