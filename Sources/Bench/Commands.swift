@@ -1,7 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
-import Hummingbird
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -136,10 +135,28 @@ struct Graph: AsyncParsableCommand {
 
     func run() async throws {
         let recorder = GraphRecorder(matchTokens: false)
-        let app = FakeGraph.application(host: host, port: port, recorder: recorder, stall: stall)
-        try await app.runService()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await FakeGraph.start(host: host, port: port, recorder: recorder, stall: stall, group: group)
+        await Self.waitForTermination()
+        try? await server.channel.close()
+        try await group.shutdownGracefully()
         let counts = recorder.counts
         FileHandle.standardError.write(Data("fake graph: \(counts.messages) messages, \(counts.typing) typing indicators\n".utf8))
+    }
+
+    /// Returns at the first SIGTERM or SIGINT.
+    private static func waitForTermination() async {
+        let (signals, arrived) = AsyncStream.makeStream(of: Int32.self)
+        var sources: [any DispatchSourceSignal] = []
+        for signal in [SIGTERM, SIGINT] {
+            Foundation.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler { arrived.yield(signal) }
+            source.resume()
+            sources.append(source)
+        }
+        for await _ in signals { break }
+        for source in sources { source.cancel() }
     }
 }
 
@@ -227,13 +244,12 @@ struct EndToEnd: AsyncParsableCommand {
 
     func run() async throws {
         let recorder = GraphRecorder(matchTokens: true)
-        let (running, announce) = AsyncStream.makeStream(of: Int.self)
-        let app = FakeGraph.application(host: host, port: graphPort, recorder: recorder) { port in
-            announce.yield(port)
+        let graphGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await FakeGraph.start(host: host, port: graphPort, recorder: recorder, group: graphGroup)
+        defer {
+            server.channel.close(promise: nil)
+            graphGroup.shutdownGracefully { _ in }
         }
-        let server = Task { try await app.run() }
-        defer { server.cancel() }
-        for await _ in running { break }
 
         let warmupCount = Int(rate * warmup)
         let total = warmupCount + Int(rate * duration)

@@ -1,6 +1,6 @@
-import Hummingbird
-import Logging
 import NIOCore
+import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 /// What the fake Graph Send API saw: every call counted, and for each echo reply the
@@ -84,26 +84,69 @@ final class GraphRecorder: Sendable {
 
 /// A fake Graph Send API on loopback: `POST /<version>/me/messages` answers
 /// `{"recipient_id":…,"message_id":…}` at once (or never, with `stall`).
+///
+/// Raw SwiftNIO on one event loop, answering from the channel handler: it stands in for Meta's
+/// servers, which do not share the host's CPUs, so it should take as little of them as it can.
 enum FakeGraph {
+    /// Starts the server on its own event loop.
     /// - Parameter stall: never answer (the diagnostic run that holds replies back so that
     ///   only ingestion uses the CPUs; the host's calls wait for their timeout).
-    static func application(host: String, port: Int, recorder: GraphRecorder, stall: Bool = false,
-                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        var logger = Logger(label: "fake-graph")
-        // Hummingbird reports the cancellation that stops an in-process server as an error.
-        logger.logLevel = .critical
-        let router = Router()
-        let reply = ByteBuffer(string: #"{"recipient_id":"5000000000000000","message_id":"m_bench"}"#)
-        router.post("{version}/me/messages") { request, _ -> Response in
-            let body = try await request.body.collect(upTo: 1 << 20)
+    /// - Returns: the listening channel (close it to stop) and the port it listens on.
+    static func start(host: String, port: Int, recorder: GraphRecorder, stall: Bool = false,
+                      group: any EventLoopGroup) async throws -> (channel: any Channel, port: Int) {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(FakeGraphHandler(recorder: recorder, stall: stall))
+                }
+            }
+            .bind(host: host, port: port).get()
+        return (channel, channel.localAddress?.port ?? port)
+    }
+}
+
+/// Answers each Send API call as soon as its body has arrived.
+private final class FakeGraphHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private static let reply = ByteBuffer(string: #"{"recipient_id":"5000000000000000","message_id":"m_bench"}"#)
+
+    private let recorder: GraphRecorder
+    private let stall: Bool
+    private var body = ByteBuffer()
+    private var keepAlive = true
+
+    init(recorder: GraphRecorder, stall: Bool) {
+        self.recorder = recorder
+        self.stall = stall
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            keepAlive = head.isKeepAlive
+            body.clear()
+        case .body(var chunk):
+            body.writeBuffer(&chunk)
+        case .end:
             recorder.record(body, at: monotonicNanos())
-            if stall { try await Task.sleep(for: .seconds(3600)) }
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: reply))
+            guard !stall else { return }
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(Self.reply.readableBytes))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(Self.reply))), promise: nil)
+            if keepAlive {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            } else {
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+            }
         }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "fake-graph"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
-            logger: logger)
     }
 }
