@@ -56,11 +56,15 @@ struct EchoAssistant: Assistant {
     }
 
     /// Escapes Markdown punctuation so that a person's text is echoed literally.
+    /// Characters Markdown could read as syntax.
+    private static let markdownSpecials: Set<Unicode.Scalar> = Set("\\`*_{}[]<>()#+-.!|~".unicodeScalars)
+
     static func escape(_ text: String) -> String {
         var out = ""
-        for character in text {
-            if "\\`*_{}[]<>()#+-.!|~".contains(character) { out.append("\\") }
-            out.append(character == "\n" ? " " : character)
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            if markdownSpecials.contains(scalar) { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(scalar == "\n" ? " " : scalar)
         }
         return out
     }
