@@ -14,7 +14,7 @@ import Synchronization
 /// - Each store call is one blocking call on the connection's thread (its statements run
 ///   back to back, prepared once and cached), not one hand-off between threads per statement.
 /// - Times are stored as integer milliseconds since 1970, so dates read back with millisecond
-///   precision; events are stored whole as JSON and read back exactly.
+///   precision; events are stored whole as JSON (written by ``StoredJSON``) and read back exactly.
 /// - Conversation history keeps the last ``historyCapacity`` turns of each conversation.
 /// - SQLite failures (disk full, read-only, I/O errors, …) surface as
 ///   `StoreError(.unavailable, …)`; the failed call changes nothing and later calls work
@@ -105,12 +105,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
 
     public func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem] {
         guard !events.isEmpty else { return [] }
-        let rows: [(event: InboundEvent, json: String)]
-        do {
-            rows = try events.map { ($0, try Row.json($0)) }
-        } catch {
-            throw StoreError(.unavailable, "cannot encode an event: \(error)")
-        }
+        let rows = events.map { (event: $0, json: StoredJSON.encode($0)) }
         let stamp = Row.stored(now)
         return try await write("accepting events") { database in
             var created: [InboxItem] = []
@@ -245,7 +240,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
             else { return false }
             let event = try Row.decode(InboundEvent.self, json: json, column: "event_json")
             try database.run("UPDATE inbox SET event_json = ?1, updated_at = ?2 WHERE id = ?3",
-                             [Row.bind(try Row.json(event.redacted)), Row.bind(now), Row.bind(id)])
+                             [Row.bind(StoredJSON.encode(event.redacted)), Row.bind(now), Row.bind(id)])
             return true
         }
     }
@@ -268,12 +263,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
 
     public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
                             turns: [ConversationTurn], at now: Date) async throws -> [OutboxPart] {
-        let encoded: [(message: OutboundMessage, json: String)]
-        do {
-            encoded = try messages.map { ($0, try Row.json($0)) }
-        } catch {
-            throw StoreError(.unavailable, "cannot encode a reply part: \(error)")
-        }
+        let encoded = messages.map { (message: $0, json: StoredJSON.encode($0)) }
         return try await write("recording the reply to inbox item \(inboxID)") { database in
             let existing = try database.rows(
                 "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
