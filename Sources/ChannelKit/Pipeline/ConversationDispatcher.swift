@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs work one item at a time per conversation, in platform-timestamp order, with at most
 /// `limit` conversations in flight; conversations take turns so that one busy sender cannot
@@ -46,6 +47,14 @@ actor ConversationDispatcher {
     private var timedWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
     private var nextWaiterID = 0
     private var stopped = false
+    /// Items handed over by ``submit(_:)`` and not queued yet.
+    private nonisolated let handoff = Mutex(Handoff())
+
+    private struct Handoff {
+        var items: [InboxItem] = []
+        /// A task that will queue `items` has been started.
+        var scheduled = false
+    }
 
     /// - Parameter executor: where the work runs (the tasks' executor preference); `nil`: the default.
     init(limit: Int, executor: (any TaskExecutor)? = nil, now: @escaping @Sendable () -> Date, work: @escaping Work) {
@@ -56,7 +65,36 @@ actor ConversationDispatcher {
     }
 
     /// Items waiting (parked ones included) or in flight.
-    var backlog: Int { known.count }
+    var backlog: Int {
+        takeHandoff()
+        return known.count
+    }
+
+    /// Hands items over to be queued, without waiting for the dispatcher: the acknowledgement
+    /// of a webhook must never wait for the threads that make replies (they run at a lower
+    /// priority, and one may be in the middle of the dispatcher's work). A task on the
+    /// dispatcher's executor queues them; everything that looks at the queue takes them first.
+    nonisolated func submit(_ items: [InboxItem]) {
+        guard !items.isEmpty else { return }
+        let start = handoff.withLock { handoff -> Bool in
+            handoff.items.append(contentsOf: items)
+            defer { handoff.scheduled = true }
+            return !handoff.scheduled
+        }
+        if start {
+            Task(executorPreference: executor) { await self.takeHandoff() }
+        }
+    }
+
+    /// Queues what ``submit(_:)`` handed over.
+    private func takeHandoff() {
+        let items = handoff.withLock { handoff -> [InboxItem] in
+            handoff.scheduled = false
+            defer { handoff.items = [] }
+            return handoff.items
+        }
+        if !items.isEmpty { enqueue(items) }
+    }
 
     /// Queues items; ones already waiting or in flight are ignored.
     func enqueue(_ items: [InboxItem]) {
@@ -194,12 +232,14 @@ actor ConversationDispatcher {
 
     /// Returns once nothing is waiting or in flight.
     func waitUntilIdle() async {
+        takeHandoff()
         if running.isEmpty && pending.isEmpty { return }
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
     /// Returns once nothing is in flight and nothing can start before a retry time, or `false` when `timeout` passes first.
     func waitUntilIdle(timeout: Duration) async -> Bool {
+        takeHandoff()
         if running.isEmpty && pending.isEmpty { return true }
         let id = nextWaiterID
         nextWaiterID += 1
@@ -219,6 +259,7 @@ actor ConversationDispatcher {
     /// Stops starting work: waiting items are forgotten (they stay in the store) and
     /// in-flight work is cancelled. Returns how many items were forgotten or cancelled.
     func stop() -> Int {
+        takeHandoff()
         stopped = true
         let count = known.count
         pending.removeAll()
@@ -233,8 +274,12 @@ actor ConversationDispatcher {
         return count
     }
 
-    /// Stops taking new items but lets waiting ones run; used while draining at shutdown.
-    func stopTakingNew() { stopped = true }
+    /// Stops taking new items but lets waiting ones — those handed over already included —
+    /// run; used while draining at shutdown.
+    func stopTakingNew() {
+        takeHandoff()
+        stopped = true
+    }
 
     /// Parked items (waiting for a retry time) are dropped from memory; they stay in the store.
     func forgetParked() {

@@ -190,7 +190,7 @@ public final class Pipeline: Sendable {
         for (channel, group) in Dictionary(grouping: events, by: \.channel) {
             observer.eventsAccepted(channel: channel, received: group.count, accepted: acceptedPerChannel[channel] ?? 0)
         }
-        await dispatcher.enqueue(answerable)
+        dispatcher.submit(answerable)
         return Acceptance(received: events.count, accepted: created.count, queued: answerable.count)
     }
 
