@@ -461,6 +461,14 @@ struct AdminPortalTests {
                                                body: Array(#"{"api_version":"v20.0"}"#.utf8))
             #expect(notForm.status == 400)
             #expect(try await host.runtime.store.settingOverrides(channel: "instagram").isEmpty)
+
+            // JSON values need no quotes when they are numbers; a null is not a value.
+            let null = try await Self.api(host, "PATCH", "/admin/api/channels/instagram/settings", json: #"{"values":{"max_message_bytes":null}}"#)
+            #expect(null.status == 400)
+            #expect(try await host.runtime.store.settingOverrides(channel: "instagram").isEmpty)
+            let number = try await Self.api(host, "PATCH", "/admin/api/channels/instagram/settings", json: #"{"values":{"max_message_bytes":900}}"#)
+            #expect(number.status == 200)
+            #expect(host.runtime.pipeline.channel(named: "instagram")?.profile.textLimit.maximum == 900)
         }
     }
 }

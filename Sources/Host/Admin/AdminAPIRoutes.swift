@@ -73,8 +73,29 @@ struct AdminAPIRoutes {
 
     /// The body of `PATCH …/settings`.
     private struct SettingsChange: Decodable {
-        var values: [String: String]?
+        var values: [String: SettingText]?
         var reset: [String]?
+    }
+
+    /// A setting's value as JSON gives it: a string, or a number or boolean taken as the text
+    /// it would have in `channels.yaml` (`1000`, `true`), so numbers need no quotes.
+    private struct SettingText: Decodable {
+        var text: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let string = try? container.decode(String.self) {
+                text = string
+            } else if let bool = try? container.decode(Bool.self) {
+                text = bool ? "true" : "false"
+            } else if let integer = try? container.decode(Int64.self) {
+                text = String(integer)
+            } else if let number = try? container.decode(Double.self), number.isFinite {
+                text = String(number)
+            } else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a setting is a string, a number or a boolean")
+            }
+        }
     }
 
     private func saveSettings(_ request: Request, context: HostRequestContext) async throws -> Response {
@@ -90,11 +111,11 @@ struct AdminAPIRoutes {
             body = try JSONDecoder().decode(SettingsChange.self, from: Data(buffer.readableBytesView))
         } catch {
             return AdminResponses.jsonError(.badRequest, code: "malformed",
-                                            message: #"expected {"values": {"key": "value"}, "reset": ["key"]}"#)
+                                            message: #"expected {"values": {"key": "value" or a number or a boolean}, "reset": ["key"]}"#)
         }
         do {
             let outcome = try await service.runtime.supervisor.reconfigure(
-                name, ChannelSupervisor.Change(values: body.values ?? [:], reset: Set(body.reset ?? [])))
+                name, ChannelSupervisor.Change(values: (body.values ?? [:]).mapValues(\.text), reset: Set(body.reset ?? [])))
             guard let report = try await service.report(name, baseURL: service.baseURL(for: request)) else {
                 return AdminResponses.jsonError(.notFound, code: "not_found", message: "no channel named '\(name)'")
             }
