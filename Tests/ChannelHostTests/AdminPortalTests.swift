@@ -171,6 +171,25 @@ struct AdminPortalTests {
         }
     }
 
+    @Test("behind a proxy, a form from admin.public_base_url's origin is accepted; one from any other origin is not")
+    func proxyOrigin() async throws {
+        try await withHost(yaml: Self.yaml(admin: "public_base_url: https://sandra.example.com")) { host in
+            let admin = AdminClient(baseURL: host.baseURL)
+            #expect(try await admin.logIn(Self.password).status == 303)
+            _ = try await admin.get("/admin/channels/instagram/settings")
+            #expect(try await admin.post("/admin/channels/instagram/settings", [("api_version", "v23.0")],
+                                         headers: ["Origin": "https://sandra.example.com.evil.example"]).status == 403)
+            #expect(try await admin.post("/admin/channels/instagram/settings", [("api_version", "v23.0")],
+                                         headers: ["Origin": "http://sandra.example.com:8443"]).status == 403)
+            #expect(try await host.runtime.store.settingOverrides(channel: "instagram").isEmpty)
+            _ = try await admin.get("/admin/channels/instagram/settings")
+            let saved = try await admin.post("/admin/channels/instagram/settings", [("api_version", "v23.0")],
+                                             headers: ["Origin": "https://sandra.example.com"])
+            #expect(saved.status == 303)
+            #expect(Array(try await host.runtime.store.settingOverrides(channel: "instagram").keys) == ["api_version"])
+        }
+    }
+
     // MARK: - Settings
 
     @Test("bad values are refused with their reason, next to their field, and nothing is saved or applied")
