@@ -225,6 +225,28 @@ struct AdminPortalTests {
         }
     }
 
+    @Test("a WhatsApp channel's settings page is built from its own fields, secrets masked; a saved value applies at once")
+    func whatsAppSettings() async throws {
+        try await withHost(yaml: Self.yaml() + "\n" + WhatsAppEndToEndTests.whatsappChannel()) { host in
+            let admin = AdminClient(baseURL: host.baseURL)
+            try await admin.logIn(Self.password)
+            let page = try await admin.get("/admin/channels/whatsapp/settings")
+            #expect(page.status == 200)
+            #expect(page.text.contains("WhatsApp"))
+            for key in ["access_token", "verify_token", "app_secret", "phone_number_id", "api_version", "graph_api_base_url", "max_message_characters"] {
+                #expect(page.text.contains(#"name="\#(key)""#), "field \(key)")
+            }
+            #expect(!page.text.contains(#"name="max_message_bytes""#), "Instagram's fields are not WhatsApp's")
+            #expect(!page.text.contains(WhatsAppFixtures.accessToken) && !page.text.contains(WhatsAppFixtures.appSecret))
+
+            let saved = try await admin.post("/admin/channels/whatsapp/settings", [("max_message_characters", "1200")])
+            #expect(saved.status == 303)
+            #expect(host.runtime.pipeline.channel(named: "whatsapp")?.profile.textLimit.maximum == 1200)
+            #expect(host.runtime.pipeline.channel(named: "instagram")?.profile.textLimit.maximum == 1000, "the other channel is untouched")
+            #expect(try await host.runtime.store.settingOverrides(channel: "whatsapp").mapValues(\.value) == ["max_message_characters": "1200"])
+        }
+    }
+
     @Test("saving applies at once: the new secrets and token serve, the old ones are refused; secrets are sealed at rest and never shown or logged")
     func saveAppliesLive() async throws {
         let logs = LogCapture()
