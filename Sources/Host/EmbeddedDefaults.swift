@@ -110,6 +110,10 @@ admin:
   secret_key: ${SANDRA_SECRET_KEY:-}
   public_base_url: ${SANDRA_PUBLIC_URL:-}       # https://sandra.example.com: the callback URL shown to paste into Meta
   cookie_secure: true                           # browsers still send Secure cookies to http://localhost
+  # Reverse proxies in front of the host (addresses or CIDR blocks, comma-separated): from
+  # them the client is read from X-Forwarded-For, so failed logins lock out that client and
+  # not the proxy every admin comes through.
+  trusted_proxies: ${SANDRA_TRUSTED_PROXIES:-}
 
 """#
 }

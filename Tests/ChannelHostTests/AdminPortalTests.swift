@@ -149,6 +149,28 @@ struct AdminPortalTests {
         }
     }
 
+    @Test("behind a trusted proxy, failed logins lock out the client X-Forwarded-For names, not everyone; from anyone else the header is ignored")
+    func lockoutBehindProxy() async throws {
+        try await withHost(yaml: Self.yaml(admin: "trusted_proxies: 127.0.0.0/8")) { host in
+            let attacker = AdminClient(baseURL: host.baseURL, headers: ["X-Forwarded-For": "192.0.2.66, 10.9.9.9, 127.0.0.1"])
+            for _ in 0..<3 { _ = try await attacker.logIn("wrong password, over and over") }
+            #expect(try await attacker.logIn(Self.password).status == 429)
+            // The attacker's address was 10.9.9.9 (the rightmost one not a trusted proxy); what it
+            // wrote further left does not matter, and another client still gets in.
+            let colleague = AdminClient(baseURL: host.baseURL, headers: ["X-Forwarded-For": "192.0.2.66, 10.9.9.10"])
+            #expect(try await colleague.logIn(Self.password).status == 303)
+        }
+        try await withHost(yaml: Self.yaml()) { host in
+            // No trusted proxies: a client cannot pick a fresh address per try.
+            for attempt in 0..<3 {
+                let client = AdminClient(baseURL: host.baseURL, headers: ["X-Forwarded-For": "203.0.113.\(attempt)"])
+                _ = try await client.logIn("wrong password, over and over")
+            }
+            let another = AdminClient(baseURL: host.baseURL, headers: ["X-Forwarded-For": "203.0.113.200"])
+            #expect(try await another.logIn(Self.password).status == 429)
+        }
+    }
+
     @Test("a form without the CSRF token, with a wrong one, or from another site is refused and changes nothing")
     func csrf() async throws {
         try await withHost(yaml: Self.yaml()) { host in

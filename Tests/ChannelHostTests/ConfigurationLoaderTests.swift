@@ -864,6 +864,19 @@ struct AdminConfigurationTests {
         #expect(PasswordHash(encoded: loaded.admin.passwordHash)?.verify("correct horse battery stapler") == false)
     }
 
+    @Test("trusted proxies are addresses or CIDR blocks, as a list or comma-separated; a bad one is named with its line")
+    func trustedProxies() throws {
+        let listed = try load("admin:\n  trusted_proxies: [127.0.0.1, \"10.0.0.0/8\", \"fd00::/8\"]\n")
+        #expect(listed.admin.trustedProxies == ["127.0.0.1", "10.0.0.0/8", "fd00::/8"])
+        let fromVariable = try load("admin:\n  trusted_proxies: ${PROXIES:-}\n", environment: ["PROXIES": "192.0.2.7, 198.51.100.0/24"])
+        #expect(fromVariable.admin.trustedProxies == ["192.0.2.7", "198.51.100.0/24"])
+        #expect(try load("admin:\n  trusted_proxies: ${PROXIES:-}\n").admin.trustedProxies.isEmpty)
+        let found = problems("admin:\n  trusted_proxies: [127.0.0.1, \"10.0.0.0/33\", proxy.example]\n")
+        #expect(found.count == 2)
+        #expect(found.allSatisfy { $0.keyPath == "admin.trusted_proxies" && $0.line == 2 })
+        #expect(found.first?.message.contains("CIDR") == true)
+    }
+
     @Test("each channel setting knows where its value comes from: the variable its placeholder names, the file's line, or the default")
     func origins() throws {
         let yaml = """

@@ -148,11 +148,12 @@ struct AdminAPIRoutes {
             return AdminResponses.jsonError(.unauthorized, code: "unauthorized", message: "send Authorization: Bearer <admin.api_token>",
                                             extra: [.wwwAuthenticate: "Bearer"])
         }
-        switch sessions.authorizeAPI(token: String(header.dropFirst("Bearer ".count)), client: context.clientAddress) {
+        let client = sessions.clients.address(of: request, context: context)
+        switch sessions.authorizeAPI(token: String(header.dropFirst("Bearer ".count)), client: client) {
         case .success:
             return try await body()
         case .wrongPassword:
-            context.logger.warning("admin API call refused: wrong token", metadata: ["client": "\(context.clientAddress)"])
+            context.logger.warning("admin API call refused: wrong token", metadata: ["client": "\(client)"])
             return AdminResponses.jsonError(.unauthorized, code: "unauthorized", message: "wrong token", extra: [.wwwAuthenticate: "Bearer"])
         case .lockedOut(let until):
             return AdminResponses.jsonError(.tooManyRequests, code: "locked_out",

@@ -118,26 +118,27 @@ struct AdminRoutes {
         guard sessions.loginEnabled else { return loginPage(problem: nil, status: .serviceUnavailable) }
         let form = try await readForm(request)
         guard let form else { return loginPage(problem: "The form could not be read.", status: .badRequest) }
+        let client = sessions.clients.address(of: request, context: context)
         guard isSameOrigin(request),
               let expected = request.cookies[Self.loginCookie]?.value, let given = form["csrf"],
               LinkCode.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
-            context.logger.warning("admin login refused: missing or wrong form token", metadata: ["client": "\(context.clientAddress)"])
+            context.logger.warning("admin login refused: missing or wrong form token", metadata: ["client": "\(client)"])
             return loginPage(problem: "The login form expired; please try again.", status: .forbidden)
         }
-        switch sessions.logIn(password: form["password"] ?? "", client: context.clientAddress) {
+        switch sessions.logIn(password: form["password"] ?? "", client: client) {
         case .success(let token):
-            context.logger.notice("admin logged in", metadata: ["client": "\(context.clientAddress)"])
+            context.logger.notice("admin logged in", metadata: ["client": "\(client)"])
             return AdminResponses.redirect("/admin/channels", cookies: [
                 cookie(Self.sessionCookie, token, path: "/admin", maxAge: runtime.configuration.admin.sessionMaxHours * 3600),
                 expired(Self.loginCookie, path: "/admin/login"),
             ])
         case .wrongPassword(let remaining):
-            context.logger.warning("admin login failed: wrong password", metadata: ["client": "\(context.clientAddress)", "tries_left": "\(remaining)"])
+            context.logger.warning("admin login failed: wrong password", metadata: ["client": "\(client)", "tries_left": "\(remaining)"])
             return loginPage(problem: "Wrong password. \(remaining) \(remaining == 1 ? "try" : "tries") left before a lockout.",
                              status: .unauthorized)
         case .lockedOut(let until):
             context.logger.warning("admin login refused: locked out after repeated failures",
-                                   metadata: ["client": "\(context.clientAddress)", "until": "\(SettingOrigin.format(until))"])
+                                   metadata: ["client": "\(client)", "until": "\(SettingOrigin.format(until))"])
             return loginPage(problem: "Too many failed logins. Try again after \(SettingOrigin.format(until)).", status: .tooManyRequests,
                              extra: [.retryAfter: AdminSessions.retryAfter(until)])
         }
@@ -227,7 +228,8 @@ struct AdminRoutes {
             return errorPage("Bad request", "The form could not be read.", status: .badRequest, session: session)
         }
         guard isSameOrigin(request), let given = form["csrf"], sessions.isValidCSRF(given, for: session) else {
-            context.logger.warning("admin form refused: missing or wrong CSRF token", metadata: ["client": "\(context.clientAddress)"])
+            context.logger.warning("admin form refused: missing or wrong CSRF token",
+                                   metadata: ["client": "\(sessions.clients.address(of: request, context: context))"])
             return errorPage("Form expired", "The form expired or came from another site; reload the page and try again.",
                              status: .forbidden, session: session)
         }

@@ -47,6 +47,8 @@ final class AdminSessions: Sendable {
     private let lockout: TimeInterval
     private let now: @Sendable () -> Date
     private let state = Mutex(State())
+    /// Tells who a request comes from (failures are counted per client).
+    let clients: ClientAddressResolver
 
     /// Creates the table; the password is hashed here and not kept.
     /// - Throws: when the password cannot be hashed.
@@ -63,6 +65,7 @@ final class AdminSessions: Sendable {
         maxLifetime = TimeInterval(configuration.sessionMaxHours * 3600)
         maxFailures = configuration.maxFailedLogins
         lockout = TimeInterval(configuration.lockoutMinutes * 60)
+        clients = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
         self.now = now
     }
 

@@ -13,11 +13,12 @@
 /// | `session_max_hours` | `12` | `>= 1`; a session ends this long after login, used or not. |
 /// | `max_failed_logins` | `5` | `>= 1`; failed logins from one address before it is locked out. |
 /// | `lockout_minutes` | `15` | `>= 1`; how long a lockout lasts, and the window failures are counted in. |
+/// | `trusted_proxies` | none | Addresses or CIDR blocks of reverse proxies in front of the host: from them, the client is read from `X-Forwarded-For` (failed logins are counted per client, not per proxy). |
 struct AdminConfiguration: Sendable, Hashable {
     /// The keys of the section.
     static let keys = [
         "password", "password_hash", "api_token", "secret_key", "secret_key_file", "public_base_url", "cookie_secure",
-        "session_idle_minutes", "session_max_hours", "max_failed_logins", "lockout_minutes",
+        "session_idle_minutes", "session_max_hours", "max_failed_logins", "lockout_minutes", "trusted_proxies",
     ]
     /// The shortest admin password accepted.
     static let minimumPasswordLength = 12
@@ -46,6 +47,8 @@ struct AdminConfiguration: Sendable, Hashable {
     var maxFailedLogins: Int = 5
     /// Lockout length and counting window in minutes (`lockout_minutes`).
     var lockoutMinutes: Int = 15
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`trusted_proxies`), canonical.
+    var trustedProxies: [String] = []
 
     /// Whether the portal serves logins.
     var portalEnabled: Bool { !password.isEmpty || !passwordHash.isEmpty }

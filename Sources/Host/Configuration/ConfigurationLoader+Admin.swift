@@ -40,6 +40,10 @@ extension ConfigurationLoader {
         admin.sessionMaxHours = section.integer("session_max_hours", default: 12, minimum: 1)
         admin.maxFailedLogins = section.integer("max_failed_logins", default: 5, minimum: 1)
         admin.lockoutMinutes = section.integer("lockout_minutes", default: 15, minimum: 1)
+        admin.trustedProxies = section.list("trusted_proxies") { text in
+            AddressRange(text).map { .success($0.description) }
+                ?? .failure(.init(message: "expected an IP address or a CIDR block such as 10.0.0.0/8"))
+        }
         return admin
     }
 }

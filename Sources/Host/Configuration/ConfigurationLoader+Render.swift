@@ -84,6 +84,7 @@ extension ConfigurationLoader {
             "  session_max_hours: \(admin.sessionMaxHours)",
             "  max_failed_logins: \(admin.maxFailedLogins)",
             "  lockout_minutes: \(admin.lockoutMinutes)",
+            "  trusted_proxies: \(Self.list(admin.trustedProxies))",
         ]
         if config.channels.isEmpty {
             lines.append("channels: {}")

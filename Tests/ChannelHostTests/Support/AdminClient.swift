@@ -9,8 +9,12 @@ final class AdminClient: Sendable {
     /// The `csrf` field of the last page read.
     private let lastCSRF = Mutex<String?>(nil)
 
-    init(baseURL: String) {
+    /// Sent with every request (a proxy's `X-Forwarded-For`, say).
+    let headers: [String: String]
+
+    init(baseURL: String, headers: [String: String] = [:]) {
         self.baseURL = baseURL
+        self.headers = headers
     }
 
     var csrf: String? { lastCSRF.withLock { $0 } }
@@ -44,7 +48,7 @@ final class AdminClient: Sendable {
     }
 
     func send(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8]? = nil) async throws -> TestHTTP.Reply {
-        var headers = headers
+        var headers = self.headers.merging(headers) { _, given in given }
         let jar = cookies.withLock { $0 }
         let matching = jar.filter { path.hasPrefix($0.value.path) }.map { "\($0.key)=\($0.value.value)" }
         if !matching.isEmpty { headers["Cookie"] = matching.joined(separator: "; ") }
