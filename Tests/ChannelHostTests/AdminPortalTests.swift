@@ -384,6 +384,29 @@ struct AdminPortalTests {
         }
     }
 
+    @Test("a saved value forgotten outside the portal (sandra settings reset) is applied while the host runs")
+    func resetOutsideThePortal() async throws {
+        let data = makeTemporaryDirectory()
+        try await withHost(yaml: Self.yaml(), dataDirectory: data) { host in
+            #expect(try await Self.api(host, "PATCH", "/admin/api/channels/instagram/settings",
+                                       json: #"{"values":{"max_message_bytes":900}}"#).status == 200)
+            #expect(host.runtime.pipeline.channel(named: "instagram")?.profile.textLimit.maximum == 900)
+            #expect(await host.runtime.supervisor.applyStoreChanges().isEmpty, "the portal's own save is already served")
+
+            // What `sandra settings reset instagram --key max_message_bytes` does: its own
+            // connection to the database file, while the host runs.
+            let other = try await SQLiteStore.open(path: data + "/sandra.sqlite", logger: Logger(label: "cli"))
+            try await other.saveSettingOverrides([:], removing: ["max_message_bytes"], channel: "instagram", at: Date())
+            await other.close()
+
+            #expect(await host.runtime.supervisor.applyStoreChanges() == ["instagram"])
+            #expect(host.runtime.pipeline.channel(named: "instagram")?.profile.textLimit.maximum == 1000)
+            #expect(host.runtime.supervisor.channel(named: "instagram")?.origins["max_message_bytes"]?.isPortal == false)
+            #expect(await host.runtime.supervisor.applyStoreChanges().isEmpty)
+            #expect(try await Self.deliver(host, sender: "u1", mid: "m-reset", text: "still answered", secret: InstagramFixtures.appSecret).status == 200)
+        }
+    }
+
     @Test("messages in flight while the token is replaced are each answered exactly once")
     func inFlightDuringSave() async throws {
         try await withHost(yaml: Self.yaml()) { host in

@@ -39,7 +39,7 @@ struct SettingsCommand: AsyncParsableCommand {
     /// `sandra settings reset <channel> [--key k]`.
     struct Reset: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Forget a channel's saved settings (all, or the keys named), so channels.yaml decides again at the next start.")
+            abstract: "Forget a channel's saved settings (all, or the keys named), so channels.yaml decides again; a running host applies it within 10 seconds.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The channel's name.") var channel: String
         @Option(name: .customLong("key"), help: "Only this key (repeatable).") var keys: [String] = []

@@ -268,6 +268,19 @@ final class ChannelSupervisor: Sendable {
             throw Refusal(problems: ["": "the settings could not be saved: the store refused the write"], status: 503)
         }
 
+        let mounted = await serve(made, in: effective, origins: origins, replacing: current)
+        let changed = (Array(updates.keys) + resets).sorted()
+        maker.logger.notice("channel reconfigured from the admin portal; serving with the new settings", metadata: [
+            "channel": "\(name)", "keys": "\(changed.joined(separator: ","))", "sandbox": "\(made.sandboxMode)",
+        ])
+        return Outcome(mounted: mounted, changedKeys: changed)
+    }
+
+    /// Serves a newly made channel in place of `current`: its sandbox takes over the old one's
+    /// conversations, and the routes, the media step and the pipeline switch to it.
+    private func serve(_ made: (channel: any ChannelKit.Channel, sandboxMode: Bool), in effective: ChannelConfiguration,
+                       origins: [String: SettingOrigin], replacing current: Mounted) async -> Mounted {
+        let name = effective.name
         if let previous = current.channel.sandbox, let next = made.channel.sandbox {
             await next.adopt(previous)
         }
@@ -280,15 +293,76 @@ final class ChannelSupervisor: Sendable {
             swap.status.channelReconfigured(channel: name, sandbox: made.sandboxMode)
             await swap.pipeline.replaceChannel(made.channel)
         }
-        let changed = (Array(updates.keys) + resets).sorted()
-        maker.logger.notice("channel reconfigured from the admin portal; serving with the new settings", metadata: [
-            "channel": "\(name)", "keys": "\(changed.joined(separator: ","))", "sandbox": "\(made.sandboxMode)",
-        ])
-        return Outcome(mounted: mounted, changedKeys: changed)
+        return mounted
+    }
+
+    // MARK: - Changes made outside the portal
+
+    /// How often a running host looks for saved settings changed by someone else
+    /// (`sandra settings reset`, another host sharing the database).
+    static let storeCheckInterval: Duration = .seconds(10)
+
+    /// Checks the store every ``storeCheckInterval`` until the task is cancelled.
+    func watchStore() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: Self.storeCheckInterval) } catch { return }
+            _ = await applyStoreChanges()
+        }
+    }
+
+    /// Serves every channel with the values saved in the store now, when they differ from the
+    /// ones it serves with: what `sandra settings reset` forgot goes back to `channels.yaml`.
+    /// A channel being saved from the portal is left to that save; a channel whose saved values
+    /// cannot be read or opened, or that its type refuses, keeps serving as it does.
+    /// - Returns: the names of the channels served with new values.
+    @discardableResult
+    func applyStoreChanges() async -> [String] {
+        var applied: [String] = []
+        for name in names {
+            guard busy.withLock({ $0.insert(name).inserted }) else { continue }
+            defer { _ = busy.withLock { $0.remove(name) } }
+            guard let current = channel(named: name), let configured = configuredChannels[name] else { continue }
+            let saved: [String: StoredSetting]
+            do {
+                saved = try await savedValues(of: name, strict: true)
+            } catch {
+                maker.logger.warning("saved channel settings could not be read; the channel keeps its settings",
+                                     metadata: ["channel": "\(name)", "error": "\(error)"])
+                continue
+            }
+            let (effective, origins) = Self.apply(saved, to: configured)
+            if effective.settings == current.configuration.settings {
+                if origins != current.origins {
+                    let relabelled = Mounted(channel: current.channel, configuration: effective, sandboxMode: current.sandboxMode,
+                                             displayName: current.displayName, origins: origins)
+                    mounted.withLock { $0[name] = relabelled }
+                }
+                continue
+            }
+            let made: (channel: any ChannelKit.Channel, sandboxMode: Bool)
+            do {
+                made = try maker.make(effective)
+            } catch {
+                maker.logger.error("the saved channel settings are refused by the channel type; the channel keeps its settings",
+                                   metadata: ["channel": "\(name)", "error": "\(error)"])
+                continue
+            }
+            _ = await serve(made, in: effective, origins: origins, replacing: current)
+            applied.append(name)
+            let changed = configured.fields.map(\.key).filter {
+                effective.settings.values[$0] != current.configuration.settings.values[$0]
+            }
+            maker.logger.notice("saved channel settings changed outside the portal; serving with them", metadata: [
+                "channel": "\(name)", "keys": "\(changed.sorted().joined(separator: ","))", "sandbox": "\(made.sandboxMode)",
+            ])
+        }
+        return applied
     }
 
     /// The values saved for a channel now, opened.
-    private func savedValues(of name: String) async throws -> [String: StoredSetting] {
+    /// - Parameter strict: a saved secret that does not open with this key throws instead of
+    ///   being left out.
+    private func savedValues(of name: String, strict: Bool = false) async throws -> [String: StoredSetting] {
         let stored: [String: StoredSetting]
         do {
             stored = try await store.settingOverrides(channel: name)
@@ -299,7 +373,15 @@ final class ChannelSupervisor: Sendable {
         var opened: [String: StoredSetting] = [:]
         for (key, setting) in stored {
             guard let field = fields.first(where: { $0.key == key }) else { continue }
-            let value = field.isSecret ? (try? secrets.open(setting.value, context: Self.secretContext(name, key))) : setting.value
+            var value: String? = setting.value
+            if field.isSecret {
+                do {
+                    value = try secrets.open(setting.value, context: Self.secretContext(name, key))
+                } catch {
+                    if strict { throw Refusal(problems: [key: "the saved value does not open with this secret key"], status: 503) }
+                    value = nil
+                }
+            }
             if let value { opened[key] = StoredSetting(value: value, updatedAt: setting.updatedAt) }
         }
         return opened

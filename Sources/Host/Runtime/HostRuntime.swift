@@ -219,7 +219,7 @@ struct HostRuntime: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: HTTPClientService(client: httpClient)),
             .init(service: makeApplication()),
-            .init(service: PipelineService(pipeline: pipeline, store: store, status: status,
+            .init(service: PipelineService(pipeline: pipeline, supervisor: supervisor, store: store, status: status,
                                            deadline: .seconds(configuration.server.shutdownTimeoutSeconds), logger: logger)),
         ]
         if let identityLinking {

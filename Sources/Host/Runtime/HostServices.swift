@@ -14,11 +14,13 @@ struct HTTPClientService: Service {
     }
 }
 
-/// Rescans the store for work while the host runs; at shutdown stops taking deliveries
+/// Rescans the store for work, and for channel settings changed outside the portal
+/// (``ChannelSupervisor/watchStore()``), while the host runs; at shutdown stops taking deliveries
 /// (webhooks answer 503), lets queued and in-flight replies finish within the deadline, and
 /// closes the store. What does not finish is resumed at the next start.
 struct PipelineService: Service {
     let pipeline: Pipeline
+    let supervisor: ChannelSupervisor
     let store: SQLiteStore
     let status: ChannelStatusBoard
     let deadline: Duration
@@ -26,8 +28,10 @@ struct PipelineService: Service {
 
     func run() async throws {
         let rescans = Task { await pipeline.rescanPeriodically() }
+        let settings = Task { await supervisor.watchStore() }
         try? await gracefulShutdown()
         rescans.cancel()
+        settings.cancel()
         status.closeIntake()
         let backlog = await pipeline.backlog
         logger.info("shutting down; finishing replies", metadata: ["backlog": "\(backlog)", "deadline": "\(deadline)"])

@@ -65,8 +65,9 @@ final class TestHost: Sendable {
 }
 
 /// Runs `body` with a started host and stops it afterwards, even when `body` throws.
-func withHost<T>(yaml: String, environment: [String: String] = [:], _ body: (TestHost) async throws -> T) async throws -> T {
-    let host = try await TestHost.start(yaml: yaml, environment: environment)
+func withHost<T>(yaml: String, environment: [String: String] = [:], dataDirectory: String? = nil,
+                 _ body: (TestHost) async throws -> T) async throws -> T {
+    let host = try await TestHost.start(yaml: yaml, environment: environment, dataDirectory: dataDirectory)
     do {
         let result = try await body(host)
         try await host.stop()
