@@ -178,6 +178,11 @@ public enum OutboxState: String, Sendable, Hashable, Codable, CaseIterable {
 public protocol OutboxStore: Sendable {
     /// Records a reply's parts, all or none, together with the conversation turns it adds.
     /// When parts for `inboxID` exist already, records nothing and returns the existing ones.
+    ///
+    /// The record need not be durable by itself when this returns, but it must become durable
+    /// no later than the next durable write of the same store (``markSent(_:platformMessageID:at:)``,
+    /// a failure, …): the pipeline sends a part only after this returns and records the send
+    /// right after, so a record lost to a power cut can only belong to a send in flight.
     /// - Returns: the parts, in order.
     func recordReply(for inboxID: Int64, parts: [OutboundMessage], conversation: ConversationKey,
                      turns: [ConversationTurn], at now: Date) async throws -> [OutboxPart]

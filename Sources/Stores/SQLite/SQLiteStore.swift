@@ -7,8 +7,11 @@ import Synchronization
 ///
 /// - Writes go through one connection owned by one thread that commits every queued write in
 ///   one transaction (group commit; see ``DatabaseWorker``), with `synchronous=FULL`: when a
-///   method returns, its change is on disk. The one exception is ``claim(_:leaseUntil:at:)``,
-///   which a crash may undo harmlessly: a batch of claims alone commits without an fsync.
+///   method returns, its change is on disk. Two exceptions commit without an fsync when no
+///   other write shares their batch: ``claim(_:leaseUntil:at:)``, which a crash may undo
+///   harmlessly, and ``recordReply(for:parts:conversation:turns:at:)``, which the next durable
+///   commit (the part marked sent, or its failure) puts on disk with it. A process crash loses
+///   neither: only a power cut can, and only before that next commit.
 /// - Reads run on the caller's thread, on read connections of their own (``ReaderPool``);
 ///   WAL lets them read while the writer writes.
 /// - Each store call is one blocking call on the connection's thread (its statements run
@@ -264,7 +267,11 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
                             turns: [ConversationTurn], at now: Date) async throws -> [OutboxPart] {
         let encoded = messages.map { (message: $0, json: StoredJSON.encode($0)) }
-        return try await write("recording the reply to inbox item \(inboxID)") { database in
+        // Not forced to disk by itself: the first part is sent only after this returns, and
+        // the write that marks it sent (or records its failure) is, and it makes this one
+        // durable with it. A power cut before that loses a reply whose send was in flight at
+        // most, which is the one send the guarantees allow to repeat.
+        return try await write("recording the reply to inbox item \(inboxID)", durable: false) { database in
             let existing = try database.rows(
                 "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
             if !existing.isEmpty { return existing }
