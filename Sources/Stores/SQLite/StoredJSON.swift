@@ -149,10 +149,7 @@ enum StoredJSON {
                         }
                     }
                 }
-                if let referral = message.referral {
-                    out.key("referral")
-                    out.referral(referral)
-                }
+                out.referral(message.referral)
             }
         }
 
@@ -160,14 +157,14 @@ enum StoredJSON {
             object { out in
                 out.field("title", postback.title)
                 out.field("payload", postback.payload)
-                if let referral = postback.referral {
-                    out.key("referral")
-                    out.referral(referral)
-                }
+                out.referral(postback.referral)
             }
         }
 
-        mutating func referral(_ referral: Referral) {
+        /// A `referral` member; nothing at all when `referral` is `nil`.
+        mutating func referral(_ referral: Referral?) {
+            guard let referral else { return }
+            key("referral")
             object { out in
                 out.field("ref", referral.ref)
                 out.field("source", referral.source)
