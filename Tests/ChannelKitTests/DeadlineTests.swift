@@ -36,6 +36,7 @@ struct DeadlineTests {
         let ran = Mutex<[String]>([])
         let timers = TimerThread.shared
         let cancelled = timers.schedule(after: .milliseconds(10)) { ran.withLock { $0.append("cancelled") } }
+        let never = timers.schedule(after: .seconds(Int64.max)) { ran.withLock { $0.append("never") } }
         #expect(timers.cancel(cancelled))
         #expect(!timers.cancel(cancelled))   // once only
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -45,7 +46,9 @@ struct DeadlineTests {
             }
             _ = timers.schedule(after: .milliseconds(20)) { ran.withLock { $0.append("first") } }
         }
-        // The 40 ms timer ran after the 20 ms one, and the 10 ms one, cancelled, never did.
+        // The 40 ms timer ran after the 20 ms one; the 10 ms one, cancelled, never did, and
+        // neither did the one set for the end of time.
         #expect(ran.withLock { $0 } == ["first", "second"])
+        #expect(timers.cancel(never))
     }
 }

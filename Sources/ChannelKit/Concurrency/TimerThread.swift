@@ -21,11 +21,14 @@ final class TimerThread: Sendable {
     static let shared = TimerThread()
 
     /// A scheduled action.
-    struct Token: Sendable, Hashable {
+    struct Token: Sendable {
         fileprivate let id: UInt64
+        /// Settled by ``cancel(_:)`` itself, so a cancel that races with the thread taking the
+        /// entry still waits for (or prevents) its action.
+        fileprivate let entry: Entry
     }
 
-    private final class Entry: Sendable {
+    fileprivate final class Entry: Sendable {
         let deadline: UInt64
         private let action: @Sendable () -> Void
         /// `true` once the action ran or the entry was cancelled.
@@ -74,8 +77,12 @@ final class TimerThread: Sendable {
 
     /// Runs `action` on the timer thread once `delay` has passed, unless cancelled first.
     func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> Token {
-        let nanoseconds = max(0, delay.components.seconds) * 1_000_000_000 + max(0, delay.components.attoseconds) / 1_000_000_000
-        let deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(clamping: nanoseconds)
+        // Durations beyond a few centuries count as "never".
+        let seconds = max(0, delay.components.seconds)
+        let nanoseconds: UInt64 = seconds >= 1 << 32 ? UInt64.max
+            : UInt64(seconds) * 1_000_000_000 + UInt64(max(0, delay.components.attoseconds) / 1_000_000_000)
+        let (sum, overflow) = DispatchTime.now().uptimeNanoseconds.addingReportingOverflow(nanoseconds)
+        let deadline = overflow ? UInt64.max : sum
         let entry = Entry(deadline: deadline, action: action)
         let (token, signal) = state.withLock { state -> (Token, Bool) in
             state.nextID += 1
@@ -83,7 +90,7 @@ final class TimerThread: Sendable {
             // Wake the thread only when it would sleep past this deadline.
             let needsWake = !state.signalled && (state.wakesAt.map { deadline < $0 } ?? true)
             if needsWake { state.signalled = true }
-            return (Token(id: state.nextID), needsWake)
+            return (Token(id: state.nextID, entry: entry), needsWake)
         }
         if signal { wake.signal() }
         return token
@@ -93,8 +100,10 @@ final class TimerThread: Sendable {
     /// has run (if it was running, this returns once it finished).
     @discardableResult
     func cancel(_ token: Token) -> Bool {
-        guard let entry = state.withLock({ $0.entries.removeValue(forKey: token.id) }) else { return false }
-        return entry.cancel()
+        _ = state.withLock { $0.entries.removeValue(forKey: token.id) }
+        // The entry itself decides: the thread may have taken it from the table already and
+        // be about to run it; then this waits for the action, or the action never runs.
+        return token.entry.cancel()
     }
 
     private func run() {
