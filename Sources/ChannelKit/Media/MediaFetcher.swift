@@ -107,8 +107,7 @@ public struct MediaFetcher: Sendable {
             throw MediaError(.integrityMismatch, "\(host) sent \(body.count) bytes; the platform announced \(expected)")
         }
         if let expected = source.expectedSHA256 {
-            let actual = Array(SHA256.hash(data: body))
-            guard actual.count == expected.count, zip(actual, expected).allSatisfy({ $0 == $1 }) else {
+            guard Array(SHA256.hash(data: body)) == expected else {
                 throw MediaError(.integrityMismatch, "the media from \(host) does not match the SHA-256 the platform announced")
             }
         }
