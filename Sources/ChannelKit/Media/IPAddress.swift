@@ -44,13 +44,19 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// Whether this is an IPv4 address.
     public var isIPv4: Bool { bytes.count == 4 }
 
+    /// The IPv4 address of an IPv4-mapped IPv6 one (`::ffff:a.b.c.d`), the form in which a
+    /// dual-stack socket reports an IPv4 peer: the same host.
+    public var ipv4Mapped: IPAddress? {
+        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else { return nil }
+        return IPAddress(bytes: Array(bytes[12..<16]))
+    }
+
     /// The IPv4 address an IPv6 one carries: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible
     /// (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) and 6to4 (`2002:aabb:ccdd::`).
     public var embeddedIPv4: IPAddress? {
+        if let mapped = ipv4Mapped { return mapped }
         guard bytes.count == 16 else { return nil }
-        let zeros = bytes[0..<10].allSatisfy { $0 == 0 }
-        if zeros, bytes[10] == 0xFF, bytes[11] == 0xFF { return IPAddress(bytes: Array(bytes[12..<16])) }
-        if zeros, bytes[10] == 0, bytes[11] == 0 { return IPAddress(bytes: Array(bytes[12..<16])) }
+        if bytes[0..<12].allSatisfy({ $0 == 0 }) { return IPAddress(bytes: Array(bytes[12..<16])) }
         if bytes[0..<12].elementsEqual([0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0]) {
             return IPAddress(bytes: Array(bytes[12..<16]))
         }

@@ -25,12 +25,7 @@ struct AddressRange: Sendable, Hashable, CustomStringConvertible {
     /// Whether `address` is in the block. An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, as a
     /// dual-stack socket reports an IPv4 peer) counts as the IPv4 address it carries.
     func contains(_ address: IPAddress) -> Bool {
-        var candidate = address
-        if candidate.bytes.count == 16, network.bytes.count == 4,
-           candidate.bytes[0..<10].allSatisfy({ $0 == 0 }), candidate.bytes[10] == 0xFF, candidate.bytes[11] == 0xFF,
-           let mapped = IPAddress(bytes: Array(candidate.bytes[12..<16])) {
-            candidate = mapped
-        }
+        let candidate = network.isIPv4 ? address.ipv4Mapped ?? address : address
         guard candidate.bytes.count == network.bytes.count else { return false }
         var remaining = prefixLength
         for (have, want) in zip(candidate.bytes, network.bytes) where remaining > 0 {
