@@ -102,19 +102,23 @@ actor ConversationDispatcher {
         let clock = now()
         for item in items where known.insert(item.id).inserted {
             let key = item.event.conversation
-            var queue = pending[key] ?? []
             let notBefore = item.state == .failed ? item.nextAttemptAt.flatMap { $0 > clock ? $0 : nil } : nil
             let entry = Entry(item: item, notBefore: notBefore, pinned: item.attempts > 0 || item.state == .failed)
-            // After every entry with an earlier or equal timestamp, and never before a pinned head.
-            var index = queue.lastIndex { $0.item.event.timestamp <= item.event.timestamp }.map { $0 + 1 } ?? 0
-            if index == 0, let first = queue.first, first.pinned { index = 1 }
-            if entry.pinned { index = queue.firstIndex { !$0.pinned } ?? queue.count }
-            queue.insert(entry, at: index)
             let wasEmpty = pending[key] == nil
-            pending[key] = queue
+            // In place: a copy of the conversation's queue per item would make a burst quadratic.
+            Self.insert(entry, into: &pending[key, default: []])
             if wasEmpty && !active.contains(key) { ready.append(key) }
         }
         pump()
+    }
+
+    /// Puts `entry` after every entry with an earlier or equal timestamp, and never before a pinned head.
+    private static func insert(_ entry: Entry, into queue: inout [Entry]) {
+        let timestamp = entry.item.event.timestamp
+        var index = queue.lastIndex { $0.item.event.timestamp <= timestamp }.map { $0 + 1 } ?? 0
+        if index == 0, let first = queue.first, first.pinned { index = 1 }
+        if entry.pinned { index = queue.firstIndex { !$0.pinned } ?? queue.count }
+        queue.insert(entry, at: index)
     }
 
     private func pump() {
@@ -122,14 +126,13 @@ actor ConversationDispatcher {
         while running.count < limit, readyHead < ready.count {
             let key = ready[readyHead]
             readyHead += 1
-            guard var queue = pending[key], !queue.isEmpty, !active.contains(key) else { continue }
-            if let notBefore = queue[0].notBefore, notBefore > clock {
+            guard let head = pending[key]?.first, !active.contains(key) else { continue }
+            if let notBefore = head.notBefore, notBefore > clock {
                 parked.insert(key)
                 continue
             }
             parked.remove(key)
-            let entry = queue.removeFirst()
-            pending[key] = queue.isEmpty ? nil : queue
+            let entry = Self.removeHead(of: key, from: &pending)
             active.insert(key)
             let id = nextTaskID
             nextTaskID += 1
@@ -147,6 +150,13 @@ actor ConversationDispatcher {
         resumeIdleWaitersIfIdle()
     }
 
+    /// Takes the first entry of a conversation's queue in place, and the queue with it when it was the last.
+    private static func removeHead(of key: ConversationKey, from pending: inout [ConversationKey: [Entry]]) -> Entry {
+        let entry = pending[key]!.removeFirst()
+        if pending[key]!.isEmpty { pending[key] = nil }
+        return entry
+    }
+
     private func finished(_ item: InboxItem, key: ConversationKey, verdict: Verdict, taskID: Int) {
         running[taskID] = nil
         active.remove(key)
@@ -160,9 +170,7 @@ actor ConversationDispatcher {
                 var retried = item
                 retried.state = .failed
                 retried.nextAttemptAt = at
-                var queue = pending[key] ?? []
-                queue.insert(Entry(item: retried, notBefore: at, pinned: true), at: 0)
-                pending[key] = queue
+                pending[key, default: []].insert(Entry(item: retried, notBefore: at, pinned: true), at: 0)
             }
         }
         if pending[key] != nil { ready.append(key) }
@@ -198,10 +206,7 @@ actor ConversationDispatcher {
     func wakeParked(channel: String) {
         let clock = now()
         for key in parked where key.channel == channel {
-            if var queue = pending[key], !queue.isEmpty {
-                queue[0].notBefore = clock
-                pending[key] = queue
-            }
+            if pending[key]?.isEmpty == false { pending[key]![0].notBefore = clock }
             parked.remove(key)
             ready.append(key)
         }
