@@ -36,5 +36,11 @@ struct SQLiteMigrationTests {
             try await connection.query("SELECT version FROM schema_migrations ORDER BY version").map { $0.column("version")?.integer ?? -1 }
         }
         #expect(versions == Array(1...SQLiteStore.schemaVersion))
+        let indexes = try await withRawConnection(path) { connection in
+            try await connection.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox' ORDER BY name")
+                .map { $0.column("name")?.string ?? "" }
+        }
+        #expect(!indexes.contains("inbox_conversation_order"), "version 4 drops the index no query reads")
+        #expect(indexes.contains("inbox_state_next_attempt"))
     }
 }
