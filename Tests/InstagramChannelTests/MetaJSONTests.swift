@@ -59,11 +59,13 @@ struct MetaJSONTests {
         #expect(value["b"]?.integerValue == 3)
     }
 
-    @Test func rejectsMalformedText() {
+    @Test func rejectsMalformedText() throws {
         for text in [#"{"a":1,}"#, "[1 2]", #""\ud83e""#, #""\x""#, "\"a\u{01}\"", "01", "-", "1.", "tru", "[1] x", ""] {
             #expect(throws: (any Error).self, "\(text)") { try MetaJSON.decode(Array(text.utf8)) }
         }
         #expect(throws: (any Error).self) { try MetaJSON.decode([0x22, 0xC3, 0x28, 0x22]) }
+        #expect(throws: (any Error).self, "a lone continuation byte after ASCII") { try MetaJSON.decode([0x22, 0x61, 0x80, 0x22]) }
+        #expect(try MetaJSON.decode(Array("\"ä 🤘\"".utf8)) == .string("ä 🤘"), "raw UTF-8 (unescaped) is read as it is")
         #expect(throws: (any Error).self) { try MetaJSON.decode(Array((String(repeating: "[", count: 600) + String(repeating: "]", count: 600)).utf8)) }
         #expect(throws: Never.self) { try MetaJSON.decode(Array((String(repeating: "[", count: 500) + String(repeating: "]", count: 500)).utf8)) }
     }

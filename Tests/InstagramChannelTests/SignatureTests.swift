@@ -109,6 +109,23 @@ struct SignatureTests {
         #expect(error?.code == .forbidden)
     }
 
+    @Test func oneKeyedMACVerifiesDeliveryAfterDelivery() throws {
+        // The verifier keys its HMAC once and copies it per delivery: a copy that took one
+        // body must leave the keyed original as it was for the next.
+        let keyed = try #require(MetaSignature.keyedMAC(secret: Self.secret))
+        #expect(MetaSignature.keyedMAC(secret: "") == nil)
+        let bodies = [Self.capturedBody.bytes, Array(#"{"object":"instagram","entry":[]}"#.utf8), []]
+        for _ in 0..<2 {
+            for body in bodies {
+                #expect(MetaSignature.isValid(Self.header(for: body), body: body, keyed: keyed))
+                #expect(!MetaSignature.isValid(Self.header(for: body, secret: "another-secret"), body: body, keyed: keyed))
+                #expect(!MetaSignature.isValid(Self.header(for: body + [0x20]), body: body, keyed: keyed))
+            }
+        }
+        #expect(!MetaSignature.isValid(nil, body: bodies[0], keyed: keyed))
+        #expect(!MetaSignature.isValid("sha256=abc", body: bodies[0], keyed: keyed))
+    }
+
     @Test func verifierChecksSignaturesDirectly() throws {
         let verifier = MetaWebhookVerifier(verifyToken: "t", appSecret: Self.secret)
         let body = Self.capturedBody.bytes

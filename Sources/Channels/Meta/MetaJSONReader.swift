@@ -218,6 +218,9 @@ struct MetaJSONReader {
     }
 
     private static func text(_ utf8: UnsafeBufferPointer<UInt8>) throws -> String {
+        // Meta escapes everything beyond ASCII (`\uXXXX`), so nearly every string is ASCII,
+        // which decodes without validation (nothing in it can be repaired).
+        if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
         guard let text = String(validating: utf8, as: UTF8.self) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a string is not valid UTF-8"))
         }

@@ -18,8 +18,8 @@ import HTTPTypes
 public struct MetaWebhookVerifier: Sendable {
     /// The verify token configured in Meta's App Dashboard.
     private let verifyToken: String
-    /// The app secret that keys the payload HMAC.
-    private let appSecret: String
+    /// The payload HMAC keyed with the app secret; `nil` when no app secret is configured.
+    private let keyedMAC: HMAC<SHA256>?
 
     /// Creates a verifier.
     /// - Parameters:
@@ -27,7 +27,7 @@ public struct MetaWebhookVerifier: Sendable {
     ///   - appSecret: the app secret; empty fails every delivery.
     public init(verifyToken: String, appSecret: String) {
         self.verifyToken = verifyToken
-        self.appSecret = appSecret
+        self.keyedMAC = MetaSignature.keyedMAC(secret: appSecret)
     }
 
     /// Answers the subscription handshake:
@@ -56,13 +56,13 @@ public struct MetaWebhookVerifier: Sendable {
     /// - Throws: ``ChannelError`` `.forbidden` when the header is missing or malformed, the
     ///   signature does not match, or no app secret is configured.
     public func verifySignature(headers: HTTPFields, body: [UInt8]) throws {
-        guard !appSecret.isEmpty else {
+        guard let keyedMAC else {
             throw ChannelError.forbidden("webhook signature: no app secret is configured")
         }
         guard let header = headers[MetaSignature.headerName] else {
             throw ChannelError.forbidden("webhook signature: X-Hub-Signature-256 is missing")
         }
-        guard MetaSignature.isValid(header, body: body, secret: appSecret) else {
+        guard MetaSignature.isValid(header, body: body, keyed: keyedMAC) else {
             throw ChannelError.forbidden("webhook signature: X-Hub-Signature-256 does not verify")
         }
     }
