@@ -403,6 +403,16 @@ public enum StoreConformance {
         #expect(pending.first { $0.id == failed }?.state == .failed)
         #expect(pending.first { $0.id == lapsed }?.state == .processing)
         #expect(try await store.pending(at: t(49)).map(\.id).contains(lapsed) == false, "a live lease is not pending")
+
+        // What a rescan reads: the ids alone, then the items it does not have.
+        #expect(Set(try await store.pendingIDs(at: t(60))) == Set(pending.map(\.id)))
+        #expect(try await store.pendingIDs(at: t(60)).count == pending.count, "each id once")
+        #expect(try await store.pendingIDs(at: t(49)).contains(lapsed) == false, "a live lease is not pending")
+        let wanted = [pending[4].id, pending[0].id, 9_999_999, pending[4].id, done]
+        let fetched = try await store.items(withIDs: wanted)
+        #expect(fetched.map(\.id) == [pending[0].id, pending[4].id, done].sorted(), "in id order, each once, unknown ids skipped")
+        #expect(fetched.first { $0.id == failed } == pending.first { $0.id == failed })
+        #expect(try await store.items(withIDs: []).isEmpty)
     }
 
     static func itemsInStates(_ store: any PipelineStore) async throws {

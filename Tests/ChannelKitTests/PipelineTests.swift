@@ -69,6 +69,28 @@ struct PipelineTests {
         #expect(await inFlight.maximum["u1"] == 1)
     }
 
+    @Test("a rescan queues what the store holds and the pipeline has not queued, once")
+    func rescanQueuesWhatIsMissing() async throws {
+        let channel = RecordingChannel()
+        let store = InMemoryStore()
+        let gate = Gate(count: 2)
+        let assistant = ScriptedAssistant { turn in
+            if turn.message.text == "a1" { await gate.arriveAndWait() }
+            return AssistantReply(markdown: "re: \(turn.message.text)")
+        }
+        let pipeline = makePipeline(channel: channel, assistant: assistant, store: store)
+        // a1 is held in the assistant, a2 waits behind it.
+        try await pipeline.accept([EventFactory.text("a1", from: "u1", id: "a1", at: 1), EventFactory.text("a2", from: "u1", id: "a2", at: 2)])
+        // Recorded behind the pipeline's back, as an operator's `sandra inbox retry` from another process is.
+        _ = try await store.accept([EventFactory.text("b1", from: "u2", id: "b1", at: 3)], at: Date())
+        await pipeline.rescan()
+        await pipeline.rescan()
+        await gate.arriveAndWait()
+        await pipeline.waitUntilIdle()
+        #expect(channel.sentTexts(to: "u1") == ["re: a1", "re: a2"], "queued items are not queued again")
+        #expect(channel.sentTexts(to: "u2") == ["re: b1"], "the missing item is answered once")
+    }
+
     @Test("different senders proceed concurrently")
     func concurrency() async throws {
         let channel = RecordingChannel()

@@ -96,6 +96,12 @@ actor ConversationDispatcher {
         if !items.isEmpty { enqueue(items) }
     }
 
+    /// The ids among `ids` of items neither waiting nor in flight.
+    func unqueued(_ ids: [Int64]) -> [Int64] {
+        takeHandoff()
+        return ids.filter { !known.contains($0) }
+    }
+
     /// Queues items; ones already waiting or in flight are ignored.
     func enqueue(_ items: [InboxItem]) {
         guard !stopped else { return }

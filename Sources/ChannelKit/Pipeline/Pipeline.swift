@@ -165,10 +165,14 @@ public final class Pipeline: Sendable {
         }
     }
 
-    /// Queues every item of the store that needs work and is not queued yet.
+    /// Queues every item of the store that needs work and is not queued yet. Only those are
+    /// read in full: a backlog of thousands would otherwise be read and decoded again at
+    /// every rescan, only to be found queued.
     public func rescan() async {
         do {
-            await dispatcher.enqueue(try await store.pending(at: now()))
+            let missing = await dispatcher.unqueued(try await store.pendingIDs(at: now()))
+            guard !missing.isEmpty else { return }
+            await dispatcher.enqueue(try await store.items(withIDs: missing))
         } catch {
             logger.warning("store rescan failed", metadata: ["error": "\(error)"])
         }

@@ -105,6 +105,13 @@ public protocol InboxStore: Sendable {
     /// expired — ordered by conversation, then platform timestamp, then id.
     func pending(at now: Date) async throws -> [InboxItem]
 
+    /// The ids of the items ``pending(at:)`` returns, in no particular order: what a rescan
+    /// reads, so that it loads only the items that are not queued already.
+    func pendingIDs(at now: Date) async throws -> [Int64]
+
+    /// The items with these ids, in id order; ids of no item are skipped.
+    func items(withIDs ids: [Int64]) async throws -> [InboxItem]
+
     /// Items in the given states, oldest first, at most `limit`.
     func items(in states: Set<InboxState>, limit: Int) async throws -> [InboxItem]
 
@@ -132,6 +139,22 @@ public protocol InboxStore: Sendable {
     /// messages that must not be kept, such as verification codes and email addresses.
     /// - Returns: whether the item exists.
     func redact(_ id: Int64, at now: Date) async throws -> Bool
+}
+
+extension InboxStore {
+    /// The ids of ``pending(at:)``; stores that can read the ids alone override it.
+    public func pendingIDs(at now: Date) async throws -> [Int64] {
+        try await pending(at: now).map(\.id)
+    }
+
+    /// One ``item(_:)`` per id; stores that can read them in one go override it.
+    public func items(withIDs ids: [Int64]) async throws -> [InboxItem] {
+        var found: [InboxItem] = []
+        for id in Set(ids).sorted() {
+            if let item = try await item(id) { found.append(item) }
+        }
+        return found
+    }
 }
 
 /// One part of a reply, recorded before it is sent.

@@ -198,6 +198,28 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         }
     }
 
+    public func pendingIDs(at now: Date) async throws -> [Int64] {
+        // The state index holds every id it needs but the leases of processing items.
+        try read("listing pending inbox ids") { database in
+            try database.rows("""
+                SELECT id FROM inbox
+                WHERE state IN ('received', 'failed')
+                   OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1))
+                """, [Row.bind(now)]) { try $0.integer(0) }
+        }
+    }
+
+    public func items(withIDs ids: [Int64]) async throws -> [InboxItem] {
+        guard !ids.isEmpty else { return [] }
+        // One statement for any number of ids: the ids travel as one JSON array.
+        let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        return try read("reading inbox items") { database in
+            try database.rows("""
+                SELECT \(Row.inboxColumns) FROM inbox WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id
+                """, [Row.bind(list)], Row.inboxItem)
+        }
+    }
+
     public func items(in states: Set<InboxState>, limit: Int) async throws -> [InboxItem] {
         guard limit > 0, !states.isEmpty else { return [] }
         let names = states.map(\.rawValue).sorted()
