@@ -16,15 +16,20 @@
 #   2. `SandraBench open-loop`: signed webhooks at a fixed 5,000/s; ack latency from the
 #      scheduled send time (no coordinated omission); first the same against the bare
 #      route, the floor of the measurement (driver, loopback HTTP, scheduler)
+#   2b. diagnostic: the acknowledgement run again on a fresh host whose Graph API never
+#      answers: acknowledgements alone, without the replies competing for the CPUs
 #   3. `SandraBench e2e`: signed webhooks at a fixed 1,000/s from 200 senders; latency from
 #      the send to the echo reply's arrival at SandraBench's own fake Graph API
 #
 # Knobs (environment): BENCH_WRK_THREADS (1), BENCH_WRK_CONNECTIONS (64),
 # BENCH_WRK_SECONDS (10), BENCH_WRK_BODIES (200000), BENCH_ACK_RATE (5000),
-# BENCH_E2E_RATE (1000), BENCH_SECONDS (10), BENCH_LOG_LEVEL (info, the host's default),
+# BENCH_E2E_RATE (1000), BENCH_SECONDS (10, whole seconds), BENCH_LOG_LEVEL (info, the host's default),
 # BENCH_QUIET_WAIT (60: seconds to wait for other work on the CPUs to stop before starting),
 # BENCH_DOC (docs/performance.md; empty: do not write), BENCH_PROFILE (1: perf record
 # the host during the webhook wrk run and print the top symbols).
+#
+# Every phase also records the host's CPU time (user + system, all its threads, from
+# /proc/<pid>/stat) per request it served, warm-up included.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,6 +111,16 @@ other_load() {
 }
 result() { echo "$1" >> "$RESULTS"; }
 
+# The host's CPU time (user + system, all threads) in clock ticks, for CPU per request.
+CLK_TCK=$(getconf CLK_TCK)
+host_ticks() { awk '{print $14 + $15}' "/proc/$HOST_PID/stat"; }
+# host_cpu <result name> <ticks before> <requests>: records the host's CPU per request (µs)
+host_cpu() {
+  local after
+  after=$(host_ticks)
+  [ "$3" -gt 0 ] && result "$1.host_cpu_us=$(( (after - $2) * 1000000 / CLK_TCK / $3 ))"
+}
+
 # start_host <name> <port> <graph port> [probe flags]: a fresh host on a fresh SQLite file;
 # sets HOST_PID
 start_host() {
@@ -139,11 +154,13 @@ YAML
 
 # run_wrk <result name> <url> <bodies prefix> <seconds>
 run_wrk() {
-  local name=$1 url=$2 bodies=$3 seconds=$4 path
+  local name=$1 url=$2 bodies=$3 seconds=$4 path before
   path=/${url#http://*/}
+  before=$(host_ticks)
   wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "${seconds}s" --timeout 10s -s "$LUA" "$url" -- "$bodies" "$path" \
     > "$WORK/wrk-$name.out"
   if [ "$name" != warmup ]; then
+    host_cpu "$name" "$before" "$(sed -n 's/^result:requests=//p' "$WORK/wrk-$name.out")"
     sed -n "s/^result:/$name./p" "$WORK/wrk-$name.out" >> "$RESULTS"
     grep "^$name\." "$RESULTS" | tr '\n' ' ' >&2; echo >&2
   fi
@@ -215,21 +232,42 @@ other_load
 GRAPH_PID=$!
 PIDS+=("$GRAPH_PID")
 
+# open_loop <result name> <run id> [flags]: the open-loop driver at ACK_RATE for 2 + SECONDS_MEASURED s,
+# with the host's CPU per request over all of it
+open_loop() {
+  local name=$1 run=$2 before
+  shift 2
+  before=$(host_ticks)
+  "$BENCH" open-loop --port "$HOST_PORT" --rate "$ACK_RATE" --duration "$SECONDS_MEASURED" --warmup 2 \
+    --senders "$WRK_SENDERS" --secret "$SECRET" --run "$run" --name "$name" --results "$RESULTS" "$@" | tr '\n' ' ' >&2; echo >&2
+  host_cpu "$name" "$before" "$(( ACK_RATE * (SECONDS_MEASURED + 2) ))"
+}
+
 say "2. acknowledgement latency at $ACK_RATE webhooks/s (open loop)"
 start_host ack "$HOST_PORT" "$GRAPH_PORT"
 # The floor of the measurement: the same driver and rate against the bare route.
-"$BENCH" open-loop --port "$HOST_PORT" --path /bench/ack --rate "$ACK_RATE" --duration "$SECONDS_MEASURED" --warmup 2 \
-  --senders "$WRK_SENDERS" --secret "$SECRET" --run "b$RUN_ID" --name bare5000 --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
-"$BENCH" open-loop --port "$HOST_PORT" --rate "$ACK_RATE" --duration "$SECONDS_MEASURED" --warmup 2 \
-  --senders "$WRK_SENDERS" --secret "$SECRET" --run "a$RUN_ID" --name ack5000 --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
+open_loop bare5000 "b$RUN_ID" --path /bench/ack
+open_loop ack5000 "a$RUN_ID"
 stop_pid "$HOST_PID"
 stop_pid "$GRAPH_PID"
 other_load
 
+say "2b. diagnostic: acknowledgement latency at $ACK_RATE webhooks/s with replies held back"
+"$BENCH" graph --port "$GRAPH_PORT" --stall > "$WORK/graph-stall.log" 2>&1 &
+GRAPH_PID=$!
+PIDS+=("$GRAPH_PID")
+start_host ack-only "$HOST_PORT" "$GRAPH_PORT" --bare-only
+open_loop ack_only5000 "o$RUN_ID"
+stop_pid "$HOST_PID" 5
+stop_pid "$GRAPH_PID" 1
+other_load
+
 say "3. end to end at $E2E_RATE messages/s (open loop, webhook → reply at the fake Graph API)"
 start_host e2e "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
+before=$(host_ticks)
 "$BENCH" e2e --port "$HOST_PORT" --graph-port "$E2E_GRAPH_PORT" --rate "$E2E_RATE" --duration "$SECONDS_MEASURED" \
   --warmup 1 --senders "$E2E_SENDERS" --secret "$SECRET" --run "e$RUN_ID" --name e2e --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
+host_cpu e2e "$before" "$(( E2E_RATE * (SECONDS_MEASURED + 1) ))"
 stop_pid "$HOST_PID"
 
 other_load

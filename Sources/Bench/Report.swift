@@ -43,12 +43,12 @@ struct Report: ParsableCommand {
         lines.append("|---|---|---|---|---|")
 
         let wrkSettings = "wrk \(text("bare.threads")) thread(s), \(text("bare.connections")) connections, \(text("bare.duration_s")) s, \(text("meta.body_bytes")) B bodies"
-        lines.append("| bare route `POST /bench/ack` (\(wrkSettings)) | \(Self.rps(num("bare.rps"))) · p50 \(Self.ms(num("bare.p50_us"))) · p99 \(Self.ms(num("bare.p99_us"))) · \(Self.int(num("bare.errors"))) errors | — | — | — |")
+        lines.append("| bare route `POST /bench/ack` (\(wrkSettings)) | \(Self.rps(num("bare.rps"))) · p50 \(Self.ms(num("bare.p50_us"))) · p99 \(Self.ms(num("bare.p99_us"))) · \(Self.int(num("bare.errors"))) errors\(Self.hostCPU(r, "bare")) | — | — | — |")
         let wrapped = num("webhook.wrapped") > 0 ? " · **bodies reused: \(Self.int(num("webhook.wrapped"))) wraps**" : ""
-        lines.append("| webhook `POST /api/channels/instagram` (same wrk settings, \(text("meta.wrk_senders")) senders, unique mids, SQLite on) | \(Self.rps(num("webhook.rps"))) · p50 \(Self.ms(num("webhook.p50_us"))) · p99 \(Self.ms(num("webhook.p99_us"))) · \(Self.int(num("webhook.errors"))) errors\(wrapped) | — | — | — |")
+        lines.append("| webhook `POST /api/channels/instagram` (same wrk settings, \(text("meta.wrk_senders")) senders, unique mids, SQLite on) | \(Self.rps(num("webhook.rps"))) · p50 \(Self.ms(num("webhook.p50_us"))) · p99 \(Self.ms(num("webhook.p99_us"))) · \(Self.int(num("webhook.errors"))) errors\(wrapped)\(Self.hostCPU(r, "webhook")) | — | — | — |")
 
         let ingestOnlyRatio = num("bare.rps") > 0 ? num("ingest_only.rps") / num("bare.rps") : 0
-        lines.append("| diagnostic: webhook route with replies held back (fake Graph API never answers; fresh host, same wrk settings) | \(Self.rps(num("ingest_only.rps"))) · p50 \(Self.ms(num("ingest_only.p50_us"))) · p99 \(Self.ms(num("ingest_only.p99_us"))) · \(Self.int(num("ingest_only.errors"))) errors · \(String(format: "%.2f", ingestOnlyRatio)) of bare | — | — | — |")
+        lines.append("| diagnostic: webhook route with replies held back (fake Graph API never answers; fresh host, same wrk settings) | \(Self.rps(num("ingest_only.rps"))) · p50 \(Self.ms(num("ingest_only.p50_us"))) · p99 \(Self.ms(num("ingest_only.p99_us"))) · \(Self.int(num("ingest_only.errors"))) errors · \(String(format: "%.2f", ingestOnlyRatio)) of bare\(Self.hostCPU(r, "ingest_only")) | — | — | — |")
 
         var verdicts: [String] = []
         let ratio = num("bare.rps") > 0 ? num("webhook.rps") / num("bare.rps") : 0
@@ -59,10 +59,13 @@ struct Report: ParsableCommand {
                             + (num("webhook.errors") > 0 ? ", and \(Self.int(num("webhook.errors"))) webhook requests failed." : "."))
         }
 
-        lines.append("| floor: the same open-loop driver at \(Self.int(num("bare5000.rate")))/s against the bare route (achieved \(Self.rps(num("bare5000.achieved_rps"))), \(Self.int(num("bare5000.failed"))) failed) | p50 \(Self.ms(num("bare5000.p50_us"))) · p99 \(Self.ms(num("bare5000.p99_us"))) · max \(Self.ms(num("bare5000.max_us"))) · of which the driver's own send delay p99 \(Self.ms(num("bare5000.send_late_p99_us"))) | — | — | — |")
+        lines.append("| floor: the same open-loop driver at \(Self.int(num("bare5000.rate")))/s against the bare route (achieved \(Self.rps(num("bare5000.achieved_rps"))), \(Self.int(num("bare5000.failed"))) failed) | p50 \(Self.ms(num("bare5000.p50_us"))) · p99 \(Self.ms(num("bare5000.p99_us"))) · max \(Self.ms(num("bare5000.max_us"))) · of which the driver's own send delay p99 \(Self.ms(num("bare5000.send_late_p99_us")))\(Self.hostCPU(r, "bare5000")) | — | — | — |")
         let ackP99 = num("ack5000.p99_us")
         let ackMet = ackP99 < Self.ackP99TargetUs && num("ack5000.failed") == 0 && num("ack5000.requests") > 0
-        lines.append("| ack latency at \(Self.int(num("ack5000.rate")))/s (open loop, \(text("ack5000.duration_s")) s, from scheduled send; achieved \(Self.rps(num("ack5000.achieved_rps"))), \(Self.int(num("ack5000.failed"))) failed, peak \(text("ack5000.peak_connections")) connections) | p50 \(Self.ms(num("ack5000.p50_us"))) · p99 \(Self.ms(ackP99)) · p99.9 \(Self.ms(num("ack5000.p999_us"))) · max \(Self.ms(num("ack5000.max_us"))) · send delay p99 \(Self.ms(num("ack5000.send_late_p99_us"))) | p99 < 5 ms | \(String(format: "%.2f×", ackP99 / Self.ackP99TargetUs)) | \(ackMet ? "met" : "**missed**") |")
+        lines.append("| ack latency at \(Self.int(num("ack5000.rate")))/s (open loop, \(text("ack5000.duration_s")) s, from scheduled send; achieved \(Self.rps(num("ack5000.achieved_rps"))), \(Self.int(num("ack5000.failed"))) failed, peak \(text("ack5000.peak_connections")) connections) | p50 \(Self.ms(num("ack5000.p50_us"))) · p99 \(Self.ms(ackP99)) · p99.9 \(Self.ms(num("ack5000.p999_us"))) · max \(Self.ms(num("ack5000.max_us"))) · send delay p99 \(Self.ms(num("ack5000.send_late_p99_us")))\(Self.hostCPU(r, "ack5000")) | p99 < 5 ms | \(String(format: "%.2f×", ackP99 / Self.ackP99TargetUs)) | \(ackMet ? "met" : "**missed**") |")
+        if r["ack_only5000.requests"] != nil {
+            lines.append("| diagnostic: ack latency at \(Self.int(num("ack_only5000.rate")))/s with replies held back (fake Graph API never answers; fresh host; achieved \(Self.rps(num("ack_only5000.achieved_rps"))), \(Self.int(num("ack_only5000.failed"))) failed, peak \(text("ack_only5000.peak_connections")) connections) | p50 \(Self.ms(num("ack_only5000.p50_us"))) · p99 \(Self.ms(num("ack_only5000.p99_us"))) · p99.9 \(Self.ms(num("ack_only5000.p999_us"))) · max \(Self.ms(num("ack_only5000.max_us")))\(Self.hostCPU(r, "ack_only5000")) | — | — | — |")
+        }
         if !ackMet {
             verdicts.append("At \(Self.int(num("ack5000.rate"))) webhooks/s the p99 acknowledgement latency was \(Self.ms(ackP99)) (p50 \(Self.ms(num("ack5000.p50_us"))), \(Self.int(num("ack5000.failed"))) failed); the target is p99 under 5 ms.")
         }
@@ -70,7 +73,7 @@ struct Report: ParsableCommand {
         let e2eP99 = num("e2e.p99_us")
         let allReplied = num("e2e.replied") == num("e2e.sent") && num("e2e.sent") > 0
         let e2eMet = e2eP99 < Self.e2eP99TargetUs && allReplied
-        lines.append("| end to end at \(Self.int(num("e2e.rate"))) msg/s (open loop, \(text("e2e.duration_s")) s, \(text("e2e.senders")) senders, echo assistant, webhook sent → reply at fake Graph API) | \(Self.rps(num("e2e.completed_rps"), unit: "msg/s")) completed (\(Self.int(num("e2e.replied")))/\(Self.int(num("e2e.sent"))) replied) · p50 \(Self.ms(num("e2e.p50_us"))) · p99 \(Self.ms(e2eP99)) · max \(Self.ms(num("e2e.max_us"))) | p99 < 25 ms | \(String(format: "%.2f×", e2eP99 / Self.e2eP99TargetUs)) | \(e2eMet ? "met" : "**missed**") |")
+        lines.append("| end to end at \(Self.int(num("e2e.rate"))) msg/s (open loop, \(text("e2e.duration_s")) s, \(text("e2e.senders")) senders, echo assistant, webhook sent → reply at fake Graph API) | \(Self.rps(num("e2e.completed_rps"), unit: "msg/s")) completed (\(Self.int(num("e2e.replied")))/\(Self.int(num("e2e.sent"))) replied) · p50 \(Self.ms(num("e2e.p50_us"))) · p99 \(Self.ms(e2eP99)) · max \(Self.ms(num("e2e.max_us")))\(Self.hostCPU(r, "e2e", unit: "msg")) | p99 < 25 ms | \(String(format: "%.2f×", e2eP99 / Self.e2eP99TargetUs)) | \(e2eMet ? "met" : "**missed**") |")
         if !e2eMet {
             verdicts.append("End to end at \(Self.int(num("e2e.rate"))) messages/s the p99 was \(Self.ms(e2eP99)) (p50 \(Self.ms(num("e2e.p50_us"))), \(Self.int(num("e2e.replied"))) of \(Self.int(num("e2e.sent"))) replied); the target is p99 under 25 ms with every message answered.")
         }
@@ -96,6 +99,12 @@ struct Report: ParsableCommand {
         if !existing.hasSuffix("\n") { existing += "\n" }
         existing += "\n" + section
         try existing.write(toFile: doc, atomically: true, encoding: .utf8)
+    }
+
+    /// ` · host CPU 74 µs/req` for a result that recorded `<name>.host_cpu_us`, else nothing.
+    static func hostCPU(_ results: [String: String], _ name: String, unit: String = "req") -> String {
+        guard let micros = results["\(name).host_cpu_us"].flatMap(Double.init) else { return "" }
+        return " · host CPU \(int(micros)) µs/\(unit)"
     }
 
     static func ms(_ micros: Double) -> String {
