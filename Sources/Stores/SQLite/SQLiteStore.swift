@@ -187,12 +187,16 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         }
     }
 
+    /// The items that need work at `?1`: received, failed, or processing with a lapsed lease.
+    private static let pendingCondition = """
+        state IN ('received', 'failed')
+           OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1))
+        """
+
     public func pending(at now: Date) async throws -> [InboxItem] {
         try read("listing pending inbox items") { database in
             try database.rows("""
-                SELECT \(Row.inboxColumns) FROM inbox
-                WHERE state IN ('received', 'failed')
-                   OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1))
+                SELECT \(Row.inboxColumns) FROM inbox WHERE \(Self.pendingCondition)
                 ORDER BY channel, account_id, sender_id, event_timestamp_ms, id
                 """, [Row.bind(now)], Row.inboxItem)
         }
@@ -201,11 +205,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     public func pendingIDs(at now: Date) async throws -> [Int64] {
         // The state index holds every id it needs but the leases of processing items.
         try read("listing pending inbox ids") { database in
-            try database.rows("""
-                SELECT id FROM inbox
-                WHERE state IN ('received', 'failed')
-                   OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1))
-                """, [Row.bind(now)]) { try $0.integer(0) }
+            try database.rows("SELECT id FROM inbox WHERE \(Self.pendingCondition)", [Row.bind(now)]) { try $0.integer(0) }
         }
     }
 
