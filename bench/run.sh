@@ -118,7 +118,10 @@ host_ticks() { awk '{print $14 + $15}' "/proc/$HOST_PID/stat"; }
 host_cpu() {
   local after
   after=$(host_ticks)
-  [ "$3" -gt 0 ] && result "$1.host_cpu_us=$(( (after - $2) * 1000000 / CLK_TCK / $3 ))"
+  # No requests (or no count): nothing to divide by, and no reason to stop the run.
+  if [ "${3:-0}" -gt 0 ] 2>/dev/null; then
+    result "$1.host_cpu_us=$(( (after - $2) * 1000000 / CLK_TCK / $3 ))"
+  fi
 }
 
 # start_host <name> <port> <graph port> [probe flags]: a fresh host on a fresh SQLite file;
