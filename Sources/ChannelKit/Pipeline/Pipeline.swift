@@ -189,16 +189,10 @@ public final class Pipeline: Sendable {
         let answerable = channels.withLock { channels in
             created.filter { $0.state == .received && channels[$0.event.channel] != nil }
         }
-        let channel = events[0].channel
-        if events.allSatisfy({ $0.channel == channel }) {
-            // A delivery comes from one channel: no grouping to build.
-            observer.eventsAccepted(channel: channel, received: events.count, accepted: created.count)
-        } else {
-            var acceptedPerChannel: [String: Int] = [:]
-            for item in created { acceptedPerChannel[item.event.channel, default: 0] += 1 }
-            for (channel, group) in Dictionary(grouping: events, by: \.channel) {
-                observer.eventsAccepted(channel: channel, received: group.count, accepted: acceptedPerChannel[channel] ?? 0)
-            }
+        var acceptedPerChannel: [String: Int] = [:]
+        for item in created { acceptedPerChannel[item.event.channel, default: 0] += 1 }
+        for (channel, group) in Dictionary(grouping: events, by: \.channel) {
+            observer.eventsAccepted(channel: channel, received: group.count, accepted: acceptedPerChannel[channel] ?? 0)
         }
         dispatcher.submit(answerable)
         return Acceptance(received: events.count, accepted: created.count, queued: answerable.count)
