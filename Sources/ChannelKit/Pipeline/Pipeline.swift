@@ -232,6 +232,12 @@ public final class Pipeline: Sendable {
         await dispatcher.waitUntilIdle()
     }
 
+    /// Returns `true` once every queued event has been answered or has given up, or `false`
+    /// when `timeout` passes first.
+    public func waitUntilIdle(timeout: Duration) async -> Bool {
+        await dispatcher.waitUntilIdle(timeout: timeout)
+    }
+
     /// Stops taking new work and lets queued and in-flight replies finish within `deadline`,
     /// then cancels what is left. Events waiting for a retry stay in the store for the next start.
     /// - Returns: `true` when everything finished in time.

@@ -31,6 +31,8 @@ final class ChannelStatusBoard: Sendable {
         var entries: [String: Entry]
         var order: [String]
         var serving = false
+        /// The server stopped, or could not start (its port taken, say).
+        var serverEnded = false
         var intakeOpen = true
         var servingWaiters: [CheckedContinuation<Void, Never>] = []
         var stateWaiters: [(channel: String, state: State, continuation: CheckedContinuation<Void, Never>)] = []
@@ -61,17 +63,28 @@ final class ChannelStatusBoard: Sendable {
         resumeStateWaiters()
     }
 
-    /// Returns once the server listens; gives the port it listens on.
+    /// The server stopped, or failed to start: whoever waits for it to listen stops waiting.
+    func serverEnded() {
+        let waiters = storage.withLock { storage in
+            storage.serverEnded = true
+            defer { storage.servingWaiters = [] }
+            return storage.servingWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the server listens, with the port it listens on; `nil` when it ended
+    /// without listening (it could not bind its address).
     func waitUntilServing() async -> Int? {
         await withCheckedContinuation { continuation in
-            let serving = storage.withLock { storage in
-                if storage.serving { return true }
+            let settled = storage.withLock { storage in
+                if storage.serving || storage.serverEnded { return true }
                 storage.servingWaiters.append(continuation)
                 return false
             }
-            if serving { continuation.resume() }
+            if settled { continuation.resume() }
         }
-        return storage.withLock { $0.port }
+        return storage.withLock { $0.serving ? $0.port : nil }
     }
 
     /// Returns once `channel` is in `state` (at once when it is already).

@@ -215,10 +215,11 @@ struct HostRuntime: Sendable {
     /// The services in start order; shutdown runs in reverse: the email retries stop, the
     /// pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
     /// the store, then the server stops, then the HTTP client closes.
-    func makeServiceGroup(signals: [UnixSignal]) -> ServiceGroup {
+    /// - Parameter lifecycleLogger: where the service group reports its own steps (the host's logger by default).
+    func makeServiceGroup(signals: [UnixSignal], lifecycleLogger: Logger? = nil) -> ServiceGroup {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: HTTPClientService(client: httpClient)),
-            .init(service: makeApplication()),
+            .init(service: ServerService(application: makeApplication(), status: status)),
             .init(service: PipelineService(pipeline: pipeline, supervisor: supervisor, store: store, status: status,
                                            deadline: .seconds(configuration.server.shutdownTimeoutSeconds), logger: logger)),
         ]
@@ -230,7 +231,7 @@ struct HostRuntime: Sendable {
         return ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: signals,
-            logger: logger))
+            logger: lifecycleLogger ?? logger))
     }
 }
 

@@ -1,10 +1,13 @@
 import AsyncHTTPClient
 import ChannelKit
+import ChannelKitTesting
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import SQLiteStorage
+import Testing
 @testable import ChannelHost
 
 #if canImport(Glibc)
@@ -19,48 +22,101 @@ final class TestHost: Sendable {
     let port: Int
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
+    /// The service group's own steps (which service it is stopping, which finished), shown
+    /// when the host does not stop.
+    private let lifecycle: LogCapture
 
-    private init(runtime: HostRuntime, group: ServiceGroup, running: Task<Void, any Error>, port: Int) {
+    private init(runtime: HostRuntime, group: ServiceGroup, running: Task<Void, any Error>, port: Int, lifecycle: LogCapture) {
         self.runtime = runtime
         self.group = group
         self.running = running
+        self.lifecycle = lifecycle
         self.port = port
         self.baseURL = "http://127.0.0.1:\(port)"
     }
 
     /// Starts a host; `{{PORT}}` in the YAML is replaced by a free loopback port and
     /// `{{DATA}}` by `dataDirectory` (a new temporary folder when not given).
+    ///
+    /// The port is found free and then bound by the server, so another socket of the test run
+    /// may take it in between: then the server cannot listen, and the host is started again on
+    /// another port (a few times) instead of being waited for forever.
     /// - Parameters:
     ///   - logger: where the host logs, as it is (by default the standard handler at `logLevel`).
     ///   - now: identity linking's clock.
     static func start(yaml: String, environment: [String: String] = [:], dataDirectory: String? = nil,
                       logLevel: Logger.Level = .warning, logger: Logger? = nil,
                       now: @escaping @Sendable () -> Date = { Date() }) async throws -> TestHost {
-        let port = try freePort()
         let data = dataDirectory ?? makeTemporaryDirectory()
-        let text = yaml.replacingOccurrences(of: "{{PORT}}", with: "\(port)").replacingOccurrences(of: "{{DATA}}", with: data)
-        let configuration = try ConfigurationLoader(registry: .builtin, environment: environment).load(yaml: text, file: "test.yaml")
         let logger = logger ?? {
             var logger = Logger(label: "test-host")
             logger.logLevel = logLevel
             return logger
         }()
-        let runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, now: now)
-        let group = runtime.makeServiceGroup(signals: [])
-        let running = Task { try await group.run() }
-        _ = await runtime.status.waitUntilServing()
-        return TestHost(runtime: runtime, group: group, running: running, port: port)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try freePort()
+            let text = yaml.replacingOccurrences(of: "{{PORT}}", with: "\(port)").replacingOccurrences(of: "{{DATA}}", with: data)
+            let configuration = try ConfigurationLoader(registry: .builtin, environment: environment).load(yaml: text, file: "test.yaml")
+            let runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, now: now)
+            let lifecycle = LogCapture()
+            let group = runtime.makeServiceGroup(signals: [], lifecycleLogger: lifecycle.logger(label: "service-group", level: .debug))
+            let running = Task { try await group.run() }
+            if await runtime.status.waitUntilServing() != nil {
+                return TestHost(runtime: runtime, group: group, running: running, port: port, lifecycle: lifecycle)
+            }
+            // The server could not listen; the group has ended, or is ending, and closes the store.
+            let ended = await running.result
+            guard attempt < 5 else {
+                throw TestFailure("the host could not listen after \(attempt) attempts: \(ended)")
+            }
+        }
     }
 
-    /// Triggers a graceful shutdown and waits for the host to stop.
-    func stop() async throws {
+    /// Triggers a graceful shutdown and waits for the host to stop. A host that has not
+    /// stopped within `limit` is a failure that names the service it is stuck in, not a
+    /// suite that never ends: the service group is then cancelled.
+    func stop(within limit: Duration = .seconds(60)) async throws {
         await group.triggerGracefulShutdown()
-        try await running.value
+        if await Self.finishes(running, within: limit) {
+            try await running.value
+            return
+        }
+        let steps = lifecycle.text
+        running.cancel()
+        let cancelled = await Self.finishes(running, within: .seconds(10))
+        throw TestFailure("the host did not stop within \(limit)\(cancelled ? "" : ", nor once cancelled"); its service group said:\n\(steps)")
     }
 
-    /// Waits until every accepted message has been answered.
-    func waitUntilIdle() async {
-        await runtime.pipeline.waitUntilIdle()
+    /// Whether `task` ends within `limit`; waiting for it stops at the limit even if it never ends.
+    private static func finishes(_ task: Task<Void, any Error>, within limit: Duration) async -> Bool {
+        let (ended, signal) = AsyncStream.makeStream(of: Void.self)
+        let watcher = Task {
+            _ = await task.result
+            signal.finish()
+        }
+        defer { watcher.cancel() }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { for await _ in ended {}; return true }
+            group.addTask { try? await Task.sleep(for: limit); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Waits until every accepted message has been answered. A pipeline still busy after
+    /// `limit` is recorded as a failure, with what it holds, and the test goes on.
+    func waitUntilIdle(within limit: Duration = .seconds(120)) async {
+        if await runtime.pipeline.waitUntilIdle(timeout: limit) { return }
+        let backlog = await runtime.pipeline.backlog
+        let counts = (try? await runtime.store.countsByChannel()).map { "\($0)" } ?? "unreadable"
+        let channels = runtime.supervisor.all.map { mounted in
+            let name = mounted.configuration.name
+            return "\(name): \(runtime.status.entry(for: name).map { "\($0.state) \($0.detail ?? "")" } ?? "unknown")"
+        }
+        Issue.record("the pipeline was still busy after \(limit): backlog \(backlog); inbox \(counts); channels \(channels)")
     }
 }
 
@@ -68,14 +124,15 @@ final class TestHost: Sendable {
 func withHost<T>(yaml: String, environment: [String: String] = [:], dataDirectory: String? = nil,
                  _ body: (TestHost) async throws -> T) async throws -> T {
     let host = try await TestHost.start(yaml: yaml, environment: environment, dataDirectory: dataDirectory)
+    let result: T
     do {
-        let result = try await body(host)
-        try await host.stop()
-        return result
+        result = try await body(host)
     } catch {
         try? await host.stop()
         throw error
     }
+    try await host.stop()
+    return result
 }
 
 /// A new empty folder under the temporary directory.
