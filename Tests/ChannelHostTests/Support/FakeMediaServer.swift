@@ -84,7 +84,6 @@ final class FakeMediaServer: Sendable {
     /// `/endless` (chunked, no length, never ends); `/declared?bytes=N` (declares N, sends a
     /// little); `/trickle` (headers, then one byte every 200 ms); `/stall?ms=N` (no answer for N ms).
     static func start() async throws -> FakeMediaServer {
-        let port = try freePort()
         let box = Box()
         let router = Router()
         router.get("file/{name}") { request, context -> Response in
@@ -150,15 +149,11 @@ final class FakeMediaServer: Sendable {
             try await Task.sleep(for: .milliseconds(request.uri.queryParameters.get("ms").flatMap { Int($0) } ?? 3_000))
             return Response(status: .ok)
         }
-        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
         var logger = Logger(label: "fake-media")
         logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { _ in startedContinuation.finish() }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let server = FakeMediaServer(port: port, group: group, running: Task { try await group.run() })
+        let served = try await LoopbackServer.start(router, logger: logger)
+        let server = FakeMediaServer(port: served.port, group: served.group, running: served.running)
         box.server = server
-        for await _ in started {}
         return server
     }
 

@@ -74,7 +74,6 @@ final class FakeOpenAIServer: Sendable {
     static func start(answer: @escaping @Sendable (Received) -> Answer,
                       transcribe: @escaping @Sendable (Transcription) async -> TranscriptionAnswer = { _ in .init(status: 500, text: "not scripted") })
         async throws -> FakeOpenAIServer {
-        let port = try freePort()
         let box = Box()
         let router = Router()
         router.post("v1/chat/completions") { request, _ -> Response in
@@ -121,13 +120,9 @@ final class FakeOpenAIServer: Sendable {
                 ? json(["text": answer.text], status: 200)
                 : json(["error": ["message": answer.text, "type": "server_error"]], status: answer.status)
         }
-        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { _ in startedContinuation.finish() })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: .init(label: "fake-openai")))
-        let server = FakeOpenAIServer(baseURL: "http://127.0.0.1:\(port)", group: group, running: Task { try await group.run() })
+        let served = try await LoopbackServer.start(router, logger: Logger(label: "fake-openai"))
+        let server = FakeOpenAIServer(baseURL: "http://127.0.0.1:\(served.port)", group: served.group, running: served.running)
         box.server = server
-        for await _ in started {}
         return server
     }
 

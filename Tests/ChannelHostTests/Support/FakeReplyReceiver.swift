@@ -34,7 +34,6 @@ final class FakeReplyReceiver: Sendable {
     }
 
     static func start() async throws -> FakeReplyReceiver {
-        let port = try freePort()
         let log = Log()
         let router = Router()
         router.post("replies") { request, _ -> Response in
@@ -50,13 +49,8 @@ final class FakeReplyReceiver: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: #"{"id":"reply-\#(count)"}"#)))
         }
-        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { _ in startedContinuation.finish() })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: .init(label: "fake-replies")))
-        let receiver = FakeReplyReceiver(url: "http://127.0.0.1:\(port)/replies", log: log, group: group, running: Task { try await group.run() })
-        for await _ in started {}
-        return receiver
+        let served = try await LoopbackServer.start(router, logger: Logger(label: "fake-replies"))
+        return FakeReplyReceiver(url: "http://127.0.0.1:\(served.port)/replies", log: log, group: served.group, running: served.running)
     }
 
     func stop() async throws {
