@@ -81,38 +81,56 @@ struct DurabilityTests {
         }
         let acknowledged = Counter()
         let (killed, killSignal) = AsyncStream.makeStream(of: Void.self)
-        let restartBroadcast = Broadcast()
+        let availability = HostAvailability()
+        // Whatever happens below, no host of this test outlives it.
+        defer { current.host?.kill() }
 
         // The killer: once 600 deliveries were acknowledged, SIGKILL, then start again on the same database.
         let killer = Task {
             for await _ in killed { break }
+            guard !Task.isCancelled else { return }
+            await availability.markDown()
             current.host?.kill()
-            let second = try await ChildHost.launch(config: config, port: port, logLevel: "info")
-            current.host = second
-            await restartBroadcast.fire()
+            do {
+                current.host = try await ChildHost.launch(config: config, port: port, logLevel: "info")
+                await availability.markUp()
+            } catch {
+                await availability.markFailed("the restart failed: \(error)")
+                throw error
+            }
         }
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for sender in 0..<senders {
-                group.addTask {
-                    for index in 0..<perSender {
-                        let payload = body(sender, index)
-                        while true {
-                            let generation = await restartBroadcast.generation
-                            let status = try? await TestHTTP.request(
-                                "POST", "http://127.0.0.1:\(port)/api/channels/instagram",
-                                headers: ["X-Hub-Signature-256": InstagramFixtures.signature(payload), "Content-Type": "application/json"],
-                                body: payload).status
-                            if status == 200 { break }
-                            // Like Meta: the delivery failed (host down or draining), deliver it again once the host is back.
-                            await restartBroadcast.wait(after: generation)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sender in 0..<senders {
+                    group.addTask {
+                        for index in 0..<perSender {
+                            let payload = body(sender, index)
+                            var failures = 0
+                            while true {
+                                try await availability.waitUntilUp()
+                                let status = try? await TestHTTP.request(
+                                    "POST", "http://127.0.0.1:\(port)/api/channels/instagram",
+                                    headers: ["X-Hub-Signature-256": InstagramFixtures.signature(payload), "Content-Type": "application/json"],
+                                    body: payload).status
+                                if status == 200 { break }
+                                // Like Meta: the delivery failed (host down or draining); deliver it again a little later.
+                                failures += 1
+                                guard failures < 200 else {
+                                    throw TestFailure("delivery k.\(sender).\(index) failed \(failures) times, the last with \(status.map { "\($0)" } ?? "no answer")")
+                                }
+                                try await Task.sleep(for: .milliseconds(20))
+                            }
+                            let count = acknowledged.increment()
+                            if count == 600 { killSignal.finish() }
                         }
-                        let count = acknowledged.increment()
-                        if count == 600 { killSignal.finish() }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch {
+            killer.cancel()
+            throw error
         }
         try await killer.value
         #expect(acknowledged.value == total)
@@ -222,22 +240,41 @@ struct DurabilityTests {
     }
 }
 
-/// Lets any number of tasks wait until something has happened since they last looked.
-actor Broadcast {
-    private(set) var generation = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    /// Returns once ``fire()`` was called after `seen` was read.
-    func wait(after seen: Int) async {
-        if generation > seen { return }
-        await withCheckedContinuation { waiters.append($0) }
+/// Whether the host under test is up, for senders that deliver again after a failure.
+actor HostAvailability {
+    private enum State {
+        case up, down
+        case failed(String)
     }
 
-    func fire() {
-        generation += 1
+    private var state = State.up
+    private var waiters: [CheckedContinuation<Void, any Error>] = []
+
+    /// Returns at once while the host is up, waits while it is down, and throws once it will not come back.
+    func waitUntilUp() async throws {
+        switch state {
+        case .up: return
+        case .failed(let reason): throw TestFailure(reason)
+        case .down: try await withCheckedThrowingContinuation { waiters.append($0) }
+        }
+    }
+
+    func markDown() { state = .down }
+
+    func markUp() {
+        state = .up
+        resumeWaiters(with: .success(()))
+    }
+
+    func markFailed(_ reason: String) {
+        state = .failed(reason)
+        resumeWaiters(with: .failure(TestFailure(reason)))
+    }
+
+    private func resumeWaiters(with result: Result<Void, any Error>) {
         let current = waiters
         waiters.removeAll()
-        for waiter in current { waiter.resume() }
+        for waiter in current { waiter.resume(with: result) }
     }
 }
 
