@@ -399,7 +399,16 @@ struct AdminPortalTests {
             try await other.saveSettingOverrides([:], removing: ["max_message_bytes"], channel: "instagram", at: Date())
             await other.close()
 
-            #expect(await host.runtime.supervisor.applyStoreChanges() == ["instagram"])
+            // The host's own check of the store (every 10 s) may get there first, or be in the
+            // middle of it: then this call has nothing left to do, and the next one neither.
+            func served() -> Int? { host.runtime.pipeline.channel(named: "instagram")?.profile.textLimit.maximum }
+            var applied = await host.runtime.supervisor.applyStoreChanges()
+            #expect(applied == ["instagram"] || applied.isEmpty)
+            for _ in 0..<1000 where served() != 1000 {
+                try await Task.sleep(for: .milliseconds(10))
+                applied += await host.runtime.supervisor.applyStoreChanges()
+            }
+            #expect(applied.count <= 1)
             #expect(host.runtime.pipeline.channel(named: "instagram")?.profile.textLimit.maximum == 1000)
             #expect(host.runtime.supervisor.channel(named: "instagram")?.origins["max_message_bytes"]?.isPortal == false)
             #expect(await host.runtime.supervisor.applyStoreChanges().isEmpty)
