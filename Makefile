@@ -6,8 +6,9 @@ SWIFT ?= swift
 # cmark-gfm renders Markdown; libcurl (OpenSSL flavour) sends identity-linking emails over SMTP.
 APT_PACKAGES := libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-dev pkg-config
 # The browser test drives the sandbox page in headless Chromium through Selenium; the SMTP
-# tests run a real SMTP server (aiosmtpd) with a self-signed certificate (cryptography).
-TEST_APT_PACKAGES := chromium chromium-driver python3-selenium python3-aiosmtpd python3-cryptography
+# tests run a real SMTP server (aiosmtpd) with a self-signed certificate (cryptography); gdb
+# prints a stuck test run's thread stacks (Tests/Tools/watchdog.sh).
+TEST_APT_PACKAGES := chromium chromium-driver python3-selenium python3-aiosmtpd python3-cryptography gdb
 # `make bench` drives the host with wrk (HTTP load generator, LuaJIT scripts).
 BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -41,10 +42,13 @@ build: deps
 run: build
 	$$($(SWIFT) build --show-bin-path)/sandra serve
 
-## test: the whole suite (unit and end-to-end)
+## test: the whole suite (unit and end-to-end). A normal run takes about a minute after the
+## build; one still going after TEST_TIME_LIMIT seconds is stuck: Tests/Tools/watchdog.sh then
+## prints the test process's thread stacks and fails the run.
+TEST_TIME_LIMIT ?= 1200
 test: deps test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	Tests/Tools/watchdog.sh $(TEST_TIME_LIMIT) $(SWIFT) test --skip-build
 
 ## bench: release build, then the benchmarks (bench/run.sh): ingestion vs the bare route
 ## (wrk), ack latency at 5,000 webhooks/s and end-to-end latency at 1,000 messages/s (open
