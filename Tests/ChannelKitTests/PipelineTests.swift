@@ -292,6 +292,37 @@ struct PipelineTests {
         #expect(answered.attempts == 0)   // the pause did not count as an attempt
     }
 
+    @Test("credentials refused just before an operator replaces the channel: the reply goes out through the new one at once, no pause")
+    func refusalRacingAReplacement() async throws {
+        let old = RecordingChannel()
+        old.failNextSends([.unauthorized("bad token", platformCode: 190)])
+        let new = RecordingChannel()
+        let store: any PipelineStore = InMemoryStore()
+        let slot = PipelineSlot()
+        // The save lands after the refusal paused the channel and before the reply waits for it.
+        let observer = CallbackObserver {
+            let replaced = DispatchSemaphore(value: 0)
+            Task {
+                await slot.pipeline?.replaceChannel(new)
+                replaced.signal()
+            }
+            replaced.wait()
+        }
+        let pipeline = makePipeline(channel: old, assistant: ScriptedAssistant.echo(), store: store,
+                                    options: .init(retry: PipelineTests.fastRetry, unauthorizedPause: .seconds(600)),
+                                    observer: observer)
+        slot.pipeline = pipeline
+        try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "race1")])
+        #expect(await pipeline.waitUntilIdle(timeout: .seconds(20)), "the reply waited for the old channel's pause")
+        #expect(new.sentTexts(to: "u1") == ["re: hi"])
+        #expect(old.sentTexts(to: "u1").isEmpty)
+        #expect(try await item(store, "race1")?.state == .done)
+        // The new channel is not paused: the next message goes at once too.
+        try await pipeline.accept([EventFactory.text("again", from: "u2", id: "race2")])
+        #expect(await pipeline.waitUntilIdle(timeout: .seconds(20)))
+        #expect(new.sentTexts(to: "u2") == ["re: again"])
+    }
+
     @Test("a reply recorded before a crash is resumed: sent parts are not sent again, the assistant is not asked again")
     func resumeAfterCrash() async throws {
         let store: any PipelineStore = InMemoryStore()
@@ -332,6 +363,22 @@ struct PipelineTests {
         #expect(channel.sentTexts(to: "u1").isEmpty)
         #expect(channel.sentTexts(to: "u2") == ["re: fresh"])
         #expect(try await item(store, "o1")?.state == .expired)
+    }
+}
+
+/// Calls back when the pipeline reports refused credentials.
+final class CallbackObserver: PipelineObserver, Sendable {
+    private let onUnauthorized: @Sendable () -> Void
+    init(onUnauthorized: @escaping @Sendable () -> Void) { self.onUnauthorized = onUnauthorized }
+    func channelUnauthorized(channel: String, error: ChannelError) { onUnauthorized() }
+}
+
+/// A pipeline made after the observer that needs it.
+final class PipelineSlot: Sendable {
+    private let slot = Mutex<Pipeline?>(nil)
+    var pipeline: Pipeline? {
+        get { slot.withLock { $0 } }
+        set { slot.withLock { $0 = newValue } }
     }
 }
 

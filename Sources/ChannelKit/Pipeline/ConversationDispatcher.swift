@@ -14,6 +14,10 @@ actor ConversationDispatcher {
         case finished
         /// Try again at this time; the conversation waits until then.
         case retry(at: Date)
+        /// The item waits for its channel (paused: its credentials were refused) until this
+        /// time at the latest; the store already holds it as claimable, so waking the channel's
+        /// conversations (``wakeParked(channel:releasing:)``) may let it go at once.
+        case waitForChannel(until: Date)
     }
 
     typealias Work = @Sendable (InboxItem) async -> Verdict
@@ -22,6 +26,8 @@ actor ConversationDispatcher {
         var item: InboxItem
         var notBefore: Date?
         var pinned = false
+        /// Waits for its channel, and may be woken with it (see ``Verdict/waitForChannel(until:)``).
+        var waitsForChannel = false
     }
 
     private let limit: Int
@@ -39,6 +45,9 @@ actor ConversationDispatcher {
     private var parked: Set<ConversationKey> = []
     /// Ids of every item waiting or in flight, so a rescan cannot queue one twice.
     private var known: Set<Int64> = []
+    /// How many times each channel's waiting conversations were woken: a wait for the channel
+    /// decided by work that started before the latest wake-up is over already.
+    private var wakeUps: [String: Int] = [:]
     private var running: [Int: Task<Void, Never>] = [:]
     private var nextTaskID = 0
     private var wakeTimer: Task<Void, Never>?
@@ -143,9 +152,10 @@ actor ConversationDispatcher {
             let id = nextTaskID
             nextTaskID += 1
             let work = self.work
+            let wakeUp = wakeUps[key.channel, default: 0]
             running[id] = Task(executorPreference: executor) {
                 let verdict = await work(entry.item)
-                await self.finished(entry.item, key: key, verdict: verdict, taskID: id)
+                await self.finished(entry.item, key: key, verdict: verdict, taskID: id, startedAtWakeUp: wakeUp)
             }
         }
         if readyHead > 1024 && readyHead * 2 > ready.count {
@@ -163,20 +173,28 @@ actor ConversationDispatcher {
         return entry
     }
 
-    private func finished(_ item: InboxItem, key: ConversationKey, verdict: Verdict, taskID: Int) {
+    private func finished(_ item: InboxItem, key: ConversationKey, verdict: Verdict, taskID: Int, startedAtWakeUp: Int) {
         running[taskID] = nil
         active.remove(key)
         switch verdict {
         case .finished:
             known.remove(item.id)
-        case .retry(let at):
+        case .retry(let at), .waitForChannel(until: let at):
             if stopped {
                 known.remove(item.id)
             } else {
+                var waitsForChannel = false
+                var notBefore = at
+                if case .waitForChannel = verdict {
+                    waitsForChannel = true
+                    // The channel was woken (replaced) while this item was deciding to wait for it.
+                    if wakeUps[key.channel, default: 0] != startedAtWakeUp { notBefore = min(at, now()) }
+                }
                 var retried = item
                 retried.state = .failed
-                retried.nextAttemptAt = at
-                pending[key, default: []].insert(Entry(item: retried, notBefore: at, pinned: true), at: 0)
+                retried.nextAttemptAt = notBefore
+                pending[key, default: []].insert(Entry(item: retried, notBefore: notBefore, pinned: true,
+                                                       waitsForChannel: waitsForChannel), at: 0)
             }
         }
         if pending[key] != nil { ready.append(key) }
@@ -203,18 +221,27 @@ actor ConversationDispatcher {
         }
     }
 
-    /// The ids of the items heading one channel's parked conversations.
+    /// The ids of the items heading one channel's conversations that wait for a retry time
+    /// (parked, or about to be).
     func parkedItemIDs(channel: String) -> [Int64] {
-        parked.filter { $0.channel == channel }.compactMap { pending[$0]?.first?.item.id }
+        let clock = now()
+        return pending.compactMap { key, queue in
+            guard key.channel == channel, let head = queue.first, let notBefore = head.notBefore, notBefore > clock else { return nil }
+            return head.item.id
+        }
     }
 
-    /// Lets the parked conversations of one channel go on now.
-    func wakeParked(channel: String) {
+    /// Lets one channel's waiting conversations go on now: those headed by an item of
+    /// `released` (made claimable again in the store) or by one waiting for the channel. Work
+    /// of the channel in flight now that decides to wait for it goes on at once too.
+    func wakeParked(channel: String, releasing released: Set<Int64>) {
+        wakeUps[channel, default: 0] += 1
         let clock = now()
-        for key in parked where key.channel == channel {
-            if pending[key]?.isEmpty == false { pending[key]![0].notBefore = clock }
-            parked.remove(key)
-            ready.append(key)
+        for (key, queue) in pending where key.channel == channel {
+            guard let head = queue.first, let notBefore = head.notBefore, notBefore > clock,
+                  head.waitsForChannel || released.contains(head.item.id) else { continue }
+            pending[key]![0].notBefore = clock
+            if parked.remove(key) != nil { ready.append(key) }
         }
         scheduleWake()
         pump()

@@ -208,18 +208,35 @@ public final class Pipeline: Sendable {
     /// with; everything after — the next part, a retry, the next message — goes through the
     /// new one. A pause after refused credentials ends, and replies waiting for it go on now.
     public func replaceChannel(_ channel: any Channel) async {
+        // One step with pausing (see `pauseUnlessReplaced`): a refusal of the old credentials
+        // that arrives now either pauses the channel before this lifts it, or sees it replaced.
         channels.withLock { channels in
             channels[channel.name] = (channel, (channels[channel.name]?.generation ?? 0) + 1)
+            gate.resume(channel.name)
         }
-        gate.resume(channel.name)
         // Waiting replies become claimable now, with a fresh set of attempts: the operator
         // gave the channel new settings.
+        var released: Set<Int64> = []
         for id in await dispatcher.parkedItemIDs(channel: channel.name) {
-            do { _ = try await store.retry(id, at: now()) } catch {
+            do {
+                _ = try await store.retry(id, at: now())
+                released.insert(id)
+            } catch {
                 logger.warning("a waiting reply could not be released; it goes at its retry time", metadata: ["inbox_id": "\(id)", "error": "\(error)"])
             }
         }
-        await dispatcher.wakeParked(channel: channel.name)
+        await dispatcher.wakeParked(channel: channel.name, releasing: released)
+    }
+
+    /// Pauses the channel's sends until `until`, unless the channel was replaced since the
+    /// send that was refused began (`generation`): then the new credentials are to be tried.
+    /// - Returns: whether the channel is now paused.
+    private func pauseUnlessReplaced(_ name: String, generation: Int, until: Date) -> Bool {
+        channels.withLock { channels in
+            guard channels[name]?.generation == generation else { return false }
+            gate.pause(name, until: until)
+            return true
+        }
     }
 
     /// Items waiting (including those waiting for a retry) or being answered.
@@ -276,7 +293,7 @@ public final class Pipeline: Sendable {
             return .finished
         }
         if let pausedUntil = gate.pause(of: channel.name, at: start) {
-            return await park(item, until: pausedUntil, reason: "channel paused: credentials refused", countsAsAttempt: false, logger: logger)
+            return await waitForChannel(item, until: pausedUntil, reason: "channel paused: credentials refused", logger: logger)
         }
 
         // The reply: recorded earlier (an interrupted run), or made now.
@@ -496,11 +513,14 @@ public final class Pipeline: Sendable {
                         return await park(item, until: now(), reason: failure.description, countsAsAttempt: false, logger: logger)
                     case .unauthorized:
                         let until = now().addingTimeInterval(options.unauthorizedPause.seconds)
-                        gate.pause(channel.name, until: until)
+                        guard pauseUnlessReplaced(channel.name, generation: generation, until: until) else {
+                            logger.info("send refused with the replaced channel's credentials; retrying with the new ones")
+                            return await park(item, until: now(), reason: failure.description, countsAsAttempt: false, logger: logger)
+                        }
                         logger.error("the platform refused the channel's access token; sends pause until it is replaced",
                                      metadata: ["error": "\(failure)", "pause_s": "\(Int(options.unauthorizedPause.seconds))"])
                         observer.channelUnauthorized(channel: channel.name, error: failure)
-                        return await park(item, until: until, reason: failure.description, countsAsAttempt: false, logger: logger)
+                        return await waitForChannel(item, until: until, reason: failure.description, logger: logger)
                     default:
                         logger.warning("reply refused by the platform; not retried", metadata: ["error": "\(failure)", "part": "\(part.index + 1)/\(parts.count)"])
                         try? await store.markFailed(part.id, reason: failure.description, at: now())
@@ -518,6 +538,18 @@ public final class Pipeline: Sendable {
         }
         observer.replyDelivered(channel: channel.name, parts: parts.count)
         return .finished
+    }
+
+    /// Records the item as waiting for its paused channel and asks the dispatcher to try again
+    /// at `until`, or as soon as the channel is replaced. The store holds it as claimable now: the
+    /// pause lives in this process, and a restart tries the credentials again at once.
+    private func waitForChannel(_ item: InboxItem, until: Date, reason: String, logger: Logger) async -> ConversationDispatcher.Verdict {
+        do {
+            try await store.fail(item.id, reason: reason, nextAttemptAt: now(), countsAsAttempt: false, at: now())
+        } catch {
+            logger.warning("failed attempt not recorded", metadata: ["error": "\(error)"])
+        }
+        return .waitForChannel(until: until)
     }
 
     /// Records a failed attempt and asks the dispatcher to try again at `until`.
