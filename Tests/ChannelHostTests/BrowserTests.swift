@@ -35,7 +35,7 @@ struct BrowserTests {
         }
         if !finished {
             process.terminate()
-            process.waitUntilExit()
+            await process.exited()
         }
         let printed = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return (finished ? process.terminationStatus : -1, finished ? printed : "timed out after \(timeout)\n" + printed)

@@ -27,7 +27,7 @@ struct CommandLineTests {
         let stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
@@ -39,9 +39,12 @@ struct CommandLineTests {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Both pipes at once (one left unread could fill and stop the child), each on a thread of its own.
+        let (output, errors) = (out.fileHandleForReading, err.fileHandleForReading)
+        async let stdoutBytes = onOwnThread { output.readDataToEndOfFile() }
+        async let stderrBytes = onOwnThread { errors.readDataToEndOfFile() }
+        let (stdout, stderr) = await (stdoutBytes, stderrBytes)
+        await process.exited()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
@@ -52,7 +55,7 @@ struct CommandLineTests {
     }
 
     @Test("check-config points at the file, line and key of a mistyped key and exits non-zero")
-    func mistypedKey() throws {
+    func mistypedKey() async throws {
         let path = try Self.temporaryFile("""
         server:
           port: 8080
@@ -62,7 +65,7 @@ struct CommandLineTests {
             acess_token: abc
         """)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try Self.run(["check-config", "--config", path])
+        let result = try await Self.run(["check-config", "--config", path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("\(path):6:"))
         #expect(result.stderr.contains("channels.instagram.acess_token"))
@@ -70,8 +73,8 @@ struct CommandLineTests {
     }
 
     @Test("check-config prints the effective configuration with secrets masked")
-    func masksSecrets() throws {
-        let result = try Self.run(["check-config", "--config", Self.repositoryRoot.appendingPathComponent("channels.yaml").path],
+    func masksSecrets() async throws {
+        let result = try await Self.run(["check-config", "--config", Self.repositoryRoot.appendingPathComponent("channels.yaml").path],
                                   environment: ["INSTAGRAM_ACCESS_TOKEN": "EAAsecret-token-value", "INSTAGRAM_APP_SECRET": "app-secret-value"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("access_token"))
@@ -81,10 +84,10 @@ struct CommandLineTests {
     }
 
     @Test("serve refuses a broken configuration with a non-zero exit")
-    func serveRefusesBrokenConfig() throws {
+    func serveRefusesBrokenConfig() async throws {
         let path = try Self.temporaryFile("server:\n  port: not-a-port\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try Self.run(["serve", "--config", path])
+        let result = try await Self.run(["serve", "--config", path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("\(path):2:"))
         #expect(result.stderr.contains("server.port"))

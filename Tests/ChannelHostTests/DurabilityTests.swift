@@ -61,7 +61,7 @@ struct DurabilityTests {
     func killAndRestart() async throws {
         let emulatorPort = try freePort()
         let emulator = try await ChildHost.launch(config: try Self.write(Self.emulatorConfig(port: emulatorPort)), port: emulatorPort)
-        defer { _ = emulator.terminate() }
+        defer { emulator.terminateInBackground() }
         // A slow Send API, so that sends are in flight when the host dies.
         let faults = try await TestHTTP.request("POST", "\(emulator.baseURL)/sandbox/instagram/api/faults",
                                                 body: Array(#"{"delay_ms": 4}"#.utf8))
@@ -83,14 +83,14 @@ struct DurabilityTests {
         let (killed, killSignal) = AsyncStream.makeStream(of: Void.self)
         let availability = HostAvailability()
         // Whatever happens below, no host of this test outlives it.
-        defer { current.host?.kill() }
+        defer { current.host?.killInBackground() }
 
         // The killer: once 600 deliveries were acknowledged, SIGKILL, then start again on the same database.
         let killer = Task {
             for await _ in killed { break }
             guard !Task.isCancelled else { return }
             await availability.markDown()
-            current.host?.kill()
+            await current.host?.kill()
             do {
                 current.host = try await ChildHost.launch(config: config, port: port, logLevel: "info")
                 await availability.markUp()
@@ -191,7 +191,7 @@ struct DurabilityTests {
         sent = try await Self.sentTexts(emulator: emulator.baseURL, minimum: before + senders)
         #expect(sent.count == before + senders)
         #expect(sent.suffix(senders).allSatisfy { $0.text.contains("final") })
-        #expect(host.terminate() == 0)
+        #expect(await host.terminate() == 0)
     }
 
     @Test("a Send API failing 30% of calls with 500, 429 and code 613: every reply still arrives, once, in order")

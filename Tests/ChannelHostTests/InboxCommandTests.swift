@@ -26,17 +26,17 @@ struct InboxCommandTests {
         try await store.complete(items[2].id, at: now)
         await store.close()
 
-        let list = try CommandLineTests.run(["inbox", "list", "--config", config])
+        let list = try await CommandLineTests.run(["inbox", "list", "--config", config])
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.stdout.contains("dead.1") && list.stdout.contains("2534022"))
         #expect(list.stdout.contains("failed.1") && list.stdout.contains("timeout"))
         #expect(!list.stdout.contains("done.1"))
 
-        let retry = try CommandLineTests.run(["inbox", "retry", "\(items[0].id)", "--config", config])
+        let retry = try await CommandLineTests.run(["inbox", "retry", "\(items[0].id)", "--config", config])
         #expect(retry.status == 0, "\(retry.stderr)")
-        let drop = try CommandLineTests.run(["inbox", "drop", "\(items[1].id)", "--config", config])
+        let drop = try await CommandLineTests.run(["inbox", "drop", "\(items[1].id)", "--config", config])
         #expect(drop.status == 0, "\(drop.stderr)")
-        let again = try CommandLineTests.run(["inbox", "drop", "\(items[2].id)", "--config", config])
+        let again = try await CommandLineTests.run(["inbox", "drop", "\(items[2].id)", "--config", config])
         #expect(again.status != 0)
 
         let reopened = try await SQLiteStore.open(path: database, logger: Logger(label: "test"))
@@ -47,7 +47,7 @@ struct InboxCommandTests {
         #expect(try await reopened.accept([EventFactory.text("b", from: "u2", id: "failed.1")], at: now).isEmpty)
         await reopened.close()
 
-        let stats = try CommandLineTests.run(["inbox", "stats", "--config", config])
+        let stats = try await CommandLineTests.run(["inbox", "stats", "--config", config])
         #expect(stats.stdout.contains("received\t1") && stats.stdout.contains("dropped\t1") && stats.stdout.contains("done\t1"))
     }
 }

@@ -59,7 +59,7 @@ struct NoDiskTests {
               instagram: { type: instagram, sandbox: true }
             """)
         let host = try await ChildHost.launch(config: config, port: port, environment: ["TMPDIR": temporary], logLevel: "debug")
-        defer { _ = host.terminate() }
+        defer { host.terminateInBackground() }
         childPID.withLock { $0 = host.processIdentifier }
 
         let dataBefore = Self.files(under: data)
@@ -92,7 +92,7 @@ struct NoDiskTests {
         #expect(created.isSubset(of: ["sandra.sqlite", "sandra.sqlite-wal", "sandra.sqlite-shm"]), "new files: \(created)")
         #expect(Self.files(under: temporary).isEmpty, "files in TMPDIR: \(Self.files(under: temporary))")
 
-        #expect(host.terminate() == 0)
+        #expect(await host.terminate() == 0)
         let log = host.log
         #expect(log.contains("media prepared"), "the debug log should have been captured")
         for secret in [transcript, "turn 0", "turn 1", Data(photo).base64EncodedString(), "sk-secret-chat", "sk-secret-whisper"] {

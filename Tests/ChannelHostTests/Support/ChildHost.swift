@@ -60,7 +60,7 @@ final class ChildHost: Sendable {
         }
         let host = ChildHost(process: process, port: port, output: output)
         guard started, process.isRunning else {
-            host.kill()
+            await host.kill()
             throw TestFailure("sandra did not start: \(host.log)")
         }
         return host
@@ -72,16 +72,31 @@ final class ChildHost: Sendable {
     /// What the process printed so far (the first megabyte).
     var log: String { output.text.withLock { $0 } }
 
-    /// SIGKILL: no shutdown, no flushing, the way a crash ends a process.
-    func kill() {
+    /// SIGKILL: no shutdown, no flushing, the way a crash ends a process; returns once it is gone.
+    func kill() async {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        await process.exited()
     }
 
-    /// SIGTERM, then waits for the exit.
-    func terminate() -> Int32 {
+    /// SIGTERM, then waits for the exit; returns the exit status.
+    func terminate() async -> Int32 {
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        await process.exited()
         return process.terminationStatus
+    }
+
+    /// SIGTERM without waiting, for `defer` blocks, which cannot wait; the exit is collected on
+    /// a thread of its own.
+    func terminateInBackground() {
+        if process.isRunning { process.terminate() }
+        nonisolated(unsafe) let process = self.process
+        Thread.detachNewThread { process.waitUntilExit() }
+    }
+
+    /// SIGKILL without waiting, for `defer` blocks.
+    func killInBackground() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        nonisolated(unsafe) let process = self.process
+        Thread.detachNewThread { process.waitUntilExit() }
     }
 }

@@ -256,13 +256,15 @@ final class SMTPTestServer: Sendable {
     /// What the server printed.
     var output: String { mailbox.state.withLock { $0.output } }
 
-    /// Stops the server (closing its standard input makes it exit) and waits for it.
+    /// Stops the server (closing its standard input makes it exit); its exit is collected on
+    /// a thread of its own, so `defer` blocks can call this without holding a shared thread.
     func stop() {
         try? input.fileHandleForWriting.close()
         if process.isRunning {
             process.terminate()
         }
-        process.waitUntilExit()
+        nonisolated(unsafe) let process = self.process
+        Thread.detachNewThread { process.waitUntilExit() }
     }
 
     /// `smtp://127.0.0.1:<port>` or `smtps://…`.
