@@ -35,18 +35,21 @@ struct DeadlineTests {
     func timerCancellation() async {
         let ran = Mutex<[String]>([])
         let timers = TimerThread.shared
-        let cancelled = timers.schedule(after: .milliseconds(10)) { ran.withLock { $0.append("cancelled") } }
+        // Deadlines hundreds of milliseconds apart, far more than a thread preempted between two
+        // of these lines waits on a loaded machine; the cancelled one is due within the wait
+        // below, and would be seen if it ran.
+        let cancelled = timers.schedule(after: .milliseconds(300)) { ran.withLock { $0.append("cancelled") } }
         let never = timers.schedule(after: .seconds(Int64.max)) { ran.withLock { $0.append("never") } }
         #expect(timers.cancel(cancelled))
         #expect(!timers.cancel(cancelled))   // once only
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            _ = timers.schedule(after: .milliseconds(40)) {
+            _ = timers.schedule(after: .milliseconds(600)) {
                 ran.withLock { $0.append("second") }
                 done.resume()
             }
             _ = timers.schedule(after: .milliseconds(20)) { ran.withLock { $0.append("first") } }
         }
-        // The 40 ms timer ran after the 20 ms one; the 10 ms one, cancelled, never did, and
+        // The 600 ms timer ran after the 20 ms one; the 300 ms one, cancelled, never did, and
         // neither did the one set for the end of time.
         #expect(ran.withLock { $0 } == ["first", "second"])
         #expect(timers.cancel(never))
