@@ -59,18 +59,18 @@ struct DurabilityTests {
 
     @Test("kill -9 in the middle of a 2,000-message burst: after a restart every message is answered, in order, none twice but in-flight sends")
     func killAndRestart() async throws {
-        let emulatorPort = try freePort()
-        let emulator = try await ChildHost.launch(config: try Self.write(Self.emulatorConfig(port: emulatorPort)), port: emulatorPort)
+        let emulator = try await ChildHost.launch(configuredFor: { try Self.write(Self.emulatorConfig(port: $0)) }).host
         defer { emulator.terminateInBackground() }
         // A slow Send API, so that sends are in flight when the host dies.
         let faults = try await TestHTTP.request("POST", "\(emulator.baseURL)/sandbox/instagram/api/faults",
                                                 body: Array(#"{"delay_ms": 4}"#.utf8))
         #expect(faults.status == 200)
 
-        let port = try freePort()
         let data = makeTemporaryDirectory()
-        let config = try Self.write(Self.hostConfig(port: port, emulatorPort: emulatorPort, data: data))
-        let firstRun = try await ChildHost.launch(config: config, port: port)
+        let (firstRun, config) = try await ChildHost.launch(configuredFor: { port in
+            try Self.write(Self.hostConfig(port: port, emulatorPort: emulator.port, data: data))
+        })
+        let port = firstRun.port
         let current = HostSlot(firstRun)
 
         let senders = 50, perSender = 40, total = senders * perSender

@@ -49,16 +49,14 @@ struct NoDiskTests {
         })
         defer { Task { try? await openAI.stop() } }
 
-        let port = try freePort()
-        let config = try DurabilityTests.write("""
+        let host = try await ChildHost.launch(configuredFor: { port in try DurabilityTests.write("""
             server: { host: 127.0.0.1, port: \(port), shutdown_timeout_seconds: 5 }
             storage: { path: \(data)/sandra.sqlite }
             assistant: { type: openai, base_url: "\(openAI.baseURL)", model: text-model, api_key: sk-secret-chat }
             transcription: { type: openai, base_url: "\(openAI.baseURL)", api_key: sk-secret-whisper }
             channels:
               instagram: { type: instagram, sandbox: true }
-            """)
-        let host = try await ChildHost.launch(config: config, port: port, environment: ["TMPDIR": temporary], logLevel: "debug")
+            """) }, environment: ["TMPDIR": temporary], logLevel: "debug").host
         defer { host.terminateInBackground() }
         childPID.withLock { $0 = host.processIdentifier }
 

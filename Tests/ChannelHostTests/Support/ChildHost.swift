@@ -66,6 +66,25 @@ final class ChildHost: Sendable {
         return host
     }
 
+    /// Starts `sandra serve` on a free port with the configuration file `configuration` writes
+    /// for that port. The port is found free before the child binds it, so another socket may
+    /// take it first; the child then cannot listen, and this tries again with another port.
+    /// - Returns: the host and its configuration file.
+    static func launch(configuredFor configuration: (Int) throws -> String, environment: [String: String] = [:],
+                       logLevel: String = "warning") async throws -> (host: ChildHost, config: String) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try freePort()
+            let path = try configuration(port)
+            do {
+                return (try await launch(config: path, port: port, environment: environment, logLevel: logLevel), path)
+            } catch let failure as TestFailure where failure.description.contains("Address already in use") && attempt < 5 {
+                continue
+            }
+        }
+    }
+
     /// The process id.
     var processIdentifier: Int32 { process.processIdentifier }
 
