@@ -125,7 +125,7 @@ struct AdminRoutes {
             context.logger.warning("admin login refused: missing or wrong form token", metadata: ["client": "\(client)"])
             return loginPage(problem: "The login form expired; please try again.", status: .forbidden)
         }
-        switch sessions.logIn(password: form["password"] ?? "", client: client) {
+        switch await sessions.logIn(password: form["password"] ?? "", client: client) {
         case .success(let token):
             context.logger.notice("admin logged in", metadata: ["client": "\(client)"])
             return AdminResponses.redirect("/admin/channels", cookies: [

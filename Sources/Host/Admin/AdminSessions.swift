@@ -50,16 +50,22 @@ final class AdminSessions: Sendable {
     /// Tells who a request comes from (failures are counted per client).
     let clients: ClientAddressResolver
 
-    /// Creates the table; the password is hashed here and not kept.
+    /// Creates the table; the password is hashed here (on the hashing thread) and not kept.
     /// - Throws: when the password cannot be hashed.
-    init(configuration: AdminConfiguration, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    static func make(configuration: AdminConfiguration, now: @escaping @Sendable () -> Date = { Date() }) async throws -> AdminSessions {
+        let passwordHash: PasswordHash?
         if !configuration.passwordHash.isEmpty {
             passwordHash = PasswordHash(encoded: configuration.passwordHash)
         } else if !configuration.password.isEmpty {
-            passwordHash = try PasswordHash.make(password: configuration.password)
+            passwordHash = try await PasswordHash.hashed(configuration.password)
         } else {
             passwordHash = nil
         }
+        return AdminSessions(configuration: configuration, passwordHash: passwordHash, now: now)
+    }
+
+    private init(configuration: AdminConfiguration, passwordHash: PasswordHash?, now: @escaping @Sendable () -> Date) {
+        self.passwordHash = passwordHash
         apiTokenDigest = configuration.apiToken.isEmpty ? nil : Array(SHA256.hash(data: Array(configuration.apiToken.utf8)))
         idleLifetime = TimeInterval(configuration.sessionIdleMinutes * 60)
         maxLifetime = TimeInterval(configuration.sessionMaxHours * 3600)
@@ -75,10 +81,10 @@ final class AdminSessions: Sendable {
     var apiEnabled: Bool { apiTokenDigest != nil }
 
     /// Checks a password typed from `client`; a success opens a session.
-    func logIn(password: String, client: String) -> LoginOutcome {
+    func logIn(password: String, client: String) async -> LoginOutcome {
         let clock = now()
         if let until = lockedUntil(client, at: clock) { return .lockedOut(until: until) }
-        guard let passwordHash, passwordHash.verify(password) else {
+        guard let passwordHash, await passwordHash.check(password) else {
             return recordFailure(client, at: clock)
         }
         let token = Self.randomToken()

@@ -57,8 +57,15 @@ struct HostRuntime: Sendable {
             }
             let overrides = try await ChannelSupervisor.loadOverrides(for: configuration, registry: registry, store: store,
                                                                       secrets: secrets, logger: logger)
+            let adminSessions: AdminSessions
+            do {
+                adminSessions = try await AdminSessions.make(configuration: configuration.admin)
+            } catch {
+                throw HostStartError(component: "admin portal", message: "the admin password cannot be hashed: \(error)")
+            }
             let runtime = try build(configuration: configuration, registry: registry, logger: logger, prometheus: prometheus,
-                                    httpClient: httpClient, store: store, secrets: secrets, overrides: overrides, now: now)
+                                    httpClient: httpClient, store: store, secrets: secrets, overrides: overrides,
+                                    adminSessions: adminSessions, now: now)
             try await runtime.pipeline.start()
             return runtime
         } catch {
@@ -70,7 +77,7 @@ struct HostRuntime: Sendable {
 
     private static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
                               prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient, store: SQLiteStore,
-                              secrets: SecretBox, overrides: ChannelSupervisor.Overrides,
+                              secrets: SecretBox, overrides: ChannelSupervisor.Overrides, adminSessions: AdminSessions,
                               now: @escaping @Sendable () -> Date) throws -> HostRuntime {
         let transport = AsyncHTTPTransport(client: httpClient)
         let localBaseURL = Self.localBaseURL(host: configuration.server.host, port: configuration.server.port)
@@ -85,12 +92,6 @@ struct HostRuntime: Sendable {
                                                                         sandboxMode: mounted.sandboxMode, localBaseURL: localBaseURL)
         }
         let status = ChannelStatusBoard(channels: served.map { ($0.configuration.name, $0.sandboxMode) })
-        let adminSessions: AdminSessions
-        do {
-            adminSessions = try AdminSessions(configuration: configuration.admin)
-        } catch {
-            throw HostStartError(component: "admin portal", message: "the admin password cannot be hashed: \(error)")
-        }
         let metricsFactory = PrometheusMetricsFactory(registry: prometheus)
         let observer = HostObserver(channels: supervisor.names, status: status, factory: metricsFactory)
         let assistant: any Assistant = switch configuration.assistant.type {
