@@ -299,10 +299,11 @@ struct PipelineTests {
         let new = RecordingChannel()
         let store: any PipelineStore = InMemoryStore()
         let slot = PipelineSlot()
-        // The save lands after the refusal paused the channel and before the reply waits for it.
+        // The save lands after the refusal paused the channel and before the reply waits for it:
+        // the reply's thread is held (milliseconds) while the save runs on the global executor.
         let observer = CallbackObserver {
             let replaced = DispatchSemaphore(value: 0)
-            Task {
+            Task(executorPreference: globalConcurrentExecutor) {
                 await slot.pipeline?.replaceChannel(new)
                 replaced.signal()
             }
