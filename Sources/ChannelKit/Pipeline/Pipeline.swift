@@ -506,14 +506,11 @@ public final class Pipeline: Sendable {
                         let wait = max(options.retry.delay(afterAttempt: nextAttempt + 1), failure.retryAfter ?? .zero, .seconds(1))
                         return await park(item, until: now().addingTimeInterval(wait.seconds), reason: failure.description,
                                           countsAsAttempt: !throttled, logger: logger)
-                    case .unauthorized where channels.withLock({ $0[channel.name]?.generation }) != generation:
-                        // The channel was replaced (new credentials) while this send used the old
-                        // ones: no pause; the part goes again through the new channel now.
-                        logger.info("send refused with the replaced channel's credentials; retrying with the new ones")
-                        return await park(item, until: now(), reason: failure.description, countsAsAttempt: false, logger: logger)
                     case .unauthorized:
                         let until = now().addingTimeInterval(options.unauthorizedPause.seconds)
                         guard pauseUnlessReplaced(channel.name, generation: generation, until: until) else {
+                            // The channel was replaced (new credentials) while this send used the
+                            // old ones: no pause; the part goes again through the new channel now.
                             logger.info("send refused with the replaced channel's credentials; retrying with the new ones")
                             return await park(item, until: now(), reason: failure.description, countsAsAttempt: false, logger: logger)
                         }

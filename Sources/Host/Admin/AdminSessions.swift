@@ -50,7 +50,7 @@ final class AdminSessions: Sendable {
     /// Tells who a request comes from (failures are counted per client).
     let clients: ClientAddressResolver
 
-    /// Creates the table; the password is hashed here (on the hashing thread) and not kept.
+    /// Creates the table; the password is hashed here (off the request tasks) and not kept.
     /// - Throws: when the password cannot be hashed.
     static func make(configuration: AdminConfiguration, now: @escaping @Sendable () -> Date = { Date() }) async throws -> AdminSessions {
         let passwordHash: PasswordHash?
