@@ -213,6 +213,10 @@ struct HostRuntime: Sendable {
             logger: logger)
     }
 
+    /// Seconds a shutdown may take beyond `server.shutdown_timeout_seconds` (the replies' deadline)
+    /// to stop the server and the HTTP client before the rest is cancelled.
+    static let shutdownMargin = 5
+
     /// The services in start order; shutdown runs in reverse: the email retries stop, the
     /// pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
     /// the store, then the server stops, then the HTTP client closes.
@@ -229,10 +233,12 @@ struct HostRuntime: Sendable {
             services.append(.init(service: IdentityMailService(flow: identityLinking, interval: .seconds(min(15, max(1, retryDelay))),
                                                                logger: logger)))
         }
-        return ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: signals,
-            logger: lifecycleLogger ?? logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals,
+                                                           logger: lifecycleLogger ?? logger)
+        // A shutdown still going well after the replies' deadline (a client holding a request
+        // open, say) is escalated to cancellation: a SIGTERM always ends the process.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.server.shutdownTimeoutSeconds + Self.shutdownMargin)
+        return ServiceGroup(configuration: groupConfiguration)
     }
 }
 
