@@ -194,6 +194,40 @@ struct DurabilityTests {
         #expect(await host.terminate() == 0)
     }
 
+    @Test("SIGTERM ends the host even while a client holds a request open: the shutdown is escalated after its deadline")
+    func terminateWithARequestHeldOpen() async throws {
+        let data = makeTemporaryDirectory()
+        let host = try await ChildHost.launch(configuredFor: { port in
+            try Self.write("""
+                server: { host: 127.0.0.1, port: \(port), shutdown_timeout_seconds: 1 }
+                storage: { path: \(data)/sandra.sqlite }
+                channels:
+                  instagram: { type: instagram, sandbox: true }
+                """)
+        }).host
+        defer { host.killInBackground() }
+        // A sandbox page's long poll, answered only when 99 texts were sent or after 10 minutes.
+        let poll = Task {
+            try? await TestHTTP.get("\(host.baseURL)/sandbox/instagram/api/outbox?min_texts=99&timeout_ms=600000")
+        }
+        // The poll is open once the server counts it; a request that checks readiness first proves the server is up.
+        #expect(try await TestHTTP.get("\(host.baseURL)/healthz").status == 200)
+        let exited = Task { await host.terminate() }
+        // Liveness, not speed: the deadline is 1 s and the margin 5 s; without the escalation
+        // the host would wait the poll's 10 minutes.
+        let (ended, signal) = AsyncStream.makeStream(of: Int32.self)
+        Task { signal.yield(await exited.value); signal.finish() }
+        let status = await withTaskGroup(of: Int32?.self) { group in
+            group.addTask { for await status in ended { return status }; return nil }
+            group.addTask { try? await Task.sleep(for: .seconds(60)); return nil }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        #expect(status == 0, "the host did not exit within 60 s of SIGTERM")
+        poll.cancel()
+    }
+
     @Test("a Send API failing 30% of calls with 500, 429 and code 613: every reply still arrives, once, in order")
     func flakySendAPI() async throws {
         let yaml = EndToEndTests.yaml(extraChannelKeys: "").replacingOccurrences(of: "send_attempts: 3", with: "send_attempts: 6")

@@ -328,14 +328,22 @@ public actor InstagramSandbox: ChannelSandbox {
         faults = GraphSandboxFaults()
     }
 
-    /// Returns once at least `minimum` texts were sent (since the last reset), or after `timeout`.
+    /// Returns once at least `minimum` texts were sent (since the last reset), after `timeout`,
+    /// or when the request is cancelled (the host shutting down).
     private func waitForTexts(_ minimum: Int, timeout: Duration) async {
         guard let id = waiters.reserve(minimum) else { return }
         let timer = Task {
             try? await Task.sleep(for: timeout)
             self.releaseWaiter(id)
         }
-        await withCheckedContinuation { waiters.park(id, minimum: minimum, $0) }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // On the actor: a cancellation before this is seen here, one after it releases the waiter.
+                if Task.isCancelled { continuation.resume() } else { waiters.park(id, minimum: minimum, continuation) }
+            }
+        } onCancel: {
+            Task { await self.releaseWaiter(id) }
+        }
         timer.cancel()
     }
 

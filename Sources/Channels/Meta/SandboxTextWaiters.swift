@@ -8,7 +8,11 @@
 /// func waitForTexts(_ minimum: Int, timeout: Duration) async {
 ///     guard let id = waiters.reserve(minimum) else { return }        // already there
 ///     let timer = Task { try? await Task.sleep(for: timeout); self.releaseWaiter(id) }
-///     await withCheckedContinuation { waiters.park(id, minimum: minimum, $0) }
+///     await withTaskCancellationHandler {                            // a shutdown ends the wait
+///         await withCheckedContinuation { continuation in
+///             if Task.isCancelled { continuation.resume() } else { waiters.park(id, minimum: minimum, continuation) }
+///         }
+///     } onCancel: { Task { await self.releaseWaiter(id) } }
 ///     timer.cancel()
 /// }
 /// ```
