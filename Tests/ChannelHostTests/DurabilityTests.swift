@@ -212,18 +212,9 @@ struct DurabilityTests {
         }
         // The poll is open once the server counts it; a request that checks readiness first proves the server is up.
         #expect(try await TestHTTP.get("\(host.baseURL)/healthz").status == 200)
-        let exited = Task { await host.terminate() }
         // Liveness, not speed: the deadline is 1 s and the margin 5 s; without the escalation
         // the host would wait the poll's 10 minutes.
-        let (ended, signal) = AsyncStream.makeStream(of: Int32.self)
-        Task { signal.yield(await exited.value); signal.finish() }
-        let status = await withTaskGroup(of: Int32?.self) { group in
-            group.addTask { for await status in ended { return status }; return nil }
-            group.addTask { try? await Task.sleep(for: .seconds(60)); return nil }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        let status = await value(within: .seconds(60)) { await host.terminate() }
         #expect(status == 0, "the host did not exit within 60 s of SIGTERM")
         poll.cancel()
     }

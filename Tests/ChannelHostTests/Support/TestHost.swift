@@ -79,31 +79,15 @@ final class TestHost: Sendable {
     /// suite that never ends: the service group is then cancelled.
     func stop(within limit: Duration = .seconds(60)) async throws {
         await group.triggerGracefulShutdown()
-        if await Self.finishes(running, within: limit) {
+        let running = self.running
+        if await value(within: limit, of: { _ = await running.result; return true }) != nil {
             try await running.value
             return
         }
         let steps = lifecycle.text
         running.cancel()
-        let cancelled = await Self.finishes(running, within: .seconds(10))
+        let cancelled = await value(within: .seconds(10), of: { _ = await running.result; return true }) != nil
         throw TestFailure("the host did not stop within \(limit)\(cancelled ? "" : ", nor once cancelled"); its service group said:\n\(steps)")
-    }
-
-    /// Whether `task` ends within `limit`; waiting for it stops at the limit even if it never ends.
-    private static func finishes(_ task: Task<Void, any Error>, within limit: Duration) async -> Bool {
-        let (ended, signal) = AsyncStream.makeStream(of: Void.self)
-        let watcher = Task {
-            _ = await task.result
-            signal.finish()
-        }
-        defer { watcher.cancel() }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { for await _ in ended {}; return true }
-            group.addTask { try? await Task.sleep(for: limit); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
     }
 
     /// Waits until every accepted message has been answered. A pipeline still busy after
