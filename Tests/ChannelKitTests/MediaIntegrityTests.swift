@@ -8,7 +8,9 @@ import Testing
 @Suite("Media integrity")
 struct MediaIntegrityTests {
     static let url = MediaPreparerTests.cdn + "voice"
-    static let policy = MediaPolicy(allowedHosts: ["lookaside.fbsbx.com"], maxBytes: 100_000)
+    /// These tests are about the bytes, not time: the download's deadline is far beyond what a
+    /// loaded machine may keep the in-memory fetch waiting at the start of the run.
+    static let policy = MediaPolicy(allowedHosts: ["lookaside.fbsbx.com"], maxBytes: 100_000, timeout: .seconds(600))
     static let fetcher = MediaFetcher(http: MediaPreparerTests.files(), resolver: PublicAddressResolver())
 
     static func fetch(sha256: [UInt8]?, byteCount: Int?) async -> Result<MediaData, MediaError> {
