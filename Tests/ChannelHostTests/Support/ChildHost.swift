@@ -108,14 +108,12 @@ final class ChildHost: Sendable {
     /// a thread of its own.
     func terminateInBackground() {
         if process.isRunning { process.terminate() }
-        nonisolated(unsafe) let process = self.process
-        Thread.detachNewThread { process.waitUntilExit() }
+        process.reapInBackground()
     }
 
     /// SIGKILL without waiting, for `defer` blocks.
     func killInBackground() {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        nonisolated(unsafe) let process = self.process
-        Thread.detachNewThread { process.waitUntilExit() }
+        process.reapInBackground()
     }
 }

@@ -18,4 +18,11 @@ extension Process {
         nonisolated(unsafe) let process = self
         await onOwnThread { process.waitUntilExit() }
     }
+
+    /// Collects the exit on a thread of its own, without waiting for it (for `defer` blocks,
+    /// which cannot wait).
+    func reapInBackground() {
+        nonisolated(unsafe) let process = self
+        Thread.detachNewThread { process.waitUntilExit() }
+    }
 }

@@ -263,8 +263,7 @@ final class SMTPTestServer: Sendable {
         if process.isRunning {
             process.terminate()
         }
-        nonisolated(unsafe) let process = self.process
-        Thread.detachNewThread { process.waitUntilExit() }
+        process.reapInBackground()
     }
 
     /// `smtp://127.0.0.1:<port>` or `smtps://…`.
