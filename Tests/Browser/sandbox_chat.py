@@ -59,7 +59,9 @@ def main() -> int:
             # send_keys stands for.
             driver.find_element(By.ID, "file").send_keys(image)
             wait.until(lambda d: "KB" in d.find_element(By.ID, "chosen").text)
-            driver.find_element(By.ID, "send").click()
+            # Send stays disabled until the first message's webhook call has answered, which
+            # may come after the reply is shown: a click before then does nothing.
+            wait.until(EC.element_to_be_clickable((By.ID, "send"))).click()
             wait.until(lambda d: any("image: image/png" in b.text for b in d.find_elements(By.CSS_SELECTOR, ".bubble.me")))
             described = wait.until(lambda d: next((b for b in d.find_elements(By.CSS_SELECTOR, ".bubble.them")
                                                    if "image: image/png" in b.text), None))
