@@ -15,14 +15,12 @@ func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
 extension Process {
     /// Returns once the process has exited, without holding a shared thread meanwhile.
     func exited() async {
-        nonisolated(unsafe) let process = self
-        await onOwnThread { process.waitUntilExit() }
+        await onOwnThread { self.waitUntilExit() }
     }
 
     /// Collects the exit on a thread of its own, without waiting for it (for `defer` blocks,
     /// which cannot wait).
     func reapInBackground() {
-        nonisolated(unsafe) let process = self
-        Thread.detachNewThread { process.waitUntilExit() }
+        Thread.detachNewThread { self.waitUntilExit() }
     }
 }
