@@ -31,14 +31,12 @@ final class FakeMediaServer: Sendable {
     private let seen = Mutex<[Seen]>([])
     private let written = Mutex<Int>(0)
     private let open = Mutex<(count: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
-    private let group: ServiceGroup
-    private let running: Task<Void, any Error>
+    private let server: LoopbackServer
 
-    private init(port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
+    private init(port: Int, server: LoopbackServer) {
         self.port = port
         self.baseURL = "http://127.0.0.1:\(port)"
-        self.group = group
-        self.running = running
+        self.server = server
     }
 
     /// Serves `file` at `/file/<name>`.
@@ -152,7 +150,7 @@ final class FakeMediaServer: Sendable {
         var logger = Logger(label: "fake-media")
         logger.logLevel = .critical
         let served = try await LoopbackServer.start(router, logger: logger)
-        let server = FakeMediaServer(port: served.port, group: served.group, running: served.running)
+        let server = FakeMediaServer(port: served.port, server: served)
         box.server = server
         return server
     }
@@ -164,8 +162,7 @@ final class FakeMediaServer: Sendable {
     }
 
     func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try await running.value
+        try await server.stop()
     }
 
     private final class Box: @unchecked Sendable {

@@ -57,16 +57,14 @@ final class FakeOpenAIServer: Sendable {
     let baseURL: String
     private let received = Mutex<[Received]>([])
     private let transcriptions = Mutex<[Transcription]>([])
-    private let group: ServiceGroup
-    private let running: Task<Void, any Error>
+    private let server: LoopbackServer
 
     var requests: [Received] { received.withLock { $0 } }
     var transcriptionRequests: [Transcription] { transcriptions.withLock { $0 } }
 
-    private init(baseURL: String, group: ServiceGroup, running: Task<Void, any Error>) {
+    private init(baseURL: String, server: LoopbackServer) {
         self.baseURL = baseURL
-        self.group = group
-        self.running = running
+        self.server = server
     }
 
     /// Starts the server; `answer` decides the reply to each chat request, `transcribe` to each
@@ -121,7 +119,7 @@ final class FakeOpenAIServer: Sendable {
                 : json(["error": ["message": answer.text, "type": "server_error"]], status: answer.status)
         }
         let served = try await LoopbackServer.start(router, logger: Logger(label: "fake-openai"))
-        let server = FakeOpenAIServer(baseURL: "http://127.0.0.1:\(served.port)", group: served.group, running: served.running)
+        let server = FakeOpenAIServer(baseURL: "http://127.0.0.1:\(served.port)", server: served)
         box.server = server
         return server
     }
@@ -133,8 +131,7 @@ final class FakeOpenAIServer: Sendable {
     }
 
     func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try await running.value
+        try await server.stop()
     }
 
     private final class Box: @unchecked Sendable {

@@ -21,16 +21,14 @@ final class FakeReplyReceiver: Sendable {
 
     let url: String
     private let log: Log
-    private let group: ServiceGroup
-    private let running: Task<Void, any Error>
+    private let server: LoopbackServer
 
     var replies: [Received] { log.entries.withLock { $0 } }
 
-    private init(url: String, log: Log, group: ServiceGroup, running: Task<Void, any Error>) {
+    private init(url: String, log: Log, server: LoopbackServer) {
         self.url = url
         self.log = log
-        self.group = group
-        self.running = running
+        self.server = server
     }
 
     static func start() async throws -> FakeReplyReceiver {
@@ -50,11 +48,10 @@ final class FakeReplyReceiver: Sendable {
                             body: .init(byteBuffer: ByteBuffer(string: #"{"id":"reply-\#(count)"}"#)))
         }
         let served = try await LoopbackServer.start(router, logger: Logger(label: "fake-replies"))
-        return FakeReplyReceiver(url: "http://127.0.0.1:\(served.port)/replies", log: log, group: served.group, running: served.running)
+        return FakeReplyReceiver(url: "http://127.0.0.1:\(served.port)/replies", log: log, server: served)
     }
 
     func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try await running.value
+        try await server.stop()
     }
 }
