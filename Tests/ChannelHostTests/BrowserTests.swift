@@ -26,13 +26,7 @@ struct BrowserTests {
             process.terminationHandler = { _ in continuation.yield(); continuation.finish() }
         }
         try process.run()
-        let finished = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { for await _ in exited { return true }; return true }
-            group.addTask { (try? await Task.sleep(for: timeout)) != nil ? false : true }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let finished = await value(within: timeout) { for await _ in exited { return true }; return true } ?? false
         if !finished {
             process.terminate()
             await process.exited()

@@ -50,14 +50,8 @@ final class ChildHost: Sendable {
             if seen { signal.finish() }
         }
         try process.run()
-        let started = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { for await _ in listening {}; return true }
-            group.addTask { try? await Task.sleep(for: timeout); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            signal.finish()
-            return first
-        }
+        let started = await value(within: timeout) { for await _ in listening {}; return true } ?? false
+        signal.finish()
         let host = ChildHost(process: process, port: port, output: output)
         guard started, process.isRunning else {
             await host.kill()
