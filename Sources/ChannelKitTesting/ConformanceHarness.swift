@@ -80,7 +80,9 @@ public struct ConformanceHarness: Sendable {
         let logger = Logger(label: "channel-conformance", factory: { _ in SwiftLogNoOpLogHandler() })
         let outcome = try channel.handle(request, logger: logger)
         guard case .events(let events) = outcome else { return (outcome, nil) }
-        return (outcome, try await pipeline.accept(events))
+        // Bound first: a tuple with an awaited element is miscompiled at -O (see MediaPreparer.download).
+        let acceptance = try await pipeline.accept(events)
+        return (outcome, acceptance)
     }
 
     /// Hosts `file` on the fake platform as media `id` and returns it: served at the subject's

@@ -324,7 +324,9 @@ struct SQLiteStoreTests {
             for i in 0..<20 {
                 group.addTask {
                     do {
-                        return ("accept", try await store.accept([EventFactory.text("t", from: "u", id: "new-\(i)")], at: now).count == 1)
+                        // Bound first: a tuple with an awaited element is miscompiled at -O (see MediaPreparer.download).
+                        let accepted = try await store.accept([EventFactory.text("t", from: "u", id: "new-\(i)")], at: now).count == 1
+                        return ("accept", accepted)
                     } catch { return ("accept", false) }
                 }
             }

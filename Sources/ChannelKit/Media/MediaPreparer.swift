@@ -134,29 +134,54 @@ public struct MediaPreparer: MessagePreparer {
     }
 
     /// Downloads every attachment at once; results in the attachments' order.
+    ///
+    /// Each child task returns a ``Download``, a struct whose fields are all known when it is
+    /// built. Returning a tuple such as `(index, .success(try await fetch()))` from a child task
+    /// is miscompiled by Swift 6.3 at `-O`: the part known before the suspension (the index) is
+    /// written to the task's result before it suspends and is lost across the suspension, so the
+    /// parent read a garbage index — a trap (SIGILL) in release builds on every downloaded photo
+    /// (swiftlang/swift#91911 fixed this in SILGen and was reverted). The awaited value is bound
+    /// first and the result built after every suspension; `Tests/ChannelKitTests/AsyncTupleResultTests.swift`
+    /// keeps the shape out of the sources, and the end-to-end tests run against a release build.
     private func download(_ attachments: [Attachment], from channel: any Channel, policy: MediaPolicy,
                           logger: Logger) async -> [Result<MediaData, MediaError>] {
         guard !attachments.isEmpty else { return [] }
-        return await withTaskGroup(of: (Int, Result<MediaData, MediaError>).self) { group in
+        return await withTaskGroup(of: Download.self) { group in
             for (index, attachment) in attachments.enumerated() {
                 group.addTask { [fetcher] in
-                    let source: MediaSource?
-                    do {
-                        source = try await channel.mediaSource(for: attachment, logger: logger)
-                    } catch {
-                        return (index, .failure(MediaError(.connectionFailed, "the channel could not locate the media: \(error)")))
-                    }
-                    guard let source else { return (index, .failure(MediaError(.invalidURL, "the attachment has no URL"))) }
-                    do throws(MediaError) {
-                        return (index, .success(try await fetcher.fetch(source, policy: policy)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
+                    let result = await Self.fetch(attachment, from: channel, with: fetcher, policy: policy, logger: logger)
+                    return Download(index: index, result: result)
                 }
             }
-            var results = [Result<MediaData, MediaError>](repeating: .failure(MediaError(.timeout, "not fetched")), count: attachments.count)
-            for await (index, result) in group { results[index] = result }
-            return results
+            var results = [Result<MediaData, MediaError>?](repeating: nil, count: attachments.count)
+            for await download in group where results.indices.contains(download.index) {
+                results[download.index] = download.result
+            }
+            return results.map { $0 ?? .failure(MediaError(.connectionFailed, "the download ended without a result")) }
+        }
+    }
+
+    /// One attachment's download, as a child task returns it.
+    private struct Download: Sendable {
+        var index: Int
+        var result: Result<MediaData, MediaError>
+    }
+
+    /// Locates an attachment through its channel and downloads it.
+    private static func fetch(_ attachment: Attachment, from channel: any Channel, with fetcher: MediaFetcher,
+                              policy: MediaPolicy, logger: Logger) async -> Result<MediaData, MediaError> {
+        let source: MediaSource?
+        do {
+            source = try await channel.mediaSource(for: attachment, logger: logger)
+        } catch {
+            return .failure(MediaError(.connectionFailed, "the channel could not locate the media: \(error)"))
+        }
+        guard let source else { return .failure(MediaError(.invalidURL, "the attachment has no URL")) }
+        do throws(MediaError) {
+            let data = try await fetcher.fetch(source, policy: policy)
+            return .success(data)
+        } catch {
+            return .failure(error)
         }
     }
 

@@ -72,7 +72,9 @@ final class ChildHost: Sendable {
             let port = try freePort()
             let path = try configuration(port)
             do {
-                return (try await launch(config: path, port: port, environment: environment, logLevel: logLevel), path)
+                // Bound first: a tuple with an awaited element is miscompiled at -O (see MediaPreparer.download).
+                let host = try await launch(config: path, port: port, environment: environment, logLevel: logLevel)
+                return (host, path)
             } catch let failure as TestFailure where failure.description.contains("Address already in use") && attempt < 5 {
                 continue
             }
@@ -81,6 +83,9 @@ final class ChildHost: Sendable {
 
     /// The process id.
     var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Whether the process is still running.
+    var isRunning: Bool { process.isRunning }
 
     /// What the process printed so far (the first megabyte).
     var log: String { output.text.withLock { $0 } }
