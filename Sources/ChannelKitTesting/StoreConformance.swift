@@ -41,6 +41,7 @@ public enum StoreConformance {
         ("kill", kill),
         ("expire", expire),
         ("release all leases", releaseAllLeases),
+        ("unfinished claims", unfinishedClaims),
         ("pending order", pendingOrder),
         ("items in states", itemsInStates),
         ("retry", retry),

@@ -27,6 +27,8 @@ assistant:
   system_prompt: "You are Sandra, a helpful assistant."
   timeout_seconds: 30
   history_turns: 20
+  retry_window_seconds: 180         # assistant down (5xx, 429, refused, timeout): the message waits and is retried this long
+  hold_note_after_seconds: 5        # a longer wait gets one "One moment, please" note
 
 transcription:
   # none: voice messages get a friendly "please type" (with the echo assistant, a labelled
@@ -46,6 +48,7 @@ pipeline:
   max_message_age_seconds: 3600     # at start-up, older unanswered messages are expired, not answered
   unauthorized_pause_seconds: 60    # after Meta refuses the token (code 190), sends pause this long
   typing_indicator_delay_ms: 500    # an answer that takes longer shows "typing…" first (Instagram); 0: always
+  max_interrupted_claims: 1         # a message in progress when the host died this often is tried again; once more: dead, with an apology
 
 identity:
   # People link their chat accounts to one Sandra profile: `/link name@example.com`, then the

@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import Synchronization
 import Testing
 @testable import ChannelHost
 
@@ -218,17 +219,40 @@ struct EndToEndTests {
         }
     }
 
-    @Test("an assistant failure gets a short apology, not silence")
+    @Test("an assistant failure past the retry window gets a short apology, not silence")
     func assistantFailure() async throws {
         let openAI = try await FakeOpenAIServer.start { _ in .init(status: 500, content: "boom") }
         defer { Task { try? await openAI.stop() } }
-        let assistant = "type: openai\nbase_url: \(openAI.baseURL)\nmodel: test-model"
+        let assistant = "type: openai\nbase_url: \(openAI.baseURL)\nmodel: test-model\nretry_window_seconds: 0"
         try await withHost(yaml: Self.yaml(assistant: assistant)) { host in
             #expect(try await Self.post(host, body: InstagramFixtures.body(sender: "888", mid: "m.fail.1", text: "hello?")).status == 200)
             await host.waitUntilIdle()
             let texts = try await Self.outbox(host).compactMap(\.text)
             #expect(texts.count == 1)
             #expect(texts.first?.hasPrefix("Sorry") == true)
+        }
+    }
+
+    @Test("an assistant answering 503 and 429 for a while: one 'one moment' note, then the real answer, in order")
+    func assistantOutage() async throws {
+        let calls = Mutex(0)
+        let openAI = try await FakeOpenAIServer.start { request in
+            let call = calls.withLock { count in count += 1; return count }
+            switch call {
+            case 1: return .init(status: 503, content: "overloaded")
+            case 2: return .init(status: 429, content: "rate limited")
+            default: return .init(content: "answer to: \(request.lastUserText)")
+            }
+        }
+        defer { Task { try? await openAI.stop() } }
+        let assistant = "type: openai\nbase_url: \(openAI.baseURL)\nmodel: test-model\nretry_window_seconds: 120\nhold_note_after_seconds: 0"
+        try await withHost(yaml: Self.yaml(assistant: assistant)) { host in
+            #expect(try await Self.post(host, body: InstagramFixtures.body(sender: "889", mid: "m.out.1", text: "are you there?")).status == 200)
+            await host.waitUntilIdle()
+            let texts = try await Self.outbox(host).compactMap(\.text)
+            #expect(texts == ["One moment, please: I'm having trouble thinking right now. I'll answer as soon as I can.",
+                              "answer to: are you there?"])
+            #expect(calls.withLock { $0 } == 3)
         }
     }
 

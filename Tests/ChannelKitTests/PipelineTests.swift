@@ -193,7 +193,7 @@ struct PipelineTests {
         #expect(try await store.parts(for: dead.id).first?.state == .failed)
     }
 
-    @Test("an assistant failure or timeout gets the apology")
+    @Test("with no retry window, an assistant failure or timeout gets the apology")
     func apology() async throws {
         let channel = RecordingChannel()
         struct Boom: Error {}
@@ -201,7 +201,8 @@ struct PipelineTests {
             if turn.message.text == "slow" { try await Task.sleep(for: .seconds(30)) }
             throw Boom()
         }
-        let pipeline = makePipeline(channel: channel, assistant: assistant, options: .init(assistantTimeout: .milliseconds(50), apology: "Sorry!"))
+        let pipeline = makePipeline(channel: channel, assistant: assistant,
+                                    options: .init(assistantTimeout: .milliseconds(50), apology: "Sorry!", assistantRetryWindow: .zero))
         try await pipeline.accept([EventFactory.text("fail", from: "u1", id: "a1"), EventFactory.text("slow", from: "u2", id: "a2")])
         await pipeline.waitUntilIdle()
         #expect(channel.sentTexts(to: "u1") == ["Sorry!"])

@@ -49,6 +49,24 @@ public final class Pipeline: Sendable {
         /// assistant sees the turns of every conversation linked to the profile, merged by time,
         /// instead of this conversation's only.
         public var sharedHistory: Bool
+        /// How many times one message may be in progress when the host stops abruptly (a crash,
+        /// a kill, a power cut) and still be tried again. Once more and it is given up: `dead`,
+        /// with one error line and ``poisonApology`` to the person, so that a message that
+        /// crashes the host can never keep it crash-looping.
+        public var maxInterruptedClaims: Int
+        /// What the person gets, in Markdown, when their message is given up because the host
+        /// kept stopping while answering it.
+        public var poisonApology: String
+        /// How long after a message arrived the assistant is asked again when it is down (5xx,
+        /// 429, refused connections, timeouts), with growing pauses; the conversation waits, the
+        /// others go on. Only once this has passed does the person get ``apology``. `.zero`:
+        /// the apology at the first failure.
+        public var assistantRetryWindow: Duration
+        /// When the assistant is down and the answer will come later than this after the message
+        /// arrived, the person is told once, with ``assistantHoldNote``.
+        public var assistantHoldNoteAfter: Duration
+        /// The "one moment" note, in Markdown.
+        public var assistantHoldNote: String
 
         /// Creates options.
         public init(maxConcurrentConversations: Int = 64, historyTurns: Int = 20, assistantTimeout: Duration = .seconds(30),
@@ -56,7 +74,10 @@ public final class Pipeline: Sendable {
                     maxMessageAge: Duration = .seconds(3600), unauthorizedPause: Duration = .seconds(60),
                     rescanInterval: Duration = .seconds(15),
                     apology: String = "Sorry, I couldn't answer that just now. Please try again in a moment.",
-                    sharedHistory: Bool = false) {
+                    sharedHistory: Bool = false, maxInterruptedClaims: Int = 1,
+                    poisonApology: String = Pipeline.defaultPoisonApology,
+                    assistantRetryWindow: Duration = .seconds(180), assistantHoldNoteAfter: Duration = .seconds(5),
+                    assistantHoldNote: String = "One moment, please: I'm having trouble thinking right now. I'll answer as soon as I can.") {
             self.maxConcurrentConversations = max(1, maxConcurrentConversations)
             self.historyTurns = max(0, historyTurns)
             self.assistantTimeout = assistantTimeout
@@ -69,6 +90,11 @@ public final class Pipeline: Sendable {
             self.rescanInterval = rescanInterval
             self.apology = apology
             self.sharedHistory = sharedHistory
+            self.maxInterruptedClaims = max(0, maxInterruptedClaims)
+            self.poisonApology = poisonApology
+            self.assistantRetryWindow = max(.zero, assistantRetryWindow)
+            self.assistantHoldNoteAfter = max(.zero, assistantHoldNoteAfter)
+            self.assistantHoldNote = assistantHoldNote
         }
     }
 
@@ -94,16 +120,16 @@ public final class Pipeline: Sendable {
 
     /// The channels by name, each with how many times it was replaced.
     private let channels: Mutex<[String: (channel: any Channel, generation: Int)]>
-    private let store: any PipelineStore
+    let store: any PipelineStore
     private let identities: any IdentityDirectory
     private let assistant: any Assistant
     private let preparer: (any MessagePreparer)?
     private let commands: [any CommandHandler]
-    private let renderer: MarkdownRenderer
-    private let options: Options
-    private let observer: any PipelineObserver
+    let renderer: MarkdownRenderer
+    let options: Options
+    let observer: any PipelineObserver
     private let logger: Logger
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
     private let gate = ChannelGate()
     private let dispatcher: ConversationDispatcher
 
@@ -292,6 +318,21 @@ public final class Pipeline: Sendable {
             try? await store.kill(item.id, reason: "no channel named \(event.channel) is configured", at: now())
             return .finished
         }
+        if item.unfinishedClaims - 1 > options.maxInterruptedClaims {
+            return await giveUp(onPoison: item, channel: channel, logger: logger)
+        }
+        let verdict = await answer(item, channel: channel, generation: generation, logger: logger)
+        if Task.isCancelled {
+            // A graceful shutdown cut the answer short: the claim ends here, so that it is not
+            // counted as one the host died in. The item is taken up again at the next start.
+            try? await store.fail(item.id, reason: "interrupted by shutdown", nextAttemptAt: now(), countsAsAttempt: false, at: now())
+        }
+        return verdict
+    }
+
+    /// Answers a claimed item through `channel`: the reply recorded earlier, or made now, sent.
+    private func answer(_ item: InboxItem, channel: any Channel, generation: Int, logger: Logger) async -> ConversationDispatcher.Verdict {
+        let start = now()
         if let pausedUntil = gate.pause(of: channel.name, at: start) {
             return await waitForChannel(item, until: pausedUntil, reason: "channel paused: credentials refused", logger: logger)
         }
@@ -306,6 +347,8 @@ public final class Pipeline: Sendable {
         if parts.isEmpty {
             do {
                 parts = try await makeReply(for: item, channel: channel, logger: logger)
+            } catch let outage as AssistantOutage {
+                return await waitForAssistant(item, outage, channel: channel, logger: logger)
             } catch {
                 if Task.isCancelled { return .finished }
                 return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false, logger: logger)
@@ -353,6 +396,9 @@ public final class Pipeline: Sendable {
                     }
                 } catch {
                     if Task.isCancelled { throw CancellationError() }
+                    if let outage = AssistantOutage(error, item: item, window: options.assistantRetryWindow, now: now()) {
+                        throw outage
+                    }
                     logger.warning("assistant failed; sending the apology", metadata: ["error": "\(type(of: error))"])
                     observer.assistantFailed(channel: event.channel)
                     reply = AssistantReply(markdown: options.apology)
@@ -550,7 +596,7 @@ public final class Pipeline: Sendable {
     }
 
     /// Records a failed attempt and asks the dispatcher to try again at `until`.
-    private func park(_ item: InboxItem, until: Date, reason: String, countsAsAttempt: Bool, logger: Logger) async -> ConversationDispatcher.Verdict {
+    func park(_ item: InboxItem, until: Date, reason: String, countsAsAttempt: Bool, logger: Logger) async -> ConversationDispatcher.Verdict {
         do {
             try await store.fail(item.id, reason: reason, nextAttemptAt: until, countsAsAttempt: countsAsAttempt, at: now())
         } catch {

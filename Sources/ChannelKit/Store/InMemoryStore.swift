@@ -79,6 +79,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
         item.leaseExpiresAt = leaseUntil
         item.nextAttemptAt = nil
         item.updatedAt = now
+        item.unfinishedClaims += 1
         items[id] = item
         return item
     }
@@ -96,6 +97,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
         item.leaseExpiresAt = nil
         item.nextAttemptAt = nil
         item.updatedAt = now
+        item.unfinishedClaims = 0
         items[id] = item
     }
 
@@ -107,6 +109,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
         item.leaseExpiresAt = nil
         item.lastError = reason
         item.updatedAt = now
+        item.unfinishedClaims = 0
         items[id] = item
     }
 
@@ -118,6 +121,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
         item.leaseExpiresAt = nil
         item.lastError = reason
         item.updatedAt = now
+        item.unfinishedClaims = 0
         items[id] = item
     }
 
@@ -177,6 +181,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
         item.nextAttemptAt = nil
         item.leaseExpiresAt = nil
         item.lastError = nil
+        item.unfinishedClaims = 0
         item.updatedAt = now
         items[id] = item
         return true
@@ -187,6 +192,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
         item.state = .dropped
         item.nextAttemptAt = nil
         item.leaseExpiresAt = nil
+        item.unfinishedClaims = 0
         item.updatedAt = now
         items[id] = item
         return true

@@ -43,10 +43,16 @@ public struct InboxItem: Sendable, Hashable {
     public var receivedAt: Date
     /// When the item last changed.
     public var updatedAt: Date
+    /// Claims of the item that have not ended in an outcome (done, failed, dead), the current
+    /// one included: each claim adds one, each recorded outcome sets it back to zero. A claim
+    /// that never ended is one the host stopped in the middle of (a crash, a kill): an item
+    /// claimed again with more than one such claim behind it may be what stops the host.
+    public var unfinishedClaims: Int
 
     /// Creates an item.
     public init(id: Int64, event: InboundEvent, state: InboxState, attempts: Int = 0, nextAttemptAt: Date? = nil,
-                leaseExpiresAt: Date? = nil, lastError: String? = nil, receivedAt: Date, updatedAt: Date) {
+                leaseExpiresAt: Date? = nil, lastError: String? = nil, receivedAt: Date, updatedAt: Date,
+                unfinishedClaims: Int = 0) {
         self.id = id
         self.event = event
         self.state = state
@@ -56,6 +62,7 @@ public struct InboxItem: Sendable, Hashable {
         self.lastError = lastError
         self.receivedAt = receivedAt
         self.updatedAt = updatedAt
+        self.unfinishedClaims = unfinishedClaims
     }
 }
 
@@ -73,16 +80,20 @@ public protocol InboxStore: Sendable {
 
     /// Moves a `received` item, a `failed` one whose next attempt is due, or a `processing`
     /// one whose lease has expired, to `processing` with a lease until `leaseUntil`.
-    /// A claim need not be durable when it returns: one lost in a crash leaves the item
-    /// claimable, which is what ``releaseAllLeases(at:)`` makes of a claimed item at the next
-    /// start anyway.
+    /// ``InboxItem/unfinishedClaims`` grows by one. A claim need not be durable against power
+    /// loss when it returns, but must survive the process dying: one lost in a power cut leaves
+    /// the item claimable, which is what ``releaseAllLeases(at:)`` makes of a claimed item at
+    /// the next start anyway, while the count of unfinished claims is what tells a message
+    /// that stops the host (a poison message) from one that was merely interrupted.
     /// - Returns: the claimed item, or `nil` when the item is not claimable.
     func claim(_ id: Int64, leaseUntil: Date, at now: Date) async throws -> InboxItem?
 
     /// Extends the lease of a `processing` item.
     func renewLease(_ id: Int64, until: Date, at now: Date) async throws
 
-    /// `processing` → `done`.
+    /// `processing` → `done`. Like every outcome (``fail(_:reason:nextAttemptAt:countsAsAttempt:at:)``,
+    /// ``kill(_:reason:at:)``, an operator's ``retry(_:at:)`` or ``drop(_:at:)``), this sets
+    /// ``InboxItem/unfinishedClaims`` back to zero.
     func complete(_ id: Int64, at now: Date) async throws
 
     /// `processing` → `failed` with a next attempt time; `attempts` grows by one when

@@ -39,14 +39,14 @@ struct OpenAIAssistant: Assistant {
         let response = try await http.execute(OutboundHTTPRequest(
             method: .post, url: endpoint, headers: headers, body: Array(body), timeout: timeout, maxResponseBytes: 4 << 20))
         guard response.status.kind == .successful else {
-            throw AssistantError(status: response.status.code, message: Self.errorMessage(in: response.body))
+            throw AssistantError.status(response.status.code, Self.errorMessage(in: response.body))
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
               let choices = object["choices"] as? [[String: Any]],
               let message = choices.first?["message"] as? [String: Any],
               let content = message["content"] as? String
         else {
-            throw AssistantError(status: response.status.code, message: "the response has no choices[0].message.content")
+            throw AssistantError(.malformed, status: response.status.code, "the response has no choices[0].message.content")
         }
         return AssistantReply(markdown: content)
     }
@@ -115,11 +115,4 @@ struct OpenAIAssistant: Assistant {
         }
         return "no error message"
     }
-}
-
-/// The assistant's server refused or failed a request.
-struct AssistantError: Error, CustomStringConvertible {
-    let status: Int
-    let message: String
-    var description: String { "assistant server answered \(status): \(message)" }
 }

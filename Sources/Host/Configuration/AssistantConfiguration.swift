@@ -10,6 +10,8 @@
 /// | `system_prompt` | ``defaultSystemPrompt`` | The instructions sent before the conversation. |
 /// | `timeout_seconds` | `30` | `> 0`; the deadline of one completion request. |
 /// | `history_turns` | `20` | `>= 0`; how many earlier turns the assistant sees. |
+/// | `retry_window_seconds` | `180` | `>= 0`; while the assistant is down (5xx, 429, refused, timeouts) the message waits and is retried this long after it arrived; then the apology. |
+/// | `hold_note_after_seconds` | `5` | `>= 0`; a wait for the assistant longer than this gets one "one moment" note. |
 struct AssistantConfiguration: Sendable, Hashable {
     /// The default `system_prompt`.
     static let defaultSystemPrompt =
@@ -18,8 +20,13 @@ struct AssistantConfiguration: Sendable, Hashable {
     static let defaultTimeoutSeconds = 30
     /// The default `history_turns`.
     static let defaultHistoryTurns = 20
+    /// The default `retry_window_seconds`.
+    static let defaultRetryWindowSeconds = 180
+    /// The default `hold_note_after_seconds`.
+    static let defaultHoldNoteAfterSeconds = 5
     /// The keys of the section.
-    static let keys = ["type", "base_url", "api_key", "model", "vision_model", "system_prompt", "timeout_seconds", "history_turns"]
+    static let keys = ["type", "base_url", "api_key", "model", "vision_model", "system_prompt", "timeout_seconds", "history_turns",
+                       "retry_window_seconds", "hold_note_after_seconds"]
 
     /// Which assistant answers (`type`).
     var type: AssistantType
@@ -37,6 +44,10 @@ struct AssistantConfiguration: Sendable, Hashable {
     var timeoutSeconds: Int
     /// How many earlier turns the assistant sees (`history_turns`).
     var historyTurns: Int
+    /// How long after a message arrived an assistant that is down is retried (`retry_window_seconds`).
+    var retryWindowSeconds: Int
+    /// A wait for the assistant longer than this gets one "one moment" note (`hold_note_after_seconds`).
+    var holdNoteAfterSeconds: Int
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:
@@ -48,6 +59,8 @@ struct AssistantConfiguration: Sendable, Hashable {
     ///   - systemPrompt: the instructions sent before the conversation.
     ///   - timeoutSeconds: the deadline of one completion request.
     ///   - historyTurns: how many earlier turns the assistant sees.
+    ///   - retryWindowSeconds: how long after a message arrived an assistant that is down is retried.
+    ///   - holdNoteAfterSeconds: a wait for the assistant longer than this gets one "one moment" note.
     init(
         type: AssistantType = .echo,
         baseURL: String = "",
@@ -56,7 +69,9 @@ struct AssistantConfiguration: Sendable, Hashable {
         visionModel: String = "",
         systemPrompt: String = defaultSystemPrompt,
         timeoutSeconds: Int = defaultTimeoutSeconds,
-        historyTurns: Int = defaultHistoryTurns
+        historyTurns: Int = defaultHistoryTurns,
+        retryWindowSeconds: Int = defaultRetryWindowSeconds,
+        holdNoteAfterSeconds: Int = defaultHoldNoteAfterSeconds
     ) {
         self.type = type
         self.baseURL = baseURL
@@ -66,6 +81,8 @@ struct AssistantConfiguration: Sendable, Hashable {
         self.systemPrompt = systemPrompt
         self.timeoutSeconds = timeoutSeconds
         self.historyTurns = historyTurns
+        self.retryWindowSeconds = retryWindowSeconds
+        self.holdNoteAfterSeconds = holdNoteAfterSeconds
     }
 
     /// The model used for turns with images: ``visionModel``, or ``model`` when that is empty.

@@ -47,6 +47,12 @@ extension ConfigurationLoader {
             ),
             historyTurns: section.integer(
                 "history_turns", default: AssistantConfiguration.defaultHistoryTurns, minimum: 0
+            ),
+            retryWindowSeconds: section.integer(
+                "retry_window_seconds", default: AssistantConfiguration.defaultRetryWindowSeconds, minimum: 0
+            ),
+            holdNoteAfterSeconds: section.integer(
+                "hold_note_after_seconds", default: AssistantConfiguration.defaultHoldNoteAfterSeconds, minimum: 0
             )
         )
         while assistant.baseURL.hasSuffix("/") {
@@ -104,7 +110,9 @@ extension ConfigurationLoader {
             unauthorizedPauseSeconds: section.integer(
                 "unauthorized_pause_seconds", default: PipelineConfiguration.defaultUnauthorizedPauseSeconds, minimum: 1),
             typingIndicatorDelayMilliseconds: section.integer(
-                "typing_indicator_delay_ms", default: PipelineConfiguration.defaultTypingIndicatorDelayMilliseconds, minimum: 0)
+                "typing_indicator_delay_ms", default: PipelineConfiguration.defaultTypingIndicatorDelayMilliseconds, minimum: 0),
+            maxInterruptedClaims: section.integer(
+                "max_interrupted_claims", default: PipelineConfiguration.defaultMaxInterruptedClaims, minimum: 0)
         )
     }
 

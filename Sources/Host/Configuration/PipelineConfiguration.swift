@@ -8,6 +8,7 @@
 /// | `max_message_age_seconds` | `3600` | `>= 1`; at start-up, older unanswered messages are expired, not answered. |
 /// | `unauthorized_pause_seconds` | `60` | `>= 1`; after the platform refuses a channel's token, its sends pause this long before one more try. |
 /// | `typing_indicator_delay_ms` | `500` | `>= 0`; an answer that takes longer gets a typing indicator first (Instagram); `0`: before every answer. |
+/// | `max_interrupted_claims` | `1` | `>= 0`; times one message may be in progress when the host stops abruptly and still be tried again; once more and it is dead, with an apology. |
 struct PipelineConfiguration: Sendable, Hashable {
     /// The default `max_concurrent_conversations`.
     static let defaultMaxConcurrentConversations = 64
@@ -21,9 +22,11 @@ struct PipelineConfiguration: Sendable, Hashable {
     static let defaultUnauthorizedPauseSeconds = 60
     /// The default `typing_indicator_delay_ms`.
     static let defaultTypingIndicatorDelayMilliseconds = 500
+    /// The default `max_interrupted_claims`.
+    static let defaultMaxInterruptedClaims = 1
     /// The keys of the section.
     static let keys = ["max_concurrent_conversations", "send_attempts", "max_attempts", "max_message_age_seconds", "unauthorized_pause_seconds",
-                       "typing_indicator_delay_ms"]
+                       "typing_indicator_delay_ms", "max_interrupted_claims"]
 
     /// Conversations answered at the same time (`max_concurrent_conversations`).
     var maxConcurrentConversations: Int
@@ -37,6 +40,8 @@ struct PipelineConfiguration: Sendable, Hashable {
     var unauthorizedPauseSeconds: Int
     /// How long an answer may take before a typing indicator goes first (`typing_indicator_delay_ms`).
     var typingIndicatorDelayMilliseconds: Int
+    /// Abrupt stops one message may be in progress for and still be tried again (`max_interrupted_claims`).
+    var maxInterruptedClaims: Int
 
     /// Creates the section; every value defaults to the documented default.
     init(
@@ -45,7 +50,8 @@ struct PipelineConfiguration: Sendable, Hashable {
         maxAttempts: Int = defaultMaxAttempts,
         maxMessageAgeSeconds: Int = defaultMaxMessageAgeSeconds,
         unauthorizedPauseSeconds: Int = defaultUnauthorizedPauseSeconds,
-        typingIndicatorDelayMilliseconds: Int = defaultTypingIndicatorDelayMilliseconds
+        typingIndicatorDelayMilliseconds: Int = defaultTypingIndicatorDelayMilliseconds,
+        maxInterruptedClaims: Int = defaultMaxInterruptedClaims
     ) {
         self.maxConcurrentConversations = maxConcurrentConversations
         self.sendAttempts = sendAttempts
@@ -53,5 +59,6 @@ struct PipelineConfiguration: Sendable, Hashable {
         self.maxMessageAgeSeconds = maxMessageAgeSeconds
         self.unauthorizedPauseSeconds = unauthorizedPauseSeconds
         self.typingIndicatorDelayMilliseconds = typingIndicatorDelayMilliseconds
+        self.maxInterruptedClaims = maxInterruptedClaims
     }
 }

@@ -134,7 +134,10 @@ struct HostRuntime: Sendable {
                 maxAttempts: configuration.pipeline.maxAttempts,
                 maxMessageAge: .seconds(configuration.pipeline.maxMessageAgeSeconds),
                 unauthorizedPause: .seconds(configuration.pipeline.unauthorizedPauseSeconds),
-                sharedHistory: identity.sharedHistory),
+                sharedHistory: identity.sharedHistory,
+                maxInterruptedClaims: configuration.pipeline.maxInterruptedClaims,
+                assistantRetryWindow: .seconds(configuration.assistant.retryWindowSeconds),
+                assistantHoldNoteAfter: .seconds(configuration.assistant.holdNoteAfterSeconds)),
             observer: observer, commands: identityLinking.map { [$0] } ?? [], logger: logger)
         supervisor.attach(ChannelSupervisor.Swap(pipeline: pipeline, preparer: preparer, status: status))
         return HostRuntime(configuration: configuration, supervisor: supervisor, pipeline: pipeline, identityLinking: identityLinking,

@@ -50,7 +50,7 @@ enum Row {
 
     /// The inbox columns ``inboxItem(_:)`` reads, in its order.
     static let inboxColumns =
-        "id, event_json, state, attempts, next_attempt_at, lease_expires_at, last_error, received_at, updated_at"
+        "id, event_json, state, attempts, next_attempt_at, lease_expires_at, last_error, received_at, updated_at, unfinished_claims"
 
     static func inboxItem(_ row: Columns) throws -> InboxItem {
         let stateName = try row.text(2)
@@ -66,7 +66,8 @@ enum Row {
             leaseExpiresAt: try row.optionalInteger(5).map { date(milliseconds: $0) },
             lastError: try row.optionalText(6),
             receivedAt: date(milliseconds: try row.integer(7)),
-            updatedAt: date(milliseconds: try row.integer(8))
+            updatedAt: date(milliseconds: try row.integer(8)),
+            unfinishedClaims: Int(try row.integer(9))
         )
     }
 

@@ -134,8 +134,10 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     }
 
     public func claim(_ id: Int64, leaseUntil: Date, at now: Date) async throws -> InboxItem? {
-        // A claim lost in a crash leaves the item as it was, which is what the next start
-        // makes of a claimed item anyway (releaseAllLeases): no fsync needed.
+        // A claim lost in a power cut leaves the item as it was, which is what the next start
+        // makes of a claimed item anyway (releaseAllLeases): no fsync needed. A process that
+        // dies loses no committed write in WAL mode, so the count of unfinished claims, which
+        // tells a message that stops the host, survives what it counts.
         try await write("claiming inbox item \(id)", durable: false) { database in
             try Self.claim(id, leaseUntil: leaseUntil, at: now, on: database)
         }
@@ -154,7 +156,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, at now: Date) async throws {
         try await transition(id, "fail", """
             UPDATE inbox SET state = 'failed', attempts = attempts + ?1, next_attempt_at = ?2,
-                             lease_expires_at = NULL, last_error = ?3, updated_at = ?4
+                             lease_expires_at = NULL, last_error = ?3, updated_at = ?4, unfinished_claims = 0
             WHERE id = ?5 AND state = 'processing'
             """, [Row.bind(countsAsAttempt ? 1 : 0), Row.bind(nextAttemptAt), Row.bind(reason), Row.bind(now), Row.bind(id)])
     }
@@ -162,7 +164,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     public func kill(_ id: Int64, reason: String, at now: Date) async throws {
         try await transition(id, "kill", """
             UPDATE inbox SET state = 'dead', attempts = attempts + 1, next_attempt_at = NULL,
-                             lease_expires_at = NULL, last_error = ?1, updated_at = ?2
+                             lease_expires_at = NULL, last_error = ?1, updated_at = ?2, unfinished_claims = 0
             WHERE id = ?3 AND state = 'processing'
             """, [Row.bind(reason), Row.bind(now), Row.bind(id)])
     }
@@ -241,7 +243,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         try await write("retrying inbox item \(id)") { database in
             try database.firstRow("""
                 UPDATE inbox SET state = 'received', attempts = 0, next_attempt_at = NULL, lease_expires_at = NULL,
-                                 last_error = NULL, updated_at = ?1
+                                 last_error = NULL, updated_at = ?1, unfinished_claims = 0
                 WHERE id = ?2 AND (state IN ('failed', 'dead', 'expired')
                                    OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)))
                 RETURNING id
@@ -252,7 +254,8 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     public func drop(_ id: Int64, at now: Date) async throws -> Bool {
         try await write("dropping inbox item \(id)") { database in
             try database.firstRow("""
-                UPDATE inbox SET state = 'dropped', next_attempt_at = NULL, lease_expires_at = NULL, updated_at = ?1
+                UPDATE inbox SET state = 'dropped', next_attempt_at = NULL, lease_expires_at = NULL, updated_at = ?1,
+                                 unfinished_claims = 0
                 WHERE id = ?2 AND state NOT IN ('done', 'dropped')
                 RETURNING id
                 """, [Row.bind(now), Row.bind(id)]) { _ in () } != nil
@@ -402,7 +405,8 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
 
     /// `processing` → `done`; binds: the time, the item's id.
     private static let completeSQL = """
-        UPDATE inbox SET state = 'done', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?1
+        UPDATE inbox SET state = 'done', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?1,
+                         unfinished_claims = 0
         WHERE id = ?2 AND state = 'processing'
         """
 
@@ -430,7 +434,8 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
 
     static func claim(_ id: Int64, leaseUntil: Date, at now: Date, on database: Database) throws -> InboxItem? {
         try database.firstRow("""
-            UPDATE inbox SET state = 'processing', lease_expires_at = ?1, next_attempt_at = NULL, updated_at = ?2
+            UPDATE inbox SET state = 'processing', lease_expires_at = ?1, next_attempt_at = NULL, updated_at = ?2,
+                             unfinished_claims = unfinished_claims + 1
             WHERE id = ?3 AND (
                 state = 'received'
                 OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?2))

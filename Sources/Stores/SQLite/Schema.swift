@@ -135,6 +135,11 @@ enum Schema {
         [
             "DROP INDEX inbox_conversation_order",
         ],
+        // 5: claims that ended in no outcome (the host stopped in the middle), to give up on a
+        // message that stops the host instead of crashing on it again and again.
+        [
+            "ALTER TABLE inbox ADD COLUMN unfinished_claims INTEGER NOT NULL DEFAULT 0",
+        ],
     ]
 
     /// The version this build writes and expects.
