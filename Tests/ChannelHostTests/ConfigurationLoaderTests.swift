@@ -325,7 +325,22 @@ struct ConfigurationLoaderTests {
     func unknownKeyWithoutSuggestion() {
         let found = problems("pipeline:\n  workers: 3\n")
         #expect(found.map(\.description) == [
-            "channels.yaml:2:3: pipeline.workers: unknown key; expected one of: max_concurrent_conversations, send_attempts, max_attempts, max_message_age_seconds, unauthorized_pause_seconds, typing_indicator_delay_ms",
+            "channels.yaml:2:3: pipeline.workers: unknown key; expected one of: max_concurrent_conversations, send_attempts, max_attempts, max_message_age_seconds, unauthorized_pause_seconds, typing_indicator_delay_ms, max_interrupted_claims",
+        ])
+    }
+
+    @Test("the assistant's retry window, its note and the pipeline's poison limit: defaults, values, and bounds with file, line and key")
+    func outageAndPoisonKeys() throws {
+        let defaults = try load("channels: {}\n")
+        #expect(defaults.assistant.retryWindowSeconds == 180 && defaults.assistant.holdNoteAfterSeconds == 5)
+        #expect(defaults.pipeline.maxInterruptedClaims == 1)
+        let set = try load("assistant:\n  retry_window_seconds: 0\n  hold_note_after_seconds: 12\npipeline:\n  max_interrupted_claims: 0\nchannels: {}\n")
+        #expect(set.assistant.retryWindowSeconds == 0 && set.assistant.holdNoteAfterSeconds == 12)
+        #expect(set.pipeline.maxInterruptedClaims == 0)
+        let found = problems("assistant:\n  retry_window_seconds: -1\npipeline:\n  max_interrupted_claims: -2\n")
+        #expect(found.map(\.description) == [
+            "channels.yaml:2:25: assistant.retry_window_seconds: must be at least 0, got '-1'",
+            "channels.yaml:4:27: pipeline.max_interrupted_claims: must be at least 0, got '-2'",
         ])
     }
 
