@@ -464,6 +464,9 @@ public actor WhatsAppSandbox: ChannelSandbox {
             guard length <= configuration.maxMessageCharacters else {
                 return Self.invalid("Param text['body'] must be at most \(configuration.maxMessageCharacters) characters long (got \(length))")
             }
+            if faults.refuses(text: textBody) {
+                return Self.invalid("Param text['body'] must be at most \(faults.maxTextLength ?? 0) characters long (an injected fault)")
+            }
             text = textBody
         case "interactive":
             let interactive = body["interactive"]
