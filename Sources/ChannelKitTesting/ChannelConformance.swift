@@ -256,9 +256,11 @@ public enum ChannelConformance {
         let parts = harness.api.texts(to: message.sender)
         expect(parts.count >= 3, "a reply of over three times the limit came as \(parts.count) part(s)")
         for (index, part) in parts.enumerated() {
-            let length = profile.textLimit.length(of: part)
-            expect(length <= profile.textLimit.maximum,
-                   "part \(index + 1) is \(length) \(profile.textLimit.unit.rawValue), over the limit of \(profile.textLimit.maximum)")
+            for unit in profile.textLimit.units {
+                let length = profile.textLimit.length(of: part, in: unit)
+                expect(length <= profile.textLimit.maximum,
+                       "part \(index + 1) is \(length) \(unit.rawValue), over the limit of \(profile.textLimit.maximum)")
+            }
             expect(!part.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "part \(index + 1) is empty")
         }
         let joined = parts.joined(separator: "\n")

@@ -8,6 +8,8 @@ import Synchronization
 /// ```swift
 /// let channel = RecordingChannel(name: "test")
 /// channel.failNextSends([.transient("503"), .transient("503")])   // then succeed
+/// channel.refuseSends { $0.text.utf8.count > 60 ? .permanent("(#100) Invalid parameter", platformCode: 100,
+///                                                             isInvalidParameter: true) : nil }
 /// ```
 public final class RecordingChannel: Channel, Sendable {
     /// One recorded call.
@@ -30,6 +32,7 @@ public final class RecordingChannel: Channel, Sendable {
     private struct State {
         var calls: [Call] = []
         var failures: [ChannelError] = []
+        var refusal: (@Sendable (OutboundMessage) -> ChannelError?)?
         var sendDelay: Duration = .zero
         var typingWaiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -57,6 +60,12 @@ public final class RecordingChannel: Channel, Sendable {
         state.withLock { $0.failures.append(contentsOf: errors) }
     }
 
+    /// Makes every send whose message `rule` refuses fail with the error it gives (after any
+    /// scripted ``failNextSends(_:)``): a platform that judges messages by their content.
+    public func refuseSends(_ rule: @escaping @Sendable (OutboundMessage) -> ChannelError?) {
+        state.withLock { $0.refusal = rule }
+    }
+
     /// Makes every send take this long.
     public func setSendDelay(_ delay: Duration) {
         state.withLock { $0.sendDelay = delay }
@@ -70,7 +79,7 @@ public final class RecordingChannel: Channel, Sendable {
         let delay = state.withLock { $0.sendDelay }
         if delay > .zero { try await Task.sleep(for: delay) }
         let failure: ChannelError? = state.withLock { state in
-            let failure = state.failures.isEmpty ? nil : state.failures.removeFirst()
+            let failure = state.failures.isEmpty ? state.refusal?(message) : state.failures.removeFirst()
             state.calls.append(Call(kind: .send, recipient: recipient, message: message, succeeded: failure == nil))
             return failure
         }

@@ -51,6 +51,7 @@ public enum StoreConformance {
         ("recordReply idempotency", recordReplyIdempotency),
         ("recordReply atomicity", recordReplyAtomicity),
         ("markSent and markFailed", markSentAndFailed),
+        ("replaceRefusedPart", replaceRefusedPart),
         ("history order and limits", historyOrderAndLimits),
         ("shared history across a person's conversations", sharedHistory),
         ("millisecond timestamps", millisecondTimestamps),

@@ -190,11 +190,12 @@ struct TextSplitterTests {
     }
 
     static func randomLimit(_ random: inout SplitMix64) -> TextLimit {
-        switch random.int(in: 0...9) {
+        switch random.int(in: 0...10) {
         case 0..<6: TextLimit(maximum: random.int(in: 8...1000), unit: .utf8Bytes)
         case 6..<8: TextLimit(maximum: random.int(in: 1...400), unit: .characters)
         case 8: TextLimit(maximum: random.int(in: 4...500), unit: .unicodeScalars)
-        default: TextLimit(maximum: random.int(in: 4...500), unit: .utf16CodeUnits)
+        case 9: TextLimit(maximum: random.int(in: 4...500), unit: .utf16CodeUnits)
+        default: TextLimit(maximum: random.int(in: 4...500), units: [.unicodeScalars, .utf16CodeUnits])   // WhatsApp's
         }
     }
 
@@ -205,7 +206,7 @@ struct TextSplitterTests {
             let text = Self.randomText(&random)
             let limit = Self.randomLimit(&random)
             let parts = TextSplitter.split(text, limit: limit)
-            let context: Comment = "iteration \(iteration), limit \(limit.maximum) \(limit.unit)"
+            let context: Comment = "iteration \(iteration), limit \(limit.maximum) \(limit.units)"
 
             let content = Array(text).filter { !$0.isWhitespace }
             if content.isEmpty {
@@ -224,14 +225,7 @@ struct TextSplitterTests {
                 #expect(!part.isEmpty && !part.allSatisfy(\.isWhitespace), context)
                 #expect(part.first?.isWhitespace == false && part.last?.isWhitespace == false, context)
             }
-            let everyClusterFits = text.allSatisfy { character in
-                switch limit.unit {
-                case .utf8Bytes: character.utf8.count <= limit.maximum
-                case .unicodeScalars: character.unicodeScalars.count <= limit.maximum
-                case .utf16CodeUnits: character.utf16.count <= limit.maximum
-                case .characters: true
-                }
-            }
+            let everyClusterFits = text.allSatisfy { limit.fits(String($0)) }
             if everyClusterFits {
                 // Part by part, so a cluster cut in two would show up as different characters.
                 let partContent = parts.flatMap { Array($0) }.filter { !$0.isWhitespace }
@@ -249,7 +243,7 @@ struct TextSplitterTests {
         var random = SplitMix64(seed: 99)
         for iteration in 0..<1000 {
             let limit = Self.randomLimit(&random)
-            let context: Comment = "iteration \(iteration), limit \(limit.maximum) \(limit.unit)"
+            let context: Comment = "iteration \(iteration), limit \(limit.maximum) \(limit.units)"
             if random.int(in: 0...1) == 0 {
                 // Words (each fitting the limit) and single spaces: every cut is at a space, and
                 // each part ends where the next word would not fit.

@@ -64,6 +64,27 @@ struct GraphAPIErrorTests {
         #expect(error.retryAfter == testCase.retryAfter)
     }
 
+    @Test("a refusal of the message itself is told apart: code 100 bare or with a content subcode, WhatsApp 131008/131009")
+    func invalidParameter() {
+        func classified(_ status: Int, _ body: String) -> ChannelError {
+            GraphAPIError.classify(status: HTTPResponse.Status(code: status), headers: [:], body: Array(body.utf8))
+        }
+        // WhatsApp's answer to a text over 4096, as the Cloud API writes it.
+        let tooLong = #"{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100,"error_data":{"messaging_product":"whatsapp","details":"Param text['body'] must be at most 4096 characters long."},"fbtrace_id":"AbCdEf"}}"#
+        #expect(classified(400, tooLong).code == .permanent)
+        #expect(classified(400, tooLong).isInvalidParameter)
+        #expect(classified(400, Self.graph(100, 2534015)).isInvalidParameter, "invalid message data")
+        #expect(classified(400, Self.graph(131008)).isInvalidParameter && classified(400, Self.graph(131009)).isInvalidParameter)
+        #expect(classified(400, Self.graph(131009)).code == .permanent)
+        // Code 100 about the recipient or an object, and the other permanent codes, are not.
+        #expect(!classified(400, Self.graph(100, 2018001)).isInvalidParameter, "no matching user")
+        #expect(!classified(400, Self.graph(100, 33)).isInvalidParameter, "no such object")
+        #expect(!classified(400, Self.graph(10, 2534022)).isInvalidParameter)
+        #expect(!classified(400, Self.graph(551)).isInvalidParameter)
+        #expect(!classified(400, "bad request").isInvalidParameter)
+        #expect(!classified(503, Self.graph(131009)).isInvalidParameter, "a failure that passes is retried, not split")
+    }
+
     @Test func parsesEveryField() throws {
         let body = #"{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190,"error_subcode":1234567,"fbtrace_id":"BLBz\/WZt8dN","is_transient":false}}"#
         let error = try #require(GraphAPIError.parse(Array(body.utf8)))

@@ -50,6 +50,30 @@ struct SandboxTests {
         #expect(items.first?["recipient"] == "15551234567")
     }
 
+    @Test("the Cloud API counts a text as Graph does, in code points and UTF-16 units; an injected max_text_length refuses longer ones")
+    func textLengthAsGraphCounts() async throws {
+        let (_, sandbox) = try sandboxChannel()
+        func send(_ text: String) async throws -> (status: Int, json: MetaJSON?, body: [UInt8]) {
+            let body: MetaJSON = ["messaging_product": "whatsapp", "to": "15551234567", "type": "text", "text": ["body": .string(text)]]
+            return try await sandboxCall(sandbox, .post, Self.sendPath, headers: Self.bearer, body: body.encoded())
+        }
+        let family = "👨‍👩‍👧‍👦"   // 7 code points, 11 UTF-16 units
+        #expect(try await send(String(repeating: family, count: 372)).status == 200, "4,092 UTF-16 units")
+        let over = try await send(String(repeating: family, count: 373))   // 373 characters, 4,103 UTF-16 units
+        #expect(over.status == 400)
+        #expect(over.json?["error"]?["code"] == 100)
+        #expect(over.json?["error"]?["message"] == "(#100) Invalid parameter")
+        #expect(over.json?["error"]?["error_data"]?["details"]?.stringValue?.contains("4096") == true)
+
+        let configured = try await sandboxCall(sandbox, .post, "/api/faults", body: Array(#"{"max_text_length":10}"#.utf8))
+        #expect(configured.status == 200)
+        #expect(try await send("0123456789").status == 200)
+        let refused = try await send("0123456789a")
+        #expect(refused.status == 400 && refused.json?["error"]?["code"] == 100)
+        let bad = try await sandboxCall(sandbox, .post, "/api/faults", body: Array(#"{"max_text_length":0}"#.utf8))
+        #expect(bad.status == 400)
+    }
+
     @Test("read receipts with the typing indicator are recorded against the user's message")
     func readReceipt() async throws {
         let (_, sandbox) = try sandboxChannel()

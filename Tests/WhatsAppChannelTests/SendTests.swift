@@ -37,6 +37,10 @@ struct SendTests {
         ]]])
         let second = try MetaJSON.decode(try #require(http.requests[1].body))
         #expect(second["type"] == "text")
+        // 100 family emoji: 100 characters, but 1,100 UTF-16 units, over the interactive body's 1024.
+        _ = try await channel.send(OutboundMessage(text: String(repeating: "👨‍👩‍👧‍👦", count: 100), quickReplies: replies), to: recipient, logger: testLogger)
+        let third = try MetaJSON.decode(try #require(http.requests[2].body))
+        #expect(third["type"] == "text", "the body is counted as Graph counts it")
     }
 
     @Test("acknowledging marks the message read and shows the typing indicator, from the number it was sent to")
@@ -70,6 +74,9 @@ struct SendTests {
         #expect(try await failure(.badRequest, 131056)?.code == .transient)
         #expect(try await failure(.badRequest, 131030)?.code == .permanent)
         #expect(try await failure(.badRequest, 100)?.code == .permanent)
+        #expect(try await failure(.badRequest, 100)?.isInvalidParameter == true, "what a text over the limit gets")
+        #expect(try await failure(.badRequest, 131009)?.isInvalidParameter == true)
+        #expect(try await failure(.badRequest, 131030)?.isInvalidParameter == false)
         #expect(try await failure(.unauthorized, 190)?.code == .unauthorized)
         #expect(try await failure(.serviceUnavailable, 131016)?.code == .transient)
         let error = try await failure(.badRequest, 131047)
@@ -77,11 +84,12 @@ struct SendTests {
         #expect(error.map { !$0.description.contains(TestSecrets.accessToken) } == true)
     }
 
-    @Test("the profile: WhatsApp dialect, 4096 characters, 3 buttons of 20")
+    @Test("the profile: WhatsApp dialect, 4096 counted in code points and UTF-16 units, 3 buttons of 20")
     func profile() throws {
         let profile = try makeChannel().profile
         #expect(profile.formatting == .whatsapp)
-        #expect(profile.textLimit == TextLimit(maximum: 4096, unit: .characters))
+        #expect(profile.textLimit == TextLimit(maximum: 4096, units: [.unicodeScalars, .utf16CodeUnits]))
+        #expect(!profile.textLimit.fits(String(repeating: "👨‍👩‍👧‍👦", count: 400)), "400 characters, but 4,400 UTF-16 units")
         #expect(profile.quickReplies == QuickReplyLimits(maximumCount: 3, maximumTitleLength: 20))
         let rendered = MarkdownRenderer().render("**bold** *it* ~~gone~~ `code`", for: profile)
         #expect(rendered == ["*bold* _it_ ~gone~ ```code```"])

@@ -33,14 +33,22 @@ public struct ChannelError: Error, Sendable, Hashable, CustomStringConvertible {
     public var platformSubcode: Int?
     /// How long to wait before retrying a transient failure, when the platform said.
     public var retryAfter: Duration?
+    /// Whether the platform refused a `.permanent` send for a parameter of the message itself
+    /// (Graph code 100 "Invalid parameter", WhatsApp 131008 / 131009) — a text too long as the
+    /// platform counts it, say — rather than for its recipient, window or permissions: the same
+    /// message fails again, but a shorter one may pass. The pipeline then splits the part
+    /// smaller, and failing that sends a short fallback, so the person is not left with nothing.
+    public var isInvalidParameter: Bool
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, platformCode: Int? = nil, platformSubcode: Int? = nil, retryAfter: Duration? = nil) {
+    public init(_ code: Code, _ message: String, platformCode: Int? = nil, platformSubcode: Int? = nil, retryAfter: Duration? = nil,
+                isInvalidParameter: Bool = false) {
         self.code = code
         self.message = message
         self.platformCode = platformCode
         self.platformSubcode = platformSubcode
         self.retryAfter = retryAfter
+        self.isInvalidParameter = isInvalidParameter
     }
 
     /// A failed handshake or signature check.
@@ -51,9 +59,11 @@ public struct ChannelError: Error, Sendable, Hashable, CustomStringConvertible {
     public static func transient(_ message: String, platformCode: Int? = nil, platformSubcode: Int? = nil, retryAfter: Duration? = nil) -> Self {
         .init(.transient, message, platformCode: platformCode, platformSubcode: platformSubcode, retryAfter: retryAfter)
     }
-    /// A send that will not succeed.
-    public static func permanent(_ message: String, platformCode: Int? = nil, platformSubcode: Int? = nil) -> Self {
-        .init(.permanent, message, platformCode: platformCode, platformSubcode: platformSubcode)
+    /// A send that will not succeed; `isInvalidParameter` when the message itself was refused
+    /// (see ``isInvalidParameter``).
+    public static func permanent(_ message: String, platformCode: Int? = nil, platformSubcode: Int? = nil,
+                                 isInvalidParameter: Bool = false) -> Self {
+        .init(.permanent, message, platformCode: platformCode, platformSubcode: platformSubcode, isInvalidParameter: isInvalidParameter)
     }
     /// Credentials refused.
     public static func unauthorized(_ message: String, platformCode: Int? = nil, platformSubcode: Int? = nil) -> Self {

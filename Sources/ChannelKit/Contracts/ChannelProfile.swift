@@ -5,7 +5,7 @@
 public struct ChannelProfile: Sendable, Hashable, Codable {
     /// The formatting dialect the platform displays.
     public var formatting: Formatting
-    /// The longest text one message may carry.
+    /// The longest text one message may carry, and every unit the platform counts it in.
     public var textLimit: TextLimit
     /// Whether the platform shows a typing indicator.
     public var supportsTypingIndicator: Bool
@@ -45,12 +45,19 @@ public struct ChannelProfile: Sendable, Hashable, Codable {
     }
 }
 
-/// A maximum text length and the unit it is measured in.
+/// A maximum text length and every unit the platform counts it in.
+///
+/// A text fits when it is within ``maximum`` in each of ``units``: WhatsApp's 4096 is counted
+/// by Graph in code points or UTF-16 code units (it depends on where), so its limit lists both
+/// and a part fits however it is counted.
 public struct TextLimit: Sendable, Hashable, Codable {
-    /// The maximum, in ``unit``s.
+    /// The maximum, in each of ``units``.
     public var maximum: Int
-    /// How length is measured.
-    public var unit: Unit
+    /// Every unit the length is measured in; never empty, no unit twice.
+    public private(set) var units: [Unit]
+
+    /// The first of ``units``: the one the limit is stated in to people (bytes, characters).
+    public var unit: Unit { units[0] }
 
     /// Units of length.
     public enum Unit: String, Sendable, Hashable, Codable, CaseIterable {
@@ -64,15 +71,46 @@ public struct TextLimit: Sendable, Hashable, Codable {
         case characters
     }
 
-    /// Creates a limit.
+    /// Creates a limit counted in one unit.
     public init(maximum: Int, unit: Unit) {
-        precondition(maximum > 0, "a text limit must be positive")
-        self.maximum = maximum
-        self.unit = unit
+        self.init(maximum: maximum, units: [unit])
     }
 
-    /// The length of `text` in this limit's unit.
+    /// Creates a limit that a text must keep in every one of `units`.
+    public init(maximum: Int, units: [Unit]) {
+        precondition(maximum > 0, "a text limit must be positive")
+        precondition(!units.isEmpty, "a text limit needs a unit")
+        self.maximum = maximum
+        var seen: Set<Unit> = []
+        self.units = units.filter { seen.insert($0).inserted }
+    }
+
+    private enum CodingKeys: String, CodingKey { case maximum, units }
+
+    /// Decodes a limit, refusing one with no unit or a maximum below 1.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let maximum = try container.decode(Int.self, forKey: .maximum)
+        let units = try container.decode([Unit].self, forKey: .units)
+        guard maximum > 0, !units.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .units, in: container,
+                                                   debugDescription: "a text limit needs a positive maximum and a unit")
+        }
+        self.init(maximum: maximum, units: units)
+    }
+
+    /// The same units with another maximum.
+    public func withMaximum(_ maximum: Int) -> TextLimit {
+        TextLimit(maximum: maximum, units: units)
+    }
+
+    /// The length of `text`: the largest of its lengths in ``units``.
     public func length<S: StringProtocol>(of text: S) -> Int {
+        units.map { length(of: text, in: $0) }.max() ?? 0
+    }
+
+    /// The length of `text` in `unit`.
+    public func length<S: StringProtocol>(of text: S, in unit: Unit) -> Int {
         switch unit {
         case .utf8Bytes: text.utf8.count
         case .unicodeScalars: text.unicodeScalars.count
@@ -81,7 +119,7 @@ public struct TextLimit: Sendable, Hashable, Codable {
         }
     }
 
-    /// Whether `text` fits.
+    /// Whether `text` fits: within ``maximum`` in every one of ``units``.
     public func fits<S: StringProtocol>(_ text: S) -> Bool { length(of: text) <= maximum }
 }
 

@@ -45,6 +45,9 @@ public final class Pipeline: Sendable {
         public var rescanInterval: Duration
         /// What the person gets when the assistant fails, in Markdown.
         public var apology: String
+        /// What the person gets, in Markdown, in place of a reply part the platform refused
+        /// as an invalid parameter even once split smaller (see ``RefusedPartRecovery``).
+        public var refusedReplyFallback: String
         /// Whether a person linked to a Sandra profile has one memory across channels: the
         /// assistant sees the turns of every conversation linked to the profile, merged by time,
         /// instead of this conversation's only.
@@ -74,6 +77,7 @@ public final class Pipeline: Sendable {
                     maxMessageAge: Duration = .seconds(3600), unauthorizedPause: Duration = .seconds(60),
                     rescanInterval: Duration = .seconds(15),
                     apology: String = "Sorry, I couldn't answer that just now. Please try again in a moment.",
+                    refusedReplyFallback: String = "Sorry, I couldn't send my full answer here. Please ask again, perhaps for a shorter answer.",
                     sharedHistory: Bool = false, maxInterruptedClaims: Int = 1,
                     poisonApology: String = Pipeline.defaultPoisonApology,
                     assistantRetryWindow: Duration = .seconds(180), assistantHoldNoteAfter: Duration = .seconds(5),
@@ -89,6 +93,7 @@ public final class Pipeline: Sendable {
             self.unauthorizedPause = unauthorizedPause
             self.rescanInterval = rescanInterval
             self.apology = apology
+            self.refusedReplyFallback = refusedReplyFallback
             self.sharedHistory = sharedHistory
             self.maxInterruptedClaims = max(0, maxInterruptedClaims)
             self.poisonApology = poisonApology
@@ -565,6 +570,17 @@ public final class Pipeline: Sendable {
                         observer.channelUnauthorized(channel: channel.name, error: failure)
                         return await waitForChannel(item, until: until, reason: failure.description, logger: logger)
                     default:
+                        // A message the platform refused as an invalid parameter goes again split
+                        // smaller, or as a short fallback: the person is never left with nothing.
+                        let recovery = RefusedPartRecovery(store: store, renderer: renderer, fallback: options.refusedReplyFallback, now: now)
+                        switch await recovery.recover(part, refusedWith: failure, profile: channel.profile, logger: logger) {
+                        case .deliver(let replaced):
+                            return await deliver(replaced, of: item, through: channel, generation: generation, logger: logger)
+                        case .storeUnavailable:
+                            return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false, logger: logger)
+                        case .giveUp:
+                            break
+                        }
                         logger.warning("reply refused by the platform; not retried", metadata: ["error": "\(failure)", "part": "\(part.index + 1)/\(parts.count)"])
                         try? await store.markFailed(part.id, reason: failure.description, at: now())
                         try? await store.kill(item.id, reason: failure.description, at: now())

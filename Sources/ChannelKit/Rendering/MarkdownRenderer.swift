@@ -25,6 +25,14 @@ public struct MarkdownRenderer: Sendable {
         SplitEngine(limit: profile.textLimit).split(rendered(markdown, formatting: profile.formatting))
     }
 
+    /// Splits a part rendered earlier for `profile` again, into parts that each fit `limit` —
+    /// for a part the platform refused: the same breaks are preferred, graphemes stay whole,
+    /// and in the WhatsApp dialect a code block cut in two is closed and reopened.
+    public func resplit(_ part: String, for profile: ChannelProfile, within limit: TextLimit) -> [String] {
+        let rendered = profile.formatting == .whatsapp ? RenderedText(locatingFencesIn: part) : RenderedText(text: part)
+        return SplitEngine(limit: limit).split(rendered)
+    }
+
     /// Markdown → the dialect as one string, no splitting.
     public func renderText(_ markdown: String, formatting: ChannelProfile.Formatting) -> String {
         rendered(markdown, formatting: formatting).text

@@ -23,4 +23,26 @@ struct RenderedText: Sendable, Hashable {
         self.text = text
         self.fences = fences
     }
+
+    /// Text rendered earlier (a recorded reply part), with its fences found again: lines that
+    /// hold only a ``fenceMarker`` (after indentation) open and close code blocks in turn; an
+    /// opening marker left without a closing one is not a fence.
+    init(locatingFencesIn text: String) {
+        var fences: [Fence] = []
+        var open: Int?
+        var lineStart = 0
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            let indentation = line.prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.count
+            if line.dropFirst(indentation).elementsEqual(Self.fenceMarker.utf8) {
+                if let opening = open {
+                    fences.append(Fence(open: opening, close: lineStart + indentation))
+                    open = nil
+                } else {
+                    open = lineStart + indentation
+                }
+            }
+            lineStart += line.count + 1
+        }
+        self.init(text: text, fences: fences)
+    }
 }

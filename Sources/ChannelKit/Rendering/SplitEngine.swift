@@ -2,7 +2,8 @@
 ///
 /// The text is cut into elements — grapheme clusters, except that a cluster wider than the whole
 /// limit is cut into its Unicode scalars, the only way it can be sent at all — with their widths in
-/// the limit's unit and prefix sums of those widths. Each part then takes the longest run that
+/// each of the limit's units and prefix sums of those widths; a run fits when it is within the
+/// maximum in every unit (WhatsApp: code points and UTF-16 code units). Each part then takes the longest run that
 /// fits, ending at the best kind of break available in it: a blank line, else a line break, else
 /// a sentence end, else whitespace between words, else a grapheme boundary. Whitespace at a cut is
 /// dropped; nothing else is. Break candidates are listed once per kind, sorted, and found by
@@ -148,8 +149,10 @@ struct SplitEngine: Sendable {
     private struct Elements {
         /// Element `i` is `text.unicodeScalars[bounds[i]..<bounds[i + 1]]`.
         var bounds: [String.Index]
-        /// `prefixWidths[i]` is the width of elements `0..<i`.
-        var prefixWidths: [Int]
+        /// `prefixWidths[u][i]` is the width of elements `0..<i` in the limit's unit `u`.
+        var prefixWidths: [[Int]]
+        /// The units the widths are measured in.
+        let units: [TextLimit.Unit]
         var flags: [Flags]
         let text: String
 
@@ -160,8 +163,12 @@ struct SplitEngine: Sendable {
             let estimate = text.utf8.count
             bounds = [text.startIndex]
             bounds.reserveCapacity(estimate + 1)
-            prefixWidths = [0]
-            prefixWidths.reserveCapacity(estimate + 1)
+            units = limit.units
+            prefixWidths = units.map { _ in
+                var widths = [0]
+                widths.reserveCapacity(estimate + 1)
+                return widths
+            }
             flags = []
             flags.reserveCapacity(estimate)
             var offsets: [Int] = []
@@ -174,19 +181,20 @@ struct SplitEngine: Sendable {
                 let next = text.index(after: index)
                 let first = scalars[index]
                 let isSingleScalar = scalars.index(after: index) == next
-                let width = Self.width(of: text, from: index, to: next, unit: limit.unit)
-                if width > limit.maximum, !isSingleScalar {
+                if !isSingleScalar, units.contains(where: { Self.width(of: text, from: index, to: next, unit: $0) > limit.maximum }) {
                     // A cluster wider than the limit can only go out in pieces.
                     var scalarIndex = index
                     while scalarIndex < next {
                         let scalar = scalars[scalarIndex]
                         scalarIndex = scalars.index(after: scalarIndex)
-                        append(end: scalarIndex, width: Self.width(of: scalar, unit: limit.unit), flags: [])
+                        append(end: scalarIndex, flags: []) { Self.width(of: scalar, unit: $0) }
                         offsets.append(offset)
                         offset += scalar.utf8.count
                     }
                 } else {
-                    append(end: next, width: width, flags: Self.flags(of: first, isSingleScalar: isSingleScalar))
+                    append(end: next, flags: Self.flags(of: first, isSingleScalar: isSingleScalar)) {
+                        Self.width(of: text, from: index, to: next, unit: $0)
+                    }
                     offsets.append(offset)
                     offset += text.utf8.distance(from: index, to: next)
                 }
@@ -217,9 +225,11 @@ struct SplitEngine: Sendable {
             }
         }
 
-        private mutating func append(end: String.Index, width: Int, flags elementFlags: Flags) {
+        private mutating func append(end: String.Index, flags elementFlags: Flags, width: (TextLimit.Unit) -> Int) {
             bounds.append(end)
-            prefixWidths.append(prefixWidths[prefixWidths.count - 1] + width)
+            for unit in units.indices {
+                prefixWidths[unit].append(prefixWidths[unit][prefixWidths[unit].count - 1] + width(units[unit]))
+            }
             flags.append(elementFlags)
         }
 
@@ -263,9 +273,11 @@ struct SplitEngine: Sendable {
             }
         }
 
-        /// The width of elements `start..<end`.
+        /// The width of elements `start..<end`: the largest of its widths in the units.
         func width(from start: Int, to end: Int) -> Int {
-            prefixWidths[end] - prefixWidths[start]
+            var widest = 0
+            for widths in prefixWidths { widest = max(widest, widths[end] - widths[start]) }
+            return widest
         }
 
         /// The largest `end` in `start...limit` whose run from `start` is at most `budget` wide.

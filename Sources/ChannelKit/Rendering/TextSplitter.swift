@@ -1,4 +1,5 @@
-/// Splits text into parts that each fit a ``TextLimit``.
+/// Splits text into parts that each fit a ``TextLimit``: within its maximum in every unit it
+/// lists (a WhatsApp part is within 4096 code points and 4096 UTF-16 code units).
 ///
 /// Parts are packed greedily: each takes as much of the text as fits, ending at the best break
 /// available — a blank line, else a line break, else a sentence end (`. `, `! `, `? `, `… ` or

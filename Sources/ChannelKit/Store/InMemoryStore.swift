@@ -254,6 +254,29 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
         }
     }
 
+    public func replaceRefusedPart(_ partID: String, with messages: [OutboundMessage], reason: String, abandoningRest: Bool,
+                                   at now: Date) throws -> [OutboxPart] {
+        let (inboxID, index) = try pendingPart(partID, for: "replace")
+        var parts = outbox[inboxID] ?? []
+        parts[index].state = .failed
+        parts[index].lastError = reason
+        var later = Array(parts[(index + 1)...])
+        if abandoningRest {
+            for position in later.indices where later[position].state == .pending {
+                later[position].state = .failed
+                later[position].lastError = OutboxPart.abandonedReason
+            }
+        }
+        let added = messages.map { OutboxPart(id: "", inboxID: inboxID, index: 0, message: $0, state: .pending) }
+        parts = Array(parts[...index]) + added + later
+        for position in parts.indices.dropFirst(index + 1) {
+            parts[position].index = position
+            parts[position].id = "\(inboxID).\(position)"
+        }
+        outbox[inboxID] = parts
+        return parts
+    }
+
     // MARK: - ConversationStore
 
     public func history(of conversation: ConversationKey, limit: Int) -> [ConversationTurn] {
@@ -318,16 +341,21 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
     }
 
     private func updatePendingPart(_ partID: String, for action: String, _ change: (inout OutboxPart) -> Void) throws {
+        let (inboxID, index) = try pendingPart(partID, for: action)
+        change(&outbox[inboxID, default: []][index])
+    }
+
+    /// Where a pending part is: its reply's inbox id and its index.
+    private func pendingPart(_ partID: String, for action: String) throws -> (inboxID: Int64, index: Int) {
         guard let dot = partID.lastIndex(of: "."), let inboxID = Int64(partID[..<dot]),
               let index = Int(partID[partID.index(after: dot)...]),
-              var parts = outbox[inboxID], parts.indices.contains(index) else {
+              let parts = outbox[inboxID], parts.indices.contains(index) else {
             throw StoreError(.invalidTransition, "cannot \(action) outbox part \(partID): no such part")
         }
         guard parts[index].state == .pending else {
             throw StoreError(.invalidTransition, "cannot \(action) outbox part \(partID): it is \(parts[index].state.rawValue), not pending")
         }
-        change(&parts[index])
-        outbox[inboxID] = parts
+        return (inboxID, index)
     }
 
     /// Forgets the oldest terminal items while more than `dedupCapacity` are held. Items in a

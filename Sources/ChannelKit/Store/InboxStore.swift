@@ -185,6 +185,10 @@ public struct OutboxPart: Sendable, Hashable {
     /// Why sending failed for good, with the platform's code.
     public var lastError: String?
 
+    /// The reason of a part left unsent because an earlier part of its reply was refused and
+    /// replaced by a fallback (see ``OutboxStore/replaceRefusedPart(_:with:reason:abandoningRest:at:)``).
+    public static let abandonedReason = "not sent: an earlier part of the reply was refused"
+
     /// Creates a part.
     public init(id: String, inboxID: Int64, index: Int, message: OutboundMessage, state: OutboxState,
                 platformMessageID: String? = nil, lastError: String? = nil) {
@@ -229,6 +233,19 @@ public protocol OutboxStore: Sendable {
 
     /// `pending` → `failed`, with the reason.
     func markFailed(_ partID: String, reason: String, at now: Date) async throws
+
+    /// Replaces a `pending` part the platform refused, in one durable write: the part becomes
+    /// `failed` with `reason`, and `messages` are recorded right after it as `pending` parts;
+    /// the reply's later parts move along (their index and id follow, nothing else changes).
+    /// With `abandoningRest`, the later parts still `pending` become `failed` instead ("not
+    /// sent: an earlier part was refused"): the replacement is the reply's last word.
+    ///
+    /// The pipeline sends the replacement only after this returns, so a restart resends
+    /// neither the refused part nor what was already sent, and loses no replacement.
+    /// - Returns: every part of the reply, in order.
+    /// - Throws: `StoreError(.invalidTransition, …)` when the part does not exist or is not pending.
+    func replaceRefusedPart(_ partID: String, with messages: [OutboundMessage], reason: String, abandoningRest: Bool,
+                            at now: Date) async throws -> [OutboxPart]
 
     /// A reply's last part `pending` → `sent` and its inbox item `processing` → `done`: what
     /// ``markSent(_:platformMessageID:at:)`` and then ``InboxStore/complete(_:at:)`` do.

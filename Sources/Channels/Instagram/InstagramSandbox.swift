@@ -352,7 +352,8 @@ public actor InstagramSandbox: ChannelSandbox {
     }
 
     /// `POST /api/faults` `{"failure_rate": 0.3, "kinds": ["500", "429", "613", "190"], "delay_ms": 5, "seed": 7, "retry_after_seconds": 0}`:
-    /// from now on a share of Send API calls fail the way Graph fails, and every call takes `delay_ms`.
+    /// from now on a share of Send API calls fail the way Graph fails, and every call takes `delay_ms`;
+    /// with `max_text_length`, longer texts are refused with code 100.
     private func configureFaults(_ request: SandboxRequest) -> SandboxResponse {
         guard let plan = GraphSandboxFaults(json: request.body) else {
             return Self.json(["error": .string(GraphSandboxFaults.usage)], status: .badRequest)
@@ -443,6 +444,10 @@ public actor InstagramSandbox: ChannelSandbox {
         guard text.utf8.count <= configuration.maxMessageBytes else {
             return Self.graphError(status: .badRequest, code: 100,
                                    message: "(#100) Length of param message[text] must be less than or equal to \(configuration.maxMessageBytes) UTF-8 bytes (got \(text.utf8.count))")
+        }
+        if faults.refuses(text: text) {
+            return Self.graphError(status: .badRequest, code: 100,
+                                   message: "(#100) Length of param message[text] must be at most \(faults.maxTextLength ?? 0) (an injected fault)")
         }
         var quickReplies: [QuickReply] = []
         if let list = message["quick_replies"], !list.isNull {

@@ -75,13 +75,31 @@ public struct GraphAPIError: Sendable, Hashable {
     /// Codes that never pass by retrying (10 policy/window, 100 parameters, 200 permissions,
     /// 551 user unavailable).
     public static let permanentCodes: Set<Int> = [10, 100, 200, 551]
+    /// WhatsApp codes for a parameter of the message refused: 131008 (required parameter
+    /// missing) and 131009 (parameter value not valid).
+    public static let whatsAppInvalidParameterCodes: Set<Int> = [131008, 131009]
+    /// Subcodes of code 100 that still mean the message's content was refused (2534015,
+    /// "invalid message data"); code 100's other subcodes are about the recipient, an object,
+    /// a permission or media (2018001 no matching user, 33 no such object, …).
+    public static let contentSubcodes: Set<Int> = [2534015]
+
+    /// Whether the error refuses a parameter of the message itself — code 100 with no subcode
+    /// (Graph's "(#100) Invalid parameter", which is what a text over the limit gets) or with
+    /// one of ``contentSubcodes``, or one of ``whatsAppInvalidParameterCodes`` — so that a
+    /// smaller message may pass where this one did not.
+    public var isInvalidParameter: Bool {
+        guard let code else { return false }
+        if code == 100 { return subcode.map(Self.contentSubcodes.contains) ?? true }
+        return Self.whatsAppInvalidParameterCodes.contains(code)
+    }
 
     /// What this error means for a send, given the HTTP response it came with.
     ///
     /// In order: codes 190 and 102 are `.unauthorized`; `is_transient: true`, codes 1, 2,
     /// 4, 17, 32 and 613 and WhatsApp's ``whatsAppTransientCodes`` are `.transient`; codes 10 (outside the window, user unavailable),
     /// 100, 200 and 551 are `.permanent`; otherwise HTTP 429 and 5xx are `.transient`, HTTP 401
-    /// is `.unauthorized`, and anything else is `.permanent`. A transient error carries the
+    /// is `.unauthorized`, and anything else is `.permanent`. A `.permanent` error says whether
+    /// it refused the message itself (``isInvalidParameter``). A transient error carries the
     /// `Retry-After` delay (in seconds) when the response had one.
     /// - Parameters:
     ///   - status: the HTTP status.
@@ -104,7 +122,7 @@ public struct GraphAPIError: Sendable, Hashable {
             if !Self.permanentCodes.contains(code), status.code == 429 || status.code >= 500 {
                 return .transient(text, platformCode: code, platformSubcode: subcode, retryAfter: retryAfter)
             }
-            return .permanent(text, platformCode: code, platformSubcode: subcode)
+            return .permanent(text, platformCode: code, platformSubcode: subcode, isInvalidParameter: isInvalidParameter)
         }
         return Self.classify(status: status, retryAfter: retryAfter, message: text)
     }

@@ -7,7 +7,8 @@ import HTTPTypes
 /// Both Meta sandboxes (Instagram and WhatsApp) take the same `POST /api/faults` body:
 ///
 /// ```swift
-/// // {"failure_rate": 0.3, "kinds": ["500", "429", "613", "190"], "delay_ms": 5, "seed": 7, "retry_after_seconds": 0}
+/// // {"failure_rate": 0.3, "kinds": ["500", "429", "613", "190"], "delay_ms": 5, "seed": 7, "retry_after_seconds": 0,
+/// //  "max_text_length": 3000}
 /// guard let faults = GraphSandboxFaults(json: body) else { return badRequest }
 /// if let injected = faults.nextFailure() { return injected }
 /// ```
@@ -32,6 +33,10 @@ public struct GraphSandboxFaults: Sendable {
     public var delay: Duration
     /// The `Retry-After` seconds a 429 carries.
     public var retryAfterSeconds: Int
+    /// When set, a text longer than this many UTF-16 code units is refused with code 100, the
+    /// way Graph refuses a text over its limit: a platform that counts longer than the
+    /// channel's profile says, so that what the sender does then can be seen.
+    public var maxTextLength: Int?
     private var state: UInt64
 
     /// Creates a fault plan; the default fails nothing.
@@ -41,32 +46,47 @@ public struct GraphSandboxFaults: Sendable {
     ///   - delay: how long every call takes.
     ///   - seed: the seed of the deterministic random sequence.
     ///   - retryAfterSeconds: the `Retry-After` of a 429.
-    public init(failureRate: Double = 0, kinds: [Kind] = [], delay: Duration = .zero, seed: UInt64 = 1, retryAfterSeconds: Int = 0) {
+    ///   - maxTextLength: the longest text accepted, in UTF-16 code units; `nil`: the channel's limit only.
+    public init(failureRate: Double = 0, kinds: [Kind] = [], delay: Duration = .zero, seed: UInt64 = 1, retryAfterSeconds: Int = 0,
+                maxTextLength: Int? = nil) {
         self.failureRate = failureRate
         self.kinds = kinds
         self.delay = delay
         self.retryAfterSeconds = max(0, retryAfterSeconds)
+        self.maxTextLength = maxTextLength
         self.state = seed
     }
 
     /// Reads a `POST /api/faults` body:
-    /// `{"failure_rate", "kinds", "delay_ms", "seed", "retry_after_seconds"}`, every key optional.
+    /// `{"failure_rate", "kinds", "delay_ms", "seed", "retry_after_seconds", "max_text_length"}`,
+    /// every key optional.
     /// - Parameter body: the request body.
     /// - Returns: the plan, or `nil` when the body is not a JSON object, the rate is outside
-    ///   0…1, or a positive rate names no known kind.
+    ///   0…1, a positive rate names no known kind, or `max_text_length` is not a positive number.
     public init?(json body: [UInt8]) {
         guard let json = try? MetaJSON.decode(body), json.objectValue != nil else { return nil }
         let rate = json["failure_rate"]?.numberValue ?? 0
         let kinds = (json["kinds"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Kind.init(rawValue:)) }
         guard (0...1).contains(rate), rate == 0 || !kinds.isEmpty else { return nil }
+        var maxTextLength: Int?
+        if let value = json["max_text_length"], !value.isNull {
+            guard let length = value.numberValue, length >= 1, length <= 1_000_000 else { return nil }
+            maxTextLength = Int(length)
+        }
         self.init(failureRate: rate, kinds: kinds,
                   delay: .milliseconds(Int(max(0, json["delay_ms"]?.numberValue ?? 0))),
                   seed: UInt64(max(0, json["seed"]?.numberValue ?? 1)),
-                  retryAfterSeconds: Int(json["retry_after_seconds"]?.numberValue ?? 0))
+                  retryAfterSeconds: Int(json["retry_after_seconds"]?.numberValue ?? 0),
+                  maxTextLength: maxTextLength)
     }
 
     /// What a refused `POST /api/faults` is told.
-    public static let usage = "failure_rate must be within 0...1 and kinds one or more of 500, 429, 613, 190"
+    public static let usage = "failure_rate must be within 0...1, kinds one or more of 500, 429, 613, 190, and max_text_length a positive number"
+
+    /// Whether `text` is over ``maxTextLength``.
+    public func refuses(text: String) -> Bool {
+        maxTextLength.map { text.utf16.count > $0 } ?? false
+    }
 
     /// The next call's injected failure, if it fails (deterministic for a seed).
     public mutating func nextFailure() -> SandboxResponse? {

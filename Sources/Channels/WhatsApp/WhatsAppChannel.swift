@@ -33,8 +33,14 @@ public struct WhatsAppChannel: Channel {
     let graph: GraphAPIClient
     private let emulator: WhatsAppSandbox?
 
-    /// The longest body of an interactive (reply-button) message, in characters.
+    /// The longest body of an interactive (reply-button) message, in characters — counted, as
+    /// the text limit is, in code points and UTF-16 code units.
     static let interactiveBodyLimit = 1024
+
+    /// Whether `text` fits an interactive message's body however Graph counts it.
+    static func fitsInteractiveBody(_ text: String) -> Bool {
+        text.utf16.count <= interactiveBodyLimit   // never fewer UTF-16 units than code points
+    }
 
     init(name: String, configuration: WhatsAppConfiguration, context: ChannelContext) {
         self.name = name
@@ -52,11 +58,15 @@ public struct WhatsAppChannel: Channel {
     /// ```` ``` ```` monospace) within `max_message_characters` characters, a typing indicator
     /// (shown with a read receipt), up to 3 reply buttons of 20 characters, images, and media
     /// from Meta's CDNs.
-    /// - Parameter maxMessageCharacters: the text limit in characters (4096 by default).
+    ///
+    /// Graph counts a text's "characters" in code points or UTF-16 code units, not in what a
+    /// person sees as one (a family emoji is 7 code points, 11 UTF-16 units), so the limit holds
+    /// in both: a part fits however Graph counts it.
+    /// - Parameter maxMessageCharacters: the text limit (4096 by default).
     public static func profile(maxMessageCharacters: Int = WhatsAppChannelFactory.defaultMaxMessageCharacters) -> ChannelProfile {
         ChannelProfile(
             formatting: .whatsapp,
-            textLimit: TextLimit(maximum: maxMessageCharacters, unit: .characters),
+            textLimit: TextLimit(maximum: maxMessageCharacters, units: [.unicodeScalars, .utf16CodeUnits]),
             supportsTypingIndicator: true,
             acknowledgementMarksRead: true,
             quickReplies: QuickReplyLimits(maximumCount: 3, maximumTitleLength: 20),
@@ -109,10 +119,11 @@ public struct WhatsAppChannel: Channel {
             // Sent anyway: the platform's answer (code 100) is the authority, and the sandbox
             // reports it so a renderer bug is visible.
             logger.warning("whatsapp: reply part exceeds the text limit", metadata: [
-                "characters": "\(message.text.count)", "limit": "\(profile.textLimit.maximum)",
+                "code_points": "\(message.text.unicodeScalars.count)", "utf16_units": "\(message.text.utf16.count)",
+                "limit": "\(profile.textLimit.maximum)",
             ])
         }
-        if !message.quickReplies.isEmpty, message.text.count > Self.interactiveBodyLimit {
+        if !message.quickReplies.isEmpty, !Self.fitsInteractiveBody(message.text) {
             logger.info("whatsapp: reply buttons left out; the text is too long for an interactive message")
         }
         let body = Self.messageBody(message, to: recipient.userID)
@@ -147,7 +158,7 @@ public struct WhatsAppChannel: Channel {
     /// The Cloud API body of a text message, or of reply buttons when it has quick replies
     /// and fits an interactive body.
     static func messageBody(_ message: OutboundMessage, to userID: String) -> MetaJSON {
-        if !message.quickReplies.isEmpty, message.text.count <= interactiveBodyLimit {
+        if !message.quickReplies.isEmpty, fitsInteractiveBody(message.text) {
             let buttons: [MetaJSON] = message.quickReplies.prefix(3).map { reply in
                 ["type": "reply", "reply": ["id": .string(String(reply.payload.prefix(256))), "title": .string(String(reply.title.prefix(20)))]]
             }

@@ -19,7 +19,8 @@ import Logging
 ///   set, messages to other numbers are recorded and not answered.
 /// - `api_version`: the Graph version, `v24.0` by default.
 /// - `graph_api_base_url`: `https://graph.facebook.com` by default; any URL for an emulator.
-/// - `max_message_characters`: the longest reply part, 4096 characters by default.
+/// - `max_message_characters`: the longest reply part, 4096 by default, counted as Graph
+///   counts it: in code points and in UTF-16 code units (a part keeps within both).
 ///
 /// In sandbox mode the channel talks to its own emulator (`/sandbox/<name>/graph`) and uses
 /// development credentials (`sandbox-app-secret`, `sandbox-verify-token`,
@@ -76,7 +77,7 @@ public struct WhatsAppChannelFactory: ChannelFactory {
                          help: "https://graph.facebook.com, or a local emulator."),
             SettingField(key: Key.maxMessageCharacters.rawValue, label: "Max Message Characters", kind: .integer,
                          defaultValue: String(Self.defaultMaxMessageCharacters),
-                         help: "The longest reply part, in characters (WhatsApp accepts 4096)."),
+                         help: "The longest reply part (WhatsApp accepts 4096), counted in code points and UTF-16 units as Graph counts."),
         ]
     }
 

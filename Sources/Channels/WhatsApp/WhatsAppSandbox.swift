@@ -16,7 +16,8 @@ import MetaPlatform
 ///   (`sent`, `delivered`, `read`, `failed`) the same way.
 /// - **The Cloud API**: `POST graph/<version>/<phone-number-id>/messages` checks the bearer
 ///   token and the phone number id, validates the body like Graph does (code 190 for a bad
-///   token, code 100 for a bad body or a text over the limit) and records what the business
+///   token, code 100 for a bad body or a text over the limit — counted in code points and in
+///   UTF-16 code units, as Graph counts) and records what the business
 ///   sent — texts, reply buttons, read receipts with the typing indicator. `GET
 ///   graph/<version>/<media-id>` and the URL it returns serve media uploaded with
 ///   `POST api/media`, with the bearer token required and URLs that expire after 5 minutes.
@@ -457,8 +458,14 @@ public actor WhatsAppSandbox: ChannelSandbox {
             guard let textBody = body["text"]?["body"]?.stringValue, !textBody.isEmpty else {
                 return Self.invalid("The parameter text['body'] is required")
             }
-            guard textBody.count <= configuration.maxMessageCharacters else {
-                return Self.invalid("Param text['body'] must be at most \(configuration.maxMessageCharacters) characters long (got \(textBody.count))")
+            // Graph counts code points or UTF-16 code units, not graphemes; the sandbox refuses a
+            // text over the limit in either.
+            let length = max(textBody.unicodeScalars.count, textBody.utf16.count)
+            guard length <= configuration.maxMessageCharacters else {
+                return Self.invalid("Param text['body'] must be at most \(configuration.maxMessageCharacters) characters long (got \(length))")
+            }
+            if faults.refuses(text: textBody) {
+                return Self.invalid("Param text['body'] must be at most \(faults.maxTextLength ?? 0) characters long (an injected fault)")
             }
             text = textBody
         case "interactive":
@@ -466,7 +473,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
             guard interactive?["type"]?.stringValue == "button" else {
                 return Self.invalid("The sandbox accepts interactive messages of type button only")
             }
-            guard let bodyText = interactive?["body"]?["text"]?.stringValue, !bodyText.isEmpty, bodyText.count <= 1024 else {
+            guard let bodyText = interactive?["body"]?["text"]?.stringValue, !bodyText.isEmpty, bodyText.utf16.count <= 1024 else {
                 return Self.invalid("Param interactive['body']['text'] is required and must be at most 1024 characters long")
             }
             guard let list = interactive?["action"]?["buttons"]?.arrayValue, (1...3).contains(list.count) else {
