@@ -42,6 +42,18 @@ struct WhatsAppIdentityEndToEndTests {
         }
     }
 
+    @Test("assistant.unreadable_reply sets what a message with nothing readable is answered with")
+    func unreadableReplyIsConfigurable() async throws {
+        try await withHost(yaml: E2E.yaml(assistant: "type: echo\nunreadable_reply: \"Only *text*, photos and voice notes, please.\"")) { host in
+            let sticker = #"{"from":"15551230106","id":"wamid.sticker.1","timestamp":"1760000000","type":"sticker","sticker":{"mime_type":"image\/webp","sha256":"x","id":"9001","animated":false}}"#
+            let reply = try await E2E.post(host, body: Self.body(sticker))
+            #expect(reply.status == 200)
+            await host.waitUntilIdle()
+            let texts = try await E2E.outbox(host).compactMap(\.text)
+            #expect(texts == ["Only _text_, photos and voice notes, please."])
+        }
+    }
+
     @Test("a person known only by a BSUID gets the answer sent with the recipient field")
     func bsuidOnlyPersonIsAnswered() async throws {
         try await withHost(yaml: E2E.yaml()) { host in

@@ -1,3 +1,5 @@
+import ChannelKit
+
 /// The `assistant:` section of `channels.yaml`: what answers the messages.
 ///
 /// | Key | Default | Meaning |
@@ -10,6 +12,7 @@
 /// | `system_prompt` | ``defaultSystemPrompt`` | The instructions sent before the conversation. |
 /// | `timeout_seconds` | `30` | `> 0`; the deadline of one completion request. |
 /// | `history_turns` | `20` | `>= 0`; how many earlier turns the assistant sees. |
+/// | `unreadable_reply` | ``ReadableMessageStep/defaultUnreadableReply`` | The answer to a message with nothing Sandra can read; empty means the default. |
 struct AssistantConfiguration: Sendable, Hashable {
     /// The default `system_prompt`.
     static let defaultSystemPrompt =
@@ -19,7 +22,8 @@ struct AssistantConfiguration: Sendable, Hashable {
     /// The default `history_turns`.
     static let defaultHistoryTurns = 20
     /// The keys of the section.
-    static let keys = ["type", "base_url", "api_key", "model", "vision_model", "system_prompt", "timeout_seconds", "history_turns"]
+    static let keys = ["type", "base_url", "api_key", "model", "vision_model", "system_prompt", "timeout_seconds", "history_turns",
+                       "unreadable_reply"]
 
     /// Which assistant answers (`type`).
     var type: AssistantType
@@ -37,6 +41,8 @@ struct AssistantConfiguration: Sendable, Hashable {
     var timeoutSeconds: Int
     /// How many earlier turns the assistant sees (`history_turns`).
     var historyTurns: Int
+    /// The answer to a message with nothing Sandra can read, in Markdown (`unreadable_reply`).
+    var unreadableReply: String
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:
@@ -48,6 +54,7 @@ struct AssistantConfiguration: Sendable, Hashable {
     ///   - systemPrompt: the instructions sent before the conversation.
     ///   - timeoutSeconds: the deadline of one completion request.
     ///   - historyTurns: how many earlier turns the assistant sees.
+    ///   - unreadableReply: the answer to a message with nothing Sandra can read.
     init(
         type: AssistantType = .echo,
         baseURL: String = "",
@@ -56,7 +63,8 @@ struct AssistantConfiguration: Sendable, Hashable {
         visionModel: String = "",
         systemPrompt: String = defaultSystemPrompt,
         timeoutSeconds: Int = defaultTimeoutSeconds,
-        historyTurns: Int = defaultHistoryTurns
+        historyTurns: Int = defaultHistoryTurns,
+        unreadableReply: String = ReadableMessageStep.defaultUnreadableReply
     ) {
         self.type = type
         self.baseURL = baseURL
@@ -66,6 +74,7 @@ struct AssistantConfiguration: Sendable, Hashable {
         self.systemPrompt = systemPrompt
         self.timeoutSeconds = timeoutSeconds
         self.historyTurns = historyTurns
+        self.unreadableReply = unreadableReply
     }
 
     /// The model used for turns with images: ``visionModel``, or ``model`` when that is empty.

@@ -37,6 +37,7 @@ extension ConfigurationLoader {
             "  system_prompt: \(Self.quoted(config.assistant.systemPrompt))",
             "  timeout_seconds: \(config.assistant.timeoutSeconds)",
             "  history_turns: \(config.assistant.historyTurns)",
+            "  unreadable_reply: \(Self.quoted(config.assistant.unreadableReply))",
             "transcription:",
             "  type: \(config.transcription.type.rawValue)",
             "  base_url: \(Self.quoted(config.transcription.baseURL))",

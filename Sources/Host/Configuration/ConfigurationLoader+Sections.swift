@@ -1,4 +1,5 @@
 import ChannelKit
+import Foundation
 import Yams
 
 // MARK: - Reading the sections of channels.yaml
@@ -47,8 +48,10 @@ extension ConfigurationLoader {
             ),
             historyTurns: section.integer(
                 "history_turns", default: AssistantConfiguration.defaultHistoryTurns, minimum: 0
-            )
+            ),
+            unreadableReply: section.string("unreadable_reply", default: "").trimmingCharacters(in: .whitespacesAndNewlines)
         )
+        if assistant.unreadableReply.isEmpty { assistant.unreadableReply = ReadableMessageStep.defaultUnreadableReply }
         while assistant.baseURL.hasSuffix("/") {
             assistant.baseURL.removeLast()
         }

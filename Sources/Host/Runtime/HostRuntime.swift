@@ -125,7 +125,7 @@ struct HostRuntime: Sendable {
         }
         let pipeline = Pipeline(
             channels: served.map(\.channel), store: store, identities: store, assistant: assistant,
-            preparer: ReadableMessageStep(next: preparer),
+            preparer: ReadableMessageStep(unreadableReply: configuration.assistant.unreadableReply, next: preparer),
             options: Pipeline.Options(
                 maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
                 historyTurns: configuration.assistant.historyTurns,
