@@ -45,8 +45,8 @@ struct WhatsAppIdentityEndToEndTests {
     @Test("assistant.unreadable_reply sets what a message with nothing readable is answered with")
     func unreadableReplyIsConfigurable() async throws {
         try await withHost(yaml: E2E.yaml(assistant: "type: echo\nunreadable_reply: \"Only *text*, photos and voice notes, please.\"")) { host in
-            let sticker = #"{"from":"15551230106","id":"wamid.sticker.1","timestamp":"1760000000","type":"sticker","sticker":{"mime_type":"image\/webp","sha256":"x","id":"9001","animated":false}}"#
-            let reply = try await E2E.post(host, body: Self.body(sticker))
+            let document = #"{"from":"15551230106","id":"wamid.document.1","timestamp":"1760000000","type":"document","document":{"filename":"menu.pdf","mime_type":"application\/pdf","sha256":"x","id":"9001"}}"#
+            let reply = try await E2E.post(host, body: Self.body(document))
             #expect(reply.status == 200)
             await host.waitUntilIdle()
             let texts = try await E2E.outbox(host).compactMap(\.text)

@@ -30,7 +30,7 @@ struct ReadableMessageStepTests {
     func unreadable() async {
         let next = NextStep()
         let step = ReadableMessageStep(next: next)
-        for kind in [Attachment.Kind.unsupported, .share, .reel, .story, .file, .video, .sticker, .other] {
+        for kind in [Attachment.Kind.unsupported, .share, .reel, .story, .file, .video, .other] {
             let result = await prepare(step, InboundMessage(attachments: [Attachment(kind: kind, platformType: kind.rawValue)]))
             #expect(result.directReply?.markdown == ReadableMessageStep.defaultUnreadableReply, "\(kind)")
         }
@@ -40,14 +40,16 @@ struct ReadableMessageStepTests {
         #expect(answer.directReply?.markdown == "Text only, please.")
     }
 
-    @Test("text, a button payload, a photo or a voice message go on to the next step")
+    @Test("a sticker, text, a button payload, a photo or a voice message go on to the next step")
     func readable() async {
         let next = NextStep()
         let step = ReadableMessageStep(next: next)
         let photo = Attachment(kind: .image, platformType: "image", mediaID: "1")
         let voice = Attachment(kind: .audio, platformType: "voice", url: "https://lookaside.fbsbx.com/v")
         let share = Attachment(kind: .share, platformType: "share")
+        let heart = Attachment(kind: .sticker, platformType: "like_heart")
         for (id, message) in [
+            ("sticker", InboundMessage(attachments: [heart])),
             ("text", InboundMessage(text: "look at this", attachments: [share])),
             ("payload", InboundMessage(text: "", quickReplyPayload: "slot-1")),
             ("photo", InboundMessage(attachments: [photo, share])),
@@ -56,7 +58,7 @@ struct ReadableMessageStepTests {
             let result = await prepare(step, message, id: id)
             #expect(result.directReply == nil, "\(id)")
         }
-        #expect(next.ids == ["text", "payload", "photo", "voice"])
+        #expect(next.ids == ["sticker", "text", "payload", "photo", "voice"])
     }
 
     @Test("an automatic reply the channel set (a story mention's thanks) is sent as it is")

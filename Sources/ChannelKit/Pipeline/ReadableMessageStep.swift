@@ -6,7 +6,9 @@ import Logging
 ///   Instagram story mention answered with the operator's thanks) gets that reply.
 /// - A message with no text, no button payload and no photo or voice message — only things
 ///   Sandra cannot read: WhatsApp `unsupported` messages and orders, Instagram reels, stories,
-///   shares, files, videos, stickers — gets ``unreadableReply``, saying what Sandra can read.
+///   shares, files, videos — gets ``unreadableReply``, saying what Sandra can read. A sticker
+///   (or Instagram's heart) is a gesture, not a question: it goes on to the assistant, which
+///   is told one was sent.
 /// - Anything else goes on to the next step (media).
 ///
 /// ```swift
@@ -45,10 +47,10 @@ public struct ReadableMessageStep: MessagePreparer {
     }
 
     /// Whether `message` has attachments and nothing else, and none of them is a photo or a
-    /// voice message the media step could open.
+    /// voice message the media step could open, or a sticker.
     public static func hasNothingReadable(_ message: UserMessage) -> Bool {
         guard message.text.trimmingWhitespaceAndNewlines.isEmpty, message.payload == nil, message.transcript == nil,
               message.images.isEmpty, !message.attachments.isEmpty else { return false }
-        return !message.attachments.contains(where: MediaPreparer.isMedia)
+        return !message.attachments.contains { MediaPreparer.isMedia($0) || $0.kind == .sticker }
     }
 }
