@@ -57,6 +57,7 @@ public enum StoreConformance {
         ("millisecond timestamps", millisecondTimestamps),
         ("rich events round-trip", richEventsRoundTrip),
         ("redact", redact),
+        ("a person's ids keep one conversation", personAliases),
     ]
 
     // MARK: - Helpers

@@ -13,8 +13,9 @@ struct FactoryTests {
 
     @Test func settingFieldsAreTheContract() {
         let fields = InstagramChannelFactory().settingFields
-        #expect(fields.map(\.key) == ["access_token", "verify_token", "app_secret", "api_version", "graph_api_base_url", "max_message_bytes"])
-        #expect(fields.map(\.label) == ["Access Token", "Verify Token", "App Secret", "API Version", "Graph API Base URL", "Max Message Bytes"])
+        #expect(fields.map(\.key) == ["access_token", "verify_token", "app_secret", "api_version", "graph_api_base_url", "max_message_bytes",
+                                      "story_mention_reply"])
+        #expect(fields.map(\.label) == ["Access Token", "Verify Token", "App Secret", "API Version", "Graph API Base URL", "Max Message Bytes", "Story Mention Reply"])
         #expect(fields.filter(\.isSecret).map(\.key) == ["access_token", "verify_token", "app_secret"])
         let byKey = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0) })
         #expect(byKey["api_version"]?.defaultValue == "v19.0")

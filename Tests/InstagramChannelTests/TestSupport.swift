@@ -82,8 +82,8 @@ func signedDelivery(_ body: String, secret: String = TestSecrets.appSecret) -> W
 }
 
 /// Parses a signed fixture through the channel's `handle`.
-func events(_ body: String) throws -> [InboundEvent] {
-    let channel = try makeChannel()
+func events(_ body: String, settings: ChannelSettings = settings()) throws -> [InboundEvent] {
+    let channel = try makeChannel(settings)
     guard case .events(let events) = try channel.handle(signedDelivery(body), logger: testLogger) else {
         Issue.record("a POST delivery must produce events")
         return []

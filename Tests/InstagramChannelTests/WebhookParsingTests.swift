@@ -38,7 +38,7 @@ struct WebhookParsingTests {
     @Test(arguments: [
         ("image", ChannelKit.Attachment.Kind.image), ("audio", .audio), ("video", .video), ("file", .file),
         ("share", .share), ("ig_post", .share), ("ig_reel", .reel), ("reel", .reel),
-        ("story_mention", .story), ("ig_story", .story), ("story", .story),
+        ("ig_story", .story), ("story", .story),
         ("sticker", .sticker), ("unsupported_type", .unsupported), ("media", .other), ("brand_new_type", .other),
     ])
     func attachmentTypes(_ type: String, _ kind: ChannelKit.Attachment.Kind) throws {
@@ -51,6 +51,37 @@ struct WebhookParsingTests {
         #expect(attachment.url == "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=17997515821557846&signature=Aby")
         #expect(attachment.title == "Caption ✨")
         #expect(message.text == nil)
+    }
+
+    /// A story mention as Meta delivers it: an attachment of type `story_mention` and nothing else.
+    static let storyMention = item(#""message":{"mid":"m-mention","attachments":[{"type":"story_mention","payload":{"url":"https:\/\/lookaside.fbsbx.com\/ig_messaging_cdn\/?asset_id=555&signature=Ab"}}]}"#)
+
+    @Test("a story mention is recorded and not answered by default: it is a notification, not a question")
+    func storyMentionIsRecordedNotAnswered() throws {
+        let event = try singleEvent(envelope(messaging: Self.storyMention))
+        #expect(try ignored(event) == IgnoredEvent(reason: .mention, targetMessageID: "m-mention", detail: "story_mention"))
+        #expect(!event.isAnswerable)
+    }
+
+    @Test("with story_mention_reply set, a story mention is answered with that text, never by the assistant")
+    func storyMentionGetsTheConfiguredThanks() throws {
+        let all = try events(envelope(messaging: Self.storyMention), settings: settings(["story_mention_reply": " Thanks for the mention! "]))
+        let thanked = try message(of: try #require(all.first))
+        #expect(thanked.automaticReply == "Thanks for the mention!")
+        #expect(thanked.attachments.map(\.platformType) == ["story_mention"])
+        // Text beside a mention is a message like any other.
+        let withText = try singleEvent(envelope(messaging: Self.item(#""message":{"mid":"m-2","text":"look!","attachments":[{"type":"story_mention","payload":{"url":"https:\/\/lookaside.fbsbx.com\/x"}}]}"#)))
+        #expect(try message(of: withText).automaticReply == nil)
+    }
+
+    @Test(arguments: ["share", "ig_reel", "ig_story", "file", "video", "unsupported_type"])
+    func attachmentsSandraCannotReadAreAnswered(_ type: String) throws {
+        // Reels, stories, shares and files reach the pipeline as messages (its first step tells
+        // the person what Sandra can read), never as silence.
+        let event = try singleEvent(envelope(messaging: Self.item(#""message":{"mid":"m-\#(type)","attachments":[{"type":"\#(type)","payload":{"url":"https:\/\/lookaside.fbsbx.com\/ig_messaging_cdn\/?asset_id=1"}}]}"#)))
+        #expect(event.isAnswerable)
+        let unreadable = try message(of: event)
+        #expect(ReadableMessageStep.hasNothingReadable(UserMessage(text: unreadable.text ?? "", attachments: unreadable.attachments)))
     }
 
     @Test func attachmentsWithoutURL() throws {
@@ -127,9 +158,10 @@ struct WebhookParsingTests {
         #expect(event.platformMessageID == "delete:m-gone")
     }
 
-    @Test func unsupportedMessage() throws {
+    @Test func unsupportedMessageIsAnsweredAsUnreadable() throws {
         let event = try singleEvent(envelope(messaging: Self.item(#""message":{"mid":"m-unsup","is_unsupported":true}"#)))
-        #expect(try ignored(event).reason == .unsupported)
+        #expect(try message(of: event).attachments == [ChannelKit.Attachment(kind: .unsupported, platformType: "is_unsupported")])
+        #expect(event.isAnswerable)
         #expect(event.platformMessageID == "m-unsup")
     }
 
@@ -261,21 +293,35 @@ struct WebhookParsingTests {
         ("missing object", #"{"entry":[]}"#),
         ("entry not an array", #"{"object":"instagram","entry":{"id":"1"}}"#),
         ("missing entry", #"{"object":"instagram"}"#),
-        ("entry item not an object", #"{"object":"instagram","entry":["x"]}"#),
-        ("entry without id", #"{"object":"instagram","entry":[{"time":1,"messaging":[]}]}"#),
-        ("messaging not an array", #"{"object":"instagram","entry":[{"id":"1","time":1,"messaging":{"sender":{"id":"2"}}}]}"#),
-        ("item without sender id", #"{"object":"instagram","entry":[{"id":"1","time":1,"messaging":[{"recipient":{"id":"1"},"timestamp":1,"message":{"mid":"m","text":"private words"}}]}]}"#),
-        ("message without mid", #"{"object":"instagram","entry":[{"id":"1","time":1,"messaging":[{"sender":{"id":"2"},"recipient":{"id":"1"},"timestamp":1,"message":{"text":"private words"}}]}]}"#),
-        ("message not an object", #"{"object":"instagram","entry":[{"id":"1","time":1,"messaging":[{"sender":{"id":"2"},"timestamp":1,"message":"private words"}]}]}"#),
-        ("attachments not an array", #"{"object":"instagram","entry":[{"id":"1","time":1,"messaging":[{"sender":{"id":"2"},"timestamp":1,"message":{"mid":"m","text":"private words","attachments":{"type":"image"}}}]}]}"#),
-        ("no timestamp anywhere", #"{"object":"instagram","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"message":{"mid":"m","text":"private words"}}]}]}"#),
-        ("echo without recipient", #"{"object":"instagram","entry":[{"id":"1","time":1,"messaging":[{"sender":{"id":"1"},"timestamp":1,"message":{"mid":"m","text":"private words","is_echo":true}}]}]}"#),
-        ("change value not an object", #"{"object":"instagram","entry":[{"id":"1","time":1,"changes":[{"field":"messages","value":"private words"}]}]}"#),
     ])
-    func malformedPayloads(_ label: String, _ body: String) throws {
+    func bodiesThatAreNoWebhookAreRefused(_ label: String, _ body: String) throws {
         let channel = try makeChannel()
         let error = channelError { _ = try channel.handle(signedDelivery(body), logger: testLogger) }
         #expect(error?.code == .malformedPayload, "\(label)")
-        #expect(error?.message.contains("private words") == false, "\(label): the message must not contain message text")
+    }
+
+    @Test(arguments: [
+        ("entry item not an object", #"["x"]"#),
+        ("entry without id", #"[{"time":1,"messaging":[]}]"#),
+        ("messaging not an array", #"[{"id":"1","time":1,"messaging":{"sender":{"id":"2"}}}]"#),
+        ("item without sender id", #"[{"id":"1","time":1,"messaging":[{"recipient":{"id":"1"},"timestamp":1,"message":{"mid":"m","text":"private words"}}]}]"#),
+        ("message without mid", #"[{"id":"1","time":1,"messaging":[{"sender":{"id":"2"},"recipient":{"id":"1"},"timestamp":1,"message":{"text":"private words"}}]}]"#),
+        ("message not an object", #"[{"id":"1","time":1,"messaging":[{"sender":{"id":"2"},"timestamp":1,"message":"private words"}]}]"#),
+        ("attachments not an array", #"[{"id":"1","time":1,"messaging":[{"sender":{"id":"2"},"timestamp":1,"message":{"mid":"m","text":"private words","attachments":{"type":"image"}}}]}]"#),
+        ("no timestamp anywhere", #"[{"id":"1","messaging":[{"sender":{"id":"2"},"message":{"mid":"m","text":"private words"}}]}]"#),
+        ("echo without recipient", #"[{"id":"1","time":1,"messaging":[{"sender":{"id":"1"},"timestamp":1,"message":{"mid":"m","text":"private words","is_echo":true}}]}]"#),
+        ("change value not an object", #"[{"id":"1","time":1,"changes":[{"field":"messages","value":"private words"}]}]"#),
+    ])
+    func unreadableItemsAreRecordedBesideTheGoodOnes(_ label: String, _ entries: String) throws {
+        // The unreadable item comes first, a good message from another entry after it.
+        let good = #"{"id":"1","time":2,"messaging":[{"sender":{"id":"9"},"recipient":{"id":"1"},"timestamp":2,"message":{"mid":"good","text":"hello"}}]}"#
+        let inner = String(entries.dropFirst().dropLast())
+        let body = #"{"object":"instagram","entry":["# + inner + "," + good + "]}"
+        let all = try events(body)
+        #expect(all.count == 2, "\(label)")
+        let unreadable = try ignored(#require(all.first))
+        #expect(unreadable.reason == .malformed, "\(label)")
+        #expect(unreadable.detail?.contains("private words") == false, "\(label): the reason must not contain message text")
+        #expect(all.last?.platformMessageID == "good" && all.last?.isAnswerable == true, "\(label)")
     }
 }

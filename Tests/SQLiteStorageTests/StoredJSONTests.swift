@@ -32,6 +32,15 @@ struct StoredJSONTests {
             event("i2", .ignored(IgnoredEvent(reason: .reaction))),
             event("t0", .message(InboundMessage(text: "epoch")), at: Date(timeIntervalSinceReferenceDate: 0)),
             event("t1", .message(InboundMessage(text: "odd time")), at: Date(timeIntervalSince1970: 1_700_000_000.000_1)),
+            event("s1", .message(InboundMessage(attachments: [Attachment(kind: .story, platformType: "story_mention")],
+                                                automaticReply: awkward))),
+            InboundEvent(channel: "whatsapp", accountID: "106540352242922", senderID: "US.13491208655302741918",
+                         platformMessageID: "wamid.b1", timestamp: base, kind: .message(InboundMessage(text: "hi")),
+                         alternativeSenderIDs: ["16505551234", awkward], replyAddress: "16505551234"),
+            InboundEvent(channel: "whatsapp", accountID: "106540352242922", senderID: "US.1",
+                         platformMessageID: "wamid.b2", timestamp: base,
+                         kind: .ignored(IgnoredEvent(reason: .identityChange, detail: "user_changed_user_id")),
+                         alternativeSenderIDs: ["US.2"]),
         ]
     }()
 

@@ -7,8 +7,20 @@ public struct InboundEvent: Sendable, Hashable, Codable {
     public var channel: String
     /// The business account the event belongs to (Instagram: the professional account id).
     public var accountID: String
-    /// The platform-scoped id of the person on the other side (Instagram: the IGSID).
+    /// The platform-scoped id of the person on the other side (Instagram: the IGSID;
+    /// WhatsApp: the business-scoped user id when the webhook carries one, else the phone
+    /// number). The store may replace it, on acceptance, by the id it already knows the same
+    /// person by (see ``alternativeSenderIDs``).
     public var senderID: String
+    /// Other ids the platform gave for the same person in this event: WhatsApp's phone number
+    /// beside a business-scoped user id, or the new id of a person whose id changed. The
+    /// store keys the conversation on whichever of these ids it already knows the person by,
+    /// so history and identity links stay with the person.
+    public var alternativeSenderIDs: [String]
+    /// Where replies to this event go when that is not ``senderID``: the id the person wrote
+    /// from (or their phone number, which WhatsApp prefers) when the conversation is keyed on
+    /// an id they were known by earlier.
+    public var replyAddress: String?
     /// The platform's id of this event; the deduplication key together with ``channel``.
     public var platformMessageID: String
     /// When the platform says the event happened.
@@ -27,18 +39,56 @@ public struct InboundEvent: Sendable, Hashable, Codable {
     }
 
     /// Creates an event.
-    public init(channel: String, accountID: String, senderID: String, platformMessageID: String, timestamp: Date, kind: Kind) {
+    public init(channel: String, accountID: String, senderID: String, platformMessageID: String, timestamp: Date, kind: Kind,
+                alternativeSenderIDs: [String] = [], replyAddress: String? = nil) {
         self.channel = channel
         self.accountID = accountID
         self.senderID = senderID
+        self.alternativeSenderIDs = alternativeSenderIDs
+        self.replyAddress = replyAddress
         self.platformMessageID = platformMessageID
         self.timestamp = timestamp
         self.kind = kind
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case channel, accountID, senderID, alternativeSenderIDs, replyAddress, platformMessageID, timestamp, kind
+    }
+
+    /// Decodes an event; events recorded before alternative ids existed have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        channel = try container.decode(String.self, forKey: .channel)
+        accountID = try container.decode(String.self, forKey: .accountID)
+        senderID = try container.decode(String.self, forKey: .senderID)
+        alternativeSenderIDs = try container.decodeIfPresent([String].self, forKey: .alternativeSenderIDs) ?? []
+        replyAddress = try container.decodeIfPresent(String.self, forKey: .replyAddress)
+        platformMessageID = try container.decode(String.self, forKey: .platformMessageID)
+        timestamp = try container.decode(Date.self, forKey: .timestamp)
+        kind = try container.decode(Kind.self, forKey: .kind)
+    }
+
+    /// Encodes the event; no alternative ids and no reply address are left out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(channel, forKey: .channel)
+        try container.encode(accountID, forKey: .accountID)
+        try container.encode(senderID, forKey: .senderID)
+        if !alternativeSenderIDs.isEmpty { try container.encode(alternativeSenderIDs, forKey: .alternativeSenderIDs) }
+        try container.encodeIfPresent(replyAddress, forKey: .replyAddress)
+        try container.encode(platformMessageID, forKey: .platformMessageID)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(kind, forKey: .kind)
+    }
+
     /// The conversation this event belongs to.
     public var conversation: ConversationKey {
         ConversationKey(channel: channel, accountID: accountID, userID: senderID)
+    }
+
+    /// Where the replies to this event go: ``replyAddress`` when there is one, else the sender.
+    public var recipient: Recipient {
+        Recipient(accountID: accountID, userID: replyAddress ?? senderID)
     }
 
     /// What stands in for text that was not kept.
@@ -81,15 +131,19 @@ public struct InboundMessage: Sendable, Hashable, Codable {
     public var replyTo: ReplyReference?
     /// The ad or link that opened the conversation, if any.
     public var referral: Referral?
+    /// An answer the channel's operator configured for this kind of message (a thanks for a
+    /// story mention): sent as it is, without asking the assistant.
+    public var automaticReply: String?
 
     /// Creates a message.
     public init(text: String? = nil, attachments: [Attachment] = [], quickReplyPayload: String? = nil,
-                replyTo: ReplyReference? = nil, referral: Referral? = nil) {
+                replyTo: ReplyReference? = nil, referral: Referral? = nil, automaticReply: String? = nil) {
         self.text = text
         self.attachments = attachments
         self.quickReplyPayload = quickReplyPayload
         self.replyTo = replyTo
         self.referral = referral
+        self.automaticReply = automaticReply
     }
 }
 
@@ -200,6 +254,12 @@ public struct IgnoredEvent: Sendable, Hashable, Codable {
         case handover
         /// A message type the platform cannot show us.
         case unsupported
+        /// A mention of the business (an Instagram story mention) that is not answered.
+        case mention
+        /// A change of the person's id on the platform (WhatsApp `user_changed_user_id`).
+        case identityChange
+        /// An item of a delivery the channel could not read; the detail says which and why.
+        case malformed
         /// An event kind this channel does not know.
         case unknown
     }

@@ -499,7 +499,7 @@ public final class Pipeline: Sendable {
     /// Sends the parts not sent yet, in order, each with in-process retries.
     private func deliver(_ parts: [OutboxPart], of item: InboxItem, through channel: any Channel, generation: Int,
                          logger: Logger) async -> ConversationDispatcher.Verdict {
-        let recipient = item.event.conversation.recipient
+        let recipient = item.event.recipient
         var leaseRenewedAt = now()
         let lastPending = parts.last(where: { $0.state == .pending })?.id
         var completed = false

@@ -37,6 +37,8 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
     private var orderHead = 0
     private var outbox: [Int64: [OutboxPart]] = [:]
     private var turns: [ConversationKey: [StoredTurn]] = [:]
+    /// The id each recorded id of a person is keyed on, by channel (see ``PersonAliases``).
+    private var personKeys: [ChannelIdentity: String] = [:]
     private var nextTurnSequence: Int64 = 1
     /// Identity linking's tables (see InMemoryStore+Identity.swift).
     var identityTables = InMemoryIdentityTables()
@@ -57,9 +59,10 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
 
     public func accept(_ events: [InboundEvent], at now: Date) -> [InboxItem] {
         var created: [InboxItem] = []
-        for event in events {
-            let key = Key(channel: event.channel, platformMessageID: event.platformMessageID)
+        for incoming in events {
+            let key = Key(channel: incoming.channel, platformMessageID: incoming.platformMessageID)
             guard keys[key] == nil else { continue }
+            let event = keyOnKnownPerson(incoming)
             let id = nextID
             nextID += 1
             let item = InboxItem(id: id, event: event, state: event.isAnswerable ? .received : .ignored,
@@ -71,6 +74,25 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
         }
         if !created.isEmpty { evictBeyondCapacity() }
         return created
+    }
+
+    /// The event keyed on the id the store knows its sender by; the event's ids recorded as theirs.
+    private func keyOnKnownPerson(_ event: InboundEvent) -> InboundEvent {
+        let ids = PersonAliases.ids(of: event)
+        let person = PersonAliases.key(
+            for: ids,
+            recorded: { personKeys[ChannelIdentity(channel: event.channel, userID: $0)] },
+            known: { id in
+                let identity = ChannelIdentity(channel: event.channel, userID: id)
+                return identityTables.profile(for: identity) != nil
+                    || turns.keys.contains { $0.channel == event.channel && $0.userID == id }
+            })
+        if ids.count > 1 {
+            for id in ids where personKeys[ChannelIdentity(channel: event.channel, userID: id)] == nil {
+                personKeys[ChannelIdentity(channel: event.channel, userID: id)] = person
+            }
+        }
+        return PersonAliases.rekeyed(event, on: person)
     }
 
     public func claim(_ id: Int64, leaseUntil: Date, at now: Date) -> InboxItem? {

@@ -32,7 +32,7 @@ public struct InstagramChannel: Channel {
         self.configuration = configuration
         self.profile = Self.profile(maxMessageBytes: configuration.maxMessageBytes)
         self.verifier = MetaWebhookVerifier(verifyToken: configuration.verifyToken, appSecret: configuration.appSecret)
-        self.parser = InstagramWebhookParser(channel: name)
+        self.parser = InstagramWebhookParser(channel: name, storyMentionReply: configuration.storyMentionReply)
         self.graph = GraphAPIClient(http: context.http, baseURL: configuration.graphBaseURL,
                                     apiVersion: configuration.apiVersion, accessToken: configuration.accessToken,
                                     timeout: .seconds(15), maxResponseBytes: 64 * 1024)

@@ -19,6 +19,8 @@ import Logging
 /// - `graph_api_base_url`: `https://graph.facebook.com` by default; `https://graph.instagram.com`
 ///   for Instagram Login; any URL for an emulator.
 /// - `max_message_bytes`: the longest reply part in UTF-8 bytes, 1000 by default.
+/// - `story_mention_reply`: what a person who mentions the account in their story is sent
+///   (a short thanks); empty by default: story mentions are recorded, not answered.
 ///
 /// In sandbox mode the channel talks to its own emulator (`/sandbox/<name>/graph`) and uses
 /// development credentials (`sandbox-app-secret`, `sandbox-verify-token`,
@@ -38,6 +40,8 @@ public struct InstagramChannelFactory: ChannelFactory {
         case graphAPIBaseURL = "graph_api_base_url"
         /// The text limit in UTF-8 bytes.
         case maxMessageBytes = "max_message_bytes"
+        /// The reply to a story mention.
+        case storyMentionReply = "story_mention_reply"
     }
 
     /// The default Graph version.
@@ -53,7 +57,7 @@ public struct InstagramChannelFactory: ChannelFactory {
     /// `instagram`, the `type:` value in `channels.yaml`.
     public var type: String { "instagram" }
 
-    /// The six settings described above, with labels, kinds, defaults and help.
+    /// The seven settings described above, with labels, kinds, defaults and help.
     public var settingFields: [SettingField] {
         [
             SettingField(key: Key.accessToken.rawValue, label: "Access Token", isSecret: true,
@@ -69,6 +73,8 @@ public struct InstagramChannelFactory: ChannelFactory {
             SettingField(key: Key.maxMessageBytes.rawValue, label: "Max Message Bytes", kind: .integer,
                          defaultValue: String(Self.defaultMaxMessageBytes),
                          help: "The longest reply part, in UTF-8 bytes (Instagram accepts 1000)."),
+            SettingField(key: Key.storyMentionReply.rawValue, label: "Story Mention Reply",
+                         help: "What a person who mentions the account in their story is sent, such as a short thanks. Empty: story mentions are recorded and not answered."),
         ]
     }
 

@@ -17,6 +17,8 @@ struct InstagramConfiguration: Sendable {
     var maxMessageBytes: Int
     /// Whether the channel talks to its local emulator.
     var sandboxMode: Bool
+    /// What a story mention is answered with; empty: not answered.
+    var storyMentionReply: String = ""
 
     /// Development credentials used in sandbox mode when none are configured.
     enum Sandbox {
@@ -45,6 +47,7 @@ struct InstagramConfiguration: Sendable {
         self.apiVersion = version
         self.maxMessageBytes = maxBytes
         self.sandboxMode = context.sandboxMode
+        self.storyMentionReply = value(.storyMentionReply)
 
         if context.sandboxMode {
             var local = context.localBaseURL

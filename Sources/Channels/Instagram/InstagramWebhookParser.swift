@@ -6,13 +6,18 @@ import MetaPlatform
 ///
 /// Walks every `entry`, every item of its `messaging` and `standby` arrays, and `changes`
 /// entries (the App Dashboard's test button sends a `messages` change shaped like a messaging
-/// item). Errors name the place in the payload that is wrong, never message text.
+/// item). An item that cannot be read is recorded as ignored with the reason (the place in
+/// the payload that is wrong, never message text), and the rest of the delivery is accepted;
+/// only a body that is not an Instagram webhook at all is refused.
 struct InstagramWebhookParser: Sendable {
     /// The configured channel name put on every event.
     let channel: String
+    /// What a story mention is answered with; empty: recorded, not answered.
+    var storyMentionReply: String = ""
 
     /// Parses a body.
-    /// - Throws: ``ChannelError`` `.malformedPayload`.
+    /// - Throws: ``ChannelError`` `.malformedPayload` when the body is not JSON, not an object,
+    ///   not of `object: instagram`, or has no `entry` array.
     func parse(_ body: [UInt8]) throws -> [InboundEvent] {
         let root: MetaJSON
         do {
@@ -30,19 +35,32 @@ struct InstagramWebhookParser: Sendable {
         var events: [InboundEvent] = []
         for (entryIndex, entry) in entries.enumerated() {
             let place = "entry[\(entryIndex)]"
-            guard entry.objectValue != nil else { throw malformed(place, "is not an object") }
-            guard let accountID = entry["id"]?.idValue, !accountID.isEmpty else { throw malformed(place + ".id", "is missing") }
+            let accountID = entry["id"]?.idValue ?? ""
             let entryTime = entry["time"].flatMap(Self.milliseconds)
-            let context = EntryContext(accountID: accountID, entryTime: entryTime)
-
-            for (index, item) in try array(entry, "messaging", place).enumerated() {
-                events.append(try event(item, context, "\(place).messaging[\(index)]"))
+            func unreadable(_ item: MetaJSON, _ error: any Error) -> InboundEvent {
+                UnreadableItem.event(channel: channel, accountID: accountID, senderID: item["sender"]?["id"]?.idValue,
+                                     itemID: item["message"]?["mid"]?.idValue ?? item["mid"]?.idValue, item: item,
+                                     timestamp: (item["timestamp"].flatMap(Self.milliseconds) ?? entryTime).map(Self.date), error: error)
             }
-            for (index, item) in try array(entry, "standby", place).enumerated() {
-                events.append(standby(try event(item, context, "\(place).standby[\(index)]")))
-            }
-            for (index, change) in try array(entry, "changes", place).enumerated() {
-                events.append(try changeEvent(change, context, "\(place).changes[\(index)]"))
+            do {
+                guard entry.objectValue != nil else { throw malformed(place, "is not an object") }
+                guard !accountID.isEmpty else { throw malformed(place + ".id", "is missing") }
+                let context = EntryContext(accountID: accountID, entryTime: entryTime)
+                for (index, item) in try array(entry, "messaging", place).enumerated() {
+                    do { events.append(try event(item, context, "\(place).messaging[\(index)]")) } catch { events.append(unreadable(item, error)) }
+                }
+                for (index, item) in try array(entry, "standby", place).enumerated() {
+                    do {
+                        events.append(standby(try event(item, context, "\(place).standby[\(index)]")))
+                    } catch {
+                        events.append(unreadable(item, error))
+                    }
+                }
+                for (index, change) in try array(entry, "changes", place).enumerated() {
+                    do { events.append(try changeEvent(change, context, "\(place).changes[\(index)]")) } catch { events.append(unreadable(change, error)) }
+                }
+            } catch {
+                events.append(unreadable(entry, error))
             }
         }
         return events
@@ -120,11 +138,13 @@ struct InstagramWebhookParser: Sendable {
                 platformID = "delete:\(mid)"
                 kind = .ignored(IgnoredEvent(reason: .delete, targetMessageID: mid))
             } else if message["is_unsupported"]?.boolValue == true {
+                // A message Instagram cannot show the API: the person is told what Sandra reads.
                 platformID = mid
-                kind = .ignored(IgnoredEvent(reason: .unsupported, targetMessageID: mid))
+                kind = .message(InboundMessage(attachments: [Attachment(kind: .unsupported, platformType: "is_unsupported")]))
             } else {
                 platformID = mid
-                kind = .message(try inboundMessage(message, place + ".message"))
+                let inbound = try inboundMessage(message, place + ".message")
+                kind = storyMention(inbound, mid: mid) ?? .message(inbound)
             }
         } else if let reaction = item["reaction"], !reaction.isNull {
             let mid = reaction["mid"]?.idValue ?? ""
@@ -168,6 +188,21 @@ struct InstagramWebhookParser: Sendable {
             event.kind = .ignored(IgnoredEvent(reason: .ownAccount, targetMessageID: Self.targetMessageID(of: event)))
         }
         return event
+    }
+
+    /// A story mention — a notification that the person mentioned the account in their story,
+    /// not a question — recorded and not answered, or answered with the configured thanks.
+    /// `nil` when the message is something else (or says something besides the mention).
+    private func storyMention(_ message: InboundMessage, mid: String) -> InboundEvent.Kind? {
+        guard !message.attachments.isEmpty, message.attachments.allSatisfy({ $0.platformType == "story_mention" }),
+              (message.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        let reply = storyMentionReply.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reply.isEmpty else {
+            return .ignored(IgnoredEvent(reason: .mention, targetMessageID: mid, detail: "story_mention"))
+        }
+        var answered = message
+        answered.automaticReply = reply
+        return .message(answered)
     }
 
     private func inboundMessage(_ message: MetaJSON, _ place: String) throws -> InboundMessage {

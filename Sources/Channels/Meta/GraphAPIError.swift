@@ -92,12 +92,19 @@ public struct GraphAPIError: Sendable, Hashable {
         if code == 100 { return subcode.map(Self.contentSubcodes.contains) ?? true }
         return Self.whatsAppInvalidParameterCodes.contains(code)
     }
+    /// WhatsApp Cloud API codes that never pass by retrying, whatever the HTTP status: 131008
+    /// (required parameter missing), 131009 (parameter value not valid), 131026 (message
+    /// undeliverable), 131030 (recipient not in the test number's allowed list), 131031 (business
+    /// account locked), 131047 (more than 24 hours since the person last wrote), 131051
+    /// (unsupported message type), 131062 (a business-scoped user id cannot receive this kind of
+    /// message: send it to the phone number).
+    public static let whatsAppPermanentCodes: Set<Int> = [131008, 131009, 131026, 131030, 131031, 131047, 131051, 131062]
 
     /// What this error means for a send, given the HTTP response it came with.
     ///
     /// In order: codes 190 and 102 are `.unauthorized`; `is_transient: true`, codes 1, 2,
     /// 4, 17, 32 and 613 and WhatsApp's ``whatsAppTransientCodes`` are `.transient`; codes 10 (outside the window, user unavailable),
-    /// 100, 200 and 551 are `.permanent`; otherwise HTTP 429 and 5xx are `.transient`, HTTP 401
+    /// 100, 200 and 551 and WhatsApp's ``whatsAppPermanentCodes`` are `.permanent`; otherwise HTTP 429 and 5xx are `.transient`, HTTP 401
     /// is `.unauthorized`, and anything else is `.permanent`. A `.permanent` error says whether
     /// it refused the message itself (``isInvalidParameter``). A transient error carries the
     /// `Retry-After` delay (in seconds) when the response had one.
@@ -119,7 +126,8 @@ public struct GraphAPIError: Sendable, Hashable {
             // 10 (outside the window, user unavailable), 100 (parameters), 200 (permissions),
             // 551 (user unavailable): the same request fails the same way. An unknown code is
             // judged by the HTTP status: the server's own failure passes, the request's does not.
-            if !Self.permanentCodes.contains(code), status.code == 429 || status.code >= 500 {
+            let knownPermanent = Self.permanentCodes.contains(code) || Self.whatsAppPermanentCodes.contains(code)
+            if !knownPermanent, status.code == 429 || status.code >= 500 {
                 return .transient(text, platformCode: code, platformSubcode: subcode, retryAfter: retryAfter)
             }
             return .permanent(text, platformCode: code, platformSubcode: subcode, isInvalidParameter: isInvalidParameter)

@@ -156,22 +156,33 @@ public struct WhatsAppChannel: Channel {
     }
 
     /// The Cloud API body of a text message, or of reply buttons when it has quick replies
-    /// and fits an interactive body.
+    /// and fits an interactive body. A phone number goes in `to`; a business-scoped user id
+    /// (`US.13491208655302741918`) in `recipient`, as the Cloud API takes it since 2026.
     static func messageBody(_ message: OutboundMessage, to userID: String) -> MetaJSON {
+        let addressKey = isBusinessScopedUserID(userID) ? "recipient" : "to"
         if !message.quickReplies.isEmpty, fitsInteractiveBody(message.text) {
             let buttons: [MetaJSON] = message.quickReplies.prefix(3).map { reply in
                 ["type": "reply", "reply": ["id": .string(String(reply.payload.prefix(256))), "title": .string(String(reply.title.prefix(20)))]]
             }
             return [
-                "messaging_product": "whatsapp", "recipient_type": "individual", "to": .string(userID), "type": "interactive",
+                "messaging_product": "whatsapp", "recipient_type": "individual", addressKey: .string(userID), "type": "interactive",
                 "interactive": ["type": "button", "body": ["text": .string(message.text)], "action": ["buttons": .array(buttons)]],
             ]
         }
         let previewURL = message.text.contains("https://") || message.text.contains("http://")
         return [
-            "messaging_product": "whatsapp", "recipient_type": "individual", "to": .string(userID), "type": "text",
+            "messaging_product": "whatsapp", "recipient_type": "individual", addressKey: .string(userID), "type": "text",
             "text": ["preview_url": .bool(previewURL), "body": .string(message.text)],
         ]
+    }
+
+    /// Whether a WhatsApp user id is a business-scoped user id — an ISO 3166 country code, a
+    /// dot, then letters and digits (`US.13491208655302741918`; a parent BSUID has one more
+    /// dotted part) — rather than a phone number (`wa_id`).
+    static func isBusinessScopedUserID(_ userID: String) -> Bool {
+        let parts = userID.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0].count == 2, parts[0].allSatisfy({ $0.isASCII && $0.isUppercase }) else { return false }
+        return parts.dropFirst().allSatisfy { part in !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
     }
 
     /// The Cloud API body of a read receipt with the typing indicator.

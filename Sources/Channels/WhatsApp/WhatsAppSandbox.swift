@@ -102,6 +102,8 @@ public actor WhatsAppSandbox: ChannelSandbox {
         var typing: Bool
         var messageID: String?
         var time: Int64
+        /// The body field that named the recipient: `to` (a phone number) or `recipient` (a BSUID).
+        var addressField: String = "to"
     }
 
     /// An uploaded media item.
@@ -363,6 +365,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
                 "typing_indicator": .bool(item.typing),
                 "message_id": .optional(item.messageID),
                 "time": .integer(item.time),
+                "address_field": .string(item.addressField),
             ]
         }
         return GraphSandboxReply.json(.array(list))
@@ -446,7 +449,11 @@ public actor WhatsAppSandbox: ChannelSandbox {
             return GraphSandboxReply.json(["success": true])
         }
 
-        guard let to = body["to"]?.idValue, !to.isEmpty else { return Self.invalid("The parameter to is required") }
+        // A phone number in `to`, or a business-scoped user id in `recipient`; `to` wins when both are set.
+        let phone = body["to"]?.idValue.flatMap { $0.isEmpty ? nil : $0 }
+        guard let to = phone ?? body["recipient"]?.idValue.flatMap({ $0.isEmpty ? nil : $0 }) else {
+            return Self.invalid("The parameter to (or recipient) is required")
+        }
         if let recipientType = body["recipient_type"]?.stringValue, recipientType != "individual" {
             return Self.invalid("recipient_type must be individual")
         }
@@ -496,12 +503,13 @@ public actor WhatsAppSandbox: ChannelSandbox {
         outboundCount += 1
         let messageID = "wamid.sandbox.out.\(outboundCount)"
         records.appendOutbox(OutboxItem(seq: records.nextSequence(), phoneNumberID: phoneNumberID, recipient: to, type: type, text: text, buttons: buttons,
-                                status: nil, readMessageID: nil, typing: false, messageID: messageID, time: time))
+                                status: nil, readMessageID: nil, typing: false, messageID: messageID, time: time,
+                                addressField: phone == nil ? "recipient" : "to"))
         waiters.recorded()
         records.record(ThreadItem(seq: 0, direction: .outbound, kind: .text, text: text, buttons: buttons, messageID: messageID, time: time), for: to)
         return GraphSandboxReply.json([
             "messaging_product": "whatsapp",
-            "contacts": [["input": .string(to), "wa_id": .string(to)]],
+            "contacts": [["input": .string(to), (phone == nil ? "user_id" : "wa_id"): .string(to)]],
             "messages": [["id": .string(messageID)]],
         ])
     }

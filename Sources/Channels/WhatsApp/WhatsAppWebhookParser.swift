@@ -10,8 +10,12 @@ import MetaPlatform
 /// recorded when they cannot be), `statuses[]` (recorded, never answered) and `errors[]`
 /// (recorded, never answered), all routed by `value.metadata.phone_number_id`; an
 /// `smb_message_echoes` change holds the business's own messages (echoes); any other field is
-/// recorded as unknown. Timestamps are epoch seconds, as strings. Errors name the place in
-/// the payload that is wrong, never message text.
+/// recorded as unknown. Timestamps are epoch seconds, as strings. An item that cannot be read
+/// (a message with no sender, a change without its phone number id, a shape this parser does
+/// not know) is recorded as ignored with the reason — the place in the payload that is wrong,
+/// never message text — and the rest of the delivery is accepted: Meta would otherwise retry
+/// the whole delivery, good items included. Only a body that is not a WhatsApp webhook at all
+/// is refused.
 struct WhatsAppWebhookParser: Sendable {
     /// The configured channel name put on every event.
     let channel: String
@@ -30,7 +34,8 @@ struct WhatsAppWebhookParser: Sendable {
     }
 
     /// Parses a body.
-    /// - Throws: ``ChannelError`` `.malformedPayload`.
+    /// - Throws: ``ChannelError`` `.malformedPayload` when the body is not JSON, not an object,
+    ///   not of `object: whatsapp_business_account`, or has no `entry` array.
     func parse(_ body: [UInt8]) throws -> Delivery {
         let root: MetaJSON
         do {
@@ -48,13 +53,30 @@ struct WhatsAppWebhookParser: Sendable {
         var delivery = Delivery()
         for (entryIndex, entry) in entries.enumerated() {
             let place = "entry[\(entryIndex)]"
-            guard entry.objectValue != nil else { throw malformed(place, "is not an object") }
             let businessAccountID = entry["id"]?.idValue ?? ""
-            for (index, change) in try array(entry, "changes", place).enumerated() {
-                try parseChange(change, businessAccountID: businessAccountID, place: "\(place).changes[\(index)]", into: &delivery)
+            do {
+                guard entry.objectValue != nil else { throw malformed(place, "is not an object") }
+                for (index, change) in try array(entry, "changes", place).enumerated() {
+                    do {
+                        try parseChange(change, businessAccountID: businessAccountID, place: "\(place).changes[\(index)]", into: &delivery)
+                    } catch {
+                        delivery.events.append(unreadable(change, accountID: change["value"]?["metadata"]?["phone_number_id"]?.idValue ?? businessAccountID,
+                                                          error: error))
+                    }
+                }
+            } catch {
+                delivery.events.append(unreadable(entry, accountID: businessAccountID, error: error))
             }
         }
         return delivery
+    }
+
+    /// An item that could not be read, recorded as ignored with the reason; the rest of the
+    /// delivery is accepted.
+    private func unreadable(_ item: MetaJSON, accountID: String, error: any Error) -> InboundEvent {
+        let sender = item["from_user_id"]?.idValue ?? item["from"]?.idValue ?? item["recipient_user_id"]?.idValue ?? item["recipient_id"]?.idValue
+        return UnreadableItem.event(channel: channel, accountID: accountID, senderID: sender, itemID: item["id"]?.idValue,
+                                    item: item, timestamp: item["timestamp"].flatMap(Self.date), error: error)
     }
 
     // MARK: Changes
@@ -71,29 +93,46 @@ struct WhatsAppWebhookParser: Sendable {
             }
             let foreign = self.phoneNumberID.map { $0 != phoneNumberID } ?? false
             for (index, item) in try array(value, "messages", place + ".value").enumerated() {
-                var event = try message(item, phoneNumberID: phoneNumberID, place: "\(place).value.messages[\(index)]")
-                if foreign, event.isAnswerable {
-                    event.kind = .ignored(IgnoredEvent(reason: .unknown, targetMessageID: event.platformMessageID,
-                                                       detail: "for another phone number"))
+                do {
+                    var event = try message(item, contacts: value["contacts"], phoneNumberID: phoneNumberID,
+                                            place: "\(place).value.messages[\(index)]")
+                    if foreign, event.isAnswerable {
+                        event.kind = .ignored(IgnoredEvent(reason: .unknown, targetMessageID: event.platformMessageID,
+                                                           detail: "for another phone number"))
+                    }
+                    delivery.events.append(event)
+                } catch {
+                    delivery.events.append(unreadable(item, accountID: phoneNumberID, error: error))
                 }
-                delivery.events.append(event)
             }
             for (index, item) in try array(value, "message_echoes", place + ".value").enumerated() {
-                delivery.events.append(try echo(item, phoneNumberID: phoneNumberID, place: "\(place).value.message_echoes[\(index)]"))
+                do {
+                    delivery.events.append(try echo(item, phoneNumberID: phoneNumberID, place: "\(place).value.message_echoes[\(index)]"))
+                } catch {
+                    delivery.events.append(unreadable(item, accountID: phoneNumberID, error: error))
+                }
             }
             for (index, item) in try array(value, "statuses", place + ".value").enumerated() {
-                let parsed = try status(item, phoneNumberID: phoneNumberID, place: "\(place).value.statuses[\(index)]")
-                delivery.events.append(parsed.event)
-                if parsed.failed { delivery.failedStatusCodes.append(parsed.code) }
+                do {
+                    let parsed = try status(item, phoneNumberID: phoneNumberID, place: "\(place).value.statuses[\(index)]")
+                    delivery.events.append(parsed.event)
+                    if parsed.failed { delivery.failedStatusCodes.append(parsed.code) }
+                } catch {
+                    delivery.events.append(unreadable(item, accountID: phoneNumberID, error: error))
+                }
             }
             for (index, item) in try array(value, "errors", place + ".value").enumerated() {
-                let (event, code) = try error(item, phoneNumberID: phoneNumberID, place: "\(place).value.errors[\(index)]")
-                delivery.events.append(event)
-                delivery.errorCodes.append(code)
+                do {
+                    let (event, code) = try error(item, phoneNumberID: phoneNumberID, place: "\(place).value.errors[\(index)]")
+                    delivery.events.append(event)
+                    delivery.errorCodes.append(code)
+                } catch {
+                    delivery.events.append(unreadable(item, accountID: phoneNumberID, error: error))
+                }
             }
         default:
             // Account, template and quality updates: recorded, never answered.
-            let digest = Self.digest(value)
+            let digest = UnreadableItem.digest(value)
             let account = value["metadata"]?["phone_number_id"]?.idValue ?? businessAccountID
             let id = account.isEmpty ? "waba" : account
             delivery.events.append(InboundEvent(
@@ -118,14 +157,18 @@ struct WhatsAppWebhookParser: Sendable {
         "image": .image, "audio": .audio, "video": .video, "document": .file, "sticker": .sticker,
     ]
 
-    private func message(_ item: MetaJSON, phoneNumberID: String, place: String) throws -> InboundEvent {
+    private func message(_ item: MetaJSON, contacts: MetaJSON?, phoneNumberID: String, place: String) throws -> InboundEvent {
         guard item.objectValue != nil else { throw malformed(place, "is not an object") }
         guard let id = item["id"]?.idValue, !id.isEmpty else { throw malformed(place + ".id", "is missing") }
-        guard let from = (item["from"]?.idValue?.nonEmpty ?? item["from_user_id"]?.idValue?.nonEmpty) else {
-            throw malformed(place + ".from", "is missing")
-        }
         guard let timestamp = item["timestamp"].flatMap(Self.date) else { throw malformed(place + ".timestamp", "is missing") }
         let type = item["type"]?.stringValue ?? "unknown"
+        if type == "system" {
+            return systemEvent(item, id: id, phoneNumberID: phoneNumberID, timestamp: timestamp)
+        }
+        // Since 2026 a person has a business-scoped user id (BSUID) beside — or, with a
+        // username, instead of — their phone number.
+        let sender = Self.sender(of: item, contacts: contacts)
+        guard let senderID = sender.userID ?? sender.phone else { throw malformed(place + ".from", "is missing (and so is from_user_id)") }
         let replyTo = item["context"]?["id"]?.idValue.map { ReplyReference.message(id: $0) }
         let referral = Self.referral(item["referral"])
 
@@ -150,11 +193,12 @@ struct WhatsAppWebhookParser: Sendable {
             let interactive = item["interactive"]
             let replyType = interactive?["type"]?.stringValue ?? ""
             if let reply = interactive?[replyType], replyType == "button_reply" || replyType == "list_reply" {
-                // A tap on one of our reply buttons or list rows: like a quick reply.
+                // A tap on one of our reply buttons or list rows: like a quick reply, its id the payload.
                 kind = .message(InboundMessage(text: reply["title"]?.stringValue ?? "", quickReplyPayload: reply["id"]?.idValue,
                                                replyTo: replyTo))
             } else {
-                kind = .ignored(IgnoredEvent(reason: .unsupported, targetMessageID: id, detail: "interactive:\(replyType.prefix(40))"))
+                // Flow answers (`nfm_reply`) and newer kinds: the person is told what Sandra reads.
+                kind = .message(Self.unsupported("interactive:\(replyType.prefix(40))", replyTo: replyTo))
             }
         case "button":
             // A template's quick-reply button.
@@ -169,16 +213,18 @@ struct WhatsAppWebhookParser: Sendable {
             kind = .message(InboundMessage(text: Self.describeLocation(item["location"]), replyTo: replyTo, referral: referral))
         case "contacts":
             kind = .message(InboundMessage(text: Self.describeContacts(item["contacts"]), replyTo: replyTo))
-        case "system":
-            kind = .ignored(IgnoredEvent(reason: .unknown, targetMessageID: id, detail: "system:\(item["system"]?["type"]?.stringValue?.prefix(40) ?? "")"))
+        case "request_welcome":
+            // The person opened the chat for the first time; they have written nothing yet.
+            kind = .ignored(IgnoredEvent(reason: .unknown, targetMessageID: id, detail: "request_welcome"))
         default:
-            // `unsupported`, `unknown` and types this channel does not know yet.
+            // `unsupported` (a message WhatsApp cannot show the API), `unknown`, `order` and
+            // types this channel does not know yet: answered with what Sandra can read.
             let code = item["errors"]?.arrayValue?.first?["code"]?.integerValue
-            kind = .ignored(IgnoredEvent(reason: .unsupported, targetMessageID: id,
-                                         detail: "\(type.prefix(40))" + (code.map { " \($0)" } ?? "")))
+            kind = .message(Self.unsupported("\(type.prefix(40))" + (code.map { " \($0)" } ?? ""), replyTo: replyTo))
         }
-        return InboundEvent(channel: channel, accountID: phoneNumberID, senderID: from, platformMessageID: id,
-                            timestamp: timestamp, kind: kind)
+        return InboundEvent(channel: channel, accountID: phoneNumberID, senderID: senderID, platformMessageID: id,
+                            timestamp: timestamp, kind: kind, alternativeSenderIDs: sender.alternatives,
+                            replyAddress: sender.userID == nil ? nil : sender.phone)
     }
 
     /// A message the business sent from the WhatsApp Business app (coexistence): the
@@ -186,7 +232,7 @@ struct WhatsAppWebhookParser: Sendable {
     private func echo(_ item: MetaJSON, phoneNumberID: String, place: String) throws -> InboundEvent {
         guard item.objectValue != nil else { throw malformed(place, "is not an object") }
         guard let id = item["id"]?.idValue, !id.isEmpty else { throw malformed(place + ".id", "is missing") }
-        guard let to = item["to"]?.idValue, !to.isEmpty else { throw malformed(place + ".to", "is missing") }
+        guard let to = item["to_user_id"]?.idValue?.nonEmpty ?? item["to"]?.idValue?.nonEmpty else { throw malformed(place + ".to", "is missing") }
         let timestamp = item["timestamp"].flatMap(Self.date) ?? Date(timeIntervalSince1970: 0)
         return InboundEvent(channel: channel, accountID: phoneNumberID, senderID: to, platformMessageID: id, timestamp: timestamp,
                             kind: .ignored(IgnoredEvent(reason: .echo, targetMessageID: id)))
@@ -198,13 +244,16 @@ struct WhatsAppWebhookParser: Sendable {
         guard item.objectValue != nil else { throw malformed(place, "is not an object") }
         guard let id = item["id"]?.idValue, !id.isEmpty else { throw malformed(place + ".id", "is missing") }
         let status = item["status"]?.stringValue ?? "unknown"
-        let recipient = item["recipient_id"]?.idValue?.nonEmpty ?? item["recipient_user_id"]?.idValue?.nonEmpty ?? phoneNumberID
+        let phone = item["recipient_id"]?.idValue?.nonEmpty
+        let userID = item["recipient_user_id"]?.idValue?.nonEmpty
+        let recipient = userID ?? phone ?? phoneNumberID
         let timestamp = item["timestamp"].flatMap(Self.date) ?? Date(timeIntervalSince1970: 0)
         let code = item["errors"]?.arrayValue?.first?["code"]?.integerValue.flatMap { Int(exactly: $0) }
         let detail = "\(status.prefix(20))" + (code.map { " \($0)" } ?? "")
         let event = InboundEvent(channel: channel, accountID: phoneNumberID, senderID: recipient,
                                  platformMessageID: "status:\(id):\(status.prefix(20))", timestamp: timestamp,
-                                 kind: .ignored(IgnoredEvent(reason: .status, targetMessageID: id, detail: detail)))
+                                 kind: .ignored(IgnoredEvent(reason: .status, targetMessageID: id, detail: detail)),
+                                 alternativeSenderIDs: userID != nil ? (phone.map { [$0] } ?? []) : [])
         return (event, status == "failed", code)
     }
 
@@ -212,7 +261,7 @@ struct WhatsAppWebhookParser: Sendable {
         guard item.objectValue != nil else { throw malformed(place, "is not an object") }
         let code = item["code"]?.integerValue.flatMap { Int(exactly: $0) }
         let event = InboundEvent(channel: channel, accountID: phoneNumberID, senderID: phoneNumberID,
-                                 platformMessageID: "error:\(phoneNumberID):\(code.map(String.init) ?? "none"):\(Self.digest(item))",
+                                 platformMessageID: "error:\(phoneNumberID):\(code.map(String.init) ?? "none"):\(UnreadableItem.digest(item))",
                                  timestamp: Date(timeIntervalSince1970: 0),
                                  kind: .ignored(IgnoredEvent(reason: .unknown, detail: "error" + (code.map { " \($0)" } ?? ""))))
         return (event, code)
@@ -266,18 +315,11 @@ struct WhatsAppWebhookParser: Sendable {
         }.joined(separator: "\n")
     }
 
-    /// A short stable digest of a JSON value (decoded objects have sorted keys), for ids of
-    /// records that carry none.
-    static func digest(_ value: MetaJSON) -> String {
-        let hash = SHA256.hash(data: value.encoded())
-        return hash.prefix(8).map { String(format: "%02x", $0) }.joined()
-    }
-
     private func malformed(_ place: String, _ problem: String) -> ChannelError {
         .malformedPayload("whatsapp webhook: \(place) \(problem)")
     }
 }
 
 extension String {
-    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

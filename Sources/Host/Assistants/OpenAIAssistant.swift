@@ -88,11 +88,15 @@ struct OpenAIAssistant: Assistant {
         return parts
     }
 
-    /// The new message as text: what was typed, the transcript, notes about media that could
+    /// The new message as text: what was typed (or the title of the button or list row the
+    /// person tapped, with its id or payload), the transcript, notes about media that could
     /// not be used, and other attachments.
     static func text(of message: UserMessage) -> String {
         var lines: [String] = []
         if !message.text.isEmpty { lines.append(message.text) }
+        if let payload = message.payload, !payload.isEmpty, payload != message.text {
+            lines.append("[The person tapped a button; its payload: \(payload)]")
+        }
         if let transcript = message.transcript { lines.append("[Voice message, transcribed]: \(transcript)") }
         lines += message.mediaNotes
         for attachment in message.attachments {

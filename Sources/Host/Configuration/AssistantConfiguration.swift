@@ -1,3 +1,5 @@
+import ChannelKit
+
 /// The `assistant:` section of `channels.yaml`: what answers the messages.
 ///
 /// | Key | Default | Meaning |
@@ -12,6 +14,7 @@
 /// | `history_turns` | `20` | `>= 0`; how many earlier turns the assistant sees. |
 /// | `retry_window_seconds` | `180` | `>= 0`; while the assistant is down (5xx, 429, refused, timeouts) the message waits and is retried this long after it arrived; then the apology. |
 /// | `hold_note_after_seconds` | `5` | `>= 0`; a wait for the assistant longer than this gets one "one moment" note. |
+/// | `unreadable_reply` | ``ReadableMessageStep/defaultUnreadableReply`` | The answer to a message with nothing Sandra can read; empty means the default. |
 struct AssistantConfiguration: Sendable, Hashable {
     /// The default `system_prompt`.
     static let defaultSystemPrompt =
@@ -26,7 +29,8 @@ struct AssistantConfiguration: Sendable, Hashable {
     static let defaultHoldNoteAfterSeconds = 5
     /// The keys of the section.
     static let keys = ["type", "base_url", "api_key", "model", "vision_model", "system_prompt", "timeout_seconds", "history_turns",
-                       "retry_window_seconds", "hold_note_after_seconds"]
+                       "retry_window_seconds", "hold_note_after_seconds",
+                       "unreadable_reply"]
 
     /// Which assistant answers (`type`).
     var type: AssistantType
@@ -48,6 +52,8 @@ struct AssistantConfiguration: Sendable, Hashable {
     var retryWindowSeconds: Int
     /// A wait for the assistant longer than this gets one "one moment" note (`hold_note_after_seconds`).
     var holdNoteAfterSeconds: Int
+    /// The answer to a message with nothing Sandra can read, in Markdown (`unreadable_reply`).
+    var unreadableReply: String
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:
@@ -61,6 +67,7 @@ struct AssistantConfiguration: Sendable, Hashable {
     ///   - historyTurns: how many earlier turns the assistant sees.
     ///   - retryWindowSeconds: how long after a message arrived an assistant that is down is retried.
     ///   - holdNoteAfterSeconds: a wait for the assistant longer than this gets one "one moment" note.
+    ///   - unreadableReply: the answer to a message with nothing Sandra can read.
     init(
         type: AssistantType = .echo,
         baseURL: String = "",
@@ -71,7 +78,8 @@ struct AssistantConfiguration: Sendable, Hashable {
         timeoutSeconds: Int = defaultTimeoutSeconds,
         historyTurns: Int = defaultHistoryTurns,
         retryWindowSeconds: Int = defaultRetryWindowSeconds,
-        holdNoteAfterSeconds: Int = defaultHoldNoteAfterSeconds
+        holdNoteAfterSeconds: Int = defaultHoldNoteAfterSeconds,
+        unreadableReply: String = ReadableMessageStep.defaultUnreadableReply
     ) {
         self.type = type
         self.baseURL = baseURL
@@ -83,6 +91,7 @@ struct AssistantConfiguration: Sendable, Hashable {
         self.historyTurns = historyTurns
         self.retryWindowSeconds = retryWindowSeconds
         self.holdNoteAfterSeconds = holdNoteAfterSeconds
+        self.unreadableReply = unreadableReply
     }
 
     /// The model used for turns with images: ``visionModel``, or ``model`` when that is empty.

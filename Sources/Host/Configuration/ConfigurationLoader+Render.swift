@@ -39,6 +39,7 @@ extension ConfigurationLoader {
             "  history_turns: \(config.assistant.historyTurns)",
             "  retry_window_seconds: \(config.assistant.retryWindowSeconds)",
             "  hold_note_after_seconds: \(config.assistant.holdNoteAfterSeconds)",
+            "  unreadable_reply: \(Self.quoted(config.assistant.unreadableReply))",
             "transcription:",
             "  type: \(config.transcription.type.rawValue)",
             "  base_url: \(Self.quoted(config.transcription.baseURL))",

@@ -1,4 +1,5 @@
 import ChannelKit
+import Foundation
 import Yams
 
 // MARK: - Reading the sections of channels.yaml
@@ -53,8 +54,10 @@ extension ConfigurationLoader {
             ),
             holdNoteAfterSeconds: section.integer(
                 "hold_note_after_seconds", default: AssistantConfiguration.defaultHoldNoteAfterSeconds, minimum: 0
-            )
+            ),
+            unreadableReply: section.string("unreadable_reply", default: "").trimmingCharacters(in: .whitespacesAndNewlines)
         )
+        if assistant.unreadableReply.isEmpty { assistant.unreadableReply = ReadableMessageStep.defaultUnreadableReply }
         while assistant.baseURL.hasSuffix("/") {
             assistant.baseURL.removeLast()
         }

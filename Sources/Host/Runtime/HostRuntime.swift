@@ -124,7 +124,8 @@ struct HostRuntime: Sendable {
             logger.notice("identity linking is on", metadata: ["mailer": "\(mailer.summary)", "shared_history": "\(identity.sharedHistory)"])
         }
         let pipeline = Pipeline(
-            channels: served.map(\.channel), store: store, identities: store, assistant: assistant, preparer: preparer,
+            channels: served.map(\.channel), store: store, identities: store, assistant: assistant,
+            preparer: ReadableMessageStep(unreadableReply: configuration.assistant.unreadableReply, next: preparer),
             options: Pipeline.Options(
                 maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
                 historyTurns: configuration.assistant.historyTurns,

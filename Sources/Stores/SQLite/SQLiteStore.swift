@@ -108,11 +108,12 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
 
     public func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem] {
         guard !events.isEmpty else { return [] }
-        let rows = events.map { (event: $0, json: StoredJSON.encode($0)) }
         let stamp = Row.stored(now)
         return try await write("accepting events") { database in
             var created: [InboxItem] = []
-            for (event, json) in rows {
+            for incoming in events {
+                let event = try Self.keyOnKnownPerson(incoming, at: stamp, on: database)
+                let json = StoredJSON.encode(event)
                 let state: InboxState = event.isAnswerable ? .received : .ignored
                 let inserted = try database.firstRow("""
                     INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,

@@ -140,6 +140,19 @@ enum Schema {
         [
             "ALTER TABLE inbox ADD COLUMN unfinished_claims INTEGER NOT NULL DEFAULT 0",
         ],
+        // 6: the ids a person is known by on a channel (a WhatsApp business-scoped user id and a
+        // phone number; the new id after a change), each with the id their conversation is keyed on.
+        [
+            """
+            CREATE TABLE person_aliases (
+                channel TEXT NOT NULL,
+                alias_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (channel, alias_id)
+            ) WITHOUT ROWID
+            """,
+        ],
     ]
 
     /// The version this build writes and expects.

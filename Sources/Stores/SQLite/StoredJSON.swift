@@ -21,6 +21,11 @@ enum StoredJSON {
             out.field("channel", event.channel)
             out.field("accountID", event.accountID)
             out.field("senderID", event.senderID)
+            if !event.alternativeSenderIDs.isEmpty {
+                out.key("alternativeSenderIDs")
+                out.array(event.alternativeSenderIDs) { out, id in out.value(id) }
+            }
+            out.field("replyAddress", event.replyAddress)
             out.field("platformMessageID", event.platformMessageID)
             out.key("timestamp")
             out.number(event.timestamp.timeIntervalSinceReferenceDate)
@@ -150,7 +155,15 @@ enum StoredJSON {
                     }
                 }
                 out.referral(message.referral)
+                out.field("automaticReply", message.automaticReply)
             }
+        }
+
+        /// A string as an array element.
+        mutating func value(_ value: String) {
+            separate()
+            string(value)
+            needsComma = true
         }
 
         mutating func postback(_ postback: Postback) {
