@@ -203,7 +203,7 @@ struct HostRuntime: Sendable {
         router.add(middleware: RequestLogMiddleware())
         HealthRoutes(status: status, prometheus: prometheus, benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
         WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status).register(on: router)
-        SandboxRoutes(supervisor: supervisor).register(on: router)
+        SandboxRoutes(supervisor: supervisor, origins: SameOriginPolicy(publicBaseURL: configuration.admin.publicBaseURL)).register(on: router)
         AdminRoutes(runtime: self).register(on: router)
         let status = self.status
         return Application(
