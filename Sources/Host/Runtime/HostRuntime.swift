@@ -201,6 +201,8 @@ struct HostRuntime: Sendable {
     func makeApplication() -> some ApplicationProtocol {
         let router = Router(context: HostRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: HostAllowlistMiddleware(allowlist: HostAllowlist(server: configuration.server,
+                                                                                publicBaseURL: configuration.admin.publicBaseURL)))
         HealthRoutes(status: status, prometheus: prometheus, benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
         WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status).register(on: router)
         SandboxRoutes(supervisor: supervisor, origins: SameOriginPolicy(publicBaseURL: configuration.admin.publicBaseURL)).register(on: router)
