@@ -57,7 +57,7 @@ final class AdminSessions: Sendable {
         if !configuration.passwordHash.isEmpty {
             passwordHash = PasswordHash(encoded: configuration.passwordHash)
         } else if !configuration.password.isEmpty {
-            passwordHash = try await PasswordHash.hashed(configuration.password)
+            passwordHash = try await PasswordHash.hashed(configuration.password, rounds: configuration.passwordHashRounds)
         } else {
             passwordHash = nil
         }
@@ -79,6 +79,8 @@ final class AdminSessions: Sendable {
     var loginEnabled: Bool { passwordHash != nil }
     /// Whether the JSON API is on.
     var apiEnabled: Bool { apiTokenDigest != nil }
+    /// Whether the configured `admin.password_hash` costs less than new hashes do.
+    var passwordHashIsWeak: Bool { passwordHash?.isWeakerThanDefault ?? false }
 
     /// Checks a password typed from `client`; a success opens a session.
     func logIn(password: String, client: String) async -> LoginOutcome {

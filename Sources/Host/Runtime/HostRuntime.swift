@@ -63,6 +63,9 @@ struct HostRuntime: Sendable {
             } catch {
                 throw HostStartError(component: "admin portal", message: "the admin password cannot be hashed: \(error)")
             }
+            if adminSessions.passwordHashIsWeak {
+                logger.notice("admin.password_hash was made with a lower scrypt cost than new hashes use; it still works, and `sandra hash-password` makes a stronger one")
+            }
             let runtime = try build(configuration: configuration, registry: registry, logger: logger, prometheus: prometheus,
                                     httpClient: httpClient, store: store, secrets: secrets, overrides: overrides,
                                     adminSessions: adminSessions, now: now)
