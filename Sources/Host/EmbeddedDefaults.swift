@@ -13,6 +13,9 @@ server:
   host: ${SANDRA_HOST:-127.0.0.1}
   port: ${SANDRA_PORT:-8080}
   shutdown_timeout_seconds: 10    # in-flight replies get this long to finish on SIGTERM
+  # Host names answered besides localhost, IP addresses and admin.public_base_url's (comma-
+  # separated; * for any): others get 421 on the portal and the sandbox (against DNS rebinding).
+  allowed_hosts: ${SANDRA_ALLOWED_HOSTS:-}
 
 storage:
   path: ${SANDRA_STORAGE_PATH:-./data/sandra.sqlite}   # SQLite, WAL; created with its folder
@@ -111,7 +114,7 @@ admin:
   # Secrets saved in the portal are encrypted with this 32-byte key (base64 or hex); empty:
   # a key file beside the database, created with mode 0600 on first run.
   secret_key: ${SANDRA_SECRET_KEY:-}
-  public_base_url: ${SANDRA_PUBLIC_URL:-}       # https://sandra.example.com: the callback URL shown to paste into Meta
+  public_base_url: ${SANDRA_PUBLIC_URL:-}       # https://sandra.example.com: the callback URL shown to paste into Meta; its host is answered
   cookie_secure: true                           # browsers still send Secure cookies to http://localhost
   # Reverse proxies in front of the host (addresses or CIDR blocks, comma-separated): from
   # them the client is read from X-Forwarded-For, so failed logins lock out that client and

@@ -869,7 +869,7 @@ struct AdminConfigurationTests {
         #expect(found.first?.message == "must be at least 12 characters")
         #expect(!found.map(\.message).joined().contains("short"), "the secret's text is not repeated")
 
-        let hash = try PasswordHash.make(password: "correct horse battery staple").encoded
+        let hash = try PasswordHash.make(password: "correct horse battery staple", rounds: 1 << 10).encoded
         let both = problems("admin:\n  password: correct horse battery staple\n  password_hash: \"\(hash)\"\n")
         #expect(both.map(\.message) == ["set either password or password_hash, not both"])
 

@@ -63,7 +63,7 @@ struct DurabilityTests {
         defer { emulator.terminateInBackground() }
         // A slow Send API, so that sends are in flight when the host dies.
         let faults = try await TestHTTP.request("POST", "\(emulator.baseURL)/sandbox/instagram/api/faults",
-                                                body: Array(#"{"delay_ms": 4}"#.utf8))
+                                                headers: ["Content-Type": "application/json"], body: Array(#"{"delay_ms": 4}"#.utf8))
         #expect(faults.status == 200)
 
         let data = makeTemporaryDirectory()
@@ -224,6 +224,7 @@ struct DurabilityTests {
         let yaml = EndToEndTests.yaml(extraChannelKeys: "").replacingOccurrences(of: "send_attempts: 3", with: "send_attempts: 6")
         try await withHost(yaml: yaml) { host in
             let faults = try await TestHTTP.request("POST", "\(host.baseURL)/sandbox/instagram/api/faults",
+                                                    headers: ["Content-Type": "application/json"],
                                                     body: Array(#"{"failure_rate": 0.3, "kinds": ["500", "429", "613"], "seed": 11}"#.utf8))
             #expect(faults.status == 200)
             let base = Int64(Date().timeIntervalSince1970 * 1000)
@@ -327,7 +328,8 @@ struct UnauthorizedChannelTests {
         let yaml = EndToEndTests.yaml().replacingOccurrences(of: "send_attempts: 3", with: "send_attempts: 3\n  unauthorized_pause_seconds: 1")
         try await withHost(yaml: yaml) { host in
             let faults = "\(host.baseURL)/sandbox/instagram/api/faults"
-            #expect(try await TestHTTP.request("POST", faults, body: Array(#"{"failure_rate": 1, "kinds": ["190"]}"#.utf8)).status == 200)
+            #expect(try await TestHTTP.request("POST", faults, headers: ["Content-Type": "application/json"],
+                                               body: Array(#"{"failure_rate": 1, "kinds": ["190"]}"#.utf8)).status == 200)
             #expect(try await EndToEndTests.post(host, body: InstagramFixtures.body(sender: "u190", mid: "m.190", text: "hello")).status == 200)
             // Wait (bounded) until readiness reports the refused token.
             var report: [String: Any] = [:]
@@ -344,7 +346,8 @@ struct UnauthorizedChannelTests {
             #expect(channel?["state"] as? String == "unauthorized")
             #expect((channel?["detail"] as? String)?.contains("190") == true)
             // The token works again: the paused reply goes out once, and the channel is ready.
-            #expect(try await TestHTTP.request("POST", faults, body: Array(#"{"failure_rate": 0}"#.utf8)).status == 200)
+            #expect(try await TestHTTP.request("POST", faults, headers: ["Content-Type": "application/json"],
+                                               body: Array(#"{"failure_rate": 0}"#.utf8)).status == 200)
             await host.waitUntilIdle()
             let texts = try await EndToEndTests.outbox(host).filter { $0.recipient == "u190" }.compactMap(\.text)
             #expect(texts.count == 1)

@@ -136,7 +136,7 @@ struct WhatsAppEndToEndTests {
             #expect(try await Self.post(host, body: statuses).status == 200)
             // The sandbox's own status delivery takes the same route.
             let viaSandbox = try await TestHTTP.request("POST", "\(host.baseURL)/sandbox/whatsapp/api/status",
-                                                        body: Array(#"{"user":"15551230003","message_id":"wamid.sent.2","status":"failed"}"#.utf8))
+                                                        headers: ["Content-Type": "application/json"], body: Array(#"{"user":"15551230003","message_id":"wamid.sent.2","status":"failed"}"#.utf8))
             #expect(viaSandbox.status == 200)
             await host.waitUntilIdle()
             #expect(try await Self.outbox(host).isEmpty)

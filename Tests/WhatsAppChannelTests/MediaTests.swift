@@ -1,6 +1,7 @@
 import ChannelKit
 import Crypto
 import Foundation
+import HTTPTypes
 import MetaPlatform
 import Testing
 import WhatsAppChannel
@@ -93,6 +94,28 @@ struct MediaTests {
         let forged = try await sandboxCall(sandbox, .get, "/media/\(id)", query: ["expires": query["expires"] ?? "", "sig": String(repeating: "0", count: 64)],
                                            headers: [.authorization: "Bearer sandbox-access-token"])
         #expect(forged.status == 404)
+    }
+
+    @Test("an uploaded page is downloaded as inert bytes, never as HTML; a real voice note keeps its type")
+    func inertDownload() async throws {
+        let (channel, sandbox) = try sandboxChannel()
+        let whatsapp = try #require(channel as? WhatsAppChannel)
+        let page = Array("<!doctype html><script>alert(document.cookie)</script>".utf8)
+        let uploaded = try await sandboxCall(sandbox, .post, "/api/media", query: ["mime_type": "text/html"], body: page)
+        let pageID = try #require(uploaded.json?["id"]?.stringValue)
+        for (id, bytes, served) in [(pageID, page, "application/octet-stream"), (try await upload(sandbox), Self.bytes, "audio/ogg; codecs=opus")] {
+            let request = try await whatsapp.mediaRequest(for: Attachment(kind: .audio, platformType: "audio", mediaID: id), logger: testLogger)
+            var query: [String: String] = [:]
+            for item in try #require(URLComponents(string: request.url)).queryItems ?? [] { query[item.name] = item.value }
+            let response = await sandbox.handle(SandboxRequest(method: .get, path: "/media/\(id)", query: query,
+                                                               headers: [.authorization: "Bearer sandbox-access-token"]))
+            #expect(response.status == .ok)
+            #expect(response.body == bytes)
+            #expect(response.headers[.contentType] == served)
+            #expect(response.headers[.xContentTypeOptions] == "nosniff")
+            #expect(response.headers[.contentDisposition] == "attachment")
+            #expect(response.headers[.contentSecurityPolicy] == "default-src 'none'; sandbox")
+        }
     }
 
     @Test("media over the limit is refused at the lookup; an unknown media id is a permanent failure")

@@ -15,6 +15,13 @@ public protocol ChannelSandbox: Sendable {
     /// larger requests are refused before the sandbox sees them. The default is 1 MiB.
     func maxRequestBytes(for path: String) -> Int
 
+    /// Whether a `POST` to `path` (relative to the mount point) carries a file with its own
+    /// `Content-Type` rather than JSON. The host refuses any other sandbox `POST` whose
+    /// `Content-Type` is not JSON, and an upload whose type is one a cross-site form can send
+    /// (`text/plain`, a form encoding), so that another site's page cannot post to the
+    /// sandbox without a CORS preflight, which the host never grants. The default is `false`.
+    func takesFileUpload(at path: String) -> Bool
+
     /// Takes over what the sandbox of the channel's previous configuration holds (its
     /// conversations, uploaded media), so that reconfiguring a channel keeps the emulated
     /// conversations going. Called once, before this sandbox serves anything. The default
@@ -25,6 +32,8 @@ public protocol ChannelSandbox: Sendable {
 extension ChannelSandbox {
     /// 1 MiB for every path.
     public func maxRequestBytes(for path: String) -> Int { 1 << 20 }
+    /// No path takes a file: every `POST` is JSON.
+    public func takesFileUpload(at path: String) -> Bool { false }
     /// Takes nothing.
     public func adopt(_ previous: any ChannelSandbox) async {}
 }

@@ -17,7 +17,10 @@ import MetaPlatform
 ///
 /// - **Instagram's CDN**: `POST api/media` keeps an uploaded image or audio file in memory and
 ///   `GET media/<id>` serves it with the type it was uploaded with (voice notes can be served
-///   as `video/mp4`, as Instagram does), so the host's real media fetcher downloads it.
+///   as `video/mp4`, as Instagram does), so the host's real media fetcher downloads it. Bytes
+///   that are not a picture or a sound of the declared kind are served as
+///   `application/octet-stream`, always as an attachment that runs nothing
+///   (``GraphSandboxReply/media(_:declaredType:)``).
 ///
 /// Routes (relative to the mount point):
 /// - `GET /` — the chat page.
@@ -305,17 +308,23 @@ public actor InstagramSandbox: ChannelSandbox {
         return Self.json(["id": .string(id), "url": .string(mediaBaseURL + id), "bytes": .integer(Int64(request.body.count))])
     }
 
-    /// Serves an uploaded file the way a CDN does: its bytes, with the type it came with.
+    /// Serves an uploaded file the way a CDN does: its bytes, with the type it came with when
+    /// the bytes are a picture or a sound of that kind, and never as active content.
     private func serveMedia(id: String) -> SandboxResponse {
         guard let stored = media[id] else {
             return SandboxResponse(status: .notFound, headers: [.contentType: "text/plain"], body: Array("URL signature expired".utf8))
         }
-        return SandboxResponse(status: .ok, headers: [.contentType: stored.contentType, .cacheControl: "no-store"], body: stored.bytes)
+        return GraphSandboxReply.media(stored.bytes, declaredType: stored.contentType)
     }
 
     /// The largest body taken per route: uploads up to ``mediaUploadLimit``, 1 MiB otherwise.
     public nonisolated func maxRequestBytes(for path: String) -> Int {
-        path.hasSuffix("/api/media") || path.hasSuffix("/api/media/") ? Self.mediaUploadLimit : 1 << 20
+        takesFileUpload(at: path) ? Self.mediaUploadLimit : 1 << 20
+    }
+
+    /// `POST /api/media` takes the file as the body, with its own `Content-Type`.
+    public nonisolated func takesFileUpload(at path: String) -> Bool {
+        path.hasSuffix("/api/media") || path.hasSuffix("/api/media/")
     }
 
     private func reset() {

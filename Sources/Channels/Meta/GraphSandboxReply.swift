@@ -8,11 +8,13 @@ import HTTPTypes
 /// return GraphSandboxReply.json(["success": true])
 /// ```
 public enum GraphSandboxReply {
-    /// Headers of a sandbox page: inline script and style only, no caching, no sniffing.
+    /// Headers of a sandbox page: inline script and style only, never in a frame, no caching,
+    /// no sniffing. (The host adds `X-Frame-Options` and `Referrer-Policy` to every sandbox answer.)
     public static let pageHeaders: HTTPFields = [
         .contentType: "text/html; charset=utf-8",
         .cacheControl: "no-store",
-        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'",
+        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "
+            + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         .xContentTypeOptions: "nosniff",
     ]
 

@@ -27,7 +27,9 @@ import MetaPlatform
 /// - `POST /api/send` — `{"user","text"}`, `{"user","media_id","media_type","caption"?}` or
 ///   `{"user","reply_id","reply_title"}` → `{"status","id"}`.
 /// - `POST /api/status` — `{"user","message_id","status","error_code"?}` → `{"status"}`.
-/// - `POST /api/media?mime_type=<type>` — raw bytes → `{"id","sha256"}`.
+/// - `POST /api/media?mime_type=<type>` — raw bytes (with their `Content-Type`, or
+///   `application/octet-stream`) → `{"id","sha256"}`; served back never as active content
+///   (``GraphSandboxReply/media(_:declaredType:)``).
 /// - `GET /api/messages?user=<id>&after=<seq>` — one conversation since `seq`.
 /// - `GET /api/outbox` — every recorded Cloud API call, in arrival order;
 ///   `?min_texts=<n>&timeout_ms=<ms>` first waits until `n` texts were sent.
@@ -318,6 +320,11 @@ public actor WhatsAppSandbox: ChannelSandbox {
         }
     }
 
+    /// `POST /api/media` takes the file as the body, with its own `Content-Type`.
+    public nonisolated func takesFileUpload(at path: String) -> Bool {
+        path.hasSuffix("/api/media") || path.hasSuffix("/api/media/")
+    }
+
     private func upload(_ request: SandboxRequest) -> SandboxResponse {
         guard !request.body.isEmpty, request.body.count <= Self.mediaByteLimit else {
             return GraphSandboxReply.json(["error": "the body must hold 1 to \(Self.mediaByteLimit) bytes"], status: .badRequest)
@@ -580,7 +587,7 @@ public actor WhatsAppSandbox: ChannelSandbox {
         else {
             return SandboxResponse(status: .notFound, headers: [.contentType: "text/plain"], body: Array("URL expired or unknown".utf8))
         }
-        return SandboxResponse(status: .ok, headers: [.contentType: item.mimeType, .cacheControl: "no-store"], body: item.bytes)
+        return GraphSandboxReply.media(item.bytes, declaredType: item.mimeType)
     }
 
     private func signature(_ mediaID: String, _ expires: Int64) -> String {

@@ -8,15 +8,13 @@ import NIOCore
 enum AdminResponses {
     /// Headers every admin answer carries.
     static func securityHeaders(contentType: String) -> HTTPFields {
-        [
+        var headers: HTTPFields = [
             .contentType: contentType,
             .cacheControl: "no-store",
-            HTTPField.Name("X-Frame-Options")!: "DENY",
-            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-            HTTPField.Name("Referrer-Policy")!: "same-origin",
-            HTTPField.Name("Content-Security-Policy")!:
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ]
+        headers.append(contentsOf: BrowserHeaders.common)
+        return headers
     }
 
     /// An HTML page.

@@ -248,20 +248,9 @@ struct AdminRoutes {
         return AdminForm(body: Array(buffer: buffer))
     }
 
-    /// Whether a browser's `Origin` (when sent) is this host: the request's own host, or the
-    /// configured `admin.public_base_url` (behind a proxy that rewrites `Host`).
+    /// Whether a browser's request comes from this host's own pages (see ``SameOriginPolicy``).
     private func isSameOrigin(_ request: Request) -> Bool {
-        guard let origin = request.headers[.origin] else { return true }
-        guard let authority = Self.authority(of: origin) else { return false }
-        if let host = request.head.authority, authority == host.lowercased() { return true }
-        let configured = runtime.configuration.admin.publicBaseURL
-        return !configured.isEmpty && Self.authority(of: configured) == authority
-    }
-
-    /// `host[:port]` of a URL, lowercased; `nil` for `null` and other non-URLs.
-    private static func authority(of url: String) -> String? {
-        guard let components = URLComponents(string: url), let host = components.host?.lowercased(), !host.isEmpty else { return nil }
-        return components.port.map { "\(host):\($0)" } ?? host
+        SameOriginPolicy(publicBaseURL: runtime.configuration.admin.publicBaseURL).allows(request)
     }
 
     private func cookie(_ name: String, _ value: String, path: String, maxAge: Int) -> Cookie {

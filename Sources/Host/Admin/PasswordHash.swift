@@ -6,22 +6,24 @@ import Foundation
 /// A salted scrypt hash of the admin password: `scrypt$<N>$<r>$<p>$<salt>$<hash>` (base64).
 ///
 /// The host keeps only this; a login is checked by hashing what was typed with the same salt
-/// and comparing in constant time.
+/// and the parameters the hash carries, and comparing in constant time. New hashes use N=2^17,
+/// r=8, p=1 (current guidance); hashes made with other parameters (N=2^14 before) keep working.
 struct PasswordHash: Sendable, Hashable {
-    /// scrypt's cost parameters: 16 MiB and about 50 ms per check.
-    static let defaultRounds = 1 << 14, defaultBlockSize = 8, defaultParallelism = 1
+    /// scrypt's cost parameters for new hashes: 128 MiB and a few hundred milliseconds of CPU
+    /// per hash in a release build.
+    static let defaultRounds = 1 << 17, defaultBlockSize = 8, defaultParallelism = 1
     let rounds: Int
     let blockSize: Int
     let parallelism: Int
     let salt: [UInt8]
     let hash: [UInt8]
 
-    /// Where the running host computes hashes: off the tasks that serve requests, at most one
-    /// per CPU at a time. A hash costs about 50 ms of CPU and 16 MiB; in a request's task it
-    /// would hold a thread that acknowledges webhooks, and a burst of logins would take that
-    /// memory each at once.
+    /// Where the running host computes hashes: off the tasks that serve requests, at most two
+    /// at a time (fewer on one CPU). A hash costs 128 MiB and a few hundred milliseconds of
+    /// CPU; in a request's task it would hold a thread that acknowledges webhooks, and a burst
+    /// of logins would take that memory each at once.
     private static let workers = DispatchQueue(label: "sandra.password-hashing", attributes: .concurrent)
-    private static let slots = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount))
+    private static let slots = DispatchSemaphore(value: min(2, max(1, ProcessInfo.processInfo.activeProcessorCount)))
 
     private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
@@ -33,9 +35,9 @@ struct PasswordHash: Sendable, Hashable {
         }
     }
 
-    /// ``make(password:)``, computed off the request tasks.
-    static func hashed(_ password: String) async throws -> PasswordHash {
-        try await offload { Result { try make(password: password) } }.get()
+    /// ``make(password:rounds:)``, computed off the request tasks.
+    static func hashed(_ password: String, rounds: Int = defaultRounds) async throws -> PasswordHash {
+        try await offload { Result { try make(password: password, rounds: rounds) } }.get()
     }
 
     /// ``verify(_:)``, computed off the request tasks.
@@ -44,10 +46,18 @@ struct PasswordHash: Sendable, Hashable {
     }
 
     /// Hashes `password` with a new random salt.
-    static func make(password: String) throws -> PasswordHash {
+    /// - Parameter rounds: scrypt's N; the default everywhere but in tests, which lower it to
+    ///   stay fast (a debug build hashes many times slower than a release one).
+    static func make(password: String, rounds: Int = defaultRounds) throws -> PasswordHash {
         let salt = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
-        let hash = try derive(password, salt: salt, rounds: defaultRounds, blockSize: defaultBlockSize, parallelism: defaultParallelism)
-        return PasswordHash(rounds: defaultRounds, blockSize: defaultBlockSize, parallelism: defaultParallelism, salt: salt, hash: hash)
+        let hash = try derive(password, salt: salt, rounds: rounds, blockSize: defaultBlockSize, parallelism: defaultParallelism)
+        return PasswordHash(rounds: rounds, blockSize: defaultBlockSize, parallelism: defaultParallelism, salt: salt, hash: hash)
+    }
+
+    /// Whether this hash costs less than new ones do (made before the cost was raised): it
+    /// still works, and `sandra hash-password` makes a stronger one.
+    var isWeakerThanDefault: Bool {
+        rounds * blockSize * parallelism < Self.defaultRounds * Self.defaultBlockSize * Self.defaultParallelism
     }
 
     private init(rounds: Int, blockSize: Int, parallelism: Int, salt: [UInt8], hash: [UInt8]) {

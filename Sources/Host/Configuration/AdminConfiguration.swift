@@ -50,6 +50,10 @@ struct AdminConfiguration: Sendable, Hashable {
     /// Reverse proxies whose `X-Forwarded-For` names the client (`trusted_proxies`), canonical.
     var trustedProxies: [String] = []
 
+    /// scrypt's N for hashing `password` at start-up. Not a key of the file: always
+    /// ``PasswordHash/defaultRounds`` but in tests, which lower it to stay fast.
+    var passwordHashRounds: Int = PasswordHash.defaultRounds
+
     /// Whether the portal serves logins.
     var portalEnabled: Bool { !password.isEmpty || !passwordHash.isEmpty }
 }

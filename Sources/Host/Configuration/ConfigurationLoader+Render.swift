@@ -25,6 +25,7 @@ extension ConfigurationLoader {
             "  port: \(config.server.port)",
             "  shutdown_timeout_seconds: \(config.server.shutdownTimeoutSeconds)",
             "  benchmark_routes: \(config.server.benchmarkRoutes)",
+            "  allowed_hosts: \(Self.list(config.server.allowedHosts))",
             "storage:",
             "  path: \(Self.quoted(config.storage.path))",
             "  max_size_mb: \(config.storage.maxSizeMB)",

@@ -16,7 +16,11 @@ extension ConfigurationLoader {
                 default: ServerConfiguration.defaultShutdownTimeoutSeconds,
                 minimum: 0
             ),
-            benchmarkRoutes: section.boolean("benchmark_routes", default: false)
+            benchmarkRoutes: section.boolean("benchmark_routes", default: false),
+            allowedHosts: section.list("allowed_hosts") { text in
+                HostAllowlist.canonicalEntry(text).map { .success($0) }
+                    ?? .failure(.init(message: "expected a host name such as sandra.example.com (no scheme, port or path), an IP address, or *"))
+            }
         )
     }
 

@@ -6,6 +6,7 @@
 /// | `port` | `8080` | `0...65535`; `0` picks any free port (tests use it). |
 /// | `shutdown_timeout_seconds` | `10` | `>= 0`; how long in-flight replies may run after SIGTERM. |
 /// | `benchmark_routes` | `false` | Mounts `POST /bench/ack` (collects the body, answers 200 `ok`) for `make bench`. |
+/// | `allowed_hosts` | none | `Host` names answered besides `localhost`, IP addresses, `admin.public_base_url`'s and `host` (see ``HostAllowlist``); `*`: any. |
 struct ServerConfiguration: Sendable, Hashable {
     /// The default `host`.
     static let defaultHost = "127.0.0.1"
@@ -14,7 +15,7 @@ struct ServerConfiguration: Sendable, Hashable {
     /// The default `shutdown_timeout_seconds`.
     static let defaultShutdownTimeoutSeconds = 10
     /// The keys of the section.
-    static let keys = ["host", "port", "shutdown_timeout_seconds", "benchmark_routes"]
+    static let keys = ["host", "port", "shutdown_timeout_seconds", "benchmark_routes", "allowed_hosts"]
 
     /// The address to bind (`host`).
     var host: String
@@ -25,6 +26,8 @@ struct ServerConfiguration: Sendable, Hashable {
     /// Whether `POST /bench/ack` is mounted (`benchmark_routes`): the bare 200 route
     /// `make bench` compares the webhook route with.
     var benchmarkRoutes: Bool
+    /// Further `Host` names answered (`allowed_hosts`), lowercased; `*` answers any.
+    var allowedHosts: [String]
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:
@@ -32,15 +35,18 @@ struct ServerConfiguration: Sendable, Hashable {
     ///   - port: the port to bind, `0` for any free port.
     ///   - shutdownTimeoutSeconds: the deadline for in-flight replies on SIGTERM.
     ///   - benchmarkRoutes: whether `POST /bench/ack` is mounted.
+    ///   - allowedHosts: further `Host` names answered.
     init(
         host: String = defaultHost,
         port: Int = defaultPort,
         shutdownTimeoutSeconds: Int = defaultShutdownTimeoutSeconds,
-        benchmarkRoutes: Bool = false
+        benchmarkRoutes: Bool = false,
+        allowedHosts: [String] = []
     ) {
         self.host = host
         self.port = port
         self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
         self.benchmarkRoutes = benchmarkRoutes
+        self.allowedHosts = allowedHosts
     }
 }

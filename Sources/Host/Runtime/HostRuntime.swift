@@ -63,6 +63,9 @@ struct HostRuntime: Sendable {
             } catch {
                 throw HostStartError(component: "admin portal", message: "the admin password cannot be hashed: \(error)")
             }
+            if adminSessions.passwordHashIsWeak {
+                logger.notice("admin.password_hash was made with a lower scrypt cost than new hashes use; it still works, and `sandra hash-password` makes a stronger one")
+            }
             let runtime = try build(configuration: configuration, registry: registry, logger: logger, prometheus: prometheus,
                                     httpClient: httpClient, store: store, secrets: secrets, overrides: overrides,
                                     adminSessions: adminSessions, now: now)
@@ -205,9 +208,11 @@ struct HostRuntime: Sendable {
     func makeApplication() -> some ApplicationProtocol {
         let router = Router(context: HostRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: HostAllowlistMiddleware(allowlist: HostAllowlist(server: configuration.server,
+                                                                                publicBaseURL: configuration.admin.publicBaseURL)))
         HealthRoutes(status: status, prometheus: prometheus, benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
         WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status).register(on: router)
-        SandboxRoutes(supervisor: supervisor).register(on: router)
+        SandboxRoutes(supervisor: supervisor, origins: SameOriginPolicy(publicBaseURL: configuration.admin.publicBaseURL)).register(on: router)
         AdminRoutes(runtime: self).register(on: router)
         let status = self.status
         return Application(

@@ -35,6 +35,10 @@ final class TestHost: Sendable {
         self.baseURL = "http://127.0.0.1:\(port)"
     }
 
+    /// scrypt's N for `admin.password` in tests: a tenth of a second per login in a debug
+    /// build, where the production cost would take seconds (`PasswordHashTests` check that).
+    static let passwordHashRounds = 1 << 12
+
     /// Starts a host; `{{PORT}}` in the YAML is replaced by a free loopback port and
     /// `{{DATA}}` by `dataDirectory` (a new temporary folder when not given).
     ///
@@ -58,7 +62,9 @@ final class TestHost: Sendable {
             attempt += 1
             let port = try freePort()
             let text = yaml.replacingOccurrences(of: "{{PORT}}", with: "\(port)").replacingOccurrences(of: "{{DATA}}", with: data)
-            let configuration = try ConfigurationLoader(registry: .builtin, environment: environment).load(yaml: text, file: "test.yaml")
+            var configuration = try ConfigurationLoader(registry: .builtin, environment: environment).load(yaml: text, file: "test.yaml")
+            // The production cost (N=2^17) takes seconds per login in a debug build.
+            configuration.admin.passwordHashRounds = Self.passwordHashRounds
             let runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, now: now)
             let lifecycle = LogCapture()
             let group = runtime.makeServiceGroup(signals: [], lifecycleLogger: lifecycle.logger(label: "service-group", level: .debug))
