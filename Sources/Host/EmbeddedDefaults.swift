@@ -78,7 +78,7 @@ channels:
     access_token: ${INSTAGRAM_ACCESS_TOKEN:-}
     verify_token: ${INSTAGRAM_VERIFY_TOKEN:-}
     app_secret: ${INSTAGRAM_APP_SECRET:-}
-    api_version: ${INSTAGRAM_API_VERSION:-v19.0}
+    api_version: ${INSTAGRAM_API_VERSION:-v27.0}
     graph_api_base_url: ${INSTAGRAM_GRAPH_API_BASE_URL:-https://graph.facebook.com}
     max_message_bytes: 1000
     max_body_bytes: 1048576
@@ -95,7 +95,7 @@ channels:
     verify_token: ${WHATSAPP_VERIFY_TOKEN:-}
     app_secret: ${WHATSAPP_APP_SECRET:-}
     phone_number_id: ${WHATSAPP_PHONE_NUMBER_ID:-}     # empty: answer every number the webhook delivers
-    api_version: ${WHATSAPP_API_VERSION:-v24.0}
+    api_version: ${WHATSAPP_API_VERSION:-v27.0}
     graph_api_base_url: ${WHATSAPP_GRAPH_API_BASE_URL:-https://graph.facebook.com}
     max_message_characters: 4096
     max_body_bytes: 1048576
