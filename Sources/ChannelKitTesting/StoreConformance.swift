@@ -55,6 +55,8 @@ public enum StoreConformance {
         ("millisecond timestamps", millisecondTimestamps),
         ("rich events round-trip", richEventsRoundTrip),
         ("redact", redact),
+        ("erase a person", erase),
+        ("retention sweep", retentionSweep),
     ]
 
     // MARK: - Helpers
