@@ -17,6 +17,7 @@ server:
 storage:
   path: ${SANDRA_STORAGE_PATH:-./data/sandra.sqlite}   # SQLite, WAL; created with its folder
   max_size_mb: 0                  # 0: no cap; at the cap webhooks answer 503 so Meta delivers again
+  retention_days: 30              # answered messages lose their text, history is deleted, after this many days
 
 assistant:
   type: ${SANDRA_ASSISTANT:-echo}           # echo (embedded, deterministic) | openai (any OpenAI-compatible server)
