@@ -20,7 +20,10 @@ struct DataDeletionRoutes {
     let erasure: PersonErasure
     let store: any PrivacyStore
     let status: ChannelStatusBoard
+    /// `admin.public_base_url`: where the status page is, when set.
     let publicBaseURL: String
+    /// `host:port` the server listens on, for a request that names no host.
+    let fallbackHost: String
 
     static let deletionPath = "/api/meta/data-deletion"
     static let deauthorizePath = "/api/meta/deauthorize"
@@ -31,7 +34,7 @@ struct DataDeletionRoutes {
     func register(on router: Router<HostRequestContext>) {
         router.post("api/meta/data-deletion") { request, context in
             let record = try await erase(request, context: context, source: .dataDeletion)
-            let url = baseURL(for: request) + Self.statusPath + "?code=" + record.confirmationCode
+            let url = request.publicBaseURL(configured: publicBaseURL, fallbackHost: fallbackHost) + Self.statusPath + "?code=" + record.confirmationCode
             let data = try JSONSerialization.data(withJSONObject: ["url": url, "confirmation_code": record.confirmationCode],
                                                   options: [.sortedKeys, .withoutEscapingSlashes])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -93,20 +96,6 @@ struct DataDeletionRoutes {
             bySecret[secret, default: []].append(mounted.configuration.name)
         }
         return bySecret
-    }
-
-    /// The host's public URL, without a trailing slash: `admin.public_base_url`, else the
-    /// request's scheme (`X-Forwarded-Proto` behind a proxy) and host.
-    private func baseURL(for request: Request) -> String {
-        var configured = publicBaseURL
-        if !configured.isEmpty {
-            while configured.hasSuffix("/") { configured.removeLast() }
-            return configured
-        }
-        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            .flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
-        return "\(scheme)://\(request.head.authority ?? "localhost")"
     }
 
     /// The first value of `name` in an `application/x-www-form-urlencoded` body.

@@ -205,7 +205,8 @@ struct HostRuntime: Sendable {
         WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status).register(on: router)
         SandboxRoutes(supervisor: supervisor).register(on: router)
         DataDeletionRoutes(supervisor: supervisor, erasure: PersonErasure(store: store), store: store, status: status,
-                           publicBaseURL: configuration.admin.publicBaseURL).register(on: router)
+                           publicBaseURL: configuration.admin.publicBaseURL,
+                           fallbackHost: "\(configuration.server.host):\(configuration.server.port)").register(on: router)
         AdminRoutes(runtime: self).register(on: router)
         let status = self.status
         return Application(
