@@ -142,6 +142,7 @@ let package = Package(
             dependencies: [
                 "ChannelKit",
                 "CCurl",
+                "MetaPlatform",
                 "InstagramChannel",
                 "WhatsAppChannel",
                 "ExampleWebhookChannel",

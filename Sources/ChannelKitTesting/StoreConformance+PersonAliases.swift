@@ -49,4 +49,23 @@ extension StoreConformance {
         let stranger = try await accepted(store, text("m7", from: "US.OTHER", at: 8, channel: "wa"), at: t(8))
         #expect(stranger.event.senderID == "US.OTHER" && stranger.event.alternativeSenderIDs.isEmpty)
     }
+
+    /// Erasing a person by any id they are known by erases what is kept under each of them,
+    /// and forgets the ids: the next message from one of them starts a new person.
+    static func erasureFollowsAliases(_ store: any PipelineStore) async throws {
+        guard let store = privacyStore(store) else { return }
+        let phone = "16505550000", bsuid = "US.20000000000000000001"
+        let byPhone = ConversationKey(channel: "wa", accountID: "acct", userID: phone)
+        try await store.append([ConversationTurn(role: .user, text: "private", timestamp: t(0))], to: byPhone)
+        var both = text("a1", from: bsuid, at: 1, channel: "wa")
+        both.alternativeSenderIDs = [phone]
+        _ = try await accepted(store, both, at: t(1))
+
+        let asked = ErasureRecord(confirmationCode: "code-alias", source: "data_deletion", channels: ["wa"], erasedAt: t(2))
+        let record = try await store.erase([ChannelIdentity(channel: "wa", userID: bsuid)], recording: asked, at: t(2))
+        #expect(record.inboxItems == 1 && record.turns == 1, "erased by the BSUID, kept under the phone number")
+        #expect(try await store.history(of: byPhone, limit: 10).isEmpty)
+        let later = try await accepted(store, text("a2", from: bsuid, at: 3, channel: "wa"), at: t(3))
+        #expect(later.event.senderID == bsuid, "the alias is forgotten")
+    }
 }

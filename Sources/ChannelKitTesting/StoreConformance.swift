@@ -58,6 +58,9 @@ public enum StoreConformance {
         ("rich events round-trip", richEventsRoundTrip),
         ("redact", redact),
         ("a person's ids keep one conversation", personAliases),
+        ("erasing a person follows every id they are known by", erasureFollowsAliases),
+        ("erase a person", erase),
+        ("retention sweep", retentionSweep),
     ]
 
     // MARK: - Helpers

@@ -20,6 +20,7 @@ server:
 storage:
   path: ${SANDRA_STORAGE_PATH:-./data/sandra.sqlite}   # SQLite, WAL; created with its folder
   max_size_mb: 0                  # 0: no cap; at the cap webhooks answer 503 so Meta delivers again
+  retention_days: 30              # answered messages lose their text, history is deleted, after this many days
 
 assistant:
   type: ${SANDRA_ASSISTANT:-echo}           # echo (embedded, deterministic) | openai (any OpenAI-compatible server)
@@ -84,7 +85,7 @@ channels:
     access_token: ${INSTAGRAM_ACCESS_TOKEN:-}
     verify_token: ${INSTAGRAM_VERIFY_TOKEN:-}
     app_secret: ${INSTAGRAM_APP_SECRET:-}
-    api_version: ${INSTAGRAM_API_VERSION:-v19.0}
+    api_version: ${INSTAGRAM_API_VERSION:-v27.0}
     graph_api_base_url: ${INSTAGRAM_GRAPH_API_BASE_URL:-https://graph.facebook.com}
     max_message_bytes: 1000
     max_body_bytes: 1048576
@@ -101,7 +102,7 @@ channels:
     verify_token: ${WHATSAPP_VERIFY_TOKEN:-}
     app_secret: ${WHATSAPP_APP_SECRET:-}
     phone_number_id: ${WHATSAPP_PHONE_NUMBER_ID:-}     # empty: answer every number the webhook delivers
-    api_version: ${WHATSAPP_API_VERSION:-v24.0}
+    api_version: ${WHATSAPP_API_VERSION:-v27.0}
     graph_api_base_url: ${WHATSAPP_GRAPH_API_BASE_URL:-https://graph.facebook.com}
     max_message_characters: 4096
     max_body_bytes: 1048576

@@ -285,7 +285,7 @@ struct AdminPortalTests {
 
             let saved = try await admin.post("/admin/channels/instagram/settings", [
                 ("access_token", Self.newSecrets.accessToken), ("verify_token", Self.newSecrets.verifyToken),
-                ("app_secret", Self.newSecrets.appSecret), ("api_version", "v19.0"), ("max_message_bytes", "1000"),
+                ("app_secret", Self.newSecrets.appSecret), ("api_version", "v27.0"), ("max_message_bytes", "1000"),
             ])
             #expect(saved.status == 303)
             let page = try await admin.get("/admin/channels/instagram/settings?saved=1")

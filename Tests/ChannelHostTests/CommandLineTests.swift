@@ -80,7 +80,7 @@ struct CommandLineTests {
         #expect(result.stdout.contains("access_token"))
         #expect(!result.stdout.contains("EAAsecret-token-value"))
         #expect(!result.stdout.contains("app-secret-value"))
-        #expect(result.stdout.contains("api_version: v19.0") || result.stdout.contains("api_version: \"v19.0\""))
+        #expect(result.stdout.contains("api_version: v27.0") || result.stdout.contains("api_version: \"v27.0\""))
     }
 
     @Test("serve refuses a broken configuration with a non-zero exit")

@@ -270,6 +270,15 @@ struct ConfigurationLoaderTests {
         #expect(found.map(\.description) == ["channels.yaml:2:9: server.port: expected a whole number, got 'eighty'"])
     }
 
+    @Test("storage.retention_days defaults to 30, must be at least 1, and keys are kept at least 7 days")
+    func retentionDays() throws {
+        #expect(try load("server:\n  port: 8080\n").storage.retentionDays == 30)
+        #expect(try load("storage:\n  retention_days: 3\n").storage.keyRetentionDays == 7)
+        #expect(try load("storage:\n  retention_days: 90\n").storage.keyRetentionDays == 90)
+        let found = problems("storage:\n  retention_days: 0\n")
+        #expect(found.count == 1 && found.first?.description.contains("storage.retention_days") == true, "\(found)")
+    }
+
     @Test("a secret holding ': #' and a newline stays one value")
     func secretCannotChangeStructure() throws {
         let secret = "a: b # c\nport: 1\n  - x"

@@ -51,3 +51,38 @@ struct InboxCommandTests {
         #expect(stats.stdout.contains("received\t1") && stats.stdout.contains("dropped\t1") && stats.stdout.contains("done\t1"))
     }
 }
+
+/// `sandra erase` against a real SQLite file.
+@Suite("sandra erase")
+struct EraseCommandTests {
+    @Test("erase removes one person's text and history on one channel and prints a confirmation code")
+    func erase() async throws {
+        let directory = makeTemporaryDirectory()
+        let database = directory + "/sandra.sqlite"
+        let config = try CommandLineTests.temporaryFile("storage:\n  path: \(database)\n")
+        let now = Date()
+        let store = try await SQLiteStore.open(path: database, logger: Logger(label: "test"))
+        let items = try await store.accept([
+            EventFactory.text("secret of u1", from: "u1", id: "m.1", channel: "instagram"),
+            EventFactory.text("secret of u2", from: "u2", id: "m.2", channel: "instagram"),
+        ], at: now)
+        let conversation = ConversationKey(channel: "instagram", accountID: "acct", userID: "u1")
+        try await store.append([ConversationTurn(role: .user, text: "secret of u1", timestamp: now)], to: conversation)
+        await store.close()
+
+        let missing = try await CommandLineTests.run(["erase", "--channel", "instagram", "--config", config])
+        #expect(missing.status != 0, "--user is required")
+        let result = try await CommandLineTests.run(["erase", "--channel", "instagram", "--user", "u1", "--config", config])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("erased on instagram: 1 inbox items, 0 reply parts, 1 conversation turns"), "\(result.stdout)")
+        let code = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("confirmation code: ") }?
+            .dropFirst("confirmation code: ".count))
+
+        let reopened = try await SQLiteStore.open(path: database, logger: Logger(label: "test"))
+        #expect(try await reopened.item(items[0].id)?.event == items[0].event.erased)
+        #expect(try await reopened.item(items[1].id)?.event == items[1].event)
+        #expect(try await reopened.history(of: conversation, limit: 10).isEmpty)
+        #expect(try await reopened.erasure(confirmationCode: String(code))?.source == "cli")
+        await reopened.close()
+    }
+}

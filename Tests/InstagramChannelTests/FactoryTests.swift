@@ -18,7 +18,7 @@ struct FactoryTests {
         #expect(fields.map(\.label) == ["Access Token", "Verify Token", "App Secret", "API Version", "Graph API Base URL", "Max Message Bytes", "Story Mention Reply"])
         #expect(fields.filter(\.isSecret).map(\.key) == ["access_token", "verify_token", "app_secret"])
         let byKey = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0) })
-        #expect(byKey["api_version"]?.defaultValue == "v19.0")
+        #expect(byKey["api_version"]?.defaultValue == "v27.0")
         #expect(byKey["graph_api_base_url"]?.kind == .url)
         #expect(byKey["graph_api_base_url"]?.defaultValue == "https://graph.facebook.com")
         #expect(byKey["max_message_bytes"]?.kind == .integer)
@@ -74,7 +74,7 @@ struct FactoryTests {
         let http = FakeTransport(body: #"{"recipient_id":"1","message_id":"sandbox.out.1"}"#)
         let channel = try makeChannel(ChannelSettings([:]), http: http, sandboxMode: true, name: "ig-test")
         _ = try await channel.send(OutboundMessage(text: "hi"), to: Recipient(accountID: "a", userID: "1"), logger: testLogger)
-        #expect(http.requests.first?.url == "http://127.0.0.1:8080/sandbox/ig-test/graph/v19.0/me/messages")
+        #expect(http.requests.first?.url == "http://127.0.0.1:8080/sandbox/ig-test/graph/v27.0/me/messages")
         #expect(http.requests.first?.headers[.authorization] == "Bearer sandbox-access-token")
     }
 }

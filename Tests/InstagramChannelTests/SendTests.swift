@@ -59,7 +59,7 @@ struct SendTests {
         let http = FakeTransport(body: Self.success)
         let channel = try makeChannel(ChannelSettings(["access_token": "tok", "app_secret": "s", "verify_token": "v"]), http: http)
         _ = try await channel.send(OutboundMessage(text: "hi"), to: Self.recipient, logger: testLogger)
-        #expect(http.requests.first?.url == "https://graph.facebook.com/v19.0/me/messages")
+        #expect(http.requests.first?.url == "https://graph.facebook.com/v27.0/me/messages")
         #expect(channel.profile.textLimit == TextLimit(maximum: 1000, unit: .utf8Bytes))
     }
 

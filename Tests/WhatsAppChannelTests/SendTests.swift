@@ -15,7 +15,7 @@ struct SendTests {
         let receipt = try await channel.send(OutboundMessage(text: "*Hello* there"), to: Recipient(accountID: TestSecrets.phoneNumberID, userID: "16505551234"), logger: testLogger)
         #expect(receipt.platformMessageID == "wamid.HBgLMTY0NjcwNDM1OTUVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA")
         let request = try #require(http.requests.first)
-        #expect(request.url == "https://graph.facebook.com/v24.0/\(TestSecrets.phoneNumberID)/messages")
+        #expect(request.url == "https://graph.facebook.com/v27.0/\(TestSecrets.phoneNumberID)/messages")
         #expect(request.headers[.authorization] == "Bearer \(TestSecrets.accessToken)")
         let body = try MetaJSON.decode(try #require(request.body))
         #expect(body == ["messaging_product": "whatsapp", "recipient_type": "individual", "to": "16505551234", "type": "text",
@@ -51,7 +51,7 @@ struct SendTests {
                                  timestamp: Date(), kind: .message(InboundMessage(text: "hi")))
         try await channel.acknowledge(event, logger: testLogger)
         let request = try #require(http.requests.first)
-        #expect(request.url == "https://graph.facebook.com/v24.0/777000111/messages")
+        #expect(request.url == "https://graph.facebook.com/v27.0/777000111/messages")
         #expect(try MetaJSON.decode(try #require(request.body)) == ["messaging_product": "whatsapp", "status": "read", "message_id": "wamid.in1", "typing_indicator": ["type": "text"]])
         #expect(channel.profile.supportsTypingIndicator)
         // A status is never acknowledged.

@@ -167,6 +167,28 @@ struct InMemoryIdentityTables {
         return Array(matching.suffix(limit))
     }
 
+    // MARK: Erasure
+
+    /// Deletes the identity's link, pending code and audit records, and its profile when no
+    /// other identity is linked to it.
+    /// - Returns: how many records were deleted.
+    mutating func erase(_ identity: ChannelIdentity) -> Int {
+        var deleted = 0
+        if let profileID = links.removeValue(forKey: identity) {
+            deleted += 1
+            linkedAt[identity] = nil
+            if !links.values.contains(profileID), let profile = profilesByID.removeValue(forKey: profileID) {
+                profileIDByEmail[profile.email] = nil
+                deleted += 1
+            }
+        }
+        if pendingByIdentity.removeValue(forKey: identity) != nil { deleted += 1 }
+        let before = audit.count
+        audit.removeAll { $0.identity == identity }
+        deleted += before - audit.count
+        return deleted
+    }
+
     // MARK: Helpers
 
     private func pending(_ codeID: String) -> PendingCode? {

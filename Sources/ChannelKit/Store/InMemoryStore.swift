@@ -14,14 +14,14 @@ import Foundation
 /// and outbox parts; items in a non-terminal state (`received`, `processing`, `failed`) are
 /// never forgotten, even when that means holding more than `dedupCapacity`. Conversation
 /// history keeps the last `historyCapacity` (default 200) turns of each conversation.
-public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
-    private struct Key: Hashable {
+public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore {
+    struct Key: Hashable {
         var channel: String
         var platformMessageID: String
     }
 
     /// A turn and its place in the order of every append, across conversations.
-    private struct StoredTurn {
+    struct StoredTurn {
         var sequence: Int64
         var turn: ConversationTurn
     }
@@ -30,20 +30,22 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore {
     private let historyCapacity: Int
 
     private var nextID: Int64 = 1
-    private var items: [Int64: InboxItem] = [:]
-    private var keys: [Key: Int64] = [:]
+    var items: [Int64: InboxItem] = [:]
+    var keys: [Key: Int64] = [:]
     /// Item ids, oldest accepted first (from `orderHead` on); the eviction order.
     private var order: [Int64] = []
     private var orderHead = 0
-    private var outbox: [Int64: [OutboxPart]] = [:]
-    private var turns: [ConversationKey: [StoredTurn]] = [:]
+    var outbox: [Int64: [OutboxPart]] = [:]
+    var turns: [ConversationKey: [StoredTurn]] = [:]
     /// The id each recorded id of a person is keyed on, by channel (see ``PersonAliases``).
-    private var personKeys: [ChannelIdentity: String] = [:]
+    var personKeys: [ChannelIdentity: String] = [:]
     private var nextTurnSequence: Int64 = 1
     /// Identity linking's tables (see InMemoryStore+Identity.swift).
     var identityTables = InMemoryIdentityTables()
     /// Operators' saved channel settings, by channel and key.
     var settingOverrides: [String: [String: StoredSetting]] = [:]
+    /// Recorded erasures, by confirmation code (see InMemoryStore+Privacy.swift).
+    var erasures: [String: ErasureRecord] = [:]
 
     /// Creates an empty store.
     /// - Parameters:

@@ -1,5 +1,6 @@
 import ChannelKit
 import Logging
+import MetaPlatform
 
 /// Makes Instagram channels (`type: instagram`): Instagram Direct messages through Meta's
 /// Graph API, with either Facebook Login (`graph.facebook.com`, a Page token) or Instagram
@@ -15,7 +16,8 @@ import Logging
 /// - `verify_token` (secret): the token typed into the App Dashboard's webhook form.
 /// - `app_secret` (secret): the Meta app secret that signs webhooks. Empty rejects every
 ///   delivery.
-/// - `api_version`: the Graph version, `v19.0` by default.
+/// - `api_version`: the Graph version, ``GraphAPIVersions/recommended`` (`v27.0`) by default; a
+///   version past or within 60 days of its published expiry is warned about at start.
 /// - `graph_api_base_url`: `https://graph.facebook.com` by default; `https://graph.instagram.com`
 ///   for Instagram Login; any URL for an emulator.
 /// - `max_message_bytes`: the longest reply part in UTF-8 bytes, 1000 by default.
@@ -45,7 +47,7 @@ public struct InstagramChannelFactory: ChannelFactory {
     }
 
     /// The default Graph version.
-    public static let defaultAPIVersion = "v19.0"
+    public static let defaultAPIVersion = GraphAPIVersions.recommended
     /// The default Graph host (Facebook Login).
     public static let defaultGraphBaseURL = "https://graph.facebook.com"
     /// Instagram's documented text limit.
@@ -67,7 +69,7 @@ public struct InstagramChannelFactory: ChannelFactory {
             SettingField(key: Key.appSecret.rawValue, label: "App Secret", isSecret: true,
                          help: "The Meta app secret that signs webhook deliveries (X-Hub-Signature-256); without it every delivery is refused."),
             SettingField(key: Key.apiVersion.rawValue, label: "API Version", defaultValue: Self.defaultAPIVersion,
-                         help: "The Graph API version path segment, such as v19.0."),
+                         help: "The Graph API version path segment, such as v27.0; one near or past its expiry is warned about at start."),
             SettingField(key: Key.graphAPIBaseURL.rawValue, label: "Graph API Base URL", kind: .url, defaultValue: Self.defaultGraphBaseURL,
                          help: "https://graph.facebook.com for Facebook Login, https://graph.instagram.com for Instagram Login, or a local emulator."),
             SettingField(key: Key.maxMessageBytes.rawValue, label: "Max Message Bytes", kind: .integer,
@@ -91,6 +93,7 @@ public struct InstagramChannelFactory: ChannelFactory {
         let configuration = try InstagramConfiguration(name: name, settings: settings, context: context)
         var logger = context.logger
         logger[metadataKey: "channel"] = "\(name)"
+        GraphAPIVersions.warnIfAging(configuration.apiVersion, channelType: "instagram", logger: logger)
         if !configuration.sandboxMode {
             if configuration.appSecret.isEmpty {
                 logger.warning("instagram: app_secret is empty; every webhook delivery will be refused (403)")

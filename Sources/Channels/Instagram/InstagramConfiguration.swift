@@ -38,7 +38,7 @@ struct InstagramConfiguration: Sendable {
         }
         let version = value(.apiVersion).isEmpty ? InstagramChannelFactory.defaultAPIVersion : value(.apiVersion)
         guard !version.contains("/"), !version.contains("?"), !version.contains(" ") else {
-            throw ChannelError(.misconfigured, "api_version must be a single path segment such as v19.0")
+            throw ChannelError(.misconfigured, "api_version must be a single path segment such as v27.0")
         }
         let maxBytes = settings.integer(InstagramChannelFactory.Key.maxMessageBytes.rawValue, default: InstagramChannelFactory.defaultMaxMessageBytes)
         guard maxBytes > 0 else {

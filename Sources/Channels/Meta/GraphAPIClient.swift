@@ -7,7 +7,7 @@ import Logging
 ///
 /// ```swift
 /// let graph = GraphAPIClient(http: context.http, baseURL: "https://graph.facebook.com",
-///                            apiVersion: "v19.0", accessToken: token)
+///                            apiVersion: "v27.0", accessToken: token)
 /// let reply = try await graph.post("me/messages", body: ["recipient": ["id": "123"], …], logger: logger)
 /// reply["message_id"]?.stringValue
 /// ```
@@ -16,7 +16,7 @@ public struct GraphAPIClient: Sendable {
     public var http: any HTTPTransport
     /// The Graph host, without a trailing slash (`https://graph.facebook.com`).
     public var baseURL: String
-    /// The version path segment (`v19.0`).
+    /// The version path segment (`v27.0`).
     public var apiVersion: String
     /// How long one call may take.
     public var timeout: Duration
@@ -29,7 +29,7 @@ public struct GraphAPIClient: Sendable {
     /// - Parameters:
     ///   - http: outbound HTTP.
     ///   - baseURL: the Graph host (`https://graph.facebook.com`, `https://graph.instagram.com`, or an emulator).
-    ///   - apiVersion: the version path segment (`v19.0`).
+    ///   - apiVersion: the version path segment (`v27.0`).
     ///   - accessToken: the bearer token.
     ///   - timeout: how long one call may take (15 s by default).
     ///   - maxResponseBytes: the largest response body read (64 KiB by default).

@@ -1,5 +1,6 @@
 import ChannelKit
 import Logging
+import MetaPlatform
 
 /// Makes WhatsApp channels (`type: whatsapp`): the WhatsApp Cloud API through Meta's Graph
 /// API — webhooks in, `POST /<phone-number-id>/messages` out.
@@ -17,7 +18,8 @@ import Logging
 /// - `phone_number_id`: the business phone number this channel answers for. Empty answers
 ///   every number of the app's webhook (each reply goes out from the number it was sent to);
 ///   set, messages to other numbers are recorded and not answered.
-/// - `api_version`: the Graph version, `v24.0` by default.
+/// - `api_version`: the Graph version, ``GraphAPIVersions/recommended`` (`v27.0`) by default; a
+///   version past or within 60 days of its published expiry is warned about at start.
 /// - `graph_api_base_url`: `https://graph.facebook.com` by default; any URL for an emulator.
 /// - `max_message_characters`: the longest reply part, 4096 by default, counted as Graph
 ///   counts it: in code points and in UTF-16 code units (a part keeps within both).
@@ -45,7 +47,7 @@ public struct WhatsAppChannelFactory: ChannelFactory {
     }
 
     /// The default Graph version.
-    public static let defaultAPIVersion = "v24.0"
+    public static let defaultAPIVersion = GraphAPIVersions.recommended
     /// The default Graph host.
     public static let defaultGraphBaseURL = "https://graph.facebook.com"
     /// WhatsApp's documented text limit: `text.body` "Maximum 4096 characters".
@@ -72,7 +74,7 @@ public struct WhatsAppChannelFactory: ChannelFactory {
             SettingField(key: Key.phoneNumberID.rawValue, label: "Phone Number ID",
                          help: "The business phone number id this channel answers for; empty answers every number the webhook delivers."),
             SettingField(key: Key.apiVersion.rawValue, label: "API Version", defaultValue: Self.defaultAPIVersion,
-                         help: "The Graph API version path segment, such as v24.0."),
+                         help: "The Graph API version path segment, such as v27.0; one near or past its expiry is warned about at start."),
             SettingField(key: Key.graphAPIBaseURL.rawValue, label: "Graph API Base URL", kind: .url, defaultValue: Self.defaultGraphBaseURL,
                          help: "https://graph.facebook.com, or a local emulator."),
             SettingField(key: Key.maxMessageCharacters.rawValue, label: "Max Message Characters", kind: .integer,
@@ -95,6 +97,7 @@ public struct WhatsAppChannelFactory: ChannelFactory {
         let configuration = try WhatsAppConfiguration(name: name, settings: settings, context: context)
         var logger = context.logger
         logger[metadataKey: "channel"] = "\(name)"
+        GraphAPIVersions.warnIfAging(configuration.apiVersion, channelType: "whatsapp", logger: logger)
         if !configuration.sandboxMode {
             if configuration.appSecret.isEmpty {
                 logger.warning("whatsapp: app_secret is empty; every webhook delivery will be refused (403)")

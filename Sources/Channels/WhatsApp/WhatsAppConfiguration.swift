@@ -43,7 +43,7 @@ struct WhatsAppConfiguration: Sendable {
         }
         let version = value(.apiVersion).isEmpty ? WhatsAppChannelFactory.defaultAPIVersion : value(.apiVersion)
         guard Self.isPathSegment(version) else {
-            throw ChannelError(.misconfigured, "api_version must be a single path segment such as v24.0")
+            throw ChannelError(.misconfigured, "api_version must be a single path segment such as v27.0")
         }
         let phoneNumberID = value(.phoneNumberID)
         guard phoneNumberID.isEmpty || Self.isPathSegment(phoneNumberID) else {

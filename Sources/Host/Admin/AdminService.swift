@@ -54,16 +54,8 @@ struct AdminService: Sendable {
     /// The host's public URL, without a trailing slash: `admin.public_base_url`, else the
     /// request's scheme (`X-Forwarded-Proto` behind a proxy) and host.
     func baseURL(for request: Request) -> String {
-        var configured = runtime.configuration.admin.publicBaseURL
-        if !configured.isEmpty {
-            while configured.hasSuffix("/") { configured.removeLast() }
-            return configured
-        }
-        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            .flatMap { $0 == "https" || $0 == "http" ? $0 : nil } ?? "http"
-        let host = request.head.authority ?? "\(runtime.configuration.server.host):\(runtime.configuration.server.port)"
-        return "\(scheme)://\(host)"
+        request.publicBaseURL(configured: runtime.configuration.admin.publicBaseURL,
+                              fallbackHost: "\(runtime.configuration.server.host):\(runtime.configuration.server.port)")
     }
 
     /// Every served channel's report.

@@ -6,7 +6,8 @@ struct SandraCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandra",
         abstract: "Connects messaging apps (Instagram, …) to the Sandra assistant.",
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, InboxCommand.self, SettingsCommand.self, HashPasswordCommand.self],
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, InboxCommand.self, EraseCommand.self, SettingsCommand.self,
+                      HashPasswordCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

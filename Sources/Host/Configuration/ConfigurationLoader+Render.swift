@@ -29,6 +29,7 @@ extension ConfigurationLoader {
             "storage:",
             "  path: \(Self.quoted(config.storage.path))",
             "  max_size_mb: \(config.storage.maxSizeMB)",
+            "  retention_days: \(config.storage.retentionDays)",
             "assistant:",
             "  type: \(config.assistant.type.rawValue)",
             "  base_url: \(Self.quoted(config.assistant.baseURL))",

@@ -29,7 +29,8 @@ extension ConfigurationLoader {
         section.rejectUnknownKeys(known: StorageConfiguration.keys)
         return StorageConfiguration(
             path: section.string("path", default: StorageConfiguration.defaultPath),
-            maxSizeMB: section.integer("max_size_mb", default: 0, minimum: 0)
+            maxSizeMB: section.integer("max_size_mb", default: 0, minimum: 0),
+            retentionDays: section.integer("retention_days", default: StorageConfiguration.defaultRetentionDays, minimum: 1)
         )
     }
 

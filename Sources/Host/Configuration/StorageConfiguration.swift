@@ -4,23 +4,36 @@
 /// |-----|---------|---------|
 /// | `path` | `./data/sandra.sqlite` | The SQLite database file (WAL mode; created with its folder). |
 /// | `max_size_mb` | `0` | `>= 0`; a cap on the database file in MiB; `0` means no cap. At the cap, webhooks answer 503. |
+/// | `retention_days` | `30` | `>= 1`; answered messages and replies lose their text after this many days, conversation history older than this is deleted, and deduplication keys are deleted after `max(retention_days, 7)` days. There is no "keep forever": set a large number to keep longer. |
 struct StorageConfiguration: Sendable, Hashable {
     /// The default `path`.
     static let defaultPath = "./data/sandra.sqlite"
     /// The keys of the section.
-    static let keys = ["path", "max_size_mb"]
+    static let keys = ["path", "max_size_mb", "retention_days"]
 
     /// The SQLite database file (`path`).
     var path: String
     /// A cap on the database size in MiB (`max_size_mb`); 0 means none.
     var maxSizeMB: Int
+    /// Days message text and history are kept (`retention_days`), at least 1.
+    var retentionDays: Int
+
+    /// The default `retention_days`.
+    static let defaultRetentionDays = 30
+    /// Deduplication keys are kept at least this many days, so that Meta's redeliveries are still caught.
+    static let minimumKeyDays = 7
+
+    /// Days deduplication keys are kept: `max(retention_days, 7)`.
+    var keyRetentionDays: Int { max(retentionDays, Self.minimumKeyDays) }
 
     /// Creates the section.
     /// - Parameters:
     ///   - path: the SQLite database file.
     ///   - maxSizeMB: a cap on the database size in MiB; 0 means none.
-    init(path: String = defaultPath, maxSizeMB: Int = 0) {
+    ///   - retentionDays: days message text and history are kept.
+    init(path: String = defaultPath, maxSizeMB: Int = 0, retentionDays: Int = defaultRetentionDays) {
         self.path = path
         self.maxSizeMB = maxSizeMB
+        self.retentionDays = retentionDays
     }
 }

@@ -8,8 +8,9 @@ import NIOCore
 ///
 /// Exempt: the webhook routes (`/api/channels/…`, which the platform calls with the public
 /// name the host may not know, behind a proxy that passes it on, and which act only on signed
-/// or token-checked requests) and `/healthz`, `/readyz`, `/metrics` (probes address the host
-/// by whatever name their network gives it).
+/// or token-checked requests), Meta's data-deletion and deauthorize callbacks (`/api/meta/…`,
+/// signed with the app secret, and the deletion's status page they link to) and `/healthz`,
+/// `/readyz`, `/metrics` (probes address the host by whatever name their network gives it).
 struct HostAllowlistMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowlist: HostAllowlist
 
@@ -30,6 +31,6 @@ struct HostAllowlistMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// Whether `path` is answered whatever the `Host`.
     static func isExempt(_ path: String) -> Bool {
-        path.hasPrefix("/api/channels/") || path == "/healthz" || path == "/readyz" || path == "/metrics"
+        path.hasPrefix("/api/channels/") || path.hasPrefix("/api/meta/") || path == "/healthz" || path == "/readyz" || path == "/metrics"
     }
 }

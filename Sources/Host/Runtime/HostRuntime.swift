@@ -213,6 +213,9 @@ struct HostRuntime: Sendable {
         HealthRoutes(status: status, prometheus: prometheus, benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
         WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status).register(on: router)
         SandboxRoutes(supervisor: supervisor, origins: SameOriginPolicy(publicBaseURL: configuration.admin.publicBaseURL)).register(on: router)
+        DataDeletionRoutes(supervisor: supervisor, erasure: PersonErasure(store: store), store: store, status: status,
+                           publicBaseURL: configuration.admin.publicBaseURL,
+                           fallbackHost: "\(configuration.server.host):\(configuration.server.port)").register(on: router)
         AdminRoutes(runtime: self).register(on: router)
         let status = self.status
         return Application(
@@ -226,8 +229,8 @@ struct HostRuntime: Sendable {
     /// to stop the server and the HTTP client before the rest is cancelled.
     static let shutdownMargin = 5
 
-    /// The services in start order; shutdown runs in reverse: the email retries stop, the
-    /// pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
+    /// The services in start order; shutdown runs in reverse: the email retries and the
+    /// retention sweeps (at start, then hourly) stop, the pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
     /// the store, then the server stops, then the HTTP client closes.
     /// - Parameter lifecycleLogger: where the service group reports its own steps (the host's logger by default).
     func makeServiceGroup(signals: [UnixSignal], lifecycleLogger: Logger? = nil) -> ServiceGroup {
@@ -237,6 +240,8 @@ struct HostRuntime: Sendable {
             .init(service: PipelineService(pipeline: pipeline, supervisor: supervisor, store: store, status: status,
                                            deadline: .seconds(configuration.server.shutdownTimeoutSeconds), logger: logger)),
         ]
+        services.append(.init(service: RetentionService(store: store, retentionDays: configuration.storage.retentionDays,
+                                                        interval: RetentionService.defaultInterval, logger: logger)))
         if let identityLinking {
             let retryDelay = configuration.identity.email.retryDelaySeconds
             services.append(.init(service: IdentityMailService(flow: identityLinking, interval: .seconds(min(15, max(1, retryDelay))),

@@ -153,6 +153,24 @@ enum Schema {
             ) WITHOUT ROWID
             """,
         ],
+        // 7: privacy — erasures on request (their confirmation codes answer the status page),
+        // and the mark of items whose content the retention sweep (or an erasure) removed, so
+        // that the hourly sweep reads each item once.
+        [
+            """
+            CREATE TABLE erasures (
+                confirmation_code TEXT PRIMARY KEY NOT NULL,
+                source TEXT NOT NULL,
+                channels_json TEXT NOT NULL,
+                erased_at INTEGER NOT NULL,
+                inbox_items INTEGER NOT NULL,
+                outbox_parts INTEGER NOT NULL,
+                turns INTEGER NOT NULL,
+                identity_records INTEGER NOT NULL
+            )
+            """,
+            "ALTER TABLE inbox ADD COLUMN content_removed_at INTEGER",
+        ],
     ]
 
     /// The version this build writes and expects.
