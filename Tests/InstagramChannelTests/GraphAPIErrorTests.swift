@@ -82,7 +82,7 @@ struct GraphAPIErrorTests {
         #expect(!classified(400, Self.graph(10, 2534022)).isInvalidParameter)
         #expect(!classified(400, Self.graph(551)).isInvalidParameter)
         #expect(!classified(400, "bad request").isInvalidParameter)
-        #expect(!classified(503, Self.graph(131009)).isInvalidParameter, "a failure that passes is retried, not split")
+        #expect(classified(503, Self.graph(131009)).isInvalidParameter, "131009 never passes by retrying, whatever the status")
     }
 
     @Test func parsesEveryField() throws {
