@@ -15,7 +15,16 @@ extension ConfigurationLoader {
                 default: ServerConfiguration.defaultShutdownTimeoutSeconds,
                 minimum: 0
             ),
-            benchmarkRoutes: section.boolean("benchmark_routes", default: false)
+            benchmarkRoutes: section.boolean("benchmark_routes", default: false),
+            headerTimeoutSeconds: section.integer(
+                "header_timeout_seconds", default: ServerConfiguration.defaultHeaderTimeoutSeconds, minimum: 1
+            ),
+            idleTimeoutSeconds: section.integer(
+                "idle_timeout_seconds", default: ServerConfiguration.defaultIdleTimeoutSeconds, minimum: 1
+            ),
+            maxConnectionsPerClient: section.integer(
+                "max_connections_per_client", default: ServerConfiguration.defaultMaxConnectionsPerClient, minimum: 0
+            )
         )
     }
 
