@@ -16,6 +16,11 @@ server:
   # Host names answered besides localhost, IP addresses and admin.public_base_url's (comma-
   # separated; * for any): others get 421 on the portal and the sandbox (against DNS rebinding).
   allowed_hosts: ${SANDRA_ALLOWED_HOSTS:-}
+  header_timeout_seconds: 10      # a request's head must arrive within this long (slow or silent clients are cut)
+  idle_timeout_seconds: 60        # a connection waiting for its next request, or a body still arriving after its head
+  # Open connections per client address (0: no cap). Behind a reverse proxy every client has
+  # the proxy's address: raise it to what the proxy may hold open.
+  max_connections_per_client: ${SANDRA_MAX_CONNECTIONS_PER_CLIENT:-64}
 
 storage:
   path: ${SANDRA_STORAGE_PATH:-./data/sandra.sqlite}   # SQLite, WAL; created with its folder

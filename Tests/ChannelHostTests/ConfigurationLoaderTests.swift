@@ -83,6 +83,9 @@ struct ConfigurationLoaderTests {
         #expect(config.server.host == "127.0.0.1")
         #expect(config.server.port == 8080)
         #expect(config.server.shutdownTimeoutSeconds == 10)
+        #expect(config.server.headerTimeoutSeconds == 10)
+        #expect(config.server.idleTimeoutSeconds == 60)
+        #expect(config.server.maxConnectionsPerClient == 64)
         #expect(config.storage.path == "./data/sandra.sqlite")
         #expect(config.assistant.type == .echo)
         #expect(config.assistant.timeoutSeconds == 30)
@@ -428,6 +431,20 @@ struct ConfigurationLoaderTests {
         ])
         #expect(found.count == byKey.count)
         #expect(found.first { $0.keyPath == "channels.shop.enabled" }.map { [$0.line, $0.column] } == [16, 14])
+    }
+
+    @Test("the connection limits are read from server:; a value out of range names the file, line and key")
+    func connectionLimits() throws {
+        let config = try load("server:\n  header_timeout_seconds: 5\n  idle_timeout_seconds: 30\n  max_connections_per_client: 0\n")
+        #expect(config.server.headerTimeoutSeconds == 5)
+        #expect(config.server.idleTimeoutSeconds == 30)
+        #expect(config.server.maxConnectionsPerClient == 0)
+        let found = problems("server:\n  header_timeout_seconds: 0\n  idle_timeout_seconds: soon\n  max_connections_per_client: -1\n")
+        #expect(found.map(\.description) == [
+            "channels.yaml:2:27: server.header_timeout_seconds: must be at least 1, got '0'",
+            "channels.yaml:3:25: server.idle_timeout_seconds: expected a whole number, got 'soon'",
+            "channels.yaml:4:31: server.max_connections_per_client: must be at least 0, got '-1'",
+        ])
     }
 
     @Test("a list of channels (the old format) is rejected with the expected shape")

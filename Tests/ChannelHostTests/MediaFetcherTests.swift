@@ -44,7 +44,7 @@ struct MediaFetcherTests {
         #expect(try await Self.fetcher.fetch(MediaSource(url: server.url("photo")), policy: Self.policy(server)).format == .png)
     }
 
-    @Test("hosts outside the allowlist, plain http and other ports are refused before any request")
+    @Test("hosts outside the allowlist (whatever the scheme), plain http to allowed hosts and other ports are refused before any request")
     func disallowedHosts() async throws {
         let server = try await FakeMediaServer.start()
         defer { Task { try? await server.stop() } }
@@ -56,12 +56,34 @@ struct MediaFetcherTests {
         #expect(await Self.failure("http://lookaside.fbsbx.com/p", strict)?.code == .insecureScheme)
         #expect(await Self.failure("ftp://lookaside.fbsbx.com/p", strict)?.code == .insecureScheme)
         #expect(await Self.failure("https://user:pass@lookaside.fbsbx.com/p", strict)?.code == .invalidURL)
-        #expect(await Self.failure(server.url("photo"), strict)?.code == .insecureScheme)
+        #expect(await Self.failure("http://evil.example.com/photo.png", strict)?.code == .disallowedHost)
+        #expect(await Self.failure(server.url("photo"), strict)?.code == .disallowedHost)
         // Named for plain http: on exactly that port only.
         var otherPort = Self.policy(server)
         otherPort.plainHTTPHosts = ["127.0.0.1:\(server.port + 1)"]
-        #expect(await Self.failure(server.url("photo"), otherPort)?.code == .insecureScheme)
+        #expect(await Self.failure(server.url("photo"), otherPort)?.code == .disallowedHost)
         #expect(server.requests.isEmpty)
+    }
+
+    @Test("a request with a connect address goes to that address, with the URL's name as Host; the name itself is never resolved")
+    func connectsToTheGivenAddress() async throws {
+        let server = try await FakeMediaServer.start()
+        defer { Task { try? await server.stop() } }
+        let photo = MediaFixtures.png()
+        server.add("photo", .init(contentType: "image/png", bytes: photo))
+        let url = "http://media.invalid:\(server.port)/file/photo"
+        let response = try await Self.transport.execute(OutboundHTTPRequest(method: .get, url: url, connectAddress: IPAddress("127.0.0.1")))
+        #expect(response.status.code == 200)
+        #expect(response.body == photo)
+        #expect(server.requests.first?.authority == "media.invalid:\(server.port)")
+        // Without it the name is resolved, and `.invalid` names never are.
+        do {
+            _ = try await Self.transport.execute(OutboundHTTPRequest(method: .get, url: url))
+            Issue.record("a .invalid name was reached")
+        } catch let error as HTTPTransportError {
+            #expect(error.code == .connectionFailed)
+        }
+        #expect(server.requests.count == 1)
     }
 
     @Test("allowlisted names and addresses that are loopback, private or link-local are refused before connecting")
@@ -86,7 +108,7 @@ struct MediaFetcherTests {
         #expect(await Self.failure(redirect("https://169.254.169.254/latest/meta-data/"), policy)?.code == .privateAddress)
         #expect(await Self.failure(redirect("http://169.254.169.254/latest/meta-data/"), policy)?.code == .insecureScheme)
         #expect(await Self.failure(redirect("https://evil.example.com/x"), policy)?.code == .disallowedHost)
-        #expect(await Self.failure(redirect("http://127.0.0.1:\(server.port + 1)/x"), policy)?.code == .insecureScheme)
+        #expect(await Self.failure(redirect("http://127.0.0.1:\(server.port + 1)/x"), policy)?.code == .disallowedHost)
         #expect(server.requests.map(\.path) == Array(repeating: "/redirect", count: 5))
     }
 

@@ -65,8 +65,10 @@ struct MediaTests {
         } catch {
             #expect(error.code == .integrityMismatch)
         }
+        // Without the bearer token (and without the renewal, which would bring it back).
         var anonymous = source
         anonymous.headers = [:]
+        anonymous.renew = nil
         do {
             _ = try await fetcher.fetch(anonymous, policy: policy)
             Issue.record("the download without the bearer token succeeded")
@@ -77,6 +79,36 @@ struct MediaTests {
             _ = try await channel.mediaSource(for: Attachment(kind: .image, platformType: "image", mediaID: "123"), logger: testLogger)
         }
         #expect(unknown?.code == .permanent)
+    }
+
+    @Test("a download URL the CDN no longer honours (404) is looked up again by media id, once, and the fresh URL fetched")
+    func expiredURLIsRenewed() async throws {
+        let (channel, sandbox) = try sandboxChannel()
+        let id = try await upload(sandbox)
+        let attachment = Attachment(kind: .audio, platformType: "voice", mediaID: id, mimeType: "audio/ogg; codecs=opus")
+        var source = try #require(try await channel.mediaSource(for: attachment, logger: testLogger))
+        // The URL as it is once its signature no longer holds: the sandbox CDN answers 404,
+        // as Meta's does for an expired link.
+        var components = try #require(URLComponents(string: source.url))
+        components.queryItems = components.queryItems?.map { $0.name == "sig" ? URLQueryItem(name: "sig", value: String(repeating: "0", count: 64)) : $0 }
+        source.url = try #require(components.string)
+
+        let loopback = SandboxLoopback()
+        loopback.attach(channel)
+        let fetcher = MediaFetcher(http: loopback)
+        let policy = MediaPolicy(plainHTTPHosts: ["127.0.0.1:8080"])
+        #expect(try await fetcher.fetch(source, policy: policy).bytes == Self.bytes)
+
+        // Without the renewal the same link is simply unavailable.
+        var stale = source
+        stale.renew = nil
+        do {
+            _ = try await fetcher.fetch(stale, policy: policy)
+            Issue.record("the expired link was fetched")
+        } catch {
+            #expect(error.code == .unavailable)
+            #expect(error.httpStatus == 404)
+        }
     }
 
     @Test("the download URL needs the bearer token")

@@ -24,16 +24,25 @@ public struct OutboundHTTPRequest: Sendable {
     public var timeout: Duration
     /// The largest response body accepted.
     public var maxResponseBytes: Int
+    /// The address to connect to instead of resolving the URL's host, or `nil` to resolve it.
+    ///
+    /// Set by ``MediaFetcher`` to the address it resolved and checked, so the connection cannot
+    /// go to another address the name resolves to by then (DNS rebinding). Everything else
+    /// still uses the URL's host: the `Host` header, TLS server name indication and certificate
+    /// verification. A transport that cannot connect to a given address must fail the request
+    /// (``HTTPTransportError/Code/connectionFailed``), never resolve the name itself.
+    public var connectAddress: IPAddress?
 
     /// Creates a request.
     public init(method: HTTPRequest.Method, url: String, headers: HTTPFields = [:], body: [UInt8]? = nil,
-                timeout: Duration = .seconds(15), maxResponseBytes: Int = 1 << 20) {
+                timeout: Duration = .seconds(15), maxResponseBytes: Int = 1 << 20, connectAddress: IPAddress? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
         self.maxResponseBytes = maxResponseBytes
+        self.connectAddress = connectAddress
     }
 }
 

@@ -6,9 +6,11 @@ public struct MediaError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable, CaseIterable {
         /// The URL cannot be parsed, has no host, or carries credentials.
         case invalidURL
-        /// Plain `http` (or another scheme) for a host not named in `media_allow_http_hosts`.
+        /// Plain `http` (or another scheme) for an allowlisted host not named in
+        /// `media_allow_http_hosts`.
         case insecureScheme
-        /// A host outside the channel's allowlist.
+        /// A host outside the channel's allowlist (whatever the URL's scheme), or an allowlisted
+        /// host on a port other than 443.
         case disallowedHost
         /// The host resolves to a loopback, private, link-local or otherwise non-public address.
         case privateAddress

@@ -10,7 +10,9 @@ import HTTPTypes
 ///   or the exact `host:port` is named in ``MediaPolicy/plainHTTPHosts`` (local emulators);
 /// - an allowlisted host must resolve only to public addresses: loopback, private,
 ///   link-local, unique-local and unspecified addresses are refused, in IPv4 and IPv6,
-///   IPv4-mapped IPv6 included;
+///   IPv4-mapped IPv6 included; the name is resolved once, and the request connects to the
+///   address checked (``OutboundHTTPRequest/connectAddress``), so a name that resolves again
+///   to another address in between (DNS rebinding) cannot lead anywhere unchecked;
 /// - URLs carrying credentials are refused, and the source's headers (a platform token) go to
 ///   the source's own origin only, never to where a redirect leads.
 ///
@@ -18,6 +20,10 @@ import HTTPTypes
 /// download shares one deadline, bytes that differ from the SHA-256 or size the platform
 /// announced (``MediaSource/expectedSHA256``) are refused, and the format is sniffed from the
 /// bytes; anything that is not a supported image or audio format is refused.
+///
+/// A link that answers 401, 403, 404 or 410 has usually expired (WhatsApp's live minutes): when
+/// the source can be renewed (``MediaSource/renew``), the fetcher asks for a fresh one once,
+/// within the same deadline, and downloads that instead.
 ///
 /// ```swift
 /// let fetcher = MediaFetcher(http: context.http)
@@ -37,44 +43,54 @@ public struct MediaFetcher: Sendable {
         self.resolver = resolver
     }
 
+    /// The statuses after which a renewable source is asked for a fresh link.
+    static let expiredLinkStatuses: Set<Int> = [401, 403, 404, 410]
+
     /// Downloads `source` under `policy`.
     /// - Returns: the bytes and their sniffed format.
     /// - Throws: ``MediaError``.
     public func fetch(_ source: MediaSource, policy: MediaPolicy) async throws(MediaError) -> MediaData {
         let clock = ContinuousClock()
         let deadline = clock.now + policy.timeout
+        do throws(MediaError) {
+            return try await download(source, policy: policy, until: deadline, clock: clock)
+        } catch let expired where expired.code == .unavailable && Self.expiredLinkStatuses.contains(expired.httpStatus ?? 0) {
+            guard let renew = source.renew else { throw expired }
+            let fresh: MediaSource
+            do {
+                let remaining = clock.now.duration(to: deadline)
+                guard remaining > .zero else { throw expired }
+                fresh = try await withDeadline(remaining) { try await renew() }
+            } catch let failure as MediaError {
+                throw failure
+            } catch is DeadlineExceeded {
+                throw MediaError(.timeout, "\(expired.message); no fresh link within \(policy.timeout)")
+            } catch {
+                throw MediaError(expired.code, "\(expired.message); the platform gave no fresh link", httpStatus: expired.httpStatus)
+            }
+            var once = fresh
+            once.renew = nil
+            return try await download(once, policy: policy, until: deadline, clock: clock)
+        }
+    }
+
+    /// One download of `source`, following redirects, within `deadline`.
+    private func download(_ source: MediaSource, policy: MediaPolicy, until deadline: ContinuousClock.Instant,
+                          clock: ContinuousClock) async throws(MediaError) -> MediaData {
         var url = source.url
         let first = try target(of: url, policy: policy)
         let firstHost = first.host
         var redirects = 0
         while true {
             let hop = try target(of: url, policy: policy)
-            if !hop.isNamedLocal {
-                try await checkAddresses(of: hop.host, until: deadline, clock: clock)
-            }
-            let remaining = clock.now.duration(to: deadline)
-            guard remaining > .zero else { throw MediaError(.timeout, "no answer from \(hop.host) within \(policy.timeout)") }
+            // Resolved once; the connection goes to an address that was checked, never to
+            // whatever the name resolves to by then.
+            var addresses: [IPAddress] = []
+            if !hop.isNamedLocal { addresses = try await checkedAddresses(of: hop.host, until: deadline, clock: clock) }
             var headers: HTTPFields = hop.host == first.host && hop.port == first.port && hop.scheme == first.scheme ? source.headers : [:]
             headers[.accept] = "image/*, audio/*, video/*, */*;q=0.1"
-            let response: OutboundHTTPResponse
-            do {
-                response = try await http.execute(OutboundHTTPRequest(
-                    method: .get, url: url, headers: headers, timeout: remaining, maxResponseBytes: policy.maxBytes))
-            } catch let error as HTTPTransportError {
-                switch error.code {
-                case .responseTooLarge:
-                    throw MediaError(.tooLarge, "media from \(hop.host) is larger than \(MediaData.sizeText(policy.maxBytes))")
-                case .timeout:
-                    throw MediaError(.timeout, "no complete answer from \(hop.host) within \(policy.timeout)")
-                case .invalidURL:
-                    throw MediaError(.invalidURL, "the media URL for \(hop.host) cannot be used")
-                case .connectionFailed:
-                    throw MediaError(.connectionFailed, "\(hop.host): \(error.message)")
-                }
-            } catch {
-                if Task.isCancelled { throw MediaError(.timeout, "the download from \(hop.host) was cancelled") }
-                throw MediaError(.connectionFailed, "\(hop.host): \(type(of: error))")
-            }
+            let response = try await execute(url: url, headers: headers, hop: hop, addresses: addresses, policy: policy,
+                                             until: deadline, clock: clock)
 
             switch response.status.code {
             case 301, 302, 303, 307, 308:
@@ -135,18 +151,16 @@ public struct MediaFetcher: Sendable {
         guard !host.contains("%"), !host.contains("/"), !host.contains("@") else {
             throw MediaError(.invalidURL, "the media URL's host is not a plain name or address")
         }
-        guard scheme == "http" || scheme == "https" else {
-            throw MediaError(.insecureScheme, "the media URL's scheme is \(scheme), not https")
-        }
         let port = components.port ?? (scheme == "https" ? 443 : 80)
-        if policy.allowsPlainHTTP(host: host, port: port) {
+        if scheme == "http" || scheme == "https", policy.allowsPlainHTTP(host: host, port: port) {
             return Target(scheme: scheme, host: host, port: port, isNamedLocal: true)
         }
-        guard scheme == "https" else {
-            throw MediaError(.insecureScheme, "\(host) is not reachable over plain http (media needs https)")
-        }
+        // The host first: a host outside the allowlist is refused as such, whatever its scheme.
         guard policy.allows(host: host) else {
             throw MediaError(.disallowedHost, "\(host) is not an allowed media host")
+        }
+        guard scheme == "https" else {
+            throw MediaError(.insecureScheme, "the media URL for \(host) uses \(scheme), not https")
         }
         guard port == 443 else {
             throw MediaError(.disallowedHost, "\(host) on port \(port): media hosts are reached on port 443")
@@ -154,7 +168,41 @@ public struct MediaFetcher: Sendable {
         return Target(scheme: scheme, host: host, port: port, isNamedLocal: false)
     }
 
-    private func checkAddresses(of host: String, until deadline: ContinuousClock.Instant, clock: ContinuousClock) async throws(MediaError) {
+    /// GETs `url`, connecting to each checked address in turn while connections fail (any
+    /// address for a named local host).
+    private func execute(url: String, headers: HTTPFields, hop: Target, addresses: [IPAddress], policy: MediaPolicy,
+                         until deadline: ContinuousClock.Instant, clock: ContinuousClock) async throws(MediaError) -> OutboundHTTPResponse {
+        let candidates: [IPAddress?] = addresses.isEmpty ? [nil] : addresses
+        var lastFailure = MediaError(.connectionFailed, "\(hop.host): no address to connect to")
+        for address in candidates {
+            let remaining = clock.now.duration(to: deadline)
+            guard remaining > .zero else { throw MediaError(.timeout, "no answer from \(hop.host) within \(policy.timeout)") }
+            do {
+                return try await http.execute(OutboundHTTPRequest(
+                    method: .get, url: url, headers: headers, timeout: remaining, maxResponseBytes: policy.maxBytes,
+                    connectAddress: address))
+            } catch let error as HTTPTransportError {
+                switch error.code {
+                case .responseTooLarge:
+                    throw MediaError(.tooLarge, "media from \(hop.host) is larger than \(MediaData.sizeText(policy.maxBytes))")
+                case .timeout:
+                    throw MediaError(.timeout, "no complete answer from \(hop.host) within \(policy.timeout)")
+                case .invalidURL:
+                    throw MediaError(.invalidURL, "the media URL for \(hop.host) cannot be used")
+                case .connectionFailed:
+                    lastFailure = MediaError(.connectionFailed, "\(hop.host): \(error.message)")
+                }
+            } catch {
+                if Task.isCancelled { throw MediaError(.timeout, "the download from \(hop.host) was cancelled") }
+                lastFailure = MediaError(.connectionFailed, "\(hop.host): \(type(of: error))")
+            }
+        }
+        throw lastFailure
+    }
+
+    /// The addresses `host` resolves to, all of them public, in the resolver's order.
+    private func checkedAddresses(of host: String, until deadline: ContinuousClock.Instant,
+                                  clock: ContinuousClock) async throws(MediaError) -> [IPAddress] {
         let addresses: [IPAddress]
         do {
             let remaining = clock.now.duration(to: deadline)
@@ -170,5 +218,7 @@ public struct MediaFetcher: Sendable {
         if let refused = addresses.first(where: { !$0.isPublic }) {
             throw MediaError(.privateAddress, "\(host) resolves to \(refused), which is not a public address")
         }
+        guard !addresses.isEmpty else { throw MediaError(.connectionFailed, "\(host) has no addresses") }
+        return addresses
     }
 }

@@ -52,7 +52,9 @@ extension WhatsAppChannel {
     /// Where the pipeline's media step fetches an attachment: the lookup done, the returned URL
     /// with the bearer token, and the SHA-256 and size the lookup announced, which the fetcher
     /// checks. The size cap is the media policy's, enforced by the fetcher (so a file over it
-    /// gets the "too large" answer).
+    /// gets the "too large" answer). The URL lives 5 minutes: when it answers 401, 403, 404 or
+    /// 410 the fetcher calls the source's ``MediaSource/renew``, which looks the media id up
+    /// again for a fresh URL (once).
     /// - Parameters:
     ///   - attachment: an attachment of this channel's events (it carries a media id).
     ///   - logger: where to log (never the URL or the token).
@@ -60,6 +62,16 @@ extension WhatsAppChannel {
     /// - Throws: ``ChannelError`` `.permanent` for an attachment without a media id, or a lookup
     ///   without a URL or a readable SHA-256; Graph failures as ``send(_:to:logger:)`` classifies them.
     public func mediaSource(for attachment: Attachment, logger: Logger) async throws -> MediaSource? {
+        var source = try await lookedUpSource(for: attachment, logger: logger)
+        source.renew = { [self] in
+            logger.debug("whatsapp media: the download URL was refused; looking the media up again")
+            return try await lookedUpSource(for: attachment, logger: logger)
+        }
+        return source
+    }
+
+    /// A fresh lookup of `attachment` as a media source (without ``MediaSource/renew``).
+    private func lookedUpSource(for attachment: Attachment, logger: Logger) async throws -> MediaSource {
         let location = try await mediaLocation(for: attachment, maxBytes: .max, logger: logger)
         guard let digest = location.sha256Digest else {
             throw ChannelError.permanent("whatsapp media: the lookup announced no readable sha256")

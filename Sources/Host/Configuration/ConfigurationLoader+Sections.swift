@@ -20,7 +20,16 @@ extension ConfigurationLoader {
             allowedHosts: section.list("allowed_hosts") { text in
                 HostAllowlist.canonicalEntry(text).map { .success($0) }
                     ?? .failure(.init(message: "expected a host name such as sandra.example.com (no scheme, port or path), an IP address, or *"))
-            }
+            },
+            headerTimeoutSeconds: section.integer(
+                "header_timeout_seconds", default: ServerConfiguration.defaultHeaderTimeoutSeconds, minimum: 1
+            ),
+            idleTimeoutSeconds: section.integer(
+                "idle_timeout_seconds", default: ServerConfiguration.defaultIdleTimeoutSeconds, minimum: 1
+            ),
+            maxConnectionsPerClient: section.integer(
+                "max_connections_per_client", default: ServerConfiguration.defaultMaxConnectionsPerClient, minimum: 0
+            )
         )
     }
 

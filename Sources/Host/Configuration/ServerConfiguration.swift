@@ -7,6 +7,9 @@
 /// | `shutdown_timeout_seconds` | `10` | `>= 0`; how long in-flight replies may run after SIGTERM. |
 /// | `benchmark_routes` | `false` | Mounts `POST /bench/ack` (collects the body, answers 200 `ok`) for `make bench`. |
 /// | `allowed_hosts` | none | `Host` names answered besides `localhost`, IP addresses, `admin.public_base_url`'s and `host` (see ``HostAllowlist``); `*`: any. |
+/// | `header_timeout_seconds` | `10` | `>= 1`; a request's head must arrive within this long of its first byte (or of the connection opening). |
+/// | `idle_timeout_seconds` | `60` | `>= 1`; how long a connection may wait for its next request, and a request's body may take after its head. |
+/// | `max_connections_per_client` | `64` | `>= 0`; open connections one client address may hold; `0` means no cap. |
 struct ServerConfiguration: Sendable, Hashable {
     /// The default `host`.
     static let defaultHost = "127.0.0.1"
@@ -14,8 +17,15 @@ struct ServerConfiguration: Sendable, Hashable {
     static let defaultPort = 8080
     /// The default `shutdown_timeout_seconds`.
     static let defaultShutdownTimeoutSeconds = 10
+    /// The default `header_timeout_seconds`.
+    static let defaultHeaderTimeoutSeconds = 10
+    /// The default `idle_timeout_seconds`.
+    static let defaultIdleTimeoutSeconds = 60
+    /// The default `max_connections_per_client`.
+    static let defaultMaxConnectionsPerClient = 64
     /// The keys of the section.
-    static let keys = ["host", "port", "shutdown_timeout_seconds", "benchmark_routes", "allowed_hosts"]
+    static let keys = ["host", "port", "shutdown_timeout_seconds", "benchmark_routes", "allowed_hosts",
+                       "header_timeout_seconds", "idle_timeout_seconds", "max_connections_per_client"]
 
     /// The address to bind (`host`).
     var host: String
@@ -28,6 +38,14 @@ struct ServerConfiguration: Sendable, Hashable {
     var benchmarkRoutes: Bool
     /// Further `Host` names answered (`allowed_hosts`), lowercased; `*` answers any.
     var allowedHosts: [String]
+    /// How long a request's head may take to arrive (`header_timeout_seconds`).
+    var headerTimeoutSeconds: Int
+    /// How long a connection may wait for its next request, and a request's body may take
+    /// after its head (`idle_timeout_seconds`).
+    var idleTimeoutSeconds: Int
+    /// The open connections one client address may hold (`max_connections_per_client`); `0`
+    /// means no cap.
+    var maxConnectionsPerClient: Int
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:
@@ -36,17 +54,26 @@ struct ServerConfiguration: Sendable, Hashable {
     ///   - shutdownTimeoutSeconds: the deadline for in-flight replies on SIGTERM.
     ///   - benchmarkRoutes: whether `POST /bench/ack` is mounted.
     ///   - allowedHosts: further `Host` names answered.
+    ///   - headerTimeoutSeconds: how long a request's head may take to arrive.
+    ///   - idleTimeoutSeconds: how long a connection may wait for a request, or a body take.
+    ///   - maxConnectionsPerClient: the open connections one client address may hold; `0` for no cap.
     init(
         host: String = defaultHost,
         port: Int = defaultPort,
         shutdownTimeoutSeconds: Int = defaultShutdownTimeoutSeconds,
         benchmarkRoutes: Bool = false,
-        allowedHosts: [String] = []
+        allowedHosts: [String] = [],
+        headerTimeoutSeconds: Int = defaultHeaderTimeoutSeconds,
+        idleTimeoutSeconds: Int = defaultIdleTimeoutSeconds,
+        maxConnectionsPerClient: Int = defaultMaxConnectionsPerClient
     ) {
         self.host = host
         self.port = port
         self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
         self.benchmarkRoutes = benchmarkRoutes
         self.allowedHosts = allowedHosts
+        self.headerTimeoutSeconds = headerTimeoutSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.maxConnectionsPerClient = maxConnectionsPerClient
     }
 }

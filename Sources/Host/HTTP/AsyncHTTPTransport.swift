@@ -11,31 +11,68 @@ import NIOHTTP1
 /// no redirects (the media fetcher follows them itself, checking each hop); each request also
 /// carries a total timeout, covering the body, and a response-size cap enforced while the body
 /// streams.
+///
+/// A request with a ``OutboundHTTPRequest/connectAddress`` goes through a client of its own
+/// whose `dnsOverride` maps the URL's host to that address: AsyncHTTPClient then connects to
+/// the address without resolving the name, and still sends the name as `Host`, as TLS server
+/// name and for certificate verification. Such requests are media downloads, a few per
+/// message, so the cost of a client (and a connection) each is small.
 struct AsyncHTTPTransport: HTTPTransport {
     let client: HTTPClient
 
     /// The client configuration the host uses.
-    static func makeClient() -> HTTPClient {
+    static func configuration() -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5), read: .seconds(30))
         )
         configuration.decompression = .disabled
         configuration.connectionPool = .init(idleTimeout: .seconds(60))
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        return configuration
+    }
+
+    /// The client the host uses.
+    static func makeClient() -> HTTPClient {
+        HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration())
     }
 
     func execute(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
         // AsyncHTTPClient's deadline covers the response head only; the body is read under
         // the same deadline here, so a server that trickles bytes cannot hold a request open.
         do {
-            return try await withDeadline(request.timeout) { try await perform(request) }
+            return try await withDeadline(request.timeout) { try await pinnedOrShared(request) }
         } catch is DeadlineExceeded {
             throw HTTPTransportError(.timeout, "no complete response within \(request.timeout)")
         }
     }
 
-    private func perform(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
+    /// Performs `request` on the shared client, or on a client pinned to its connect address.
+    private func pinnedOrShared(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
+        guard let address = request.connectAddress else { return try await perform(request, on: client) }
+        guard let host = URL(string: request.url)?.host, !host.isEmpty else {
+            throw HTTPTransportError(.invalidURL, "the URL has no host")
+        }
+        if let literal = IPAddress(host) {
+            // An address in the URL is connected to as it is; it must be the one given.
+            guard literal == address else { throw HTTPTransportError(.connectionFailed, "the URL's address is not the one to connect to") }
+            return try await perform(request, on: client)
+        }
+        var configuration = Self.configuration()
+        configuration.dnsOverride[host] = "\(address)"
+        configuration.dnsOverride[host.lowercased()] = "\(address)"
+        configuration.connectionPool = .init(idleTimeout: .seconds(1))
+        let pinned = HTTPClient(eventLoopGroup: client.eventLoopGroup, configuration: configuration)
+        let result: Result<OutboundHTTPResponse, any Error>
+        do {
+            result = .success(try await perform(request, on: pinned))
+        } catch {
+            result = .failure(error)
+        }
+        try? await pinned.shutdown()
+        return try result.get()
+    }
+
+    private func perform(_ request: OutboundHTTPRequest, on client: HTTPClient) async throws -> OutboundHTTPResponse {
         var outbound = HTTPClientRequest(url: request.url)
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
         for field in request.headers {

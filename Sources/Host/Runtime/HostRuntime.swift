@@ -204,7 +204,8 @@ struct HostRuntime: Sendable {
         return "http://\(reachable):\(port)"
     }
 
-    /// The HTTP application: routes, middleware and the server start callback.
+    /// The HTTP application: routes, middleware, the connection limits of `server:` and the
+    /// server start callback.
     func makeApplication() -> some ApplicationProtocol {
         let router = Router(context: HostRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
@@ -218,8 +219,10 @@ struct HostRuntime: Sendable {
                            fallbackHost: "\(configuration.server.host):\(configuration.server.port)").register(on: router)
         AdminRoutes(runtime: self).register(on: router)
         let status = self.status
+        let limits = ConnectionLimits(configuration.server)
         return Application(
             router: router,
+            server: GuardedHTTP1Channel.builder(limits: limits, counter: ClientConnectionCounter(cap: limits.maxConnectionsPerClient)),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "sandra"),
             onServerRunning: { channel in status.serverStarted(port: channel.localAddress?.port) },
             logger: logger)

@@ -21,6 +21,8 @@ final class FakeMediaServer: Sendable {
     struct Seen: Sendable {
         var path: String
         var headers: [String: String]
+        /// The `Host` header (HTTP/1's, which HTTP types keep as the authority).
+        var authority: String? = nil
     }
 
     let port: Int
@@ -158,7 +160,7 @@ final class FakeMediaServer: Sendable {
     private func record(_ request: Request) {
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
-        seen.withLock { $0.append(Seen(path: request.uri.path, headers: headers)) }
+        seen.withLock { $0.append(Seen(path: request.uri.path, headers: headers, authority: request.head.authority)) }
     }
 
     func stop() async throws {
