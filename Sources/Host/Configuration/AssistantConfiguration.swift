@@ -10,6 +10,10 @@
 /// | `system_prompt` | ``defaultSystemPrompt`` | The instructions sent before the conversation. |
 /// | `timeout_seconds` | `30` | `> 0`; the deadline of one completion request. |
 /// | `history_turns` | `20` | `>= 0`; how many earlier turns the assistant sees. |
+///
+/// A channel that talks to a real platform refuses to start with the echo assistant unless
+/// `type: echo` is written in the file or set through an environment variable that is set
+/// (``isTypeExplicit``): a placeholder's default does not put customers in front of an echo.
 struct AssistantConfiguration: Sendable, Hashable {
     /// The default `system_prompt`.
     static let defaultSystemPrompt =
@@ -37,6 +41,9 @@ struct AssistantConfiguration: Sendable, Hashable {
     var timeoutSeconds: Int
     /// How many earlier turns the assistant sees (`history_turns`).
     var historyTurns: Int
+    /// Whether the operator chose ``type``: written in the file, or from a set environment
+    /// variable — not an absent key nor a placeholder's default.
+    var isTypeExplicit = false
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:

@@ -25,6 +25,8 @@ extension ConfigurationLoader {
             "  port: \(config.server.port)",
             "  shutdown_timeout_seconds: \(config.server.shutdownTimeoutSeconds)",
             "  benchmark_routes: \(config.server.benchmarkRoutes)",
+            "  public_sandbox: \(config.server.publicSandbox)",
+            "  degraded_after_seconds: \(config.server.degradedAfterSeconds)",
             "storage:",
             "  path: \(Self.quoted(config.storage.path))",
             "  max_size_mb: \(config.storage.maxSizeMB)",
@@ -69,6 +71,7 @@ extension ConfigurationLoader {
             "    timeout_seconds: \(config.identity.email.timeoutSeconds)",
             "    retry_delay_seconds: \(config.identity.email.retryDelaySeconds)",
             "    max_send_attempts: \(config.identity.email.maxSendAttempts)",
+            "    development_mailer: \(config.identity.email.developmentMailer)",
         ]
         let admin = config.admin
         lines += [

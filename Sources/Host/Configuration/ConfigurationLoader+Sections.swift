@@ -15,7 +15,10 @@ extension ConfigurationLoader {
                 default: ServerConfiguration.defaultShutdownTimeoutSeconds,
                 minimum: 0
             ),
-            benchmarkRoutes: section.boolean("benchmark_routes", default: false)
+            benchmarkRoutes: section.boolean("benchmark_routes", default: false),
+            publicSandbox: section.boolean("public_sandbox", default: false),
+            degradedAfterSeconds: section.integer(
+                "degraded_after_seconds", default: ServerConfiguration.defaultDegradedAfterSeconds, minimum: 1)
         )
     }
 
@@ -49,6 +52,7 @@ extension ConfigurationLoader {
                 "history_turns", default: AssistantConfiguration.defaultHistoryTurns, minimum: 0
             )
         )
+        assistant.isTypeExplicit = section.isExplicit("type")
         while assistant.baseURL.hasSuffix("/") {
             assistant.baseURL.removeLast()
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `server:` section of `channels.yaml`: where the host listens.
 ///
 /// | Key | Default | Meaning |
@@ -6,6 +8,8 @@
 /// | `port` | `8080` | `0...65535`; `0` picks any free port (tests use it). |
 /// | `shutdown_timeout_seconds` | `10` | `>= 0`; how long in-flight replies may run after SIGTERM. |
 /// | `benchmark_routes` | `false` | Mounts `POST /bench/ack` (collects the body, answers 200 `ok`) for `make bench`. |
+/// | `public_sandbox` | `false` | Allows sandbox channels while `host` is not a loopback address; without it such a host refuses to start. |
+/// | `degraded_after_seconds` | `300` | `>= 1`; a channel (or the mailer) whose sends have all failed this long is `degraded` in `/readyz`. |
 struct ServerConfiguration: Sendable, Hashable {
     /// The default `host`.
     static let defaultHost = "127.0.0.1"
@@ -14,10 +18,19 @@ struct ServerConfiguration: Sendable, Hashable {
     /// The default `shutdown_timeout_seconds`.
     static let defaultShutdownTimeoutSeconds = 10
     /// The keys of the section.
-    static let keys = ["host", "port", "shutdown_timeout_seconds", "benchmark_routes"]
+    /// The default `degraded_after_seconds`.
+    static let defaultDegradedAfterSeconds = 300
+    /// The keys of the section.
+    static let keys = ["host", "port", "shutdown_timeout_seconds", "benchmark_routes", "public_sandbox", "degraded_after_seconds"]
 
     /// The address to bind (`host`).
     var host: String
+
+    /// Whether ``host`` binds loopback only (`127.0.0.0/8`, `::1`, `localhost`).
+    var isLoopback: Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+    }
     /// The port to bind (`port`); `0` means any free port.
     var port: Int
     /// The deadline for in-flight replies on SIGTERM (`shutdown_timeout_seconds`).
@@ -25,6 +38,10 @@ struct ServerConfiguration: Sendable, Hashable {
     /// Whether `POST /bench/ack` is mounted (`benchmark_routes`): the bare 200 route
     /// `make bench` compares the webhook route with.
     var benchmarkRoutes: Bool
+    /// Whether sandbox channels may be served on a non-loopback address (`public_sandbox`).
+    var publicSandbox: Bool
+    /// How long only failed sends make a channel or the mailer `degraded` (`degraded_after_seconds`).
+    var degradedAfterSeconds: Int
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:
@@ -32,15 +49,21 @@ struct ServerConfiguration: Sendable, Hashable {
     ///   - port: the port to bind, `0` for any free port.
     ///   - shutdownTimeoutSeconds: the deadline for in-flight replies on SIGTERM.
     ///   - benchmarkRoutes: whether `POST /bench/ack` is mounted.
+    ///   - publicSandbox: whether sandbox channels may be served on a non-loopback address.
+    ///   - degradedAfterSeconds: how long only failed sends make a channel `degraded`.
     init(
         host: String = defaultHost,
         port: Int = defaultPort,
         shutdownTimeoutSeconds: Int = defaultShutdownTimeoutSeconds,
-        benchmarkRoutes: Bool = false
+        benchmarkRoutes: Bool = false,
+        publicSandbox: Bool = false,
+        degradedAfterSeconds: Int = defaultDegradedAfterSeconds
     ) {
         self.host = host
         self.port = port
         self.shutdownTimeoutSeconds = shutdownTimeoutSeconds
         self.benchmarkRoutes = benchmarkRoutes
+        self.publicSandbox = publicSandbox
+        self.degradedAfterSeconds = degradedAfterSeconds
     }
 }
