@@ -123,7 +123,7 @@ struct IdentityEndToEndTests {
             #expect(headers["subject"] == "Your Sandra verification code")
             #expect(headers["date"] != nil && headers["message-id"]?.hasSuffix("@example.com>") == true)
             #expect(headers["content-type"] == "text/plain; charset=UTF-8")
-            #expect(email.text.contains("the instagram chat") && email.text.contains("— Sandra"))
+            #expect(email.text.contains("the Instagram chat") && email.text.contains("— Sandra"))
             let code = try #require(email.code)
 
             // Only a salted hash is stored.
@@ -185,7 +185,7 @@ struct IdentityEndToEndTests {
 
             try await onEU.say("/link BOB@example.org")
             let second = try await smtp.nextMessage()
-            #expect(second.recipients == ["bob@example.org"] && second.text.contains("the instagram_eu chat"))
+            #expect(second.recipients == ["bob@example.org"] && second.text.contains("the Instagram chat"))
             try await onEU.say(try #require(second.code))
             #expect(try await onEU.lastReply().contains("Chats linked to it: instagram, instagram_eu"))
 
