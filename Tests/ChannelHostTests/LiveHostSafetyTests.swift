@@ -74,6 +74,33 @@ struct LiveHostSafetyTests {
         }
     }
 
+    @Test("an access token saved in the portal does not put a sandbox channel live with an echo nobody chose")
+    func portalTokenRespectsEchoGuard() async throws {
+        let yaml = """
+            server: { host: 127.0.0.1, port: {{PORT}} }
+            storage: { path: {{DATA}}/sandra.sqlite }
+            identity: { enabled: false }
+            channels:
+              instagram: { type: instagram, app_secret: \(InstagramFixtures.appSecret) }
+            """
+        try await withHost(yaml: yaml) { host in
+            #expect(host.runtime.supervisor.channel(named: "instagram")?.mode == .sandbox)
+            do {
+                _ = try await host.runtime.supervisor.reconfigure("instagram", .init(values: ["access_token": "EAA-new"]))
+                Issue.record("the change was saved")
+            } catch let refusal as ChannelSupervisor.Refusal {
+                #expect(refusal.status == 409)
+                #expect(refusal.problems[""]?.contains("echo") == true)
+            }
+            #expect(host.runtime.supervisor.channel(named: "instagram")?.mode == .sandbox)
+            #expect(try await host.runtime.store.settingOverrides(channel: "instagram").isEmpty, "nothing saved")
+        }
+        try await withHost(yaml: yaml.replacingOccurrences(of: "identity:", with: "assistant: { type: echo }\nidentity:")) { host in
+            let outcome = try await host.runtime.supervisor.reconfigure("instagram", .init(values: ["access_token": "EAA-new"]))
+            #expect(outcome.mounted.mode == .live)
+        }
+    }
+
     @Test("echo chosen in the file or through SANDRA_ASSISTANT is accepted on a live channel; a placeholder's default is not")
     func explicitEcho() throws {
         let literal = try Self.load("assistant: { type: echo }\nchannels:\n  instagram: { type: instagram, access_token: t }\n")
