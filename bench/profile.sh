@@ -36,6 +36,7 @@ cat > "$WORK/host.yaml" <<YAML
 server: {host: 127.0.0.1, port: $HOST_PORT, shutdown_timeout_seconds: 2, benchmark_routes: true}
 storage: {path: "$WORK/db/sandra.sqlite"}
 assistant: {type: echo}
+identity: {enabled: false}
 channels:
   instagram: {type: instagram, sandbox: false, access_token: t, verify_token: v, app_secret: $SECRET,
               graph_api_base_url: "http://127.0.0.1:$GRAPH_PORT"}

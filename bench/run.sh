@@ -139,6 +139,8 @@ storage:
   path: "$WORK/$name/sandra.sqlite"
 assistant:
   type: echo
+identity:
+  enabled: false
 channels:
   instagram:
     type: instagram

@@ -21,6 +21,10 @@ server:
   # Open connections per client address (0: no cap). Behind a reverse proxy every client has
   # the proxy's address: raise it to what the proxy may hold open.
   max_connections_per_client: ${SANDRA_MAX_CONNECTIONS_PER_CLIENT:-64}
+  degraded_after_seconds: 300     # a channel (or the mailer) whose sends all failed this long is "degraded" in /readyz
+  # Sandbox channels accept webhooks signed with a public development secret: on an address
+  # other than loopback the host refuses to start with one unless this is true.
+  public_sandbox: ${SANDRA_PUBLIC_SANDBOX:-false}
 
 storage:
   path: ${SANDRA_STORAGE_PATH:-./data/sandra.sqlite}   # SQLite, WAL; created with its folder
@@ -28,7 +32,10 @@ storage:
   retention_days: 30              # answered messages lose their text, history is deleted, after this many days
 
 assistant:
-  type: ${SANDRA_ASSISTANT:-echo}           # echo (embedded, deterministic) | openai (any OpenAI-compatible server)
+  # echo (embedded, deterministic: "You said: …") | openai (any OpenAI-compatible server).
+  # A live channel refuses to start with this default echo: set SANDRA_ASSISTANT=openai (or
+  # SANDRA_ASSISTANT=echo on purpose).
+  type: ${SANDRA_ASSISTANT:-echo}
   base_url: ${OPENAI_BASE_URL:-https://api.openai.com}
   api_key: ${OPENAI_API_KEY:-}
   model: ${OPENAI_MODEL:-gpt-4o-mini}
@@ -81,11 +88,15 @@ identity:
     timeout_seconds: 30
     retry_delay_seconds: 30          # a failed email is sent again after this, then after twice as long, …
     max_send_attempts: 8             # … up to this many sends, then its code is void
+    # A host with a live channel refuses to start with the development mailer unless this is
+    # true (or identity linking is off): people would be told a code was emailed.
+    development_mailer: ${SANDRA_DEVELOPMENT_MAILER:-false}
 
 channels:
   instagram:
     type: instagram
-    # auto: use the local emulator at /sandbox/instagram/ while no access token is set.
+    # auto: live with an access token; without one, the local emulator at /sandbox/instagram/
+    # while no channel of this host is live (make run), else off. true: always the sandbox.
     sandbox: ${INSTAGRAM_SANDBOX:-auto}
     access_token: ${INSTAGRAM_ACCESS_TOKEN:-}
     verify_token: ${INSTAGRAM_VERIFY_TOKEN:-}
@@ -101,7 +112,8 @@ channels:
     media_timeout_seconds: 30
   whatsapp:
     type: whatsapp
-    # auto: use the local emulator at /sandbox/whatsapp/ while no access token is set.
+    # auto: live with an access token; without one, the local emulator at /sandbox/whatsapp/
+    # while no channel of this host is live (make run), else off. true: always the sandbox.
     sandbox: ${WHATSAPP_SANDBOX:-auto}
     access_token: ${WHATSAPP_ACCESS_TOKEN:-}
     verify_token: ${WHATSAPP_VERIFY_TOKEN:-}

@@ -463,6 +463,9 @@ struct AdminPortalTests {
             #expect(status.text.contains("Paste a new access token"))
             #expect(status.text.contains(#"<code id="callback-url">\#(host.baseURL)/api/channels/instagram</code>"#))
             #expect(status.text.contains(#"id="queue-depth">1<"#))
+            #expect(status.text.contains(#"<td id="mode">sandbox</td>"#))
+            #expect(status.text.contains(#"<td id="assistant">echo</td>"#))
+            #expect(status.text.contains(#"<td id="mailer">development mailer (emails go to the log)</td>"#))
 
             _ = try await admin.get("/admin/channels/instagram/settings")
             #expect(try await admin.post("/admin/channels/instagram/settings", [("access_token", Self.newSecrets.accessToken)]).status == 303)

@@ -32,7 +32,7 @@ struct CommandLineTests {
         process.executableURL = try executable()
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        for key in env.keys where key.hasPrefix("INSTAGRAM_") || key.hasPrefix("SANDRA_") || key.hasPrefix("OPENAI_") { env[key] = nil }
+        for key in env.keys where ["INSTAGRAM_", "WHATSAPP_", "SANDRA_", "OPENAI_"].contains(where: key.hasPrefix) { env[key] = nil }
         env.merge(environment) { $1 }
         process.environment = env
         let out = Pipe(), err = Pipe()
@@ -75,12 +75,31 @@ struct CommandLineTests {
     @Test("check-config prints the effective configuration with secrets masked")
     func masksSecrets() async throws {
         let result = try await Self.run(["check-config", "--config", Self.repositoryRoot.appendingPathComponent("channels.yaml").path],
-                                  environment: ["INSTAGRAM_ACCESS_TOKEN": "EAAsecret-token-value", "INSTAGRAM_APP_SECRET": "app-secret-value"])
+                                  environment: ["INSTAGRAM_ACCESS_TOKEN": "EAAsecret-token-value", "INSTAGRAM_APP_SECRET": "app-secret-value",
+                                                "SANDRA_ASSISTANT": "echo", "SANDRA_IDENTITY_ENABLED": "false"])
         #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("# instagram: live, webhook /api/channels/instagram, assistant echo, Graph API v19.0"))
+        #expect(result.stdout.contains("# whatsapp: off"))
+        #expect(result.stdout.contains("# mailer: none (identity linking is off)"))
         #expect(result.stdout.contains("access_token"))
         #expect(!result.stdout.contains("EAAsecret-token-value"))
         #expect(!result.stdout.contains("app-secret-value"))
         #expect(result.stdout.contains("api_version: v27.0") || result.stdout.contains("api_version: \"v27.0\""))
+    }
+
+    @Test("check-config exits non-zero on a live channel with the default echo assistant and the development mailer")
+    func unsafeLiveConfig() async throws {
+        let path = Self.repositoryRoot.appendingPathComponent("channels.yaml").path
+        let result = try await Self.run(["check-config", "--config", path], environment: ["INSTAGRAM_ACCESS_TOKEN": "EAA-token"])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("echo"))
+        #expect(result.stderr.contains("development mailer"))
+        #expect(result.stdout.contains("# instagram: live"))
+        let development = try await Self.run(["check-config", "--config", path])
+        #expect(development.status == 0, "\(development.stderr)")
+        #expect(development.stdout.contains("# instagram: sandbox"))
+        #expect(development.stdout.contains("# whatsapp: sandbox"))
+        #expect(development.stdout.contains("# mailer: development mailer"))
     }
 
     @Test("serve refuses a broken configuration with a non-zero exit")

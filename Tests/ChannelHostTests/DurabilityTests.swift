@@ -30,6 +30,8 @@ struct DurabilityTests {
         server: { host: 127.0.0.1, port: \(port), shutdown_timeout_seconds: 5 }
         storage: { path: \(data)/sandra.sqlite }
         pipeline: { max_concurrent_conversations: 64, send_attempts: 8 }
+        assistant: { type: echo }
+        identity: { enabled: false }
         channels:
           instagram:
             type: instagram

@@ -15,6 +15,8 @@ struct ExampleWebhookEndToEndTests {
         let yaml = """
             server: { host: 127.0.0.1, port: {{PORT}} }
             storage: { path: {{DATA}}/sandra.sqlite }
+            assistant: { type: echo }
+            identity: { enabled: false }
             channels:
               support-chat:
                 type: webhook

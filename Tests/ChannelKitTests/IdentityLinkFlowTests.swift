@@ -46,6 +46,16 @@ struct IdentityLinkFlowTests {
     static let aliceOnWhatsApp = ChannelIdentity(channel: "whatsapp", userID: "wa-alice")
     static let mallory = ChannelIdentity(channel: "instagram", userID: "ig-mallory")
 
+    @Test("the email names the platform as people know it, and a one-minute code says \"1 minute\"")
+    func wording() async throws {
+        let h = Harness(options: .init(codeLifetime: .seconds(60), channelDisplayNames: ["instagram": "Instagram"]))
+        let asked = try #require(try await h.say("/link alice@example.com"))
+        #expect(asked.markdown.contains("within 1 minute to link"))
+        let email = try #require(h.mailer.sent.first)
+        #expect(email.text.contains("in the Instagram chat"))
+        #expect(email.text.contains("valid for 1 minute and"))
+    }
+
     @Test("link: the code goes by email, the right code links, and works once")
     func linkFlow() async throws {
         let h = Harness()

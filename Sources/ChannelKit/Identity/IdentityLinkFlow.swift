@@ -45,12 +45,16 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
         /// How long, after "link my account" without an address, the next message that is an
         /// address is taken as the one to link (kept in memory: a restart forgets the question).
         public var addressPromptLifetime: Duration
+        /// The platforms' names people know, by channel name (`instagram` → `Instagram`),
+        /// for the verification email; a channel not listed is named as configured.
+        public var channelDisplayNames: [String: String] = [:]
 
         /// Creates options.
         public init(codeLifetime: Duration = .seconds(600), maxAttempts: Int = 5,
                     limits: CodeLimits = CodeLimits(perIdentity: 5, perEmail: 5, window: 3600),
                     mailRetryDelay: Duration = .seconds(30), maxMailRetryDelay: Duration = .seconds(900),
-                    maxMailAttempts: Int = 8, addressPromptLifetime: Duration = .seconds(600)) {
+                    maxMailAttempts: Int = 8, addressPromptLifetime: Duration = .seconds(600),
+                    channelDisplayNames: [String: String] = [:]) {
             self.codeLifetime = codeLifetime
             self.maxAttempts = max(1, maxAttempts)
             self.limits = limits
@@ -58,6 +62,7 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
             self.maxMailRetryDelay = maxMailRetryDelay
             self.maxMailAttempts = max(1, maxMailAttempts)
             self.addressPromptLifetime = addressPromptLifetime
+            self.channelDisplayNames = channelDisplayNames
         }
     }
 
@@ -150,7 +155,10 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
         }
         logger.info("identity link code issued", metadata: ["email": "\(email.masked)", "code_id": "\(pending.id)"])
         switch try await deliver(code, of: pending, logger: logger) {
-        case .sent: return IdentityReplies.codeSent(to: email, validFor: options.codeLifetime)
+        case .sent:
+            return mailer.deliversEmail
+                ? IdentityReplies.codeSent(to: email, validFor: options.codeLifetime)
+                : IdentityReplies.codeLogged(for: email, validFor: options.codeLifetime)
         case .deferred: return IdentityReplies.mailDeferred(to: email)
         case .refused: return IdentityReplies.mailRefused
         }
@@ -269,7 +277,8 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
     /// Sends a code's email and records the outcome: sent, owed (a retry is scheduled) or
     /// refused for good (the code is voided).
     private func deliver(_ code: String, of pending: PendingCode, logger: Logger) async throws -> Delivery {
-        let message = Self.email(code: code, for: pending, validFor: options.codeLifetime)
+        let message = Self.email(code: code, for: pending, validFor: options.codeLifetime,
+                                 channelName: options.channelDisplayNames[pending.identity.channel] ?? pending.identity.channel)
         do {
             try await mailer.send(message, logger: logger)
         } catch {
@@ -308,15 +317,14 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
     }
 
     /// The verification email.
-    static func email(code: String, for pending: PendingCode, validFor lifetime: Duration) -> EmailMessage {
-        let minutes = max(1, Int((lifetime.seconds / 60).rounded()))
-        return EmailMessage(to: pending.email, subject: "Your Sandra verification code", text: """
+    static func email(code: String, for pending: PendingCode, validFor lifetime: Duration, channelName: String) -> EmailMessage {
+        EmailMessage(to: pending.email, subject: "Your Sandra verification code", text: """
             Hello,
 
             Your Sandra verification code is: \(code)
 
-            Type it in the \(pending.identity.channel) chat where you asked to link your account to your \
-            Sandra profile. It is valid for \(minutes) minutes and works once.
+            Type it in the \(channelName) chat where you asked to link your account to your \
+            Sandra profile. It is valid for \(IdentityReplies.minutes(lifetime)) and works once.
 
             If you did not ask for it, ignore this email: nothing is linked without the code.
 

@@ -21,10 +21,24 @@ enum IdentityReplies {
         Too many codes were requested recently. Please try again later.
         """)
 
-    static func codeSent(to email: EmailAddress, validFor lifetime: Duration) -> AssistantReply {
+    /// A lifetime in whole minutes, at least one, worded: `1 minute`, `10 minutes`.
+    static func minutes(_ lifetime: Duration) -> String {
         let minutes = max(1, Int((lifetime.seconds / 60).rounded()))
-        return AssistantReply(markdown: """
-            I've sent a 6-digit code to \(email.masked). Type it here within \(minutes) minutes to link this chat \
+        return minutes == 1 ? "1 minute" : "\(minutes) minutes"
+    }
+
+    static func codeSent(to email: EmailAddress, validFor lifetime: Duration) -> AssistantReply {
+        AssistantReply(markdown: """
+            I've sent a 6-digit code to \(email.masked). Type it here within \(minutes(lifetime)) to link this chat \
+            to your Sandra profile.
+            """, quickReplies: [resendButton, cancelButton])
+    }
+
+    /// The development mailer "sent" the code: it only went to the host's log.
+    static func codeLogged(for email: EmailAddress, validFor lifetime: Duration) -> AssistantReply {
+        AssistantReply(markdown: """
+            This host has no mail server (development mailer): no email was sent. The 6-digit code for \
+            \(email.masked) was written to the host's log; type it here within \(minutes(lifetime)) to link this chat \
             to your Sandra profile.
             """, quickReplies: [resendButton, cancelButton])
     }

@@ -12,4 +12,13 @@ public protocol Mailer: Sendable {
 
     /// What the mailer is, for start-up logs: no credentials, no addresses.
     var summary: String { get }
+
+    /// Whether a sent email reaches its recipient; `false` for a development mailer that only
+    /// logs it, so nobody is told an email was sent.
+    var deliversEmail: Bool { get }
+}
+
+extension Mailer {
+    /// Mailers deliver email unless they say otherwise.
+    public var deliversEmail: Bool { true }
 }

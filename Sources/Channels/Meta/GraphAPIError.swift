@@ -163,7 +163,7 @@ public struct GraphAPIError: Sendable, Hashable {
         }
         switch transport.code {
         case .timeout: return ChannelError.transient("Graph API request timed out")
-        case .connectionFailed: return ChannelError.transient("Graph API connection failed")
+        case .connectionFailed: return ChannelError.transient("Graph API connection failed: \(transport.message)")
         case .invalidURL: return ChannelError(.misconfigured, "Graph API URL is not usable; check graph_api_base_url")
         case .responseTooLarge: return ChannelError.permanent("Graph API response exceeded the size cap")
         }

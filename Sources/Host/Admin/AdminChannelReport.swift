@@ -76,13 +76,21 @@ struct AdminChannelReport: Encodable, Sendable {
     let name: String
     let type: String
     let displayName: String
-    /// `starting`, `ready` or `unauthorized`.
+    /// `starting`, `ready`, `unauthorized` or `degraded`.
     let state: String
     let isReady: Bool
     let isUnauthorized: Bool
     /// What is wrong, when something is.
     let detail: String?
     let sandbox: Bool
+    /// `live` or `sandbox` (off channels are not served, so have no report).
+    let mode: String
+    /// The Graph API version a live channel calls (`api_version`), when the type has one.
+    let apiVersion: String?
+    /// The assistant that answers, in a few words (``HostSafety/assistantSummary(_:)``).
+    var assistant = ""
+    /// The mailer identity linking uses, in a few words (``HostSafety/mailerSummary(_:)``).
+    var mailer = ""
     /// The URL to paste into the platform's webhook form.
     let callbackURL: String
     let verifyTokenSet: Bool
@@ -95,7 +103,8 @@ struct AdminChannelReport: Encodable, Sendable {
     var settings: [Setting]
 
     enum CodingKeys: String, CodingKey {
-        case name, type, displayName = "display_name", state, detail, sandbox, callbackURL = "callback_url"
+        case name, type, displayName = "display_name", state, detail, sandbox, mode, apiVersion = "api_version", assistant, mailer
+        case callbackURL = "callback_url"
         case verifyTokenSet = "verify_token_set", lastWebhook = "last_webhook", lastHandshake = "last_handshake"
         case reconfiguredAt = "reconfigured_at", counts, settings
     }
@@ -103,16 +112,21 @@ struct AdminChannelReport: Encodable, Sendable {
     /// The report of a served channel.
     /// - Parameters:
     ///   - baseURL: the host's public URL, without a trailing slash.
-    init(_ mounted: ChannelSupervisor.Mounted, status: ChannelStatusBoard.Entry?, counts: [InboxState: Int], baseURL: String) {
+    init(_ mounted: ChannelSupervisor.Mounted, status: ChannelStatusBoard.Entry?, statusBoard: ChannelStatusBoard,
+         counts: [InboxState: Int], baseURL: String) {
         let configuration = mounted.configuration
         name = configuration.name
         type = configuration.type
         displayName = mounted.displayName
-        state = (status?.state ?? .starting).rawValue
-        isReady = status?.state == .ready
-        isUnauthorized = status?.state == .unauthorized
-        detail = status?.detail
+        let reported: (state: ChannelStatusBoard.State, detail: String?) = status.map { statusBoard.reportedState(of: $0) } ?? (.starting, nil)
+        state = reported.state.rawValue
+        isReady = reported.state == .ready
+        isUnauthorized = reported.state == .unauthorized
+        detail = reported.detail
         sandbox = mounted.sandboxMode
+        mode = mounted.mode.rawValue
+        let version = configuration.settings.string("api_version")
+        apiVersion = version.isEmpty ? nil : version
         callbackURL = baseURL + ChannelContext.webhookPath(for: configuration.name)
         hasVerifyToken = configuration.fields.contains { $0.key == "verify_token" }
         verifyTokenSet = !configuration.settings.string("verify_token").isEmpty

@@ -115,7 +115,10 @@ struct AdminPages: Sendable {
             {{#notice}}<p class="notice" id="notice">{{notice}}</p>{{/notice}}
             <section>
             <table>
-            <tr><th>State</th><td><strong class="state-{{report.state}}" id="state">{{report.state}}</strong>{{#report.sandbox}} (sandbox mode: the local emulator at <a href="/sandbox/{{report.name}}/">/sandbox/{{report.name}}/</a> plays the platform){{/report.sandbox}}</td></tr>
+            <tr><th>State</th><td><strong class="state-{{report.state}}" id="state">{{report.state}}</strong>{{#report.sandbox}} (sandbox mode: the local emulator at <a href="/sandbox/{{report.name}}/">/sandbox/{{report.name}}/</a> plays the platform){{/report.sandbox}}{{#report.detail}}{{^report.isUnauthorized}} · {{report.detail}}{{/report.isUnauthorized}}{{/report.detail}}</td></tr>
+            <tr><th>Mode</th><td id="mode">{{report.mode}}{{#report.apiVersion}}{{^report.sandbox}} · Graph API {{report.apiVersion}}{{/report.sandbox}}{{/report.apiVersion}}</td></tr>
+            <tr><th>Assistant</th><td id="assistant">{{report.assistant}}</td></tr>
+            <tr><th>Mailer</th><td id="mailer">{{report.mailer}}</td></tr>
             {{#report.isUnauthorized}}<tr><th>What to do</th><td class="error">The platform refused the access token{{#report.detail}} ({{report.detail}}){{/report.detail}}. Replies are paused. Paste a new access token in <a href="/admin/channels/{{report.name}}/settings">Settings</a>; waiting replies go out as soon as it is saved.</td></tr>{{/report.isUnauthorized}}
             <tr><th>Callback URL</th><td><code id="callback-url">{{report.callbackURL}}</code><div class="help">Paste it into the App Dashboard's webhook form (Meta requires HTTPS).</div></td></tr>
             {{#report.hasVerifyToken}}<tr><th>Verify token</th><td id="verify-token-state">{{#report.verifyTokenSet}}set — the handshake answers Meta's challenge{{/report.verifyTokenSet}}{{^report.verifyTokenSet}}not set — Meta's handshake will be refused{{/report.verifyTokenSet}}{{#report.lastHandshake}}; last verified {{report.lastHandshake}}{{/report.lastHandshake}}</td></tr>{{/report.hasVerifyToken}}

@@ -62,16 +62,24 @@ struct AdminService: Sendable {
     func reports(baseURL: String) async throws -> [AdminChannelReport] {
         let counts = try await runtime.store.countsByChannel()
         return runtime.supervisor.all.map { mounted in
-            AdminChannelReport(mounted, status: runtime.status.entry(for: mounted.configuration.name),
-                               counts: counts[mounted.configuration.name] ?? [:], baseURL: baseURL)
+            makeReport(mounted, counts: counts[mounted.configuration.name] ?? [:], baseURL: baseURL)
         }
+    }
+
+    /// A served channel's report, with the host's assistant and mailer.
+    private func makeReport(_ mounted: ChannelSupervisor.Mounted, counts: [InboxState: Int], baseURL: String) -> AdminChannelReport {
+        var report = AdminChannelReport(mounted, status: runtime.status.entry(for: mounted.configuration.name), statusBoard: runtime.status,
+                                        counts: counts, baseURL: baseURL)
+        report.assistant = HostSafety.assistantSummary(runtime.configuration.assistant)
+        report.mailer = HostSafety.mailerSummary(runtime.configuration)
+        return report
     }
 
     /// One channel's report, or `nil` when no channel has that name.
     func report(_ name: String, baseURL: String) async throws -> AdminChannelReport? {
         guard let mounted = runtime.supervisor.channel(named: name) else { return nil }
         let counts = try await runtime.store.countsByChannel()
-        return AdminChannelReport(mounted, status: runtime.status.entry(for: name), counts: counts[name] ?? [:], baseURL: baseURL)
+        return makeReport(mounted, counts: counts[name] ?? [:], baseURL: baseURL)
     }
 
     /// Asks the platform whom the channel's credentials belong to.

@@ -41,14 +41,23 @@ struct ServeCommand: AsyncParsableCommand {
             let name = mounted.configuration.name
             logger.info("channel configured", metadata: [
                 "channel": "\(name)", "type": "\(mounted.configuration.type)",
-                "webhook": "\(ChannelContext.webhookPath(for: name))", "sandbox": "\(mounted.sandboxMode)",
+                "webhook": "\(ChannelContext.webhookPath(for: name))", "mode": "\(mounted.mode.rawValue)",
             ])
+        }
+        for name in runtime.supervisor.offNames {
+            logger.notice("channel off: no access token on a host with a live channel; set sandbox: true to use its sandbox",
+                          metadata: ["channel": "\(name)"])
         }
         let group = runtime.makeServiceGroup(signals: [.sigterm, .sigint])
         let announce = Task {
             guard let port = await runtime.status.waitUntilServing() else { return }
             let base = HostRuntime.localBaseURL(host: configuration.server.host, port: port)
             var lines = ["Sandra is listening on \(base)"]
+            var modes = Dictionary(uniqueKeysWithValues: runtime.supervisor.all.map { ($0.configuration.name, $0.mode) })
+            for name in runtime.supervisor.offNames { modes[name] = .off }
+            var effective = configuration
+            effective.channels = configuration.channels.map { runtime.supervisor.channel(named: $0.name)?.configuration ?? $0 }
+            lines += CheckConfigCommand.summary(of: effective, modes: modes).map { "  \($0)" }
             for mounted in runtime.supervisor.all {
                 let name = mounted.configuration.name
                 lines.append("  \(name): webhook \(base)\(ChannelContext.webhookPath(for: name))")

@@ -15,6 +15,10 @@ import ChannelKit
 /// | `retry_window_seconds` | `180` | `>= 0`; while the assistant is down (5xx, 429, refused, timeouts) the message waits and is retried this long after it arrived; then the apology. |
 /// | `hold_note_after_seconds` | `5` | `>= 0`; a wait for the assistant longer than this gets one "one moment" note. |
 /// | `unreadable_reply` | ``ReadableMessageStep/defaultUnreadableReply`` | The answer to a message with nothing Sandra can read; empty means the default. |
+///
+/// A channel that talks to a real platform refuses to start with the echo assistant unless
+/// `type: echo` is written in the file or set through an environment variable that is set
+/// (``isTypeExplicit``): a placeholder's default does not put customers in front of an echo.
 struct AssistantConfiguration: Sendable, Hashable {
     /// The default `system_prompt`.
     static let defaultSystemPrompt =
@@ -54,6 +58,9 @@ struct AssistantConfiguration: Sendable, Hashable {
     var holdNoteAfterSeconds: Int
     /// The answer to a message with nothing Sandra can read, in Markdown (`unreadable_reply`).
     var unreadableReply: String
+    /// Whether the operator chose ``type``: written in the file, or from a set environment
+    /// variable — not an absent key nor a placeholder's default.
+    var isTypeExplicit = false
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:

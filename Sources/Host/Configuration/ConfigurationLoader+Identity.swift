@@ -25,7 +25,7 @@ extension ConfigurationLoader {
     private func readIdentityEmail(_ section: MappingReader) -> IdentityEmailConfiguration {
         section.rejectUnknownKeys(known: IdentityEmailConfiguration.keys)
         let policies = StartTLSPolicy.allCases.map(\.rawValue).joined(separator: ", ")
-        let email = IdentityEmailConfiguration(
+        var email = IdentityEmailConfiguration(
             smtpURL: section.value("smtp_url", default: "") { text in
                 // The URL may carry credentials: problems never repeat it.
                 guard let components = URLComponents(string: text),
@@ -58,6 +58,7 @@ extension ConfigurationLoader {
                 "retry_delay_seconds", default: IdentityEmailConfiguration.defaultRetryDelaySeconds, minimum: 1),
             maxSendAttempts: section.integer("max_send_attempts", default: IdentityEmailConfiguration.defaultMaxSendAttempts, minimum: 1)
         )
+        email.developmentMailer = section.boolean("development_mailer", default: false)
         if email.usesSMTP, email.from.isEmpty, !section.problems.hasProblem(at: section.path("from")) {
             if let entry = section.entry("from") {
                 section.problems.add("must not be empty when smtp_url is set", keyPath: section.path("from"), at: entry.keyNode.mark)

@@ -29,6 +29,8 @@ extension ConfigurationLoader {
             "  header_timeout_seconds: \(config.server.headerTimeoutSeconds)",
             "  idle_timeout_seconds: \(config.server.idleTimeoutSeconds)",
             "  max_connections_per_client: \(config.server.maxConnectionsPerClient)",
+            "  public_sandbox: \(config.server.publicSandbox)",
+            "  degraded_after_seconds: \(config.server.degradedAfterSeconds)",
             "storage:",
             "  path: \(Self.quoted(config.storage.path))",
             "  max_size_mb: \(config.storage.maxSizeMB)",
@@ -78,6 +80,7 @@ extension ConfigurationLoader {
             "    timeout_seconds: \(config.identity.email.timeoutSeconds)",
             "    retry_delay_seconds: \(config.identity.email.retryDelaySeconds)",
             "    max_send_attempts: \(config.identity.email.maxSendAttempts)",
+            "    development_mailer: \(config.identity.email.developmentMailer)",
         ]
         let admin = config.admin
         lines += [

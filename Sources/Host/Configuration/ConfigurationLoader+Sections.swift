@@ -29,7 +29,10 @@ extension ConfigurationLoader {
             ),
             maxConnectionsPerClient: section.integer(
                 "max_connections_per_client", default: ServerConfiguration.defaultMaxConnectionsPerClient, minimum: 0
-            )
+            ),
+            publicSandbox: section.boolean("public_sandbox", default: false),
+            degradedAfterSeconds: section.integer(
+                "degraded_after_seconds", default: ServerConfiguration.defaultDegradedAfterSeconds, minimum: 1)
         )
     }
 
@@ -72,6 +75,7 @@ extension ConfigurationLoader {
             unreadableReply: section.string("unreadable_reply", default: "").trimmingCharacters(in: .whitespacesAndNewlines)
         )
         if assistant.unreadableReply.isEmpty { assistant.unreadableReply = ReadableMessageStep.defaultUnreadableReply }
+        assistant.isTypeExplicit = section.isExplicit("type")
         while assistant.baseURL.hasSuffix("/") {
             assistant.baseURL.removeLast()
         }

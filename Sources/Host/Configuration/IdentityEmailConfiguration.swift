@@ -12,6 +12,7 @@
 /// | `timeout_seconds` | `30` | `>= 1`; one whole send. |
 /// | `retry_delay_seconds` | `30` | `>= 1`; the pause before resending an email that failed; it doubles each time (at most 15 minutes). |
 /// | `max_send_attempts` | `8` | `>= 1`; sends of one email before it is given up and its code voided. |
+/// | `development_mailer` | `false` | `true`: the operator chooses the development mailer (no `smtp_url`) on a host with a live channel, which otherwise refuses to start with it. |
 struct IdentityEmailConfiguration: Sendable, Hashable {
     /// The default `connect_timeout_seconds`.
     static let defaultConnectTimeoutSeconds = 10
@@ -23,10 +24,12 @@ struct IdentityEmailConfiguration: Sendable, Hashable {
     static let defaultMaxSendAttempts = 8
     /// The keys of the section.
     static let keys = ["smtp_url", "username", "password", "from", "starttls", "ca_file", "connect_timeout_seconds",
-                       "timeout_seconds", "retry_delay_seconds", "max_send_attempts"]
+                       "timeout_seconds", "retry_delay_seconds", "max_send_attempts", "development_mailer"]
 
     /// The SMTP server (`smtp_url`); empty for the development mailer.
     var smtpURL: String
+    /// Whether the operator chose the development mailer on purpose (`development_mailer`).
+    var developmentMailer = false
     /// The AUTH user (`username`).
     var username: String
     /// The AUTH password (`password`); a secret.

@@ -180,6 +180,16 @@ struct MappingReader {
         return .file(path: problems.file, line: scalar.mark?.line ?? entry.keyNode.mark?.line ?? 0)
     }
 
+    /// Whether the operator chose `key`'s value: written literally in the file, or taken from
+    /// an environment variable that is set. A placeholder's default (`${VAR:-echo}` with `VAR`
+    /// unset) and an absent key are not a choice.
+    /// - Parameter key: the key.
+    func isExplicit(_ key: String) -> Bool {
+        guard let entry = entry(key), case .scalar(let scalar) = entry.value, !Self.isNull(entry.value) else { return false }
+        if !interpolator.setVariables(in: scalar.string).isEmpty { return true }
+        return !scalar.string.contains("${")
+    }
+
     /// Reads and interpolates the value of `key`.
     /// - Parameter key: the key.
     /// - Returns: what was found; problems are already recorded.

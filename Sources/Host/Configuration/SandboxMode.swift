@@ -3,11 +3,13 @@
 ///
 /// The file accepts `auto`, and `true`/`false` (or `on`/`off`, `yes`/`no`), case-insensitively.
 enum SandboxMode: String, Sendable, Hashable, CaseIterable {
-    /// The host decides (the default): the sandbox runs when the channel lacks real credentials.
+    /// The host decides (the default): the real platform with an access token; without one the
+    /// sandbox while no other channel of the host is live, else the channel is off (see
+    /// ``ChannelMode``), so a production host never leaves a channel open with a public secret.
     case auto
     /// Always the sandbox.
     case on
-    /// Always the real platform.
+    /// Always the real platform; off without an access token.
     case off
 
     /// Parses a `sandbox:` value.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `server:` section of `channels.yaml`: where the host listens.
 ///
 /// | Key | Default | Meaning |
@@ -10,6 +12,8 @@
 /// | `header_timeout_seconds` | `10` | `>= 1`; a request's head must arrive within this long of its first byte (or of the connection opening). |
 /// | `idle_timeout_seconds` | `60` | `>= 1`; how long a connection may wait for its next request, and a request's body may take after its head. |
 /// | `max_connections_per_client` | `64` | `>= 0`; open connections one client address may hold; `0` means no cap. |
+/// | `public_sandbox` | `false` | Allows sandbox channels while `host` is not a loopback address; without it such a host refuses to start. |
+/// | `degraded_after_seconds` | `300` | `>= 1`; a channel (or the mailer) whose sends have all failed this long is `degraded` in `/readyz`. |
 struct ServerConfiguration: Sendable, Hashable {
     /// The default `host`.
     static let defaultHost = "127.0.0.1"
@@ -23,12 +27,21 @@ struct ServerConfiguration: Sendable, Hashable {
     static let defaultIdleTimeoutSeconds = 60
     /// The default `max_connections_per_client`.
     static let defaultMaxConnectionsPerClient = 64
+    /// The default `degraded_after_seconds`.
+    static let defaultDegradedAfterSeconds = 300
     /// The keys of the section.
     static let keys = ["host", "port", "shutdown_timeout_seconds", "benchmark_routes", "allowed_hosts",
-                       "header_timeout_seconds", "idle_timeout_seconds", "max_connections_per_client"]
+                       "header_timeout_seconds", "idle_timeout_seconds", "max_connections_per_client",
+                       "public_sandbox", "degraded_after_seconds"]
 
     /// The address to bind (`host`).
     var host: String
+
+    /// Whether ``host`` binds loopback only (`127.0.0.0/8`, `::1`, `localhost`).
+    var isLoopback: Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+    }
     /// The port to bind (`port`); `0` means any free port.
     var port: Int
     /// The deadline for in-flight replies on SIGTERM (`shutdown_timeout_seconds`).
@@ -46,6 +59,10 @@ struct ServerConfiguration: Sendable, Hashable {
     /// The open connections one client address may hold (`max_connections_per_client`); `0`
     /// means no cap.
     var maxConnectionsPerClient: Int
+    /// Whether sandbox channels may be served on a non-loopback address (`public_sandbox`).
+    var publicSandbox: Bool
+    /// How long only failed sends make a channel or the mailer `degraded` (`degraded_after_seconds`).
+    var degradedAfterSeconds: Int
 
     /// Creates the section; every value defaults to the documented default.
     /// - Parameters:
@@ -57,6 +74,8 @@ struct ServerConfiguration: Sendable, Hashable {
     ///   - headerTimeoutSeconds: how long a request's head may take to arrive.
     ///   - idleTimeoutSeconds: how long a connection may wait for a request, or a body take.
     ///   - maxConnectionsPerClient: the open connections one client address may hold; `0` for no cap.
+    ///   - publicSandbox: whether sandbox channels may be served on a non-loopback address.
+    ///   - degradedAfterSeconds: how long only failed sends make a channel `degraded`.
     init(
         host: String = defaultHost,
         port: Int = defaultPort,
@@ -65,7 +84,9 @@ struct ServerConfiguration: Sendable, Hashable {
         allowedHosts: [String] = [],
         headerTimeoutSeconds: Int = defaultHeaderTimeoutSeconds,
         idleTimeoutSeconds: Int = defaultIdleTimeoutSeconds,
-        maxConnectionsPerClient: Int = defaultMaxConnectionsPerClient
+        maxConnectionsPerClient: Int = defaultMaxConnectionsPerClient,
+        publicSandbox: Bool = false,
+        degradedAfterSeconds: Int = defaultDegradedAfterSeconds
     ) {
         self.host = host
         self.port = port
@@ -75,5 +96,7 @@ struct ServerConfiguration: Sendable, Hashable {
         self.headerTimeoutSeconds = headerTimeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.publicSandbox = publicSandbox
+        self.degradedAfterSeconds = degradedAfterSeconds
     }
 }

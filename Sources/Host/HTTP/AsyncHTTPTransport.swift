@@ -109,7 +109,7 @@ struct AsyncHTTPTransport: HTTPTransport {
         } catch let error as HTTPTransportError {
             throw error
         } catch {
-            throw HTTPTransportError(.connectionFailed, "\(type(of: error))")
+            throw HTTPTransportError(.connectionFailed, TransportFailureDescription.describe(error))
         }
     }
 }

@@ -17,6 +17,8 @@ struct DevelopmentLogMailer: Mailer {
             """)
     }
 
+    var deliversEmail: Bool { false }
+
     var summary: String {
         "development mailer: verification emails are written to this log, not sent (set identity.email.smtp_url to send them)"
     }

@@ -6,6 +6,12 @@ import Prometheus
 /// `GET /healthz` (the process is alive), `GET /readyz` (every channel started and none
 /// unauthorized; 503 with the reason otherwise) and `GET /metrics` (Prometheus text).
 ///
+/// `/readyz`'s body has `status`: `ready`, `degraded` or `unavailable`. `degraded` — a
+/// channel whose sends, or a mailer whose emails, have all failed for
+/// `server.degraded_after_seconds` — still answers 200: the host takes and keeps every
+/// webhook, so taking it out of rotation would help nothing; monitors alert on `status`.
+/// Off channels are listed with `"state": "off"` and do not count.
+///
 /// With `server.benchmark_routes: true`, also `POST /bench/ack`: the bare 200 route of the
 /// same host that `make bench` compares the webhook route with. It collects the body under
 /// the same 1 MiB cap and answers 200 `ok`; nothing is verified, parsed or recorded.

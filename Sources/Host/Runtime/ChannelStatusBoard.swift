@@ -14,12 +14,21 @@ final class ChannelStatusBoard: Sendable {
         case ready
         /// The platform refused the access token; replies fail until it is replaced.
         case unauthorized
+        /// Every send has failed for `server.degraded_after_seconds`; webhooks are still taken.
+        case degraded
+        /// Not served: no credentials on a live host (see ``ChannelMode``).
+        case off
     }
 
     struct Entry: Sendable {
         var state: State = .starting
-        var sandbox: Bool
+        var mode: ChannelMode
+        var sandbox: Bool { mode == .sandbox }
         var detail: String?
+        /// The first failed send since the last one that succeeded.
+        var failingSince: Date?
+        /// The last failed send's error, for `degraded`.
+        var lastSendError: String?
         var lastWebhook: Date?
         /// When the platform's subscription handshake last succeeded.
         var lastHandshake: Date?
@@ -37,14 +46,29 @@ final class ChannelStatusBoard: Sendable {
         var servingWaiters: [CheckedContinuation<Void, Never>] = []
         var stateWaiters: [(channel: String, state: State, continuation: CheckedContinuation<Void, Never>)] = []
         var port: Int?
+        /// The first failed email since the last one sent, and its error.
+        var mailFailingSince: Date?
+        var lastMailError: String?
     }
 
     private let storage: Mutex<Storage>
+    /// How long only failed sends make a channel or the mailer `degraded`.
+    let degradedAfter: TimeInterval
+    private let now: @Sendable () -> Date
 
-    init(channels: [(name: String, sandbox: Bool)]) {
+    /// - Parameters:
+    ///   - channels: every enabled channel and its mode; `off` ones stay off.
+    ///   - degradedAfter: `server.degraded_after_seconds`.
+    ///   - now: the clock; tests pass their own.
+    init(channels: [(name: String, mode: ChannelMode)], degradedAfter: TimeInterval = 300,
+         now: @escaping @Sendable () -> Date = { Date() }) {
         var entries: [String: Entry] = [:]
-        for channel in channels { entries[channel.name] = Entry(sandbox: channel.sandbox) }
+        for channel in channels {
+            entries[channel.name] = Entry(state: channel.mode == .off ? .off : .starting, mode: channel.mode)
+        }
         storage = Mutex(Storage(entries: entries, order: channels.map(\.name)))
+        self.degradedAfter = degradedAfter
+        self.now = now
     }
 
     /// The server is listening on `port`: every channel is ready.
@@ -129,11 +153,13 @@ final class ChannelStatusBoard: Sendable {
 
     /// An operator saved new settings: the channel serves with them now, so a refusal of the
     /// old credentials no longer holds.
-    func channelReconfigured(channel: String, sandbox: Bool) {
+    func channelReconfigured(channel: String, mode: ChannelMode) {
         storage.withLock { storage in
             guard var entry = storage.entries[channel] else { return }
-            entry.sandbox = sandbox
+            entry.mode = mode
             entry.detail = nil
+            entry.failingSince = nil
+            entry.lastSendError = nil
             entry.reconfiguredAt = Date()
             entry.state = storage.serving ? .ready : .starting
             storage.entries[channel] = entry
@@ -157,6 +183,8 @@ final class ChannelStatusBoard: Sendable {
     func markDelivered(channel: String) {
         // Called for every send: the waiters are looked at only when the state changed.
         let changed = storage.withLock { storage in
+            storage.entries[channel]?.failingSince = nil
+            storage.entries[channel]?.lastSendError = nil
             guard storage.entries[channel]?.state == .unauthorized else { return false }
             storage.entries[channel]?.state = .ready
             storage.entries[channel]?.detail = nil
@@ -165,20 +193,75 @@ final class ChannelStatusBoard: Sendable {
         if changed { resumeStateWaiters() }
     }
 
-    /// The readiness report: ready when the server listens, intake is open and every channel is ready.
+    /// A send of `channel` failed (a retry or a reply given up); the channel is `degraded`
+    /// once only failures have been seen for ``degradedAfter``.
+    /// - Parameter error: the platform's error, in words (no message text, no secrets).
+    func markSendFailed(channel: String, error: String) {
+        let at = now()
+        storage.withLock { storage in
+            guard storage.entries[channel] != nil else { return }
+            if storage.entries[channel]?.failingSince == nil { storage.entries[channel]?.failingSince = at }
+            storage.entries[channel]?.lastSendError = error
+        }
+    }
+
+    /// An identity-linking email was handed to the mail server.
+    func markMailSent() {
+        storage.withLock { storage in
+            storage.mailFailingSince = nil
+            storage.lastMailError = nil
+        }
+    }
+
+    /// An identity-linking email could not be sent.
+    func markMailFailed(error: String) {
+        let at = now()
+        storage.withLock { storage in
+            if storage.mailFailingSince == nil { storage.mailFailingSince = at }
+            storage.lastMailError = error
+        }
+    }
+
+    /// A channel's state as reported now: a ready channel whose sends have all failed for
+    /// ``degradedAfter`` is `degraded`.
+    func reportedState(of entry: Entry) -> (state: State, detail: String?) {
+        if entry.state == .ready, let since = entry.failingSince, now().timeIntervalSince(since) >= degradedAfter {
+            return (.degraded, "every send has failed since \(ISO8601DateFormatter().string(from: since)); last error: "
+                + (entry.lastSendError ?? "unknown"))
+        }
+        return (entry.state, entry.detail)
+    }
+
+    /// The readiness report. `ready` (HTTP 200) when the server listens, intake is open and no
+    /// channel is starting or unauthorized; `status` is `ready`, `degraded` (still 200: webhooks
+    /// are taken and kept, but a channel's sends or the mailer have only failed for
+    /// ``degradedAfter``) or `unavailable` (503). Off channels are listed and do not count.
     func readiness() -> (ready: Bool, json: [String: Any]) {
         storage.withLock { storage in
             var channels: [String: Any] = [:]
             var ready = storage.serving && storage.intakeOpen
+            var degraded = false
             for name in storage.order {
                 guard let entry = storage.entries[name] else { continue }
-                var item: [String: Any] = ["state": entry.state.rawValue, "sandbox": entry.sandbox]
-                if let detail = entry.detail { item["detail"] = detail }
+                let (state, detail) = reportedState(of: entry)
+                var item: [String: Any] = ["state": state.rawValue, "mode": entry.mode.rawValue, "sandbox": entry.sandbox]
+                if let detail { item["detail"] = detail }
                 if let last = entry.lastWebhook { item["last_webhook"] = ISO8601DateFormatter().string(from: last) }
                 channels[name] = item
-                if entry.state != .ready { ready = false }
+                switch state {
+                case .ready, .off: break
+                case .degraded: degraded = true
+                case .starting, .unauthorized: ready = false
+                }
             }
             var json: [String: Any] = ["ready": ready, "channels": channels]
+            if let since = storage.mailFailingSince, now().timeIntervalSince(since) >= degradedAfter {
+                degraded = true
+                json["mailer"] = ["state": State.degraded.rawValue,
+                                  "detail": "every email has failed since \(ISO8601DateFormatter().string(from: since)); last error: "
+                                      + (storage.lastMailError ?? "unknown")]
+            }
+            json["status"] = !ready ? "unavailable" : (degraded ? "degraded" : "ready")
             if !storage.intakeOpen { json["draining"] = true }
             return (ready, json)
         }

@@ -20,8 +20,10 @@ final class ChannelSupervisor: Sendable {
         let channel: any ChannelKit.Channel
         /// Its configuration, with the effective settings (saved values applied).
         let configuration: ChannelConfiguration
+        /// Whether it runs against its real platform or its sandbox.
+        let mode: ChannelMode
         /// Whether it runs against its sandbox.
-        let sandboxMode: Bool
+        var sandboxMode: Bool { mode == .sandbox }
         /// The platform's name for people (`Instagram`).
         let displayName: String
         /// Where each setting's effective value comes from.
@@ -38,16 +40,24 @@ final class ChannelSupervisor: Sendable {
         let logger: Logger
         let localBaseURL: String
 
-        func make(_ configuration: ChannelConfiguration) throws -> (channel: any ChannelKit.Channel, sandboxMode: Bool) {
+        func make(_ configuration: ChannelConfiguration, mode: ChannelMode) throws -> Made {
             guard let factory = registry.factory(forType: configuration.type) else {
                 throw HostStartError(component: "channel '\(configuration.name)'", message: "no channel type '\(configuration.type)' is registered")
             }
-            let sandboxMode = HostRuntime.sandboxMode(for: configuration)
+            let sandboxMode = mode == .sandbox
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(configuration.name)"
             let context = ChannelContext(http: transport, logger: channelLogger, localBaseURL: localBaseURL, sandboxMode: sandboxMode)
-            return (try factory.makeChannel(name: configuration.name, settings: configuration.settings, context: context), sandboxMode)
+            return Made(channel: try factory.makeChannel(name: configuration.name, settings: configuration.settings, context: context),
+                        mode: mode)
         }
+    }
+
+    /// A channel made from a configuration, and its mode.
+    struct Made: Sendable {
+        let channel: any ChannelKit.Channel
+        let mode: ChannelMode
+        var sandboxMode: Bool { mode == .sandbox }
     }
 
     /// Where a reconfigured channel is swapped in besides the routes.
@@ -65,36 +75,57 @@ final class ChannelSupervisor: Sendable {
     private let configuredChannels: [String: ChannelConfiguration]
     /// The served channels' names, in configuration order.
     let names: [String]
+    /// The enabled channels that are off (no credentials on a live host, or `sandbox: false`
+    /// without them), in configuration order: not served.
+    let offNames: [String]
+    /// The host's assistant and mailer choices, which a channel going live must satisfy.
+    let hostConfiguration: HostConfiguration
     private let busy = Mutex<Set<String>>([])
     private let swap = Mutex<Swap?>(nil)
 
-    /// Makes every enabled channel of `configuration` with the saved values applied.
-    /// - Throws: ``HostStartError`` when a channel cannot be made.
+    /// Makes every enabled channel of `configuration` with the saved values applied, except
+    /// the ones that are off.
+    /// - Throws: ``HostStartError`` when a channel cannot be made, or when the channels' modes
+    ///   make the host unsafe to start (``HostSafety/problems(of:modes:)``).
     init(configuration: HostConfiguration, overrides: Overrides, maker: Maker, store: any ChannelSettingsStore, secrets: SecretBox) throws {
         self.maker = maker
         self.store = store
         self.secrets = secrets
+        self.hostConfiguration = configuration
         var mounted: [String: Mounted] = [:]
         var names: [String] = []
+        var offNames: [String] = []
         var configuredChannels: [String: ChannelConfiguration] = [:]
+        var effectiveConfiguration = configuration
+        effectiveConfiguration.channels = configuration.channels.map { Self.apply(overrides[$0.name] ?? [:], to: $0).0 }
+        let modes = HostSafety.modes(of: effectiveConfiguration.channels)
+        if let problem = HostSafety.problems(of: effectiveConfiguration, modes: modes).first {
+            throw HostStartError(component: "host", message: problem)
+        }
         for configured in configuration.channels where configured.enabled {
             configuredChannels[configured.name] = configured
+            let mode = modes[configured.name] ?? .off
+            guard mode != .off else {
+                offNames.append(configured.name)
+                continue
+            }
             let (effective, origins) = Self.apply(overrides[configured.name] ?? [:], to: configured)
-            let made: (channel: any ChannelKit.Channel, sandboxMode: Bool)
+            let made: Made
             do {
-                made = try maker.make(effective)
+                made = try maker.make(effective, mode: mode)
             } catch let error as HostStartError {
                 throw error
             } catch {
                 throw HostStartError(component: "channel '\(configured.name)'", message: "\(error)")
             }
             mounted[configured.name] = Mounted(
-                channel: made.channel, configuration: effective, sandboxMode: made.sandboxMode,
+                channel: made.channel, configuration: effective, mode: made.mode,
                 displayName: maker.registry.factory(forType: configured.type)?.displayName ?? configured.type, origins: origins)
             names.append(configured.name)
         }
         self.mounted = Mutex(mounted)
         self.names = names
+        self.offNames = offNames
         self.configuredChannels = configuredChannels
     }
 
@@ -114,50 +145,6 @@ final class ChannelSupervisor: Sendable {
     }
 
     // MARK: - Saved values
-
-    /// Reads and opens the values saved for the configured channels.
-    /// - Throws: ``HostStartError`` when the store cannot be read or a secret does not open
-    ///   with this key (the key changed since it was saved).
-    static func loadOverrides(for configuration: HostConfiguration, registry: ChannelRegistry, store: any ChannelSettingsStore,
-                              secrets: SecretBox, logger: Logger) async throws -> Overrides {
-        var overrides: Overrides = [:]
-        for channel in configuration.channels where channel.enabled {
-            let saved: [String: StoredSetting]
-            do {
-                saved = try await store.settingOverrides(channel: channel.name)
-            } catch {
-                throw HostStartError(component: "admin settings", message: "cannot read the saved settings of '\(channel.name)': \(error)")
-            }
-            var opened: [String: StoredSetting] = [:]
-            for (key, setting) in saved {
-                guard let field = channel.fields.first(where: { $0.key == key }) else {
-                    logger.warning("a saved setting is no longer a key of its channel type; ignored",
-                                   metadata: ["channel": "\(channel.name)", "key": "\(key)"])
-                    continue
-                }
-                var value = setting.value
-                if field.isSecret {
-                    do {
-                        value = try secrets.open(setting.value, context: Self.secretContext(channel.name, key))
-                    } catch {
-                        throw HostStartError(
-                            component: "admin settings",
-                            message: "the saved \(channel.name).\(key) does not open with this secret key (\(error)); "
-                                + "start with the key it was saved with (admin.secret_key or its key file), "
-                                + "or remove the saved value with `sandra settings reset \(channel.name)`")
-                    }
-                }
-                opened[key] = StoredSetting(value: value, updatedAt: setting.updatedAt)
-            }
-            if !opened.isEmpty {
-                logger.notice("using settings saved in the admin portal", metadata: [
-                    "channel": "\(channel.name)", "keys": "\(opened.keys.sorted().joined(separator: ","))",
-                ])
-            }
-            overrides[channel.name] = opened
-        }
-        return overrides
-    }
 
     /// What authenticates a sealed secret: its channel and key.
     static func secretContext(_ channel: String, _ key: String) -> String { "\(channel)/\(key)" }
@@ -247,9 +234,15 @@ final class ChannelSupervisor: Sendable {
             throw Refusal(problems: ["": "no channel named '\(name)'"], status: 404)
         }
         let (effective, origins) = Self.apply(saved, to: configured)
-        let made: (channel: any ChannelKit.Channel, sandboxMode: Bool)
+        let mode: ChannelMode
         do {
-            made = try maker.make(effective)
+            mode = try modeAfterChange(of: effective)
+        } catch {
+            throw Refusal(problems: ["": error.message], status: 409)
+        }
+        let made: Made
+        do {
+            made = try maker.make(effective, mode: mode)
         } catch let error as ChannelError {
             throw Refusal(problems: ["": error.message])
         } catch {
@@ -278,19 +271,19 @@ final class ChannelSupervisor: Sendable {
 
     /// Serves a newly made channel in place of `current`: its sandbox takes over the old one's
     /// conversations, and the routes, the media step and the pipeline switch to it.
-    private func serve(_ made: (channel: any ChannelKit.Channel, sandboxMode: Bool), in effective: ChannelConfiguration,
+    private func serve(_ made: Made, in effective: ChannelConfiguration,
                        origins: [String: SettingOrigin], replacing current: Mounted) async -> Mounted {
         let name = effective.name
         if let previous = current.channel.sandbox, let next = made.channel.sandbox {
             await next.adopt(previous)
         }
-        let mounted = Mounted(channel: made.channel, configuration: effective, sandboxMode: made.sandboxMode,
+        let mounted = Mounted(channel: made.channel, configuration: effective, mode: made.mode,
                               displayName: current.displayName, origins: origins)
         self.mounted.withLock { $0[name] = mounted }
         if let swap = swap.withLock({ $0 }) {
             swap.preparer.setPolicy(HostRuntime.mediaPolicy(for: effective, profile: made.channel.profile, sandboxMode: made.sandboxMode,
                                                             localBaseURL: maker.localBaseURL), for: name)
-            swap.status.channelReconfigured(channel: name, sandbox: made.sandboxMode)
+            swap.status.channelReconfigured(channel: name, mode: made.mode)
             await swap.pipeline.replaceChannel(made.channel)
         }
         return mounted
@@ -333,15 +326,15 @@ final class ChannelSupervisor: Sendable {
             let (effective, origins) = Self.apply(saved, to: configured)
             if effective.settings == current.configuration.settings {
                 if origins != current.origins {
-                    let relabelled = Mounted(channel: current.channel, configuration: effective, sandboxMode: current.sandboxMode,
+                    let relabelled = Mounted(channel: current.channel, configuration: effective, mode: current.mode,
                                              displayName: current.displayName, origins: origins)
                     mounted.withLock { $0[name] = relabelled }
                 }
                 continue
             }
-            let made: (channel: any ChannelKit.Channel, sandboxMode: Bool)
+            let made: Made
             do {
-                made = try maker.make(effective)
+                made = try maker.make(effective, mode: try modeAfterChange(of: effective))
             } catch {
                 maker.logger.error("the saved channel settings are refused by the channel type; the channel keeps its settings",
                                    metadata: ["channel": "\(name)", "error": "\(error)"])

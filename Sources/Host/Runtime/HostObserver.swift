@@ -50,10 +50,19 @@ struct HostObserver: PipelineObserver {
 
     func replyFailed(channel: String, error: ChannelError) {
         counters[channel]?.failed[error.code]?.increment()
+        status.markSendFailed(channel: channel, error: Self.describe(error))
     }
 
     func sendRetried(channel: String, error: ChannelError) {
         counters[channel]?.retries.increment()
+        status.markSendFailed(channel: channel, error: Self.describe(error))
+    }
+
+    /// A send error for `/readyz`: its code, the platform's code and its message.
+    static func describe(_ error: ChannelError) -> String {
+        var text = "\(error.code)"
+        if let code = error.platformCode { text += " (platform code \(code))" }
+        return text + ": " + error.message
     }
 
     func assistantFailed(channel: String) {

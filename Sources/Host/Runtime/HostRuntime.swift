@@ -94,7 +94,12 @@ struct HostRuntime: Sendable {
             mediaPolicies[mounted.configuration.name] = Self.mediaPolicy(for: mounted.configuration, profile: mounted.channel.profile,
                                                                         sandboxMode: mounted.sandboxMode, localBaseURL: localBaseURL)
         }
-        let status = ChannelStatusBoard(channels: served.map { ($0.configuration.name, $0.sandboxMode) })
+        let offNames = Set(supervisor.offNames)
+        let status = ChannelStatusBoard(
+            channels: configuration.channels.filter(\.enabled).map { channel in
+                (name: channel.name, mode: offNames.contains(channel.name) ? ChannelMode.off : supervisor.channel(named: channel.name)?.mode ?? .off)
+            },
+            degradedAfter: TimeInterval(configuration.server.degradedAfterSeconds))
         let metricsFactory = PrometheusMetricsFactory(registry: prometheus)
         let observer = HostObserver(channels: supervisor.names, status: status, factory: metricsFactory)
         let assistant: any Assistant = switch configuration.assistant.type {
@@ -117,11 +122,12 @@ struct HostRuntime: Sendable {
         let identity = configuration.identity
         let mailer = try makeMailer(identity.email)
         let identityLinking = identity.enabled ? IdentityLinkFlow(
-            store: store, mailer: mailer,
+            store: store, mailer: ObservedMailer(base: mailer, status: status),
             options: IdentityLinkFlow.Options(
                 codeLifetime: .seconds(identity.codeTTLSeconds), maxAttempts: identity.maxAttempts,
                 limits: CodeLimits(perIdentity: identity.maxCodesPerUserPerHour, perEmail: identity.maxCodesPerEmailPerHour, window: 3600),
-                mailRetryDelay: .seconds(identity.email.retryDelaySeconds), maxMailAttempts: identity.email.maxSendAttempts),
+                mailRetryDelay: .seconds(identity.email.retryDelaySeconds), maxMailAttempts: identity.email.maxSendAttempts,
+                channelDisplayNames: Dictionary(uniqueKeysWithValues: served.map { ($0.configuration.name, $0.displayName) })),
             now: now) : nil
         if identityLinking != nil {
             logger.notice("identity linking is on", metadata: ["mailer": "\(mailer.summary)", "shared_history": "\(identity.sharedHistory)"])
@@ -167,15 +173,6 @@ struct HostRuntime: Sendable {
             url: email.smtpURL, username: email.username, password: email.password, from: from, startTLS: email.startTLS,
             caFile: email.caFile.isEmpty ? nil : email.caFile, connectTimeout: .seconds(email.connectTimeoutSeconds),
             timeout: .seconds(email.timeoutSeconds)))
-    }
-
-    /// Whether a channel runs against its local sandbox: `sandbox: true`, or `auto` with no access token.
-    static func sandboxMode(for channel: ChannelConfiguration) -> Bool {
-        switch channel.sandbox {
-        case .on: true
-        case .off: false
-        case .auto: channel.settings.string("access_token").isEmpty
-        }
     }
 
     /// Where a channel's media may come from: the channel type's hosts plus

@@ -59,13 +59,35 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     ///   - logger: where the store logs.
     /// - Throws: `StoreError(.unavailable, …)` when the file cannot be opened or written,
     ///   `StoreError(.corrupt, …)` when it is not a database this version can use.
+    /// Creates the database file with mode 0600 when it is missing, and sets 0600 on it and on
+    /// its `-wal` and `-shm` files when they exist (SQLite gives those the database's mode).
+    static func restrictPermissions(of path: String) throws {
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: path) {
+            guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw StoreError(.unavailable, "cannot create the database file \(path)")
+            }
+        }
+        for file in [path, path + "-wal", path + "-shm"] where manager.fileExists(atPath: file) {
+            do {
+                try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+            } catch {
+                throw StoreError(.unavailable, "cannot make \(file) private (mode 0600): \(error)")
+            }
+        }
+    }
+
     public static func open(path: String, maxSizeBytes: Int? = nil, logger: Logger) async throws -> SQLiteStore {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            // The database holds message history and linked email addresses: only the host's
+            // user reads its folder (when created here) and its files.
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw StoreError(.unavailable, "cannot create the directory \(directory.path): \(error)")
         }
+        try restrictPermissions(of: path)
 
         let writer: DatabaseWorker
         do {

@@ -1,0 +1,24 @@
+import ChannelKit
+import Logging
+
+/// A mailer that tells the status board how its sends went, so `/readyz` reports the mailer
+/// `degraded` when every email has failed for `server.degraded_after_seconds`.
+struct ObservedMailer: Mailer {
+    /// The mailer that sends.
+    let base: any Mailer
+    let status: ChannelStatusBoard
+
+    func send(_ email: EmailMessage, logger: Logger) async throws {
+        do {
+            try await base.send(email, logger: logger)
+            status.markMailSent()
+        } catch {
+            status.markMailFailed(error: "\(error)")
+            throw error
+        }
+    }
+
+    var summary: String { base.summary }
+
+    var deliversEmail: Bool { base.deliversEmail }
+}
