@@ -78,7 +78,7 @@ struct CommandLineTests {
                                   environment: ["INSTAGRAM_ACCESS_TOKEN": "EAAsecret-token-value", "INSTAGRAM_APP_SECRET": "app-secret-value",
                                                 "SANDRA_ASSISTANT": "echo", "SANDRA_IDENTITY_ENABLED": "false"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("# instagram: live, webhook /api/channels/instagram, assistant echo, Graph API v19.0"))
+        #expect(result.stdout.contains("# instagram: live, webhook /api/channels/instagram, assistant echo, Graph API v27.0 (no expiry announced)"))
         #expect(result.stdout.contains("# whatsapp: off"))
         #expect(result.stdout.contains("# mailer: none (identity linking is off)"))
         #expect(result.stdout.contains("access_token"))

@@ -23,6 +23,16 @@ struct GraphAPIVersionsTests {
         #expect(InstagramChannelFactory.defaultAPIVersion == GraphAPIVersions.recommended)
     }
 
+    @Test("the banner's and check-config's words for a version: its expiry, soon, expired, none announced, unknown")
+    func summary() {
+        let now = Self.day("2026-12-07")
+        #expect(GraphAPIVersions.summary(of: "v27.0", at: now) == "v27.0 (no expiry announced)")
+        #expect(GraphAPIVersions.summary(of: "v24.0", at: now) == "v24.0 (expires 2028-02-18)")
+        #expect(GraphAPIVersions.summary(of: "v21.0", at: now) == "v21.0 (expires 2027-01-21), soon")
+        #expect(GraphAPIVersions.summary(of: "v19.0", at: now) == "v19.0 (EXPIRED 2026-05-21)")
+        #expect(GraphAPIVersions.summary(of: "latest", at: now) == "latest (not a version Meta has published)")
+    }
+
     @Test("expired, expiring within 60 days, current and unknown versions, on Meta's published dates")
     func status() {
         let now = Self.day("2026-12-07")

@@ -85,6 +85,23 @@ public enum GraphAPIVersions {
         return days <= warningDays ? .expiresSoon(expiry, days: days) : .current
     }
 
+    /// `version` with where it stands, for the start-up banner and `sandra check-config`:
+    /// `v27.0 (no expiry announced)`, `v24.0 (expires 2028-02-18)`, `v21.0 (expires 2027-01-21), soon`,
+    /// `v19.0 (EXPIRED 2026-05-21)`.
+    public static func summary(of version: String, at now: Date = Date()) -> String {
+        switch status(of: version, at: now) {
+        case .expired(let date): "\(version) (EXPIRED \(day(date)))"
+        case .expiresSoon(let date, _): "\(version) (expires \(day(date))), soon"
+        case .unknown: "\(version) (not a version Meta has published)"
+        case .current:
+            if let expires = releases.first(where: { $0.version == version })?.expires {
+                "\(version) (expires \(day(expires)))"
+            } else {
+                "\(version) (no expiry announced)"
+            }
+        }
+    }
+
     /// Logs a warning when `version` expired or expires within ``warningDays`` of `now`; says
     /// nothing otherwise.
     /// - Returns: whether it warned.

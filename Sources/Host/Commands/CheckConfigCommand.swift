@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChannelKit
 import Foundation
+import MetaPlatform
 
 /// `sandra check-config`: validates the configuration and prints it with secrets masked, then
 /// each channel's mode, the assistant and the mailer; exits 78 when the host would refuse to
@@ -41,7 +42,7 @@ struct CheckConfigCommand: ParsableCommand {
                 if mode == .sandbox { line += ", sandbox \(ChannelContext.sandboxPath(for: channel.name))/" }
                 line += ", assistant \(HostSafety.assistantSummary(configuration.assistant))"
                 let version = channel.settings.string("api_version")
-                if mode == .live, !version.isEmpty { line += ", Graph API \(version)" }
+                if mode == .live, !version.isEmpty { line += ", Graph API \(GraphAPIVersions.summary(of: version))" }
             }
             lines.append(line)
         }
