@@ -51,12 +51,12 @@ run: build
 ## test process's thread stacks and fails the run.
 TEST_TIME_LIMIT ?= 1200
 RELEASE_SCRATCH ?= .build-release
-RELEASE_TEST_FLAGS := -c release -Xswiftc -enable-testing --scratch-path $(RELEASE_SCRATCH)
 test: deps test-deps
 	$(SWIFT) build --build-tests
 	Tests/Tools/watchdog.sh $(TEST_TIME_LIMIT) $(SWIFT) test --skip-build
-	$(SWIFT) build $(RELEASE_TEST_FLAGS) --build-tests
-	Tests/Tools/watchdog.sh $(TEST_TIME_LIMIT) $(SWIFT) test $(RELEASE_TEST_FLAGS) --skip-build --filter ChannelHostTests
+	$(SWIFT) build -c release -Xswiftc -enable-testing --scratch-path $(RELEASE_SCRATCH) --build-tests
+	Tests/Tools/watchdog.sh $(TEST_TIME_LIMIT) $(SWIFT) test -c release -Xswiftc -enable-testing --scratch-path $(RELEASE_SCRATCH) \
+	  --skip-build --filter ChannelHostTests
 
 ## bench: release build, then the benchmarks (bench/run.sh): ingestion vs the bare route
 ## (wrk), ack latency at 5,000 webhooks/s and end-to-end latency at 1,000 messages/s (open

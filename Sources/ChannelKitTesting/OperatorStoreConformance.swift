@@ -74,11 +74,11 @@ public enum OperatorStoreConformance {
 
     static func savedSettings(_ store: any Store) async throws {
         #expect(try await store.settingOverrides(channel: "instagram").isEmpty)
-        try await store.saveSettingOverrides(["access_token": "enc:one", "api_version": "v20.0"], removing: [],
+        try await store.saveSettingOverrides(["access_token": "enc:one", "api_version": "v27.0"], removing: [],
                                              channel: "instagram", at: StoreConformance.t(1))
         try await store.saveSettingOverrides(["access_token": "enc:other"], removing: [], channel: "whatsapp", at: StoreConformance.t(1))
         var saved = try await store.settingOverrides(channel: "instagram")
-        #expect(saved.mapValues(\.value) == ["access_token": "enc:one", "api_version": "v20.0"])
+        #expect(saved.mapValues(\.value) == ["access_token": "enc:one", "api_version": "v27.0"])
         #expect(saved["api_version"]?.updatedAt == StoreConformance.t(1))
 
         try await store.saveSettingOverrides(["access_token": "enc:two"], removing: ["api_version", "access_token"],
