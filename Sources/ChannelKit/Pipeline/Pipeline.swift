@@ -126,16 +126,16 @@ public final class Pipeline: Sendable {
     /// The channels by name, each with how many times it was replaced.
     private let channels: Mutex<[String: (channel: any Channel, generation: Int)]>
     let store: any PipelineStore
-    private let identities: any IdentityDirectory
-    private let assistant: any Assistant
-    private let preparer: (any MessagePreparer)?
-    private let commands: [any CommandHandler]
+    let identities: any IdentityDirectory
+    let assistant: any Assistant
+    let preparer: (any MessagePreparer)?
+    let commands: [any CommandHandler]
     let renderer: MarkdownRenderer
     let options: Options
     let observer: any PipelineObserver
     private let logger: Logger
     let now: @Sendable () -> Date
-    private let gate = ChannelGate()
+    let gate = ChannelGate()
     private let dispatcher: ConversationDispatcher
 
     /// Creates a pipeline.
@@ -262,7 +262,7 @@ public final class Pipeline: Sendable {
     /// Pauses the channel's sends until `until`, unless the channel was replaced since the
     /// send that was refused began (`generation`): then the new credentials are to be tried.
     /// - Returns: whether the channel is now paused.
-    private func pauseUnlessReplaced(_ name: String, generation: Int, until: Date) -> Bool {
+    func pauseUnlessReplaced(_ name: String, generation: Int, until: Date) -> Bool {
         channels.withLock { channels in
             guard channels[name]?.generation == generation else { return false }
             gate.pause(name, until: until)
@@ -365,262 +365,6 @@ public final class Pipeline: Sendable {
         return await deliver(parts, of: item, through: channel, generation: generation, logger: logger)
     }
 
-    /// Lets the command handlers answer, else asks the assistant; renders the answer for the
-    /// channel and records its parts.
-    private func makeReply(for item: InboxItem, channel: any Channel, logger: Logger) async throws -> [OutboxPart] {
-        let event = item.event
-        let conversation = event.conversation
-        let message = Self.userMessage(from: event)
-        if let answer = try await commandReply(to: event, message: message, channel: channel, logger: logger) {
-            // Commands carry addresses and codes: the inbox keeps the event, not what was typed.
-            _ = try await store.redact(item.id, at: now())
-            return try await record(answer, for: item, channel: channel, userTurn: nil, logger: logger)
-        }
-        let profile = try? await identities.profile(for: ChannelIdentity(channel: event.channel, userID: event.senderID))
-        let history: [ConversationTurn]
-        do {
-            history = try await self.history(of: conversation, profile: profile)
-        } catch {
-            logger.warning("conversation history unavailable", metadata: ["error": "\(error)"])
-            history = []
-        }
-        let (reply, preparation) = try await acknowledging(event, through: channel, logger: logger) {
-            // Media fetched into memory, voice transcribed, or a direct answer; released with the turn.
-            let preparation = await preparer?.prepare(message, of: event, channel: channel, logger: logger)
-                ?? MessagePreparation(message: message)
-            if Task.isCancelled { throw CancellationError() }
-            let turn = AssistantTurn(conversation: conversation, message: preparation.message, history: history,
-                                     profile: profile, channelProfile: channel.profile)
-            var reply: AssistantReply
-            if let direct = preparation.directReply {
-                reply = direct
-            } else {
-                do {
-                    reply = try await withDeadline(options.assistantTimeout) { [assistant, logger] in
-                        try await assistant.reply(to: turn, logger: logger)
-                    }
-                } catch {
-                    if Task.isCancelled { throw CancellationError() }
-                    if let outage = AssistantOutage(error, item: item, window: options.assistantRetryWindow, now: now()) {
-                        throw outage
-                    }
-                    logger.warning("assistant failed; sending the apology", metadata: ["error": "\(type(of: error))"])
-                    observer.assistantFailed(channel: event.channel)
-                    reply = AssistantReply(markdown: options.apology)
-                }
-                if let notice = preparation.notice { reply.markdown = notice + "\n\n" + reply.markdown }
-            }
-            return (reply, preparation)
-        }
-        let userTurn = ConversationTurn(role: .user, text: Self.historyText(of: preparation.message), timestamp: event.timestamp)
-        return try await record(reply, for: item, channel: channel, userTurn: userTurn, logger: logger)
-    }
-
-    /// Runs `answer` (preparation and the assistant) while telling the person their message is
-    /// being answered: at once when the channel's acknowledgement marks the message read,
-    /// otherwise only if `answer` is still running after ``Options/typingDelay`` — an answer
-    /// that is ready sooner needs no typing indicator. Returns only once an acknowledgement
-    /// that started has finished, so it never arrives after the reply.
-    private func acknowledging<T: Sendable>(_ event: InboundEvent, through channel: any Channel, logger: Logger,
-                                            _ answer: () async throws -> T) async throws -> T {
-        guard channel.profile.supportsTypingIndicator else { return try await answer() }
-        let acknowledge: @Sendable () async -> Void = {
-            do { try await channel.acknowledge(event, logger: logger) } catch {
-                logger.debug("typing indicator failed", metadata: ["error": "\(error)"])
-            }
-        }
-        let delay = channel.profile.acknowledgementMarksRead ? .zero : options.typingDelay
-        guard delay > .zero else {
-            await acknowledge()
-            return try await answer()
-        }
-        // No task waits for the delay: a timer entry, cancelled when the answer is ready,
-        // starts the acknowledgement if it fires first.
-        let started = StartedAcknowledgement()
-        let token = TimerThread.shared.schedule(after: delay) {
-            started.task.withLock { $0 = Task { await acknowledge() } }
-        }
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await answer())
-        } catch {
-            result = .failure(error)
-        }
-        if !TimerThread.shared.cancel(token), let acknowledgement = started.task.withLock({ $0 }) {
-            // An indicator under way goes out before the reply.
-            await withTaskCancellationHandler { await acknowledgement.value } onCancel: { acknowledgement.cancel() }
-        }
-        return try result.get()
-    }
-
-    /// Renders a reply for the channel and records its parts, with the exchange's turns when
-    /// `userTurn` is given.
-    private func record(_ answer: AssistantReply, for item: InboxItem, channel: any Channel,
-                        userTurn: ConversationTurn?, logger: Logger) async throws -> [OutboxPart] {
-        var reply = answer
-        var texts = renderer.render(reply.markdown, for: channel.profile)
-        if texts.isEmpty {
-            logger.warning("assistant reply was empty; sending the apology")
-            reply = AssistantReply(markdown: options.apology)
-            texts = renderer.render(options.apology, for: channel.profile)
-        }
-        var messages = texts.map { OutboundMessage(text: $0) }
-        if let limits = channel.profile.quickReplies, !reply.quickReplies.isEmpty, !messages.isEmpty {
-            messages[messages.count - 1].quickReplies = reply.quickReplies.prefix(limits.maximumCount).map {
-                QuickReply(title: String($0.title.prefix(limits.maximumTitleLength)), payload: $0.payload)
-            }
-        }
-        let turns = userTurn.map { [$0, ConversationTurn(role: .assistant, text: reply.markdown, timestamp: now())] } ?? []
-        return try await store.recordReply(for: item.id, parts: messages, conversation: item.event.conversation, turns: turns, at: now())
-    }
-
-    /// The first command handler's answer, if one answers.
-    private func commandReply(to event: InboundEvent, message: UserMessage, channel: any Channel,
-                              logger: Logger) async throws -> AssistantReply? {
-        let request = CommandRequest(event: event, message: message, channelProfile: channel.profile)
-        for handler in commands {
-            if case .reply(let answer) = try await handler.handle(request, logger: logger) { return answer }
-        }
-        return nil
-    }
-
-    /// The turns the assistant sees: this conversation's, or — with shared history and a
-    /// linked profile — those of every identity linked to the profile, merged by time.
-    private func history(of conversation: ConversationKey, profile: SandraProfile?) async throws -> [ConversationTurn] {
-        if options.sharedHistory, let profile {
-            var people = try await identities.identities(ofProfile: profile.id)
-            let current = ChannelIdentity(channel: conversation.channel, userID: conversation.userID)
-            if !people.contains(current) { people.append(current) }
-            return try await store.sharedHistory(of: people, limit: options.historyTurns)
-        }
-        return try await store.history(of: conversation, limit: options.historyTurns)
-    }
-
-    /// Sends the parts not sent yet, in order, each with in-process retries.
-    private func deliver(_ parts: [OutboxPart], of item: InboxItem, through channel: any Channel, generation: Int,
-                         logger: Logger) async -> ConversationDispatcher.Verdict {
-        let recipient = item.event.recipient
-        var leaseRenewedAt = now()
-        let lastPending = parts.last(where: { $0.state == .pending })?.id
-        var completed = false
-        for part in parts where part.state == .pending {
-            if now().timeIntervalSince(leaseRenewedAt) > options.lease.seconds / 2 {
-                leaseRenewedAt = now()
-                try? await store.renewLease(item.id, until: leaseRenewedAt.addingTimeInterval(options.lease.seconds), at: leaseRenewedAt)
-            }
-            var attempt = 0
-            while true {
-                attempt += 1
-                do {
-                    let receipt = try await channel.send(part.message, to: recipient, logger: logger)
-                    gate.resume(channel.name)
-                    observer.channelDelivered(channel: channel.name)
-                    // Sent: a failure to record it must not resend it, so keep going. The last
-                    // part is recorded together with the event's completion, in one write.
-                    do {
-                        if part.id == lastPending {
-                            try await store.markSentAndComplete(part.id, platformMessageID: receipt.platformMessageID,
-                                                                inboxID: item.id, at: now())
-                            completed = true
-                        } else {
-                            try await store.markSent(part.id, platformMessageID: receipt.platformMessageID, at: now())
-                        }
-                    } catch {
-                        logger.warning("sent part not recorded", metadata: ["part": "\(part.id)", "error": "\(error)"])
-                    }
-                    break
-                } catch {
-                    if Task.isCancelled {
-                        return .finished   // shutdown: the part stays pending and is sent at the next start
-                    }
-                    let failure = (error as? ChannelError) ?? ChannelError.transient("\(type(of: error))")
-                    switch failure.code {
-                    case .transient where attempt < options.retry.attempts && (failure.retryAfter ?? .zero) <= .seconds(10):
-                        observer.sendRetried(channel: channel.name, error: failure)
-                        let delay = options.retry.delay(afterAttempt: attempt, suggested: failure.retryAfter)
-                        logger.info("send failed; retrying", metadata: [
-                            "attempt": "\(attempt)", "delay_ms": "\(Int(delay.seconds * 1000))", "error": "\(failure)",
-                        ])
-                        do { try await Task.sleep(for: delay) } catch { return .finished }
-                        continue
-                    case .transient:
-                        // A long wait the platform asked for (usage limits) parks the event without
-                        // counting an attempt; exhausted retries count one.
-                        let throttled = (failure.retryAfter ?? .zero) > .seconds(10)
-                        let nextAttempt = item.attempts + (throttled ? 0 : 1)
-                        if nextAttempt >= options.maxAttempts {
-                            logger.error("reply not delivered after every attempt; the event is dead", metadata: ["error": "\(failure)"])
-                            try? await store.kill(item.id, reason: failure.description, at: now())
-                            observer.replyFailed(channel: channel.name, error: failure)
-                            return .finished
-                        }
-                        let wait = max(options.retry.delay(afterAttempt: nextAttempt + 1), failure.retryAfter ?? .zero, .seconds(1))
-                        return await park(item, until: now().addingTimeInterval(wait.seconds), reason: failure.description,
-                                          countsAsAttempt: !throttled, logger: logger)
-                    case .unauthorized:
-                        let until = now().addingTimeInterval(options.unauthorizedPause.seconds)
-                        guard pauseUnlessReplaced(channel.name, generation: generation, until: until) else {
-                            // The channel was replaced (new credentials) while this send used the
-                            // old ones: no pause; the part goes again through the new channel now.
-                            logger.info("send refused with the replaced channel's credentials; retrying with the new ones")
-                            return await park(item, until: now(), reason: failure.description, countsAsAttempt: false, logger: logger)
-                        }
-                        logger.error("the platform refused the channel's access token; sends pause until it is replaced",
-                                     metadata: ["error": "\(failure)", "pause_s": "\(Int(options.unauthorizedPause.seconds))"])
-                        observer.channelUnauthorized(channel: channel.name, error: failure)
-                        return await waitForChannel(item, until: until, reason: failure.description, logger: logger)
-                    default:
-                        // A message the platform refused as an invalid parameter goes again split
-                        // smaller, or as a short fallback: the person is never left with nothing.
-                        let recovery = RefusedPartRecovery(store: store, renderer: renderer, fallback: options.refusedReplyFallback, now: now)
-                        switch await recovery.recover(part, refusedWith: failure, profile: channel.profile, logger: logger) {
-                        case .deliver(let replaced):
-                            return await deliver(replaced, of: item, through: channel, generation: generation, logger: logger)
-                        case .storeUnavailable:
-                            return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false, logger: logger)
-                        case .giveUp:
-                            break
-                        }
-                        logger.warning("reply refused by the platform; not retried", metadata: ["error": "\(failure)", "part": "\(part.index + 1)/\(parts.count)"])
-                        try? await store.markFailed(part.id, reason: failure.description, at: now())
-                        try? await store.kill(item.id, reason: failure.description, at: now())
-                        observer.replyFailed(channel: channel.name, error: failure)
-                        return .finished
-                    }
-                }
-            }
-        }
-        if !completed {
-            do { try await store.complete(item.id, at: now()) } catch {
-                logger.warning("answered event not marked done", metadata: ["error": "\(error)"])
-            }
-        }
-        observer.replyDelivered(channel: channel.name, parts: parts.count)
-        return .finished
-    }
-
-    /// Records the item as waiting for its paused channel and asks the dispatcher to try again
-    /// at `until`, or as soon as the channel is replaced. The store holds it as claimable now: the
-    /// pause lives in this process, and a restart tries the credentials again at once.
-    private func waitForChannel(_ item: InboxItem, until: Date, reason: String, logger: Logger) async -> ConversationDispatcher.Verdict {
-        do {
-            try await store.fail(item.id, reason: reason, nextAttemptAt: now(), countsAsAttempt: false, at: now())
-        } catch {
-            logger.warning("failed attempt not recorded", metadata: ["error": "\(error)"])
-        }
-        return .waitForChannel(until: until)
-    }
-
-    /// Records a failed attempt and asks the dispatcher to try again at `until`.
-    func park(_ item: InboxItem, until: Date, reason: String, countsAsAttempt: Bool, logger: Logger) async -> ConversationDispatcher.Verdict {
-        do {
-            try await store.fail(item.id, reason: reason, nextAttemptAt: until, countsAsAttempt: countsAsAttempt, at: now())
-        } catch {
-            logger.warning("failed attempt not recorded", metadata: ["error": "\(error)"])
-        }
-        return .retry(at: until)
-    }
-
     // MARK: - Helpers
 
     static func userMessage(from event: InboundEvent) -> UserMessage {
@@ -638,11 +382,6 @@ public final class Pipeline: Sendable {
     static func historyText(of message: UserMessage) -> String {
         message.historyText
     }
-}
-
-/// The typing indicator a timer started, if it fired before the answer was ready.
-private final class StartedAcknowledgement: Sendable {
-    let task = Mutex<Task<Void, Never>?>(nil)
 }
 
 /// Breaks the reference cycle between the pipeline and its dispatcher's work closure.

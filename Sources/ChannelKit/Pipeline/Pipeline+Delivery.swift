@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+
+// MARK: - Sending the recorded parts, in order, with retries by platform code.
+
+extension Pipeline {
+    /// Sends the parts not sent yet, in order, each with in-process retries.
+    func deliver(_ parts: [OutboxPart], of item: InboxItem, through channel: any Channel, generation: Int,
+                         logger: Logger) async -> ConversationDispatcher.Verdict {
+        let recipient = item.event.recipient
+        var leaseRenewedAt = now()
+        let lastPending = parts.last(where: { $0.state == .pending })?.id
+        var completed = false
+        for part in parts where part.state == .pending {
+            if now().timeIntervalSince(leaseRenewedAt) > options.lease.seconds / 2 {
+                leaseRenewedAt = now()
+                try? await store.renewLease(item.id, until: leaseRenewedAt.addingTimeInterval(options.lease.seconds), at: leaseRenewedAt)
+            }
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    let receipt = try await channel.send(part.message, to: recipient, logger: logger)
+                    gate.resume(channel.name)
+                    observer.channelDelivered(channel: channel.name)
+                    // Sent: a failure to record it must not resend it, so keep going. The last
+                    // part is recorded together with the event's completion, in one write.
+                    do {
+                        if part.id == lastPending {
+                            try await store.markSentAndComplete(part.id, platformMessageID: receipt.platformMessageID,
+                                                                inboxID: item.id, at: now())
+                            completed = true
+                        } else {
+                            try await store.markSent(part.id, platformMessageID: receipt.platformMessageID, at: now())
+                        }
+                    } catch {
+                        logger.warning("sent part not recorded", metadata: ["part": "\(part.id)", "error": "\(error)"])
+                    }
+                    break
+                } catch {
+                    if Task.isCancelled {
+                        return .finished   // shutdown: the part stays pending and is sent at the next start
+                    }
+                    let failure = (error as? ChannelError) ?? ChannelError.transient("\(type(of: error))")
+                    switch failure.code {
+                    case .transient where attempt < options.retry.attempts && (failure.retryAfter ?? .zero) <= .seconds(10):
+                        observer.sendRetried(channel: channel.name, error: failure)
+                        let delay = options.retry.delay(afterAttempt: attempt, suggested: failure.retryAfter)
+                        logger.info("send failed; retrying", metadata: [
+                            "attempt": "\(attempt)", "delay_ms": "\(Int(delay.seconds * 1000))", "error": "\(failure)",
+                        ])
+                        do { try await Task.sleep(for: delay) } catch { return .finished }
+                        continue
+                    case .transient:
+                        // A long wait the platform asked for (usage limits) parks the event without
+                        // counting an attempt; exhausted retries count one.
+                        let throttled = (failure.retryAfter ?? .zero) > .seconds(10)
+                        let nextAttempt = item.attempts + (throttled ? 0 : 1)
+                        if nextAttempt >= options.maxAttempts {
+                            logger.error("reply not delivered after every attempt; the event is dead", metadata: ["error": "\(failure)"])
+                            try? await store.kill(item.id, reason: failure.description, at: now())
+                            observer.replyFailed(channel: channel.name, error: failure)
+                            return .finished
+                        }
+                        let wait = max(options.retry.delay(afterAttempt: nextAttempt + 1), failure.retryAfter ?? .zero, .seconds(1))
+                        return await park(item, until: now().addingTimeInterval(wait.seconds), reason: failure.description,
+                                          countsAsAttempt: !throttled, logger: logger)
+                    case .unauthorized:
+                        let until = now().addingTimeInterval(options.unauthorizedPause.seconds)
+                        guard pauseUnlessReplaced(channel.name, generation: generation, until: until) else {
+                            // The channel was replaced (new credentials) while this send used the
+                            // old ones: no pause; the part goes again through the new channel now.
+                            logger.info("send refused with the replaced channel's credentials; retrying with the new ones")
+                            return await park(item, until: now(), reason: failure.description, countsAsAttempt: false, logger: logger)
+                        }
+                        logger.error("the platform refused the channel's access token; sends pause until it is replaced",
+                                     metadata: ["error": "\(failure)", "pause_s": "\(Int(options.unauthorizedPause.seconds))"])
+                        observer.channelUnauthorized(channel: channel.name, error: failure)
+                        return await waitForChannel(item, until: until, reason: failure.description, logger: logger)
+                    default:
+                        // A message the platform refused as an invalid parameter goes again split
+                        // smaller, or as a short fallback: the person is never left with nothing.
+                        let recovery = RefusedPartRecovery(store: store, renderer: renderer, fallback: options.refusedReplyFallback, now: now)
+                        switch await recovery.recover(part, refusedWith: failure, profile: channel.profile, logger: logger) {
+                        case .deliver(let replaced):
+                            return await deliver(replaced, of: item, through: channel, generation: generation, logger: logger)
+                        case .storeUnavailable:
+                            return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false, logger: logger)
+                        case .giveUp:
+                            break
+                        }
+                        logger.warning("reply refused by the platform; not retried", metadata: ["error": "\(failure)", "part": "\(part.index + 1)/\(parts.count)"])
+                        try? await store.markFailed(part.id, reason: failure.description, at: now())
+                        try? await store.kill(item.id, reason: failure.description, at: now())
+                        observer.replyFailed(channel: channel.name, error: failure)
+                        return .finished
+                    }
+                }
+            }
+        }
+        if !completed {
+            do { try await store.complete(item.id, at: now()) } catch {
+                logger.warning("answered event not marked done", metadata: ["error": "\(error)"])
+            }
+        }
+        observer.replyDelivered(channel: channel.name, parts: parts.count)
+        return .finished
+    }
+
+    /// Records the item as waiting for its paused channel and asks the dispatcher to try again
+    /// at `until`, or as soon as the channel is replaced. The store holds it as claimable now: the
+    /// pause lives in this process, and a restart tries the credentials again at once.
+    func waitForChannel(_ item: InboxItem, until: Date, reason: String, logger: Logger) async -> ConversationDispatcher.Verdict {
+        do {
+            try await store.fail(item.id, reason: reason, nextAttemptAt: now(), countsAsAttempt: false, at: now())
+        } catch {
+            logger.warning("failed attempt not recorded", metadata: ["error": "\(error)"])
+        }
+        return .waitForChannel(until: until)
+    }
+
+    /// Records a failed attempt and asks the dispatcher to try again at `until`.
+    func park(_ item: InboxItem, until: Date, reason: String, countsAsAttempt: Bool, logger: Logger) async -> ConversationDispatcher.Verdict {
+        do {
+            try await store.fail(item.id, reason: reason, nextAttemptAt: until, countsAsAttempt: countsAsAttempt, at: now())
+        } catch {
+            logger.warning("failed attempt not recorded", metadata: ["error": "\(error)"])
+        }
+        return .retry(at: until)
+    }
+}
