@@ -59,12 +59,15 @@ extension StoreConformance {
         try await store.append([ConversationTurn(role: .user, text: "private", timestamp: t(0))], to: byPhone)
         var both = text("a1", from: bsuid, at: 1, channel: "wa")
         both.alternativeSenderIDs = [phone]
-        _ = try await accepted(store, both, at: t(1))
+        let item = try await accepted(store, both, at: t(1))
 
         let asked = ErasureRecord(confirmationCode: "code-alias", source: "data_deletion", channels: ["wa"], erasedAt: t(2))
         let record = try await store.erase([ChannelIdentity(channel: "wa", userID: bsuid)], recording: asked, at: t(2))
         #expect(record.inboxItems == 1 && record.turns == 1, "erased by the BSUID, kept under the phone number")
         #expect(try await store.history(of: byPhone, limit: 10).isEmpty)
+        let kept = try #require(try await store.item(item.id))
+        #expect(kept.event.alternativeSenderIDs.isEmpty && kept.event.replyAddress == nil, "no id of the person is kept")
+        #expect(kept.state == .dropped)
         let later = try await accepted(store, text("a2", from: bsuid, at: 3, channel: "wa"), at: t(3))
         #expect(later.event.senderID == bsuid, "the alias is forgotten")
     }

@@ -112,6 +112,19 @@ struct IdentityAndUnreadableTests {
         #expect(again.map(\.platformMessageID) == all.map(\.platformMessageID))
     }
 
+    @Test("two different unreadable entries of one business account are two items, not one delivered twice")
+    func unreadableEntriesKeepTheirOwnKeys() throws {
+        let channel = try makeChannel()
+        // An entry's id is the business account's, the same for every entry of the account.
+        let body = #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":"first"},{"id":"1","changes":{"second":true}}]}"#
+        guard case .events(let all) = try channel.handle(signedDelivery(body), logger: testLogger) else {
+            Issue.record("expected events")
+            return
+        }
+        #expect(all.count == 2)
+        #expect(Set(all.map(\.platformMessageID)).count == 2, "\(all.map(\.platformMessageID))")
+    }
+
     @Test("replies to a phone number use to; replies to a BSUID use recipient, as the Cloud API takes it")
     func sendBodies() async throws {
         let graph = FakeTransport(body: #"{"messaging_product":"whatsapp","contacts":[{"input":"US.13491208655302741918","user_id":"US.13491208655302741918"}],"messages":[{"id":"wamid.sent"}]}"#)

@@ -60,7 +60,7 @@ extension Channel {
     public func typing(to recipient: Recipient, logger: Logger) async throws {}
     /// Shows the typing indicator.
     public func acknowledge(_ event: InboundEvent, logger: Logger) async throws {
-        try await typing(to: event.conversation.recipient, logger: logger)
+        try await typing(to: event.recipient, logger: logger)
     }
     /// The attachment's own URL, with no headers.
     public func mediaSource(for attachment: Attachment, logger: Logger) async throws -> MediaSource? {

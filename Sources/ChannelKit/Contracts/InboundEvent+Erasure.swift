@@ -31,6 +31,8 @@ extension InboundEvent {
     public var erased: InboundEvent {
         var copy = withoutContent
         copy.senderID = Self.erasedSenderID
+        copy.alternativeSenderIDs = []
+        copy.replyAddress = nil
         return copy
     }
 }

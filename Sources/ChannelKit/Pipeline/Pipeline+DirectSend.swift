@@ -42,7 +42,7 @@ extension Pipeline {
         let told = item.lastError?.hasPrefix(AssistantOutage.notedPrefix) ?? false
         if told || outage.retryAt.timeIntervalSince(item.receivedAt) >= options.assistantHoldNoteAfter.seconds {
             if !told {
-                await sendNotice(options.assistantHoldNote, to: item.event.conversation.recipient, through: channel, logger: logger)
+                await sendNotice(options.assistantHoldNote, to: item.event.recipient, through: channel, logger: logger)
             }
             reason = AssistantOutage.notedPrefix + reason
         }

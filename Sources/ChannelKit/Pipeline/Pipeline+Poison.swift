@@ -23,8 +23,7 @@ extension Pipeline {
         }
         logger.error("giving up on a message the host stopped in the middle of answering; it is dead (see `sandra inbox`)",
                      metadata: ["interrupted_claims": "\(interrupted)"])
-        observer.replyFailed(channel: channel.name, error: .permanent("poison message"))
-        await sendNotice(options.poisonApology, to: item.event.conversation.recipient, through: channel, logger: logger)
+        await sendNotice(options.poisonApology, to: item.event.recipient, through: channel, logger: logger)
         return .finished
     }
 }

@@ -19,7 +19,9 @@ extension InMemoryStore {
         }
         for (id, var item) in items where people.contains(ChannelIdentity(channel: item.event.channel, userID: item.event.senderID)) {
             item.event = item.event.erased
-            if !item.state.isTerminal {
+            // Nothing erased may be answered again, even by an operator's retry (which takes
+            // dead and expired items): only what was answered or never answerable keeps its state.
+            if ![.done, .ignored, .dropped].contains(item.state) {
                 item.state = .dropped
                 item.leaseExpiresAt = nil
                 item.nextAttemptAt = nil

@@ -61,21 +61,23 @@ struct WhatsAppWebhookParser: Sendable {
                         try parseChange(change, businessAccountID: businessAccountID, place: "\(place).changes[\(index)]", into: &delivery)
                     } catch {
                         delivery.events.append(unreadable(change, accountID: change["value"]?["metadata"]?["phone_number_id"]?.idValue ?? businessAccountID,
-                                                          error: error))
+                                                          hasOwnID: false, error: error))
                     }
                 }
             } catch {
-                delivery.events.append(unreadable(entry, accountID: businessAccountID, error: error))
+                delivery.events.append(unreadable(entry, accountID: businessAccountID, hasOwnID: false, error: error))
             }
         }
         return delivery
     }
 
     /// An item that could not be read, recorded as ignored with the reason; the rest of the
-    /// delivery is accepted.
-    private func unreadable(_ item: MetaJSON, accountID: String, error: any Error) -> InboundEvent {
+    /// delivery is accepted. An entry's or a change's `id` is the business account's, shared by
+    /// every entry: those are keyed by their content instead (`hasOwnID: false`), so that two
+    /// different unreadable entries are not taken for one delivered twice.
+    private func unreadable(_ item: MetaJSON, accountID: String, hasOwnID: Bool = true, error: any Error) -> InboundEvent {
         let sender = item["from_user_id"]?.idValue ?? item["from"]?.idValue ?? item["recipient_user_id"]?.idValue ?? item["recipient_id"]?.idValue
-        return UnreadableItem.event(channel: channel, accountID: accountID, senderID: sender, itemID: item["id"]?.idValue,
+        return UnreadableItem.event(channel: channel, accountID: accountID, senderID: sender, itemID: hasOwnID ? item["id"]?.idValue : nil,
                                     item: item, timestamp: item["timestamp"].flatMap(Self.date), error: error)
     }
 

@@ -13,7 +13,9 @@ struct ObservedMailer: Mailer {
             try await base.send(email, logger: logger)
             status.markMailSent()
         } catch {
-            status.markMailFailed(error: "\(error)")
+            // Shown in /readyz and the portal: the kind of failure, never the server's text,
+            // which often repeats the recipient's address.
+            status.markMailFailed(error: (error as? MailerError).map { "\($0.code)" } ?? "\(type(of: error))")
             throw error
         }
     }

@@ -23,7 +23,7 @@ extension SQLiteStore: PrivacyStore {
                     let event = try Row.decode(InboundEvent.self, json: row.json, column: "event_json")
                     try database.run("""
                         UPDATE inbox SET event_json = ?1, sender_id = ?2, content_removed_at = ?3, updated_at = ?3,
-                            state = CASE WHEN state IN ('received', 'failed', 'processing') THEN 'dropped' ELSE state END,
+                            state = CASE WHEN state IN ('received', 'failed', 'processing', 'dead', 'expired') THEN 'dropped' ELSE state END,
                             lease_expires_at = NULL, next_attempt_at = NULL
                         WHERE id = ?4
                         """, [Row.bind(StoredJSON.encode(event.erased)), Row.bind(InboundEvent.erasedSenderID), Row.bind(now),

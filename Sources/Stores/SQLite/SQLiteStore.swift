@@ -51,14 +51,6 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         readers.close()
     }
 
-    /// Opens (creating when needed) the database at `path` and brings its schema up to date.
-    /// - Parameters:
-    ///   - path: the database file; its directory is created when missing.
-    ///   - maxSizeBytes: a cap on the database file's size (`PRAGMA max_page_count`); a write
-    ///     that would grow it beyond fails with `StoreError(.unavailable, …)`.
-    ///   - logger: where the store logs.
-    /// - Throws: `StoreError(.unavailable, …)` when the file cannot be opened or written,
-    ///   `StoreError(.corrupt, …)` when it is not a database this version can use.
     /// Creates the database file with mode 0600 when it is missing, and sets 0600 on it and on
     /// its `-wal` and `-shm` files when they exist (SQLite gives those the database's mode).
     static func restrictPermissions(of path: String) throws {
@@ -77,6 +69,14 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         }
     }
 
+    /// Opens (creating when needed) the database at `path` and brings its schema up to date.
+    /// - Parameters:
+    ///   - path: the database file; its directory is created when missing.
+    ///   - maxSizeBytes: a cap on the database file's size (`PRAGMA max_page_count`); a write
+    ///     that would grow it beyond fails with `StoreError(.unavailable, …)`.
+    ///   - logger: where the store logs.
+    /// - Throws: `StoreError(.unavailable, …)` when the file cannot be opened or written,
+    ///   `StoreError(.corrupt, …)` when it is not a database this version can use.
     public static func open(path: String, maxSizeBytes: Int? = nil, logger: Logger) async throws -> SQLiteStore {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
