@@ -65,7 +65,7 @@ struct DataDeletionRoutes {
         } catch is NIOTooManyBytesError {
             throw ChannelKit.ChannelError(.payloadTooLarge, "body over \(Self.maxBodyBytes) bytes")
         }
-        guard let value = Self.formField("signed_request", in: String(buffer: body)) else {
+        guard let value = AdminForm(body: Array(buffer: body))?["signed_request"], !value.isEmpty else {
             logger.warning("Meta callback without a signed_request field")
             throw ChannelKit.ChannelError(.malformedPayload, "the form field signed_request is missing")
         }
@@ -96,16 +96,5 @@ struct DataDeletionRoutes {
             bySecret[secret, default: []].append(mounted.configuration.name)
         }
         return bySecret
-    }
-
-    /// The first value of `name` in an `application/x-www-form-urlencoded` body.
-    static func formField(_ name: String, in body: String) -> String? {
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0] == name else { continue }
-            let value = parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            return value.isEmpty ? nil : value
-        }
-        return nil
     }
 }
