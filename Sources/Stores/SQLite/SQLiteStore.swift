@@ -51,24 +51,6 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         readers.close()
     }
 
-    /// Creates the database file with mode 0600 when it is missing, and sets 0600 on it and on
-    /// its `-wal` and `-shm` files when they exist (SQLite gives those the database's mode).
-    static func restrictPermissions(of path: String) throws {
-        let manager = FileManager.default
-        if !manager.fileExists(atPath: path) {
-            guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw StoreError(.unavailable, "cannot create the database file \(path)")
-            }
-        }
-        for file in [path, path + "-wal", path + "-shm"] where manager.fileExists(atPath: file) {
-            do {
-                try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
-            } catch {
-                throw StoreError(.unavailable, "cannot make \(file) private (mode 0600): \(error)")
-            }
-        }
-    }
-
     /// Opens (creating when needed) the database at `path` and brings its schema up to date.
     /// - Parameters:
     ///   - path: the database file; its directory is created when missing.
@@ -368,42 +350,6 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         }
     }
 
-    // MARK: - ConversationStore
-
-    public func history(of conversation: ConversationKey, limit: Int) async throws -> [ConversationTurn] {
-        guard limit > 0 else { return [] }
-        return try read("reading conversation history") { database in
-            try database.rows("""
-                SELECT \(Row.turnColumns) FROM conversation_turns
-                WHERE channel = ? AND account_id = ? AND user_id = ?
-                ORDER BY id DESC LIMIT ?
-                """, [Row.bind(conversation.channel), Row.bind(conversation.accountID), Row.bind(conversation.userID),
-                      Row.bind(limit)], Row.turn
-            ).reversed()
-        }
-    }
-
-    public func sharedHistory(of people: [ChannelIdentity], limit: Int) async throws -> [ConversationTurn] {
-        guard limit > 0, !people.isEmpty else { return [] }
-        let unique = Array(Set(people))
-        let condition = Array(repeating: "(channel = ? AND user_id = ?)", count: unique.count).joined(separator: " OR ")
-        let binds = unique.flatMap { [Row.bind($0.channel), Row.bind($0.userID)] } + [Row.bind(limit)]
-        return try read("reading shared conversation history") { database in
-            try database.rows("""
-                SELECT \(Row.turnColumns) FROM conversation_turns
-                WHERE \(condition)
-                ORDER BY timestamp_ms DESC, id DESC LIMIT ?
-                """, binds, Row.turn).reversed()
-        }
-    }
-
-    public func append(_ turns: [ConversationTurn], to conversation: ConversationKey) async throws {
-        guard !turns.isEmpty else { return }
-        try await write("appending to conversation history") { database in
-            try Self.append(turns, to: conversation, on: database)
-        }
-    }
-
     // MARK: - Helpers
 
     /// Runs `body` on the writer; it returns once the write is committed, and — unless
@@ -478,24 +424,6 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
                                        on database: Database) throws {
         try guardedUpdate(sql, binds, table: "outbox", key: Row.bind(partID), thing: "outbox part \(partID)", action: action,
                           expected: "pending", missing: "no such part", on: database)
-    }
-
-    /// Appends turns and deletes what is beyond ``historyCapacity`` for the conversation.
-    private static func append(_ turns: [ConversationTurn], to conversation: ConversationKey, on database: Database) throws {
-        guard !turns.isEmpty else { return }
-        let key = [Row.bind(conversation.channel), Row.bind(conversation.accountID), Row.bind(conversation.userID)]
-        for turn in turns {
-            try database.run("""
-                INSERT INTO conversation_turns (channel, account_id, user_id, role, text, timestamp_ms)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, key + [Row.bind(turn.role.rawValue), Row.bind(turn.text), Row.bind(turn.timestamp)])
-        }
-        try database.run("""
-            DELETE FROM conversation_turns
-            WHERE channel = ?1 AND account_id = ?2 AND user_id = ?3
-              AND id <= (SELECT id FROM conversation_turns WHERE channel = ?1 AND account_id = ?2 AND user_id = ?3
-                         ORDER BY id DESC LIMIT 1 OFFSET \(historyCapacity))
-            """, key)
     }
 
     private static func configureWriter(_ database: Database, maxSizeBytes: Int?) throws {
