@@ -30,6 +30,11 @@ storage:
   path: ${SANDRA_STORAGE_PATH:-./data/sandra.sqlite}   # SQLite, WAL; created with its folder
   max_size_mb: 0                  # 0: no cap; at the cap webhooks answer 503 so Meta delivers again
   retention_days: 30              # answered messages lose their text, history is deleted, after this many days
+  postgres:
+    # Set: everything is kept in PostgreSQL instead of the file above, so that several hosts
+    # can share it (each needs the same admin.secret_key). postgres://user:password@host:5432/db
+    url: ${SANDRA_DATABASE_URL:-}
+    pool_size: ${SANDRA_DATABASE_POOL_SIZE:-10}
 
 assistant:
   # echo (embedded, deterministic: "You said: …") | openai (any OpenAI-compatible server).
@@ -132,6 +137,7 @@ admin:
   # Secrets saved in the portal are encrypted with this 32-byte key (base64 or hex); empty:
   # a key file beside the database, created with mode 0600 on first run.
   secret_key: ${SANDRA_SECRET_KEY:-}
+  secret_key_file: ${SANDRA_SECRET_KEY_FILE:-}   # or a file holding the key; empty: secret.key beside the SQLite database
   public_base_url: ${SANDRA_PUBLIC_URL:-}       # https://sandra.example.com: the callback URL shown to paste into Meta; its host is answered
   cookie_secure: true                           # browsers still send Secure cookies to http://localhost
   # Reverse proxies in front of the host (addresses or CIDR blocks, comma-separated): from

@@ -97,7 +97,7 @@ struct IdentityEndToEndTests {
         }
     }
 
-    static func store(_ host: TestHost) -> SQLiteStore { host.runtime.store }
+    static func store(_ host: TestHost) -> any HostStore { host.runtime.store }
 
     @Test("the whole flow over signed webhooks: the code arrives by SMTP, the next reply shows the profile; nothing leaks to the logs")
     func linkFlow() async throws {

@@ -82,12 +82,13 @@ struct NoDiskTests {
         #expect(openAI.transcriptionRequests.first?.file?.content == voice)
 
         let opened = try #require(openDuringTranscription.withLock { $0 })
-        let database = Set(["sandra.sqlite", "sandra.sqlite-wal", "sandra.sqlite-shm"].map { "\(data)/\($0)" })
+        // The database, its WAL files, and the lock that keeps a second host off it.
+        let database = Set(["sandra.sqlite", "sandra.sqlite-wal", "sandra.sqlite-shm", "sandra.sqlite.lock"].map { "\(data)/\($0)" })
         #expect(!opened.isEmpty, "the database should be open")
         #expect(opened.allSatisfy { database.contains($0) }, "files open while the audio was in memory: \(opened)")
 
         let created = Self.files(under: data).subtracting(dataBefore)
-        #expect(created.isSubset(of: ["sandra.sqlite", "sandra.sqlite-wal", "sandra.sqlite-shm"]), "new files: \(created)")
+        #expect(created.isSubset(of: ["sandra.sqlite", "sandra.sqlite-wal", "sandra.sqlite-shm", "sandra.sqlite.lock"]), "new files: \(created)")
         #expect(Self.files(under: temporary).isEmpty, "files in TMPDIR: \(Self.files(under: temporary))")
 
         #expect(await host.terminate() == 0)

@@ -288,6 +288,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case corrupt
         /// The referenced item does not exist or is not in a state that allows the change.
         case invalidTransition
+        /// Another process holds the store for itself (a second host on one SQLite file).
+        case inUse
     }
 
     /// The kind.

@@ -2,7 +2,6 @@ import ChannelKit
 import Foundation
 import Hummingbird
 import Logging
-import SQLiteStorage
 
 /// What the admin portal and its JSON API do, shared by both: channel reports, settings
 /// changes, connection tests and identity links.

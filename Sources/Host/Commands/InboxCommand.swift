@@ -2,7 +2,6 @@ import ArgumentParser
 import ChannelKit
 import Foundation
 import Logging
-import SQLiteStorage
 
 /// `sandra inbox`: inspect and repair the durable inbox of the configured store.
 ///
@@ -19,7 +18,7 @@ struct InboxCommand: AsyncParsableCommand {
     static let troubleStates: Set<InboxState> = [.failed, .dead, .expired]
 
     /// Opens the configured store, runs `body`, and closes the store.
-    static func withStore<T>(_ options: ConfigOptions, _ body: (SQLiteStore) async throws -> T) async throws -> T {
+    static func withStore<T>(_ options: ConfigOptions, _ body: (any HostStore) async throws -> T) async throws -> T {
         let store = try await openStore(options)
         do {
             let result = try await body(store)
@@ -31,16 +30,16 @@ struct InboxCommand: AsyncParsableCommand {
         }
     }
 
-    static func openStore(_ options: ConfigOptions) async throws -> SQLiteStore {
+    static func openStore(_ options: ConfigOptions) async throws -> any HostStore {
         let environment = ProcessInfo.processInfo.environment
         let configuration = try ConfigurationSource.loadOrExit(options: options, environment: environment)
-        guard FileManager.default.fileExists(atPath: configuration.storage.path) else {
+        guard configuration.storage.postgres.isEnabled || FileManager.default.fileExists(atPath: configuration.storage.path) else {
             FileHandle.standardError.write(Data("no store at \(configuration.storage.path)\n".utf8))
             throw ExitCode(66)
         }
         var logger = Logger(label: "sandra-inbox")
         logger.logLevel = .error
-        return try await SQLiteStore.open(path: configuration.storage.path, logger: logger)
+        return try await StoreFactory.open(configuration.storage, role: .tool, logger: logger)
     }
 
     static func parseState(_ text: String) throws -> (states: Set<InboxState>, stuckOnly: Bool) {

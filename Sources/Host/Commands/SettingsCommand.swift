@@ -1,7 +1,6 @@
 import ArgumentParser
 import ChannelKit
 import Foundation
-import SQLiteStorage
 
 /// `sandra settings`: the channel settings saved in the admin portal, by key (never values).
 struct SettingsCommand: AsyncParsableCommand {

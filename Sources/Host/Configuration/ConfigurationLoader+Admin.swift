@@ -47,3 +47,18 @@ extension ConfigurationLoader {
         return admin
     }
 }
+
+extension ConfigurationLoader {
+    /// With PostgreSQL, every host must seal and open saved secrets with one key: the default
+    /// key file beside the SQLite database would give each host a key of its own, and a token
+    /// saved through one host's portal could not be read by the others.
+    func requireSharedSecretKey(_ configuration: HostConfiguration, storage: MappingReader) {
+        guard configuration.storage.postgres.isEnabled, configuration.admin.secretKey.isEmpty,
+              configuration.admin.secretKeyFile.isEmpty else { return }
+        let postgres = storage.section("postgres")
+        postgres.problems.add(
+            "with PostgreSQL every host needs the same key for saved secrets: set admin.secret_key (SANDRA_SECRET_KEY) or admin.secret_key_file (SANDRA_SECRET_KEY_FILE); `openssl rand -base64 32` makes one",
+            keyPath: postgres.path("url"), at: postgres.entry("url")?.keyNode.mark ?? postgres.anchor)
+    }
+}
+

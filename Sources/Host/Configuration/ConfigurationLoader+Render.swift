@@ -11,7 +11,7 @@ extension ConfigurationLoader {
     /// included, secrets masked.
     ///
     /// Secrets (``SettingField/isSecret`` fields, `assistant.api_key`, `transcription.api_key`,
-    /// `identity.email.password` and a password inside `identity.email.smtp_url`) print as
+    /// `identity.email.password` and a password inside `identity.email.smtp_url` or `storage.postgres.url`) print as
     /// `"********"` when set and `""` when empty; their values never appear. Text is double-quoted with `$`
     /// written as `$$`, so loading the output gives an equal configuration except for the
     /// masked secrets.
@@ -35,6 +35,11 @@ extension ConfigurationLoader {
             "  path: \(Self.quoted(config.storage.path))",
             "  max_size_mb: \(config.storage.maxSizeMB)",
             "  retention_days: \(config.storage.retentionDays)",
+            "  postgres:",
+            "    url: \(Self.quoted(Self.withoutPassword(config.storage.postgres.url)))",
+            "    pool_size: \(config.storage.postgres.poolSize)",
+            "    connect_timeout_seconds: \(config.storage.postgres.connectTimeoutSeconds)",
+            "    pool_timeout_seconds: \(config.storage.postgres.poolTimeoutSeconds)",
             "assistant:",
             "  type: \(config.assistant.type.rawValue)",
             "  base_url: \(Self.quoted(config.assistant.baseURL))",

@@ -42,8 +42,20 @@ extension ConfigurationLoader {
         return StorageConfiguration(
             path: section.string("path", default: StorageConfiguration.defaultPath),
             maxSizeMB: section.integer("max_size_mb", default: 0, minimum: 0),
-            retentionDays: section.integer("retention_days", default: StorageConfiguration.defaultRetentionDays, minimum: 1)
+            retentionDays: section.integer("retention_days", default: StorageConfiguration.defaultRetentionDays, minimum: 1),
+            postgres: readPostgres(section.section("postgres"))
         )
+    }
+
+    /// Reads `storage.postgres:`.
+    func readPostgres(_ section: MappingReader) -> PostgresConfiguration {
+        section.rejectUnknownKeys(known: PostgresConfiguration.keys)
+        let defaults = PostgresConfiguration()
+        return PostgresConfiguration(
+            url: section.value("url", default: "", PostgresConfiguration.validate),
+            poolSize: section.integer("pool_size", default: defaults.poolSize, minimum: 1, maximum: 1000),
+            connectTimeoutSeconds: section.integer("connect_timeout_seconds", default: defaults.connectTimeoutSeconds, minimum: 1),
+            poolTimeoutSeconds: section.integer("pool_timeout_seconds", default: defaults.poolTimeoutSeconds, minimum: 1))
     }
 
     /// Reads `assistant:`; `openai` requires `base_url` and `model`.

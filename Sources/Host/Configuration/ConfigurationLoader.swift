@@ -85,10 +85,11 @@ struct ConfigurationLoader: Sendable {
             interpolator: EnvironmentInterpolator(environment: environment)
         )
         document.rejectUnknownKeys(known: HostConfiguration.keys)
+        let storageSection = document.section("storage")
         var configuration = HostConfiguration(
             sourceFile: file,
             server: readServer(document.section("server")),
-            storage: readStorage(document.section("storage")),
+            storage: readStorage(storageSection),
             assistant: readAssistant(document.section("assistant")),
             transcription: readTranscription(document.section("transcription")),
             pipeline: readPipeline(document.section("pipeline")),
@@ -99,6 +100,7 @@ struct ConfigurationLoader: Sendable {
             ))
         )
         configuration.admin = readAdmin(document.section("admin"))
+        requireSharedSecretKey(configuration, storage: storageSection)
         guard problems.isEmpty else {
             // Stable, so problems at one position keep the order they were found in.
             let inFileOrder = problems.problems.enumerated().sorted { left, right in

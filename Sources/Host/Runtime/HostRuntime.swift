@@ -5,7 +5,6 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
-import SQLiteStorage
 import UnixSignals
 
 /// Everything one running host is made of, built from a configuration.
@@ -21,7 +20,7 @@ struct HostRuntime: Sendable {
     let identityLinking: IdentityLinkFlow?
     /// What sends identity linking's emails.
     let mailer: any Mailer
-    let store: SQLiteStore
+    let store: any HostStore
     let status: ChannelStatusBoard
     /// Admin portal logins and lockouts.
     let adminSessions: AdminSessions
@@ -36,15 +35,7 @@ struct HostRuntime: Sendable {
     static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
                       prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                       now: @escaping @Sendable () -> Date = { Date() }) async throws -> HostRuntime {
-        let store: SQLiteStore
-        do {
-            store = try await SQLiteStore.open(
-                path: configuration.storage.path,
-                maxSizeBytes: configuration.storage.maxSizeMB > 0 ? configuration.storage.maxSizeMB << 20 : nil,
-                logger: logger)
-        } catch {
-            throw HostStartError(component: "storage", message: "cannot open \(configuration.storage.path): \(error)")
-        }
+        let store = try await StoreFactory.open(configuration.storage, role: .host, logger: logger)
         let httpClient = AsyncHTTPTransport.makeClient()
         do {
             let secrets: SecretBox
@@ -79,7 +70,7 @@ struct HostRuntime: Sendable {
     }
 
     private static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
-                              prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient, store: SQLiteStore,
+                              prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient, store: any HostStore,
                               secrets: SecretBox, overrides: ChannelSupervisor.Overrides, adminSessions: AdminSessions,
                               now: @escaping @Sendable () -> Date) throws -> HostRuntime {
         let transport = AsyncHTTPTransport(client: httpClient)

@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import ChannelKit
 import Logging
 import ServiceLifecycle
-import SQLiteStorage
 
 /// Shuts the host's HTTP client down when the service group stops.
 struct HTTPClientService: Service {
@@ -21,7 +20,7 @@ struct HTTPClientService: Service {
 struct PipelineService: Service {
     let pipeline: Pipeline
     let supervisor: ChannelSupervisor
-    let store: SQLiteStore
+    let store: any HostStore
     let status: ChannelStatusBoard
     let deadline: Duration
     let logger: Logger

@@ -37,29 +37,40 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
 
     private let writer: DatabaseWorker
     private let readers: ReaderPool
+    private let hostLock: ExclusiveFileLock?
     private let closed = Mutex(false)
 
-    private init(path: String, writer: DatabaseWorker, readers: ReaderPool) {
+    private init(path: String, writer: DatabaseWorker, readers: ReaderPool, hostLock: ExclusiveFileLock?) {
         self.path = path
         self.writer = writer
         self.readers = readers
+        self.hostLock = hostLock
     }
 
     deinit {
         // Without close(): the writer finishes what is queued and closes its connection.
         writer.close()
         readers.close()
+        hostLock?.release()
     }
+
+    /// The file whose lock an exclusive ``open(path:maxSizeBytes:exclusive:logger:)`` holds: `<path>.lock`.
+    public static func lockFile(for path: String) -> String { path + ".lock" }
 
     /// Opens (creating when needed) the database at `path` and brings its schema up to date.
     /// - Parameters:
     ///   - path: the database file; its directory is created when missing.
     ///   - maxSizeBytes: a cap on the database file's size (`PRAGMA max_page_count`); a write
     ///     that would grow it beyond fails with `StoreError(.unavailable, …)`.
+    ///   - exclusive: hold a lock on ``lockFile(for:)`` until ``close()``, so that no other
+    ///     exclusive open — a second host, in this process or another — can use the file at
+    ///     the same time. Tools that inspect the store while the host runs open it shared.
     ///   - logger: where the store logs.
     /// - Throws: `StoreError(.unavailable, …)` when the file cannot be opened or written,
-    ///   `StoreError(.corrupt, …)` when it is not a database this version can use.
-    public static func open(path: String, maxSizeBytes: Int? = nil, logger: Logger) async throws -> SQLiteStore {
+    ///   `StoreError(.corrupt, …)` when it is not a database this version can use,
+    ///   `StoreError(.inUse, …)` when an exclusive open finds the file held by another.
+    public static func open(path: String, maxSizeBytes: Int? = nil, exclusive: Bool = false,
+                            logger: Logger) async throws -> SQLiteStore {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
             // The database holds message history and linked email addresses: only the host's
@@ -69,6 +80,25 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         } catch {
             throw StoreError(.unavailable, "cannot create the directory \(directory.path): \(error)")
         }
+        let hostLock: ExclusiveFileLock?
+        if exclusive {
+            guard let lock = try ExclusiveFileLock.acquire(path: lockFile(for: path)) else {
+                throw StoreError(.inUse, "another host is using \(path) (it holds \(lockFile(for: path)))")
+            }
+            hostLock = lock
+        } else {
+            hostLock = nil
+        }
+        do {
+            return try await open(path: path, maxSizeBytes: maxSizeBytes, hostLock: hostLock, logger: logger)
+        } catch {
+            hostLock?.release()
+            throw error
+        }
+    }
+
+    private static func open(path: String, maxSizeBytes: Int?, hostLock: ExclusiveFileLock?,
+                             logger: Logger) async throws -> SQLiteStore {
         try restrictPermissions(of: path)
 
         let writer: DatabaseWorker
@@ -89,7 +119,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
             throw Row.storeError(error, while: "opening a reader for \(path)")
         }
         logger.info("SQLite store open", metadata: ["path": "\(path)", "schema_version": "\(Schema.currentVersion)"])
-        return SQLiteStore(path: path, writer: writer, readers: readers)
+        return SQLiteStore(path: path, writer: writer, readers: readers, hostLock: hostLock)
     }
 
     /// Finishes the queued work and closes the database. Later calls throw `StoreError(.unavailable, …)`.
@@ -102,6 +132,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         writer.close()
         readers.close()
         await writer.waitUntilFinished()
+        hostLock?.release()
     }
 
     /// Write transactions committed since the store opened (group commit makes this far

@@ -1,0 +1,17 @@
+import ChannelKit
+import SQLiteStorage
+
+/// Everything the host keeps — the inbox, the outbox, conversations, identities, saved
+/// channel settings, erasures — in whichever store the configuration names.
+///
+/// ``StoreFactory`` opens one; nothing else in the host names a concrete store.
+protocol HostStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore {
+    /// Where the data is, for logs and messages (never a password).
+    var location: String { get }
+    /// Finishes queued work and closes the store; later calls fail.
+    func close() async
+}
+
+extension SQLiteStore: HostStore {
+    var location: String { path }
+}
