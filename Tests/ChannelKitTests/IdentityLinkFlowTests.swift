@@ -11,7 +11,7 @@ import Testing
 struct IdentityLinkFlowTests {
     /// One flow and everything around it.
     struct Harness {
-        let store: any IdentityStore = InMemoryStore()
+        let store: any IdentityStore & SharedStateStore = InMemoryStore()
         let mailer = RecordingMailer()
         let clock = TestClock()
         let logs = LogCapture()
@@ -112,6 +112,25 @@ struct IdentityLinkFlowTests {
         h.clock.advance(by: 601)
         #expect(try await h.say("dave@example.com", from: dave) == nil, "the question expired")
         #expect(h.mailer.sent.count == 3)
+    }
+
+    @Test("the address prompt is kept in the store: asked through one host, answered through another")
+    func addressPromptAcrossHosts() async throws {
+        let h = Harness()
+        let otherHost = IdentityLinkFlow(store: h.store, mailer: h.mailer, now: h.clock.now)
+        let carol = ChannelIdentity(channel: "instagram", userID: "ig-carol")
+        #expect(try await h.say("/link", from: carol)?.markdown.contains("Which email address") == true)
+        let event = InboundEvent(channel: carol.channel, accountID: "acct", senderID: carol.userID, platformMessageID: "m2",
+                                 timestamp: h.clock.time, kind: .message(InboundMessage(text: "carol@example.net")))
+        let request = CommandRequest(event: event, message: UserMessage(text: "carol@example.net"),
+                                     channelProfile: RecordingChannel().profile)
+        guard case .reply(let reply) = try await otherHost.handle(request, logger: h.logger) else {
+            Issue.record("the other host did not see the question")
+            return
+        }
+        #expect(reply.markdown.contains("c***@example.net"))
+        #expect(h.mailer.sent.last?.to == "carol@example.net")
+        #expect(try await h.say("carol@example.net", from: carol) == nil, "the question was used up on the other host")
     }
 
     @Test("the same address from two channels is one profile")
@@ -296,7 +315,7 @@ struct IdentityLinkFlowTests {
 
     @Test("while a code's first email is being sent the owed-mail worker leaves it alone; only a send that never ends is replaced, after a minute")
     func firstSendNotDoubled() async throws {
-        let store: any IdentityStore = InMemoryStore()
+        let store: any IdentityStore & SharedStateStore = InMemoryStore()
         let mailer = HeldMailer()
         let clock = TestClock()
         let logger = LogCapture().logger(label: "identity-test")

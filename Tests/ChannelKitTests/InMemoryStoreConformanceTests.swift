@@ -20,6 +20,11 @@ struct InMemoryStoreConformanceTests {
         try await OperatorStoreConformance.run { InMemoryStore() }
     }
 
+    @Test("passes the shared state conformance suite")
+    func sharedStateConformance() async throws {
+        try await SharedStateStoreConformance.run { InMemoryStore() }
+    }
+
     @Test("markSentAndComplete marks the part sent and the item done")
     func markSentAndComplete() async throws {
         let store = InMemoryStore()

@@ -21,7 +21,7 @@ struct PipelineCommandTests {
     @Test("a command's reply is rendered and sent like the assistant's; the assistant is not asked and history is not kept")
     func commandReply() async throws {
         let channel = RecordingChannel()
-        let store: any PipelineStore & IdentityStore = InMemoryStore()
+        let store: any PipelineStore & IdentityStore & SharedStateStore = InMemoryStore()
         let assistant = ScriptedAssistant.echo()
         let pipeline = Pipeline(channels: [channel], store: store, identities: store, assistant: assistant,
                                 commands: [PingHandler()], logger: logger)
@@ -47,7 +47,7 @@ struct PipelineCommandTests {
     @Test("linking through the pipeline: the next assistant turn carries the profile")
     func linkThroughPipeline() async throws {
         let channel = RecordingChannel(name: "instagram")
-        let store: any PipelineStore & IdentityStore = InMemoryStore()
+        let store: any PipelineStore & IdentityStore & SharedStateStore = InMemoryStore()
         let mailer = RecordingMailer()
         let assistant = ScriptedAssistant { turn in
             AssistantReply(markdown: "profile: \(turn.profile?.email ?? "none")")
@@ -75,7 +75,7 @@ struct PipelineCommandTests {
         for shared in [true, false] {
             let instagram = RecordingChannel(name: "instagram")
             let whatsapp = RecordingChannel(name: "whatsapp")
-            let store: any PipelineStore & IdentityStore = InMemoryStore()
+            let store: any PipelineStore & IdentityStore & SharedStateStore = InMemoryStore()
             let assistant = ScriptedAssistant.echo()
             let pipeline = Pipeline(channels: [instagram, whatsapp], store: store, identities: store, assistant: assistant,
                                     options: .init(sharedHistory: shared), logger: logger)

@@ -120,6 +120,31 @@ struct SQLiteStoreTests {
         await opened.closeAll()
     }
 
+    @Test("passes the shared state conformance suite; the retention sweep frees expired values")
+    func sharedStateConformance() async throws {
+        let directory = try TemporaryDirectory()
+        let opened = OpenedStores()
+        defer { directory.remove() }
+        do {
+            try await SharedStateStoreConformance.run {
+                opened.add(try await SQLiteStore.open(path: directory.path("\(UUID().uuidString).sqlite"), logger: quietLogger))
+            }
+            let path = directory.path("sweep.sqlite")
+            let store = opened.add(try await SQLiteStore.open(path: path, logger: quietLogger))
+            try await store.setSharedValue("old", scope: "s", key: "expired", expiresAt: now, at: now)
+            try await store.setSharedValue("kept", scope: "s", key: "forever", at: now)
+            _ = try await store.sweepRetention(textBefore: now, keysBefore: now, at: now.addingTimeInterval(1))
+            let keys = try await withRawConnection(path) { connection in
+                try await connection.query("SELECT key FROM shared_state").compactMap { $0.column("key")?.string }
+            }
+            #expect(keys == ["forever"], "the expired value's row is deleted")
+        } catch {
+            await opened.closeAll()
+            throw error
+        }
+        await opened.closeAll()
+    }
+
     @Test("creates the parent directory and records WAL journal mode in the file")
     func openSettings() async throws {
         let directory = try TemporaryDirectory()
@@ -187,7 +212,7 @@ struct SQLiteStoreTests {
         await (try await SQLiteStore.open(path: path, logger: quietLogger)).close()
         let afterFirst = try await migrations()
         #expect(afterFirst.map { $0[0] } == (1...SQLiteStore.schemaVersion).map(Int64.init), "one row per migration step")
-        #expect(SQLiteStore.schemaVersion == 7)
+        #expect(SQLiteStore.schemaVersion == 8)
 
         await (try await SQLiteStore.open(path: path, logger: quietLogger)).close()
         #expect(try await migrations() == afterFirst, "reopening applies nothing")

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// Identity linking by email verification, the same for every channel: channels contribute
 /// only their user ids.
@@ -71,20 +70,22 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
         case sent, deferred, refused
     }
 
-    private let store: any IdentityStore
+    private let store: any IdentityStore & SharedStateStore
     private let mailer: any Mailer
     private let options: Options
     private let now: @Sendable () -> Date
-    /// Identities asked for their address, until when.
-    private let awaitingAddress = Mutex<[ChannelIdentity: Date]>([:])
+    /// The shared-state scope of "what address?" prompts: one value per identity asked, until
+    /// the question lapses, in the store so that the answer may reach any host.
+    static let addressPromptScope = "identity.address_prompt"
 
     /// Creates the flow.
     /// - Parameters:
-    ///   - store: profiles, links, pending codes and the audit log.
+    ///   - store: profiles, links, pending codes and the audit log, and the "what address?"
+    ///     prompts awaiting an answer.
     ///   - mailer: sends the codes.
     ///   - options: lifetimes, limits and retries.
     ///   - now: the clock; tests pass their own.
-    public init(store: any IdentityStore, mailer: any Mailer, options: Options = Options(),
+    public init(store: any IdentityStore & SharedStateStore, mailer: any Mailer, options: Options = Options(),
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.mailer = mailer
@@ -97,30 +98,30 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
     public func handle(_ request: CommandRequest, logger: Logger) async throws -> CommandOutcome {
         let identity = request.identity
         var command = IdentityCommand.parse(text: request.message.text, payload: request.message.payload)
-        if command == .notACommand, takeAddressPrompt(of: identity) {
+        if command == .notACommand, try await takeAddressPrompt(of: identity) {
             command = Self.answerToAddressPrompt(request.message.text)
         }
         switch command {
         case .notACommand:
             return .pass
         case .startLink:
-            promptForAddress(identity)
+            try await promptForAddress(identity)
             return .reply(IdentityReplies.askForAddress)
         case .invalidEmail:
-            promptForAddress(identity)
+            try await promptForAddress(identity)
             return .reply(IdentityReplies.invalidAddress)
         case .link(let email):
-            forgetAddressPrompt(of: identity)
+            try await forgetAddressPrompt(of: identity)
             return .reply(try await link(identity, to: email, logger: logger))
         case .code(let digits):
             return try await redeem(digits, from: identity, logger: logger).map(CommandOutcome.reply) ?? .pass
         case .unlink:
-            forgetAddressPrompt(of: identity)
+            try await forgetAddressPrompt(of: identity)
             return .reply(try await unlink(identity, logger: logger))
         case .whoami:
             return .reply(try await whoami(identity))
         case .cancel:
-            forgetAddressPrompt(of: identity)
+            try await forgetAddressPrompt(of: identity)
             return .reply(try await cancel(identity, logger: logger))
         case .resend:
             return .reply(try await resend(identity, logger: logger))
@@ -335,26 +336,26 @@ public final class IdentityLinkFlow: CommandHandler, Sendable {
 
     // MARK: - Asking for the address
 
-    private func promptForAddress(_ identity: ChannelIdentity) {
-        let until = now().addingTimeInterval(options.addressPromptLifetime.seconds)
-        awaitingAddress.withLock { waiting in
-            waiting[identity] = until
-            if waiting.count > 10_000 {
-                let clock = now()
-                waiting = waiting.filter { $0.value > clock }
-            }
-        }
+    private func promptForAddress(_ identity: ChannelIdentity) async throws {
+        let clock = now()
+        try await store.setSharedValue("", scope: Self.addressPromptScope, key: Self.promptKey(identity),
+                                       expiresAt: clock.addingTimeInterval(options.addressPromptLifetime.seconds), at: clock)
     }
 
-    private func forgetAddressPrompt(of identity: ChannelIdentity) {
-        _ = awaitingAddress.withLock { $0.removeValue(forKey: identity) }
+    private func forgetAddressPrompt(of identity: ChannelIdentity) async throws {
+        _ = try await store.takeSharedValue(scope: Self.addressPromptScope, key: Self.promptKey(identity), at: now())
     }
 
     /// Whether the identity was asked for its address and the question still stands; the
     /// question is used up either way.
-    private func takeAddressPrompt(of identity: ChannelIdentity) -> Bool {
-        guard let until = awaitingAddress.withLock({ $0.removeValue(forKey: identity) }) else { return false }
-        return now() < until
+    private func takeAddressPrompt(of identity: ChannelIdentity) async throws -> Bool {
+        try await store.takeSharedValue(scope: Self.addressPromptScope, key: Self.promptKey(identity), at: now()) != nil
+    }
+
+    /// The shared-state key of an identity's prompt: channel and user id, which no channel
+    /// name can blur (channel names have no newline).
+    static func promptKey(_ identity: ChannelIdentity) -> String {
+        "\(identity.channel)\n\(identity.userID)"
     }
 
     /// A message sent after "what address?": one word with an `@` is the address to link.

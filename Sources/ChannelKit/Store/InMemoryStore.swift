@@ -14,7 +14,7 @@ import Foundation
 /// and outbox parts; items in a non-terminal state (`received`, `processing`, `failed`) are
 /// never forgotten, even when that means holding more than `dedupCapacity`. Conversation
 /// history keeps the last `historyCapacity` (default 200) turns of each conversation.
-public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore {
+public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore, SharedStateStore {
     struct Key: Hashable {
         var channel: String
         var platformMessageID: String
@@ -46,6 +46,8 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
     var settingOverrides: [String: [String: StoredSetting]] = [:]
     /// Recorded erasures, by confirmation code (see InMemoryStore+Privacy.swift).
     var erasures: [String: ErasureRecord] = [:]
+    /// Shared state, by scope and key (see InMemoryStore+SharedState.swift).
+    var sharedValues: [String: [String: (value: String, expiresAt: Date?)]] = [:]
 
     /// Creates an empty store.
     /// - Parameters:

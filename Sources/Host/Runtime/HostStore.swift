@@ -2,10 +2,10 @@ import ChannelKit
 import SQLiteStorage
 
 /// Everything the host keeps — the inbox, the outbox, conversations, identities, saved
-/// channel settings, erasures — in whichever store the configuration names.
+/// channel settings, erasures, state every host must share — in whichever store the configuration names.
 ///
 /// ``StoreFactory`` opens one; nothing else in the host names a concrete store.
-protocol HostStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore {
+protocol HostStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore, SharedStateStore {
     /// Where the data is, for logs and messages (never a password).
     var location: String { get }
     /// Finishes queued work and closes the store; later calls fail.

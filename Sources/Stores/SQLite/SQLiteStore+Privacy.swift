@@ -117,6 +117,10 @@ extension SQLiteStore: PrivacyStore {
         sweep.turnsDeleted = try await write("deleting old conversation turns") { database in
             try database.rows("DELETE FROM conversation_turns WHERE timestamp_ms < ?1 RETURNING id", [Row.bind(textBefore)]) { _ in () }.count
         }
+        // Expired shared state reads as absent already; this only frees its rows.
+        try await write("deleting expired shared state") { database in
+            try database.run("DELETE FROM shared_state WHERE expires_at <= ?1", [Row.bind(now)])
+        }
         return sweep
     }
 

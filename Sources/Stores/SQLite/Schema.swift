@@ -171,6 +171,21 @@ enum Schema {
             """,
             "ALTER TABLE inbox ADD COLUMN content_removed_at INTEGER",
         ],
+        // 8: state every host of the store must see alike (admin sessions, login lockouts,
+        // address prompts, channel pauses): text values by scope and key, with an expiry.
+        [
+            """
+            CREATE TABLE shared_state (
+                scope TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                expires_at INTEGER,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (scope, key)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX shared_state_expiry ON shared_state (expires_at) WHERE expires_at IS NOT NULL",
+        ],
     ]
 
     /// The version this build writes and expects.

@@ -1,0 +1,103 @@
+import ChannelKit
+import Foundation
+import Testing
+
+/// The conformance suite every ``SharedStateStore`` runs.
+///
+/// ```swift
+/// @Test func sharedState() async throws {
+///     try await SharedStateStoreConformance.run { InMemoryStore() }
+/// }
+/// ```
+/// Each scenario gets a store of its own.
+public enum SharedStateStoreConformance {
+    /// Runs every scenario; failures are recorded as test issues, with the scenario's name.
+    public static func run(_ makeStore: @Sendable () async throws -> any SharedStateStore) async throws {
+        for (name, scenario) in scenarios {
+            let store = try await makeStore()
+            do {
+                try await scenario(store)
+            } catch {
+                Issue.record("shared state conformance, \(name): unexpected error \(error)")
+            }
+        }
+    }
+
+    typealias Scenario = @Sendable (any SharedStateStore) async throws -> Void
+
+    static let scenarios: [(String, Scenario)] = [
+        ("set, read, replace, delete; scopes and keys apart", setReadDelete),
+        ("a value is gone at its expiry", expiry),
+        ("an update sees the value before it and says what changed", updateSeesPrevious),
+        ("take reads and deletes", take),
+        ("50 concurrent updates of one key lose none", concurrentUpdates),
+    ]
+
+    static func t(_ seconds: Int64, _ milliseconds: Int64) -> Date { StoreConformance.t(seconds, ms: milliseconds) }
+
+    static func setReadDelete(_ store: any SharedStateStore) async throws {
+        #expect(try await store.sharedValue(scope: "s", key: "k", at: t(0, 0)) == nil)
+        try await store.setSharedValue("one", scope: "s", key: "k", at: t(0, 0))
+        try await store.setSharedValue("other scope", scope: "s2", key: "k", at: t(0, 0))
+        try await store.setSharedValue("other key", scope: "s", key: "k2", at: t(0, 0))
+        #expect(try await store.sharedValue(scope: "s", key: "k", at: t(1, 0)) == "one")
+        #expect(try await store.sharedValue(scope: "s2", key: "k", at: t(1, 0)) == "other scope")
+        #expect(try await store.sharedValue(scope: "s", key: "k2", at: t(1, 0)) == "other key")
+        try await store.setSharedValue("two, with ' and \" and é", scope: "s", key: "k", at: t(2, 0))
+        #expect(try await store.sharedValue(scope: "s", key: "k", at: t(3, 0)) == "two, with ' and \" and é")
+        #expect(try await store.sharedValue(scope: "s", key: "k", at: t(1_000_000, 0)) != nil, "no expiry: kept")
+        try await store.setSharedValue(nil, scope: "s", key: "k", at: t(4, 0))
+        #expect(try await store.sharedValue(scope: "s", key: "k", at: t(5, 0)) == nil)
+        #expect(try await store.sharedValue(scope: "s", key: "k2", at: t(5, 0)) == "other key", "deleting one key keeps the others")
+    }
+
+    static func expiry(_ store: any SharedStateStore) async throws {
+        try await store.setSharedValue("v", scope: "s", key: "k", expiresAt: t(10, 0), at: t(0, 0))
+        #expect(try await store.sharedValue(scope: "s", key: "k", at: t(9, 999)) == "v")
+        #expect(try await store.sharedValue(scope: "s", key: "k", at: t(10, 0)) == nil, "gone at its expiry")
+        let change = try await store.updateSharedValue(scope: "s", key: "k", at: t(10, 0)) { current in
+            SharedValueUpdate(value: current == nil ? "fresh" : "stale", expiresAt: t(20, 0))
+        }
+        #expect(change == SharedValueChange(previous: nil, current: "fresh"), "an update after the expiry sees nothing")
+        #expect(try await store.sharedValue(scope: "s", key: "k", at: t(11, 0)) == "fresh")
+    }
+
+    static func updateSeesPrevious(_ store: any SharedStateStore) async throws {
+        let first = try await store.updateSharedValue(scope: "s", key: "k", at: t(0, 0)) { _ in SharedValueUpdate(value: "a") }
+        #expect(first == SharedValueChange(previous: nil, current: "a"))
+        let second = try await store.updateSharedValue(scope: "s", key: "k", at: t(1, 0)) { current in
+            SharedValueUpdate(value: (current ?? "") + "b")
+        }
+        #expect(second == SharedValueChange(previous: "a", current: "ab"))
+        let kept = try await store.updateSharedValue(scope: "s", key: "k", at: t(2, 0)) { current in
+            SharedValueUpdate(value: current)
+        }
+        #expect(kept == SharedValueChange(previous: "ab", current: "ab"))
+        let deleted = try await store.updateSharedValue(scope: "s", key: "k", at: t(3, 0)) { _ in .delete }
+        #expect(deleted == SharedValueChange(previous: "ab", current: nil))
+        #expect(try await store.sharedValue(scope: "s", key: "k", at: t(4, 0)) == nil)
+    }
+
+    static func take(_ store: any SharedStateStore) async throws {
+        #expect(try await store.takeSharedValue(scope: "s", key: "k", at: t(0, 0)) == nil)
+        try await store.setSharedValue("v", scope: "s", key: "k", expiresAt: t(10, 0), at: t(0, 0))
+        #expect(try await store.takeSharedValue(scope: "s", key: "k", at: t(1, 0)) == "v")
+        #expect(try await store.takeSharedValue(scope: "s", key: "k", at: t(2, 0)) == nil, "taken once")
+        try await store.setSharedValue("v", scope: "s", key: "k", expiresAt: t(10, 0), at: t(3, 0))
+        #expect(try await store.takeSharedValue(scope: "s", key: "k", at: t(10, 0)) == nil, "an expired value is not taken")
+    }
+
+    static func concurrentUpdates(_ store: any SharedStateStore) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<50 {
+                group.addTask {
+                    try await store.updateSharedValue(scope: "count", key: "k", at: t(0, 0)) { current in
+                        SharedValueUpdate(value: String((current.flatMap { Int($0) } ?? 0) + 1))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.sharedValue(scope: "count", key: "k", at: t(1, 0)) == "50")
+    }
+}
