@@ -149,7 +149,7 @@ struct AdminAPIRoutes {
                                             extra: [.wwwAuthenticate: "Bearer"])
         }
         let client = sessions.clients.address(of: request, context: context)
-        switch sessions.authorizeAPI(token: String(header.dropFirst("Bearer ".count)), client: client) {
+        switch try await sessions.authorizeAPI(token: String(header.dropFirst("Bearer ".count)), client: client) {
         case .success:
             return try await body()
         case .wrongPassword:

@@ -44,7 +44,7 @@ struct AdminRoutes {
         router.post("admin/login") { request, context in try await logIn(request, context: context) }
         router.post("admin/logout") { request, context in
             try await withForm(request, context: context) { _, _ in
-                if let token = request.cookies[Self.sessionCookie]?.value { sessions.logOut(token: token) }
+                if let token = request.cookies[Self.sessionCookie]?.value { try await sessions.logOut(token: token) }
                 return AdminResponses.redirect("/admin/login", cookies: [expired(Self.sessionCookie, path: "/admin")])
             }
         }
@@ -125,7 +125,7 @@ struct AdminRoutes {
             context.logger.warning("admin login refused: missing or wrong form token", metadata: ["client": "\(client)"])
             return loginPage(problem: "The login form expired; please try again.", status: .forbidden)
         }
-        switch await sessions.logIn(password: form["password"] ?? "", client: client) {
+        switch try await sessions.logIn(password: form["password"] ?? "", client: client) {
         case .success(let token):
             context.logger.notice("admin logged in", metadata: ["client": "\(client)"])
             return AdminResponses.redirect("/admin/channels", cookies: [
@@ -212,7 +212,7 @@ struct AdminRoutes {
 
     /// Runs `body` for a logged-in request; others go to the login page.
     private func withSession(_ request: Request, _ body: (AdminSessions.Session) async throws -> Response) async throws -> Response {
-        guard let token = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(token: token) else {
+        guard let token = request.cookies[Self.sessionCookie]?.value, let session = try await sessions.session(token: token) else {
             return AdminResponses.redirect("/admin/login")
         }
         return try await body(session)
@@ -221,7 +221,7 @@ struct AdminRoutes {
     /// Runs `body` for a logged-in POST whose form carries the session's CSRF token.
     private func withForm(_ request: Request, context: HostRequestContext,
                           _ body: (AdminSessions.Session, AdminForm) async throws -> Response) async throws -> Response {
-        guard let token = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(token: token) else {
+        guard let token = request.cookies[Self.sessionCookie]?.value, let session = try await sessions.session(token: token) else {
             return AdminResponses.redirect("/admin/login")
         }
         guard let form = try await readForm(request) else {

@@ -38,6 +38,18 @@ struct IntakeUnavailable: HTTPResponseError {
     }
 }
 
+/// The store failed (unreachable, full, …): 503, so that the platform delivers again later and
+/// the portal's user tries again. The details are for the operator's log.
+extension StoreError: HTTPResponseError {
+    public var status: HTTPResponse.Status { .serviceUnavailable }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = ErrorBody.response(status: status, code: "store_unavailable", message: "the store is unavailable; try again shortly")
+        response.headers[.retryAfter] = "5"
+        return response
+    }
+}
+
 /// `{"error":{"code":…,"message":…}}` bodies.
 enum ErrorBody {
     static func response(status: HTTPResponse.Status, code: String, message: String) -> Response {

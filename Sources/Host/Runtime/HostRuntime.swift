@@ -50,7 +50,7 @@ struct HostRuntime: Sendable {
                                                                       secrets: secrets, logger: logger)
             let adminSessions: AdminSessions
             do {
-                adminSessions = try await AdminSessions.make(configuration: configuration.admin)
+                adminSessions = try await AdminSessions.make(configuration: configuration.admin, store: store)
             } catch {
                 throw HostStartError(component: "admin portal", message: "the admin password cannot be hashed: \(error)")
             }
