@@ -21,7 +21,11 @@ extension Pipeline {
                 attempt += 1
                 do {
                     let receipt = try await channel.send(part.message, to: recipient, logger: logger)
-                    gate.resume(channel.name)
+                    if await gate.resume(channel.name, at: now()) {
+                        // The probe went through: replies waiting for the channel here go now
+                        // (other hosts' go when their wait for the probe ends).
+                        await dispatcher.wakeParked(channel: channel.name, releasing: [])
+                    }
                     observer.channelDelivered(channel: channel.name)
                     // Sent: a failure to record it must not resend it, so keep going. The last
                     // part is recorded together with the event's completion, in one write.
@@ -73,6 +77,7 @@ extension Pipeline {
                             logger.info("send refused with the replaced channel's credentials; retrying with the new ones")
                             return await park(item, until: now(), reason: failure.description, countsAsAttempt: false, logger: logger)
                         }
+                        await gate.share(channel.name, pausedUntil: until, at: now())
                         logger.error("the platform refused the channel's access token; sends pause until it is replaced",
                                      metadata: ["error": "\(failure)", "pause_s": "\(Int(options.unauthorizedPause.seconds))"])
                         observer.channelUnauthorized(channel: channel.name, error: failure)
@@ -108,8 +113,8 @@ extension Pipeline {
     }
 
     /// Records the item as waiting for its paused channel and asks the dispatcher to try again
-    /// at `until`, or as soon as the channel is replaced. The store holds it as claimable now: the
-    /// pause lives in this process, and a restart tries the credentials again at once.
+    /// at `until`, or as soon as the channel is replaced or its probe went through. The store
+    /// holds it as claimable now: a restart asks the gate again at once.
     func waitForChannel(_ item: InboxItem, until: Date, reason: String, logger: Logger) async -> ConversationDispatcher.Verdict {
         do {
             try await store.fail(item.id, reason: reason, nextAttemptAt: now(), countsAsAttempt: false, at: now())

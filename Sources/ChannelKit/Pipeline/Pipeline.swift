@@ -41,6 +41,9 @@ public final class Pipeline: Sendable {
         public var maxMessageAge: Duration
         /// How long a channel's sends pause after the platform refused its credentials.
         public var unauthorizedPause: Duration
+        /// When the pause ends, one send (on one host of the store) tries the credentials again;
+        /// the others wait for it this long at most.
+        public var channelProbeWindow: Duration
         /// How often the store is rescanned for work (expired leases, operator retries).
         public var rescanInterval: Duration
         /// What the person gets when the assistant fails, in Markdown.
@@ -81,7 +84,8 @@ public final class Pipeline: Sendable {
                     sharedHistory: Bool = false, maxInterruptedClaims: Int = 1,
                     poisonApology: String = Pipeline.defaultPoisonApology,
                     assistantRetryWindow: Duration = .seconds(180), assistantHoldNoteAfter: Duration = .seconds(5),
-                    assistantHoldNote: String = "One moment, please: I'm having trouble thinking right now. I'll answer as soon as I can.") {
+                    assistantHoldNote: String = "One moment, please: I'm having trouble thinking right now. I'll answer as soon as I can.",
+                    channelProbeWindow: Duration = .seconds(30)) {
             self.maxConcurrentConversations = max(1, maxConcurrentConversations)
             self.historyTurns = max(0, historyTurns)
             self.assistantTimeout = assistantTimeout
@@ -100,6 +104,7 @@ public final class Pipeline: Sendable {
             self.assistantRetryWindow = max(.zero, assistantRetryWindow)
             self.assistantHoldNoteAfter = max(.zero, assistantHoldNoteAfter)
             self.assistantHoldNote = assistantHoldNote
+            self.channelProbeWindow = max(.milliseconds(1), channelProbeWindow)
         }
     }
 
@@ -135,8 +140,8 @@ public final class Pipeline: Sendable {
     let observer: any PipelineObserver
     private let logger: Logger
     let now: @Sendable () -> Date
-    let gate = ChannelGate()
-    private let dispatcher: ConversationDispatcher
+    let gate: ChannelGate
+    let dispatcher: ConversationDispatcher
 
     /// Creates a pipeline.
     /// - Parameters:
@@ -161,6 +166,7 @@ public final class Pipeline: Sendable {
         self.observer = observer
         self.logger = logger
         self.now = now
+        gate = ChannelGate(store: store, probeWindow: options.channelProbeWindow.seconds)
         let box = WeakPipeline()
         // Replies are made on threads of their own, so acknowledgements never queue behind them.
         self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations, executor: ReplyExecutor.shared,
@@ -243,8 +249,9 @@ public final class Pipeline: Sendable {
         // that arrives now either pauses the channel before this lifts it, or sees it replaced.
         channels.withLock { channels in
             channels[channel.name] = (channel, (channels[channel.name]?.generation ?? 0) + 1)
-            gate.resume(channel.name)
+            gate.forget(channel.name)
         }
+        await gate.clearShared(channel.name, at: now())
         // Waiting replies become claimable now, with a fresh set of attempts: the operator
         // gave the channel new settings.
         var released: Set<Int64> = []
@@ -265,7 +272,7 @@ public final class Pipeline: Sendable {
     func pauseUnlessReplaced(_ name: String, generation: Int, until: Date) -> Bool {
         channels.withLock { channels in
             guard channels[name]?.generation == generation else { return false }
-            gate.pause(name, until: until)
+            gate.pauseHere(name, until: until)
             return true
         }
     }
@@ -338,8 +345,8 @@ public final class Pipeline: Sendable {
     /// Answers a claimed item through `channel`: the reply recorded earlier, or made now, sent.
     private func answer(_ item: InboxItem, channel: any Channel, generation: Int, logger: Logger) async -> ConversationDispatcher.Verdict {
         let start = now()
-        if let pausedUntil = gate.pause(of: channel.name, at: start) {
-            return await waitForChannel(item, until: pausedUntil, reason: "channel paused: credentials refused", logger: logger)
+        if case .wait(let until) = await gate.admit(channel.name, at: start) {
+            return await waitForChannel(item, until: until, reason: "channel paused: credentials refused", logger: logger)
         }
 
         // The reply: recorded earlier (an interrupted run), or made now.

@@ -14,7 +14,7 @@ import Foundation
 /// and outbox parts; items in a non-terminal state (`received`, `processing`, `failed`) are
 /// never forgotten, even when that means holding more than `dedupCapacity`. Conversation
 /// history keeps the last `historyCapacity` (default 200) turns of each conversation.
-public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore, SharedStateStore {
+public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore {
     struct Key: Hashable {
         var channel: String
         var platformMessageID: String

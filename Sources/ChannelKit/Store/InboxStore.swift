@@ -275,8 +275,9 @@ public protocol ConversationStore: Sendable {
     func append(_ turns: [ConversationTurn], to conversation: ConversationKey) async throws
 }
 
-/// Everything the pipeline keeps.
-public typealias PipelineStore = InboxStore & OutboxStore & ConversationStore
+/// Everything the pipeline keeps: the inbox, the outbox, conversations, and the state every
+/// host of the store shares (channel pauses).
+public typealias PipelineStore = InboxStore & OutboxStore & ConversationStore & SharedStateStore
 
 /// A store operation failed; the caller must not acknowledge what it could not record.
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {

@@ -5,7 +5,7 @@ import SQLiteStorage
 /// channel settings, erasures, state every host must share — in whichever store the configuration names.
 ///
 /// ``StoreFactory`` opens one; nothing else in the host names a concrete store.
-protocol HostStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore, SharedStateStore {
+protocol HostStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyStore {
     /// Where the data is, for logs and messages (never a password).
     var location: String { get }
     /// Finishes queued work and closes the store; later calls fail.

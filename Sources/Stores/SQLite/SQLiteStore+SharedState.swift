@@ -3,7 +3,7 @@ import Foundation
 
 // MARK: - SharedStateStore: the `shared_state` table (schema step 8).
 
-extension SQLiteStore: SharedStateStore {
+extension SQLiteStore {
     public func sharedValue(scope: String, key: String, at now: Date) async throws -> String? {
         try read("reading shared state") { database in
             try database.firstRow("""
