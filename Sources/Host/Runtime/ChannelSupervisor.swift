@@ -293,7 +293,7 @@ final class ChannelSupervisor: Sendable {
 
     /// How often a running host looks for saved settings changed by someone else
     /// (`sandra settings reset`, another host sharing the database).
-    static let storeCheckInterval: Duration = .seconds(10)
+    static let storeCheckInterval: Duration = .seconds(3)
 
     /// Checks the store every ``storeCheckInterval`` until the task is cancelled.
     func watchStore() async {
