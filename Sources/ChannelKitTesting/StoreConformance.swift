@@ -546,6 +546,20 @@ public enum StoreConformance {
         let manyParts = try await store.recordReply(for: other.id, parts: many, conversation: conversation, turns: [], at: t(4))
         #expect(manyParts.map(\.index) == Array(0..<12))
         #expect(try await store.parts(for: other.id).map(\.message) == many)
+
+        // Only the item's worker records a reply: not for an item received (never claimed) or
+        // finished meanwhile (an erasure, a drop); nothing is kept.
+        let unclaimed = try await accepted(store, text("o3"))
+        let dropped = try await processing(store, text("o4"))
+        #expect(try await store.drop(dropped.id, at: t(5)))
+        for id in [unclaimed.id, dropped.id] {
+            await expectStoreError(.invalidTransition, "a reply to an item not processing") {
+                _ = try await store.recordReply(for: id, parts: [OutboundMessage(text: "late")], conversation: conversation,
+                                                turns: [ConversationTurn(role: .assistant, text: "late", timestamp: t(6))], at: t(6))
+            }
+            #expect(try await store.parts(for: id).isEmpty)
+        }
+        #expect(try await store.history(of: conversation, limit: 10) == turns, "no turn of a refused reply is kept")
     }
 
     static func recordReplyIdempotency(_ store: any PipelineStore) async throws {

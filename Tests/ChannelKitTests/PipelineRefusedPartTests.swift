@@ -152,6 +152,7 @@ struct PipelineRefusedPartTests {
         // Recent, so that the restart does not expire it.
         let event = EventFactory.text("tell me", from: "u1", id: "r7", at: Int64(Date().timeIntervalSince1970 * 1000))
         let accepted = try #require(try await store.accept([event], at: Date()).first)
+        _ = try await store.claim(accepted.id, leaseUntil: Date().addingTimeInterval(300), at: Date())
         let recorded = try await store.recordReply(for: accepted.id, parts: [OutboundMessage(text: "first, sent"),
                                                                              OutboundMessage(text: "second, refused"),
                                                                              OutboundMessage(text: "third")],

@@ -251,8 +251,13 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
     public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
                             turns newTurns: [ConversationTurn], at now: Date) throws -> [OutboxPart] {
         if let existing = outbox[inboxID], !existing.isEmpty { return existing }
-        guard items[inboxID] != nil else {
+        guard let item = items[inboxID] else {
             throw StoreError(.invalidTransition, "no inbox item \(inboxID) to record a reply for")
+        }
+        // Only the worker answering the item records its reply: an item erased, dropped or
+        // answered meanwhile keeps no new text.
+        guard item.state == .processing else {
+            throw StoreError(.invalidTransition, "inbox item \(inboxID) is \(item.state.rawValue), not processing: no reply is recorded")
         }
         let parts = messages.enumerated().map { index, message in
             OutboxPart(id: "\(inboxID).\(index)", inboxID: inboxID, index: index, message: message, state: .pending)

@@ -216,6 +216,8 @@ public enum OutboxState: String, Sendable, Hashable, Codable, CaseIterable {
 public protocol OutboxStore: Sendable {
     /// Records a reply's parts, all or none, together with the conversation turns it adds.
     /// When parts for `inboxID` exist already, records nothing and returns the existing ones.
+    /// Otherwise the item must be `processing` (its worker records the reply): a reply to an
+    /// item erased, dropped or finished meanwhile is refused with `StoreError(.invalidTransition, …)`.
     ///
     /// The record need not be durable by itself when this returns, but it must become durable
     /// no later than the next durable write of the same store (``markSent(_:platformMessageID:at:)``,

@@ -336,8 +336,13 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
             let existing = try database.rows(
                 "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
             if !existing.isEmpty { return existing }
-            guard try database.firstRow("SELECT id FROM inbox WHERE id = ?", [Row.bind(inboxID)], { _ in () }) != nil else {
+            guard let state = try database.firstRow("SELECT state FROM inbox WHERE id = ?", [Row.bind(inboxID)], { try $0.text(0) }) else {
                 throw StoreError(.invalidTransition, "no inbox item \(inboxID) to record a reply for")
+            }
+            // Only the worker answering the item records its reply: an item erased, dropped or
+            // answered meanwhile keeps no new text.
+            guard state == InboxState.processing.rawValue else {
+                throw StoreError(.invalidTransition, "inbox item \(inboxID) is \(state), not processing: no reply is recorded")
             }
             var parts: [OutboxPart] = []
             for (index, part) in encoded.enumerated() {
