@@ -212,7 +212,7 @@ struct SQLiteStoreTests {
         await (try await SQLiteStore.open(path: path, logger: quietLogger)).close()
         let afterFirst = try await migrations()
         #expect(afterFirst.map { $0[0] } == (1...SQLiteStore.schemaVersion).map(Int64.init), "one row per migration step")
-        #expect(SQLiteStore.schemaVersion == 8)
+        #expect(SQLiteStore.schemaVersion == 9)
 
         await (try await SQLiteStore.open(path: path, logger: quietLogger)).close()
         #expect(try await migrations() == afterFirst, "reopening applies nothing")
@@ -257,7 +257,7 @@ struct SQLiteStoreTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path("capped.sqlite")
-        let store = try await SQLiteStore.open(path: path, maxSizeBytes: 256 * 1024, logger: quietLogger)
+        let store = try await SQLiteStore.open(path: path, maxSizeBytes: 384 * 1024, logger: quietLogger)
 
         // Fill it, five events per call, until a call is refused.
         var batch = 0

@@ -100,25 +100,55 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
     }
 
     public func claim(_ id: Int64, leaseUntil: Date, at now: Date) -> InboxItem? {
-        guard var item = items[id], Self.isClaimable(item, at: now) else { return nil }
+        guard let item = items[id], Self.isClaimable(item, at: now) else { return nil }
+        return take(item, owner: nil, leaseUntil: leaseUntil, at: now)
+    }
+
+    public func claimHead(_ id: Int64, owner: String, leaseUntil: Date, at now: Date) -> HeadClaim {
+        guard let item = items[id], !item.state.isTerminal else { return .finished }
+        let key = item.event.conversation
+        let earlier = items.values.filter { other in
+            other.id != id && !other.state.isTerminal && other.event.conversation == key
+                && (other.event.timestamp, other.id) < (item.event.timestamp, item.id)
+        }
+        if let blocker = earlier.min(by: { ($0.event.timestamp, $0.id) < ($1.event.timestamp, $1.id) }) {
+            return .waiting(until: Self.claimableAt(blocker, at: now))
+        }
+        guard Self.isClaimable(item, at: now) else { return .waiting(until: Self.claimableAt(item, at: now)) }
+        return .claimed(take(item, owner: owner, leaseUntil: leaseUntil, at: now))
+    }
+
+    /// When a non-terminal item can next be claimed: now, its due time, or its lease's end.
+    private static func claimableAt(_ item: InboxItem, at now: Date) -> Date {
+        switch item.state {
+        case .failed: max(now, item.nextAttemptAt ?? now)
+        case .processing: max(now, item.leaseExpiresAt ?? now)
+        default: now
+        }
+    }
+
+    private func take(_ claimed: InboxItem, owner: String?, leaseUntil: Date, at now: Date) -> InboxItem {
+        var item = claimed
         item.state = .processing
         item.leaseExpiresAt = leaseUntil
         item.nextAttemptAt = nil
         item.updatedAt = now
         item.unfinishedClaims += 1
-        items[id] = item
+        item.claimEpoch += 1
+        item.leaseOwner = owner
+        items[item.id] = item
         return item
     }
 
-    public func renewLease(_ id: Int64, until: Date, at now: Date) throws {
-        var item = try processingItem(id, for: "renew the lease of")
+    public func renewLease(_ id: Int64, until: Date, fence: LeaseFence?, at now: Date) throws {
+        var item = try processingItem(id, for: "renew the lease of", fence: fence)
         item.leaseExpiresAt = until
         item.updatedAt = now
         items[id] = item
     }
 
-    public func complete(_ id: Int64, at now: Date) throws {
-        var item = try processingItem(id, for: "complete")
+    public func complete(_ id: Int64, fence: LeaseFence?, at now: Date) throws {
+        var item = try processingItem(id, for: "complete", fence: fence)
         item.state = .done
         item.leaseExpiresAt = nil
         item.nextAttemptAt = nil
@@ -127,8 +157,8 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
         items[id] = item
     }
 
-    public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, at now: Date) throws {
-        var item = try processingItem(id, for: "fail")
+    public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, fence: LeaseFence?, at now: Date) throws {
+        var item = try processingItem(id, for: "fail", fence: fence)
         item.state = .failed
         if countsAsAttempt { item.attempts += 1 }
         item.nextAttemptAt = nextAttemptAt
@@ -139,8 +169,8 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
         items[id] = item
     }
 
-    public func kill(_ id: Int64, reason: String, at now: Date) throws {
-        var item = try processingItem(id, for: "kill")
+    public func kill(_ id: Int64, reason: String, fence: LeaseFence?, at now: Date) throws {
+        var item = try processingItem(id, for: "kill", fence: fence)
         item.state = .dead
         item.attempts += 1
         item.nextAttemptAt = nil
@@ -165,8 +195,16 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
     }
 
     public func releaseAllLeases(at now: Date) -> Int {
+        releaseLeases(where: { _ in true }, at: now)
+    }
+
+    public func releaseLeases(ownedBy owner: String, at now: Date) -> Int {
+        releaseLeases(where: { $0.leaseOwner == owner }, at: now)
+    }
+
+    private func releaseLeases(where held: (InboxItem) -> Bool, at now: Date) -> Int {
         var released = 0
-        for (id, var item) in items where item.state == .processing {
+        for (id, var item) in items where item.state == .processing && held(item) {
             item.state = .received
             item.leaseExpiresAt = nil
             item.updatedAt = now
@@ -249,7 +287,8 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
     // MARK: - OutboxStore
 
     public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
-                            turns newTurns: [ConversationTurn], at now: Date) throws -> [OutboxPart] {
+                            turns newTurns: [ConversationTurn], fence: LeaseFence?, at now: Date) throws -> [OutboxPart] {
+        try checkFence(fence, for: "record the reply to inbox item \(inboxID)")
         if let existing = outbox[inboxID], !existing.isEmpty { return existing }
         guard let item = items[inboxID] else {
             throw StoreError(.invalidTransition, "no inbox item \(inboxID) to record a reply for")
@@ -271,14 +310,16 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
         outbox[inboxID] ?? []
     }
 
-    public func markSent(_ partID: String, platformMessageID: String?, at now: Date) throws {
+    public func markSent(_ partID: String, platformMessageID: String?, fence: LeaseFence?, at now: Date) throws {
+        try checkFence(fence, for: "mark as sent outbox part \(partID)")
         try updatePendingPart(partID, for: "mark as sent") { part in
             part.state = .sent
             part.platformMessageID = platformMessageID
         }
     }
 
-    public func markFailed(_ partID: String, reason: String, at now: Date) throws {
+    public func markFailed(_ partID: String, reason: String, fence: LeaseFence?, at now: Date) throws {
+        try checkFence(fence, for: "mark as failed outbox part \(partID)")
         try updatePendingPart(partID, for: "mark as failed") { part in
             part.state = .failed
             part.lastError = reason
@@ -286,7 +327,8 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
     }
 
     public func replaceRefusedPart(_ partID: String, with messages: [OutboundMessage], reason: String, abandoningRest: Bool,
-                                   at now: Date) throws -> [OutboxPart] {
+                                   fence: LeaseFence?, at now: Date) throws -> [OutboxPart] {
+        try checkFence(fence, for: "replace outbox part \(partID)")
         let (inboxID, index) = try pendingPart(partID, for: "replace")
         var parts = outbox[inboxID] ?? []
         parts[index].state = .failed
@@ -361,14 +403,23 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
         return a.id < b.id
     }
 
-    private func processingItem(_ id: Int64, for action: String) throws -> InboxItem {
+    private func processingItem(_ id: Int64, for action: String, fence: LeaseFence?) throws -> InboxItem {
         guard let item = items[id] else {
             throw StoreError(.invalidTransition, "cannot \(action) inbox item \(id): no such item")
         }
+        try checkFence(fence, for: "\(action) inbox item \(id)")
         guard item.state == .processing else {
             throw StoreError(.invalidTransition, "cannot \(action) inbox item \(id): it is \(item.state.rawValue), not processing")
         }
         return item
+    }
+
+    /// Throws `leaseLost` when the fenced item was claimed again since (or is no longer processing).
+    private func checkFence(_ fence: LeaseFence?, for action: String) throws {
+        guard let fence else { return }
+        guard let item = items[fence.itemID], item.state == .processing, item.claimEpoch == fence.epoch else {
+            throw StoreError(.leaseLost, "cannot \(action): the lease of inbox item \(fence.itemID) (epoch \(fence.epoch)) was lost")
+        }
     }
 
     private func updatePendingPart(_ partID: String, for action: String, _ change: (inout OutboxPart) -> Void) throws {

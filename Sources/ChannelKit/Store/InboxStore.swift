@@ -48,11 +48,16 @@ public struct InboxItem: Sendable, Hashable {
     /// that never ended is one the host stopped in the middle of (a crash, a kill): an item
     /// claimed again with more than one such claim behind it may be what stops the host.
     public var unfinishedClaims: Int
+    /// Claims of the item so far, ever: each claim adds one. A worker's writes carry the epoch
+    /// of its claim (``LeaseFence``), so that one whose lease was taken over writes nothing.
+    public var claimEpoch: Int64
+    /// Who holds (or last held) the item's lease: a host's worker id.
+    public var leaseOwner: String?
 
     /// Creates an item.
     public init(id: Int64, event: InboundEvent, state: InboxState, attempts: Int = 0, nextAttemptAt: Date? = nil,
                 leaseExpiresAt: Date? = nil, lastError: String? = nil, receivedAt: Date, updatedAt: Date,
-                unfinishedClaims: Int = 0) {
+                unfinishedClaims: Int = 0, claimEpoch: Int64 = 0, leaseOwner: String? = nil) {
         self.id = id
         self.event = event
         self.state = state
@@ -63,6 +68,8 @@ public struct InboxItem: Sendable, Hashable {
         self.receivedAt = receivedAt
         self.updatedAt = updatedAt
         self.unfinishedClaims = unfinishedClaims
+        self.claimEpoch = claimEpoch
+        self.leaseOwner = leaseOwner
     }
 }
 
@@ -88,20 +95,40 @@ public protocol InboxStore: Sendable {
     /// - Returns: the claimed item, or `nil` when the item is not claimable.
     func claim(_ id: Int64, leaseUntil: Date, at now: Date) async throws -> InboxItem?
 
-    /// Extends the lease of a `processing` item.
-    func renewLease(_ id: Int64, until: Date, at now: Date) async throws
+    /// Claims an item for `owner` only if it heads its conversation: the pipeline's claim,
+    /// which keeps one conversation's messages in order across every host of the store.
+    ///
+    /// The item is claimed (as ``claim(_:leaseUntil:at:)`` does, recording `owner` and adding
+    /// one to ``InboxItem/claimEpoch``) when it is claimable and no other message of its
+    /// conversation (channel, business account, sender) that is earlier — by platform
+    /// timestamp, then id — is `received`, `failed` or `processing`. A failed message whose
+    /// next attempt is not due holds the conversation's later messages back, so an order pin
+    /// survives a restart and is the same for every host.
+    /// - Returns: ``HeadClaim/claimed(_:)``; ``HeadClaim/waiting(until:)`` with when to ask
+    ///   again at the latest (the lease expiry of a worker holding the item or the earlier
+    ///   message, a due time, or `now` when the earlier message waits for a worker);
+    ///   ``HeadClaim/finished`` when there is nothing to do.
+    func claimHead(_ id: Int64, owner: String, leaseUntil: Date, at now: Date) async throws -> HeadClaim
 
-    /// `processing` → `done`. Like every outcome (``fail(_:reason:nextAttemptAt:countsAsAttempt:at:)``,
-    /// ``kill(_:reason:at:)``, an operator's ``retry(_:at:)`` or ``drop(_:at:)``), this sets
+    /// Extends the lease of a `processing` item; with a fence, only while the fence holds.
+    /// - Throws: `StoreError(.leaseLost, …)` when the fence no longer holds.
+    func renewLease(_ id: Int64, until: Date, fence: LeaseFence?, at now: Date) async throws
+
+    /// `processing` → `done`. Like every outcome (``fail(_:reason:nextAttemptAt:countsAsAttempt:fence:at:)``,
+    /// ``kill(_:reason:fence:at:)``, an operator's ``retry(_:at:)`` or ``drop(_:at:)``), this sets
     /// ``InboxItem/unfinishedClaims`` back to zero.
-    func complete(_ id: Int64, at now: Date) async throws
+    ///
+    /// Every worker write takes the worker's ``LeaseFence``: when the item's claim epoch is no
+    /// longer the fence's (another worker took the item over), nothing changes and the call
+    /// throws `StoreError(.leaseLost, …)`. `nil` writes without a fence (operators, tests).
+    func complete(_ id: Int64, fence: LeaseFence?, at now: Date) async throws
 
     /// `processing` → `failed` with a next attempt time; `attempts` grows by one when
     /// `countsAsAttempt` (a pause for unauthorized credentials does not count).
-    func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, at now: Date) async throws
+    func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, fence: LeaseFence?, at now: Date) async throws
 
     /// `processing` → `dead`, for a permanent failure or the last allowed attempt; `attempts` grows by one.
-    func kill(_ id: Int64, reason: String, at now: Date) async throws
+    func kill(_ id: Int64, reason: String, fence: LeaseFence?, at now: Date) async throws
 
     /// At start-up: every `received`, `failed` or `processing` item whose platform timestamp
     /// is before `cutoff` becomes `expired`.
@@ -109,8 +136,15 @@ public protocol InboxStore: Sendable {
     func expire(before cutoff: Date, at now: Date) async throws -> Int
 
     /// At start-up: every `processing` item (a worker of an earlier run) becomes `received`.
+    /// Only for a store one host uses alone; hosts sharing a store release their own
+    /// (``releaseLeases(ownedBy:at:)``).
     /// - Returns: how many were released.
     func releaseAllLeases(at now: Date) async throws -> Int
+
+    /// At start-up: every `processing` item whose lease `owner` holds (this host's earlier
+    /// run) becomes `received`; other hosts' leases are left to expire.
+    /// - Returns: how many were released.
+    func releaseLeases(ownedBy owner: String, at now: Date) async throws -> Int
 
     /// Items that still need work — `received`, `failed`, and `processing` whose lease has
     /// expired — ordered by conversation, then platform timestamp, then id.
@@ -153,6 +187,26 @@ public protocol InboxStore: Sendable {
 }
 
 extension InboxStore {
+    /// ``renewLease(_:until:fence:at:)`` without a fence.
+    public func renewLease(_ id: Int64, until: Date, at now: Date) async throws {
+        try await renewLease(id, until: until, fence: nil, at: now)
+    }
+
+    /// ``complete(_:fence:at:)`` without a fence.
+    public func complete(_ id: Int64, at now: Date) async throws {
+        try await complete(id, fence: nil, at: now)
+    }
+
+    /// ``fail(_:reason:nextAttemptAt:countsAsAttempt:fence:at:)`` without a fence.
+    public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, at now: Date) async throws {
+        try await fail(id, reason: reason, nextAttemptAt: nextAttemptAt, countsAsAttempt: countsAsAttempt, fence: nil, at: now)
+    }
+
+    /// ``kill(_:reason:fence:at:)`` without a fence.
+    public func kill(_ id: Int64, reason: String, at now: Date) async throws {
+        try await kill(id, reason: reason, fence: nil, at: now)
+    }
+
     /// The ids of ``pending(at:)``; stores that can read the ids alone override it.
     public func pendingIDs(at now: Date) async throws -> [Int64] {
         try await pending(at: now).map(\.id)
@@ -166,145 +220,4 @@ extension InboxStore {
         }
         return found
     }
-}
-
-/// One part of a reply, recorded before it is sent.
-public struct OutboxPart: Sendable, Hashable {
-    /// A stable id: `"<inbox id>.<index>"`.
-    public var id: String
-    /// The inbox item the reply answers.
-    public var inboxID: Int64
-    /// The part's position in the reply, from 0.
-    public var index: Int
-    /// What to send.
-    public var message: OutboundMessage
-    /// Where it stands.
-    public var state: OutboxState
-    /// The platform's id once sent.
-    public var platformMessageID: String?
-    /// Why sending failed for good, with the platform's code.
-    public var lastError: String?
-
-    /// The reason of a part left unsent because an earlier part of its reply was refused and
-    /// replaced by a fallback (see ``OutboxStore/replaceRefusedPart(_:with:reason:abandoningRest:at:)``).
-    public static let abandonedReason = "not sent: an earlier part of the reply was refused"
-
-    /// Creates a part.
-    public init(id: String, inboxID: Int64, index: Int, message: OutboundMessage, state: OutboxState,
-                platformMessageID: String? = nil, lastError: String? = nil) {
-        self.id = id
-        self.inboxID = inboxID
-        self.index = index
-        self.message = message
-        self.state = state
-        self.platformMessageID = platformMessageID
-        self.lastError = lastError
-    }
-}
-
-/// The states of an outbox part.
-public enum OutboxState: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Recorded, not yet confirmed by the platform.
-    case pending
-    /// The platform accepted it.
-    case sent
-    /// The platform refused it for good.
-    case failed
-}
-
-/// Where reply parts are recorded before they are sent.
-public protocol OutboxStore: Sendable {
-    /// Records a reply's parts, all or none, together with the conversation turns it adds.
-    /// When parts for `inboxID` exist already, records nothing and returns the existing ones.
-    /// Otherwise the item must be `processing` (its worker records the reply): a reply to an
-    /// item erased, dropped or finished meanwhile is refused with `StoreError(.invalidTransition, …)`.
-    ///
-    /// The record need not be durable by itself when this returns, but it must become durable
-    /// no later than the next durable write of the same store (``markSent(_:platformMessageID:at:)``,
-    /// a failure, …): the pipeline sends a part only after this returns and records the send
-    /// right after, so a record lost to a power cut can only belong to a send in flight.
-    /// - Returns: the parts, in order.
-    func recordReply(for inboxID: Int64, parts: [OutboundMessage], conversation: ConversationKey,
-                     turns: [ConversationTurn], at now: Date) async throws -> [OutboxPart]
-
-    /// The recorded parts of a reply, in order; empty when none were recorded.
-    func parts(for inboxID: Int64) async throws -> [OutboxPart]
-
-    /// `pending` → `sent`.
-    func markSent(_ partID: String, platformMessageID: String?, at now: Date) async throws
-
-    /// `pending` → `failed`, with the reason.
-    func markFailed(_ partID: String, reason: String, at now: Date) async throws
-
-    /// Replaces a `pending` part the platform refused, in one durable write: the part becomes
-    /// `failed` with `reason`, and `messages` are recorded right after it as `pending` parts;
-    /// the reply's later parts move along (their index and id follow, nothing else changes).
-    /// With `abandoningRest`, the later parts still `pending` become `failed` instead ("not
-    /// sent: an earlier part was refused"): the replacement is the reply's last word.
-    ///
-    /// The pipeline sends the replacement only after this returns, so a restart resends
-    /// neither the refused part nor what was already sent, and loses no replacement.
-    /// - Returns: every part of the reply, in order.
-    /// - Throws: `StoreError(.invalidTransition, …)` when the part does not exist or is not pending.
-    func replaceRefusedPart(_ partID: String, with messages: [OutboundMessage], reason: String, abandoningRest: Bool,
-                            at now: Date) async throws -> [OutboxPart]
-
-    /// A reply's last part `pending` → `sent` and its inbox item `processing` → `done`: what
-    /// ``markSent(_:platformMessageID:at:)`` and then ``InboxStore/complete(_:at:)`` do.
-    ///
-    /// The default calls the two in turn. A store that can should make both one atomic write
-    /// (both, or — when either is refused — neither): it saves the pipeline a durable write
-    /// per answered message.
-    func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, at now: Date) async throws
-}
-
-extension OutboxStore where Self: InboxStore {
-    public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, at now: Date) async throws {
-        try await markSent(partID, platformMessageID: platformMessageID, at: now)
-        try await complete(inboxID, at: now)
-    }
-}
-
-/// Where the conversation the assistant sees is kept.
-public protocol ConversationStore: Sendable {
-    /// The last `limit` turns of a conversation, oldest first.
-    func history(of conversation: ConversationKey, limit: Int) async throws -> [ConversationTurn]
-    /// The last `limit` turns of every conversation of these people (with any business
-    /// account), merged: ordered by timestamp, turns with equal timestamps in the order they
-    /// were appended. A person's memory across the channels linked to one Sandra profile.
-    func sharedHistory(of people: [ChannelIdentity], limit: Int) async throws -> [ConversationTurn]
-    /// Appends turns to a conversation.
-    func append(_ turns: [ConversationTurn], to conversation: ConversationKey) async throws
-}
-
-/// Everything the pipeline keeps: the inbox, the outbox, conversations, and the state every
-/// host of the store shares (channel pauses).
-public typealias PipelineStore = InboxStore & OutboxStore & ConversationStore & SharedStateStore
-
-/// A store operation failed; the caller must not acknowledge what it could not record.
-public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Failure kinds.
-    public enum Code: String, Sendable, Hashable {
-        /// The store cannot write (disk full, read-only, I/O error).
-        case unavailable
-        /// The store's content is not what this version expects.
-        case corrupt
-        /// The referenced item does not exist or is not in a state that allows the change.
-        case invalidTransition
-        /// Another process holds the store for itself (a second host on one SQLite file).
-        case inUse
-    }
-
-    /// The kind.
-    public var code: Code
-    /// Details for operators.
-    public var message: String
-
-    /// Creates an error.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
 }

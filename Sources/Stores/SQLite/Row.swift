@@ -50,7 +50,8 @@ enum Row {
 
     /// The inbox columns ``inboxItem(_:)`` reads, in its order.
     static let inboxColumns =
-        "id, event_json, state, attempts, next_attempt_at, lease_expires_at, last_error, received_at, updated_at, unfinished_claims"
+        "id, event_json, state, attempts, next_attempt_at, lease_expires_at, last_error, received_at, updated_at, unfinished_claims, "
+        + "claim_epoch, lease_owner"
 
     static func inboxItem(_ row: Columns) throws -> InboxItem {
         let stateName = try row.text(2)
@@ -67,7 +68,9 @@ enum Row {
             lastError: try row.optionalText(6),
             receivedAt: date(milliseconds: try row.integer(7)),
             updatedAt: date(milliseconds: try row.integer(8)),
-            unfinishedClaims: Int(try row.integer(9))
+            unfinishedClaims: Int(try row.integer(9)),
+            claimEpoch: try row.integer(10),
+            leaseOwner: try row.optionalText(11)
         )
     }
 

@@ -5,9 +5,10 @@ import Foundation
 
 extension SQLiteStore {
     public func replaceRefusedPart(_ partID: String, with messages: [OutboundMessage], reason: String, abandoningRest: Bool,
-                                   at now: Date) async throws -> [OutboxPart] {
+                                   fence: LeaseFence?, at now: Date) async throws -> [OutboxPart] {
         let encoded = messages.map { StoredJSON.encode($0) }
         return try await write("replace outbox part \(partID)") { database in
+            try Self.checkFence(fence, for: "replace outbox part \(partID)", on: database)
             // Checked before anything changes, so a refusal leaves the transaction as it was.
             guard let found = try database.firstRow("SELECT inbox_id, part_index, state FROM outbox WHERE id = ?1",
                                                     [Row.bind(partID)], { (inboxID: try $0.integer(0), index: try $0.integer(1), state: try $0.text(2)) })

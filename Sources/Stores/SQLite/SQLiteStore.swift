@@ -179,30 +179,39 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         }
     }
 
-    public func renewLease(_ id: Int64, until: Date, at now: Date) async throws {
+    public func claimHead(_ id: Int64, owner: String, leaseUntil: Date, at now: Date) async throws -> HeadClaim {
+        // Not forced to disk, as `claim` (see there).
+        try await write("claiming inbox item \(id)", durable: false) { database in
+            try Self.claimHead(id, owner: owner, leaseUntil: leaseUntil, at: now, on: database)
+        }
+    }
+
+    public func renewLease(_ id: Int64, until: Date, fence: LeaseFence?, at now: Date) async throws {
         try await transition(id, "renew the lease of", """
             UPDATE inbox SET lease_expires_at = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'processing'
-            """, [Row.bind(until), Row.bind(now), Row.bind(id)])
+            """, [Row.bind(until), Row.bind(now), Row.bind(id)], fence: fence)
     }
 
-    public func complete(_ id: Int64, at now: Date) async throws {
-        try await transition(id, "complete", Self.completeSQL, [Row.bind(now), Row.bind(id)])
+    public func complete(_ id: Int64, fence: LeaseFence?, at now: Date) async throws {
+        try await transition(id, "complete", Self.completeSQL, [Row.bind(now), Row.bind(id)], fence: fence)
     }
 
-    public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, at now: Date) async throws {
+    public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, fence: LeaseFence?,
+                     at now: Date) async throws {
         try await transition(id, "fail", """
             UPDATE inbox SET state = 'failed', attempts = attempts + ?1, next_attempt_at = ?2,
                              lease_expires_at = NULL, last_error = ?3, updated_at = ?4, unfinished_claims = 0
             WHERE id = ?5 AND state = 'processing'
-            """, [Row.bind(countsAsAttempt ? 1 : 0), Row.bind(nextAttemptAt), Row.bind(reason), Row.bind(now), Row.bind(id)])
+            """, [Row.bind(countsAsAttempt ? 1 : 0), Row.bind(nextAttemptAt), Row.bind(reason), Row.bind(now), Row.bind(id)],
+            fence: fence)
     }
 
-    public func kill(_ id: Int64, reason: String, at now: Date) async throws {
+    public func kill(_ id: Int64, reason: String, fence: LeaseFence?, at now: Date) async throws {
         try await transition(id, "kill", """
             UPDATE inbox SET state = 'dead', attempts = attempts + 1, next_attempt_at = NULL,
                              lease_expires_at = NULL, last_error = ?1, updated_at = ?2, unfinished_claims = 0
             WHERE id = ?3 AND state = 'processing'
-            """, [Row.bind(reason), Row.bind(now), Row.bind(id)])
+            """, [Row.bind(reason), Row.bind(now), Row.bind(id)], fence: fence)
     }
 
     public func expire(before cutoff: Date, at now: Date) async throws -> Int {
@@ -222,6 +231,16 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
                 WHERE state = 'processing'
                 RETURNING id
                 """, [Row.bind(now)]) { _ in () }.count
+        }
+    }
+
+    public func releaseLeases(ownedBy owner: String, at now: Date) async throws -> Int {
+        try await write("releasing leases") { database in
+            try database.rows("""
+                UPDATE inbox SET state = 'received', lease_expires_at = NULL, updated_at = ?1
+                WHERE state = 'processing' AND lease_owner = ?2
+                RETURNING id
+                """, [Row.bind(now), Row.bind(owner)]) { _ in () }.count
         }
     }
 
@@ -326,13 +345,14 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     // MARK: - OutboxStore
 
     public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
-                            turns: [ConversationTurn], at now: Date) async throws -> [OutboxPart] {
+                            turns: [ConversationTurn], fence: LeaseFence?, at now: Date) async throws -> [OutboxPart] {
         let encoded = messages.map { (message: $0, json: StoredJSON.encode($0)) }
         // Not forced to disk by itself: the first part is sent only after this returns, and
         // the write that marks it sent (or records its failure) is, and it makes this one
         // durable with it. A power cut before that loses a reply whose send was in flight at
         // most, which is the one send the guarantees allow to repeat.
         return try await write("recording the reply to inbox item \(inboxID)", durable: false) { database in
+            try Self.checkFence(fence, for: "record the reply to inbox item \(inboxID)", on: database)
             let existing = try database.rows(
                 "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
             if !existing.isEmpty { return existing }
@@ -365,21 +385,25 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         }
     }
 
-    public func markSent(_ partID: String, platformMessageID: String?, at now: Date) async throws {
+    public func markSent(_ partID: String, platformMessageID: String?, fence: LeaseFence?, at now: Date) async throws {
         try await write("mark as sent outbox part \(partID)") { database in
+            try Self.checkFence(fence, for: "mark as sent outbox part \(partID)", on: database)
             try Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: database)
         }
     }
 
-    public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, at now: Date) async throws {
+    public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, fence: LeaseFence?,
+                                    at now: Date) async throws {
         try await write("mark as sent outbox part \(partID) and complete") { database in
+            try Self.checkFence(fence, for: "mark as sent outbox part \(partID) and complete", on: database)
             try Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: database)
             try Self.transition(inboxID, "complete", Self.completeSQL, [Row.bind(now), Row.bind(inboxID)], on: database)
         }
     }
 
-    public func markFailed(_ partID: String, reason: String, at now: Date) async throws {
+    public func markFailed(_ partID: String, reason: String, fence: LeaseFence?, at now: Date) async throws {
         try await write("mark as failed outbox part \(partID)") { database in
+            try Self.checkFence(fence, for: "mark as failed outbox part \(partID)", on: database)
             try Self.partTransition(partID, "mark as failed", """
                 UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
                 """, [Row.bind(reason), Row.bind(now), Row.bind(partID)], on: database)
@@ -415,10 +439,23 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         WHERE id = ?2 AND state = 'processing'
         """
 
-    /// Runs an inbox `UPDATE … WHERE id = ? AND state = …`; no row changed is an invalid transition.
-    private func transition(_ id: Int64, _ action: String, _ sql: String, _ binds: [SQLValue]) async throws {
+    /// Runs an inbox `UPDATE … WHERE id = ? AND state = …`, when the fence holds; no row
+    /// changed is an invalid transition.
+    private func transition(_ id: Int64, _ action: String, _ sql: String, _ binds: [SQLValue], fence: LeaseFence?) async throws {
         try await write("\(action) inbox item \(id)") { database in
+            try Self.checkFence(fence, for: "\(action) inbox item \(id)", on: database)
             try Self.transition(id, action, sql, binds, on: database)
+        }
+    }
+
+    /// Throws `leaseLost` when the fenced item was claimed again since (or is no longer
+    /// processing). Runs in the write's transaction, so nothing can come between it and the write.
+    static func checkFence(_ fence: LeaseFence?, for action: String, on database: Database) throws {
+        guard let fence else { return }
+        let held = try database.firstRow("SELECT 1 FROM inbox WHERE id = ?1 AND state = 'processing' AND claim_epoch = ?2",
+                                         [Row.bind(fence.itemID), Row.bind(fence.epoch)]) { _ in true }
+        guard held == true else {
+            throw StoreError(.leaseLost, "cannot \(action): the lease of inbox item \(fence.itemID) (epoch \(fence.epoch)) was lost")
         }
     }
 
@@ -437,16 +474,16 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         throw StoreError(.invalidTransition, "cannot \(action) \(thing): " + (state.map { "it is \($0), not \(expected)" } ?? missing))
     }
 
-    static func claim(_ id: Int64, leaseUntil: Date, at now: Date, on database: Database) throws -> InboxItem? {
+    static func claim(_ id: Int64, owner: String? = nil, leaseUntil: Date, at now: Date, on database: Database) throws -> InboxItem? {
         try database.firstRow("""
             UPDATE inbox SET state = 'processing', lease_expires_at = ?1, next_attempt_at = NULL, updated_at = ?2,
-                             unfinished_claims = unfinished_claims + 1
+                             unfinished_claims = unfinished_claims + 1, claim_epoch = claim_epoch + 1, lease_owner = ?4
             WHERE id = ?3 AND (
                 state = 'received'
                 OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?2))
                 OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?2)))
             RETURNING \(Row.inboxColumns)
-            """, [Row.bind(leaseUntil), Row.bind(now), Row.bind(id)], Row.inboxItem)
+            """, [Row.bind(leaseUntil), Row.bind(now), Row.bind(id), Row.bind(owner)], Row.inboxItem)
     }
 
     private static func markSent(_ partID: String, platformMessageID: String?, at now: Date, on database: Database) throws {

@@ -186,6 +186,17 @@ enum Schema {
             """,
             "CREATE INDEX shared_state_expiry ON shared_state (expires_at) WHERE expires_at IS NOT NULL",
         ],
+        // 9: leases a host can prove (the claim epoch fences a worker whose lease was taken
+        // over) and release at its next start (the owner); the messages that still need work,
+        // by conversation, for the claim that keeps a conversation in order across hosts.
+        [
+            "ALTER TABLE inbox ADD COLUMN claim_epoch INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE inbox ADD COLUMN lease_owner TEXT",
+            """
+            CREATE INDEX inbox_open_conversation ON inbox (channel, account_id, sender_id, event_timestamp_ms, id)
+            WHERE state IN ('received', 'failed', 'processing')
+            """,
+        ],
     ]
 
     /// The version this build writes and expects.
