@@ -28,6 +28,8 @@ struct HostRuntime: Sendable {
     let httpClient: HTTPClient
     let prometheus: PrometheusCollectorRegistry
     let logger: Logger
+    /// The host's clock (identity linking, token refreshes); tests pass their own.
+    var now: @Sendable () -> Date = { Date() }
 
     /// Opens the store, builds the channels and the pipeline, and takes up the work an
     /// earlier run left (released leases, expired old messages, queued the rest).
@@ -152,7 +154,7 @@ struct HostRuntime: Sendable {
         supervisor.attach(ChannelSupervisor.Swap(pipeline: pipeline, preparer: preparer, status: status))
         return HostRuntime(configuration: configuration, supervisor: supervisor, pipeline: pipeline, identityLinking: identityLinking,
                            mailer: mailer, store: store, status: status, adminSessions: adminSessions, httpClient: httpClient,
-                           prometheus: prometheus, logger: logger)
+                           prometheus: prometheus, logger: logger, now: now)
     }
 
     /// The file that holds the key sealing saved secrets: `admin.secret_key_file`, or
@@ -242,6 +244,8 @@ struct HostRuntime: Sendable {
         ]
         services.append(.init(service: RetentionService(store: store, retentionDays: configuration.storage.retentionDays,
                                                         interval: RetentionService.defaultInterval, logger: logger)))
+        services.append(.init(service: TokenRefreshService(supervisor: supervisor, status: status, interval: TokenRefreshService.defaultInterval,
+                                                           now: now, logger: logger)))
         if let identityLinking {
             let retryDelay = configuration.identity.email.retryDelaySeconds
             services.append(.init(service: IdentityMailService(flow: identityLinking, interval: .seconds(min(15, max(1, retryDelay))),
