@@ -127,6 +127,7 @@ channels:
     phone_number_id: ${WHATSAPP_PHONE_NUMBER_ID:-}     # empty: answer every number the webhook delivers
     api_version: ${WHATSAPP_API_VERSION:-v27.0}
     graph_api_base_url: ${WHATSAPP_GRAPH_API_BASE_URL:-https://graph.facebook.com}
+    appsecret_proof: ${WHATSAPP_APPSECRET_PROOF:-false}
     max_message_characters: 4096
     max_body_bytes: 1048576
 
