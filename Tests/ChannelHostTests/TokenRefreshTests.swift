@@ -180,4 +180,33 @@ struct TokenRefreshTests {
         try await host.stop()
         try await graph.stop()
     }
+
+    @Test("when Meta hands back the same token the refresh still counts: the next one is a day later, and the expiry is Meta's")
+    func sameTokenBack() async throws {
+        let graph = try await FakeGraphServer.start()
+        graph.refreshWithTheSameToken()
+        let clock = TestClock(Self.wholeSecond())
+        let host = try await TestHost.start(yaml: Self.yaml(graph: graph), now: clock.now)
+        do {
+            let refresher = Self.refresher(host, clock: clock)
+            let lifetime = TimeInterval(FakeGraphServer.refreshedLifetime)
+            let first = clock.time
+            #expect(await refresher.refreshDue() == ["instagram": .refreshed(expiresAt: first.addingTimeInterval(lifetime))])
+            #expect(try await host.runtime.store.settingOverrides(channel: "instagram").isEmpty, "the same token: nothing new to save")
+            clock.advance(by: 2 * 3600)
+            #expect(await refresher.refreshDue() == ["instagram": .notDue])
+            #expect(graph.requests(to: "/refresh_access_token").count == 1)
+            let token = try await Self.readyzToken(host)
+            #expect(token["expires_at"] as? String == ISO8601DateFormatter().string(from: first.addingTimeInterval(lifetime)))
+            #expect(token["expiry_estimated"] as? Bool == false)
+            clock.advance(by: 23 * 3600)
+            #expect(await refresher.refreshDue() == ["instagram": .refreshed(expiresAt: clock.time.addingTimeInterval(lifetime))])
+        } catch {
+            try? await host.stop()
+            try? await graph.stop()
+            throw error
+        }
+        try await host.stop()
+        try await graph.stop()
+    }
 }

@@ -1,4 +1,5 @@
 import ChannelKit
+import Crypto
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -38,14 +39,22 @@ struct TokenRefreshService: Service {
         let name: String
         let channel: any AccessTokenRefreshing
         let savedAt: Date?
+        /// ``TokenRefreshService/digest(_:)`` of the token the channel sends with.
+        let tokenDigest: String
+    }
+
+    /// A digest of a token, to recognise it without keeping it.
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     private func candidates() -> [Candidate] {
         supervisor.all.compactMap { mounted in
-            guard mounted.mode == .live, let channel = mounted.channel as? any AccessTokenRefreshing, channel.refreshesAccessToken,
-                  !mounted.configuration.settings.string(channel.accessTokenSettingKey).isEmpty else { return nil }
+            guard mounted.mode == .live, let channel = mounted.channel as? any AccessTokenRefreshing, channel.refreshesAccessToken else { return nil }
+            let token = mounted.configuration.settings.string(channel.accessTokenSettingKey)
+            guard !token.isEmpty else { return nil }
             let savedAt: Date? = if case .portal(let at) = mounted.origins[channel.accessTokenSettingKey] { at } else { nil }
-            return Candidate(name: mounted.configuration.name, channel: channel, savedAt: savedAt)
+            return Candidate(name: mounted.configuration.name, channel: channel, savedAt: savedAt, tokenDigest: Self.digest(token))
         }
     }
 
@@ -53,21 +62,27 @@ struct TokenRefreshService: Service {
     func describe() {
         for candidate in candidates() {
             status.updateToken(channel: candidate.name) { token in
-                Self.reckonExpiry(&token, savedAt: candidate.savedAt, lifetime: candidate.channel.accessTokenLifetime)
+                Self.reckonExpiry(&token, of: candidate)
             }
         }
     }
 
-    /// The expiry of the token saved at `savedAt`: the platform's, when the host refreshed
-    /// that very token; else its saved time plus the lifetime; unknown for a token never saved.
-    private static func reckonExpiry(_ token: inout TokenStatus, savedAt: Date?, lifetime: TimeInterval) {
-        // Saved times come back from the store to the millisecond.
-        if let savedAt, let refreshedAt = token.refreshedAt, abs(refreshedAt.timeIntervalSince(savedAt)) < 1,
-           let exact = token.refreshedExpiresAt {
+    /// When the channel's token was issued, as far as the host knows: when the host
+    /// refreshed it, if the channel still sends with the token that refresh gave; else when it
+    /// was saved; `nil` for a token never refreshed or saved (from channels.yaml).
+    private static func issuedAt(_ token: TokenStatus, of candidate: Candidate) -> Date? {
+        if token.refreshedTokenDigest == candidate.tokenDigest, let refreshedAt = token.refreshedAt { return refreshedAt }
+        return candidate.savedAt
+    }
+
+    /// The expiry of the channel's token: the platform's, when the host refreshed that very
+    /// token; else when it was issued plus the lifetime; unknown when that is unknown.
+    private static func reckonExpiry(_ token: inout TokenStatus, of candidate: Candidate) {
+        if token.refreshedTokenDigest == candidate.tokenDigest, let exact = token.refreshedExpiresAt {
             token.expiresAt = exact
             token.expiryEstimated = false
         } else {
-            token.expiresAt = savedAt.map { $0.addingTimeInterval(lifetime) }
+            token.expiresAt = candidate.savedAt.map { $0.addingTimeInterval(candidate.channel.accessTokenLifetime) }
             token.expiryEstimated = true
         }
     }
@@ -81,9 +96,10 @@ struct TokenRefreshService: Service {
             let at = now()
             let channel = candidate.channel
             status.updateToken(channel: candidate.name) { token in
-                Self.reckonExpiry(&token, savedAt: candidate.savedAt, lifetime: channel.accessTokenLifetime)
+                Self.reckonExpiry(&token, of: candidate)
             }
-            if let savedAt = candidate.savedAt, at.timeIntervalSince(savedAt) < channel.accessTokenMinimumRefreshAge {
+            let known = status.entry(for: candidate.name)?.token ?? TokenStatus()
+            if let issuedAt = Self.issuedAt(known, of: candidate), at.timeIntervalSince(issuedAt) < channel.accessTokenMinimumRefreshAge {
                 outcomes[candidate.name] = .notDue
                 continue
             }
@@ -104,6 +120,7 @@ struct TokenRefreshService: Service {
             let expiresAt = at.addingTimeInterval(fresh.expiresIn ?? channel.accessTokenLifetime)
             status.updateToken(channel: candidate.name) { token in
                 token.refreshedAt = at
+                token.refreshedTokenDigest = Self.digest(fresh.token)
                 token.refreshedExpiresAt = expiresAt
                 token.expiresAt = expiresAt
                 token.expiryEstimated = fresh.expiresIn == nil

@@ -13,6 +13,10 @@ struct TokenStatus: Sendable, Hashable {
     var refreshedAt: Date?
     /// The platform's lifetime of the token refreshed at ``refreshedAt``.
     var refreshedExpiresAt: Date?
+    /// A digest of the token refreshed at ``refreshedAt`` (never the token), to tell whether
+    /// the channel still sends with it: the platform may hand back the same token, which
+    /// saves nothing new, and an operator may save another one.
+    var refreshedTokenDigest: String?
     /// Why the last refresh failed; `nil` after a success.
     var lastError: String?
     /// When the last refresh failed.

@@ -36,6 +36,8 @@ final class FakeGraphServer: Sendable {
         var refreshes = 0
         /// The next refreshes fail while positive.
         var failRefreshes = 0
+        /// Refreshes hand back the token they were given.
+        var sameTokenOnRefresh = false
         /// Tokens Graph accepts for sending.
         var valid: Set<String> = [Tokens.instagramUser, Tokens.page]
     }
@@ -61,6 +63,9 @@ final class FakeGraphServer: Sendable {
 
     /// Makes the next `count` refreshes fail with a Graph error.
     func failNextRefreshes(_ count: Int) { shared.state.withLock { $0.failRefreshes = count } }
+
+    /// Makes refreshes hand back the token they were given, with a new lifetime.
+    func refreshWithTheSameToken() { shared.state.withLock { $0.sameTokenOnRefresh = true } }
 
     /// The token the `n`th refresh hands out (1-based).
     static func refreshedToken(_ n: Int) -> String { "IGAArefreshed-\(n)" }
@@ -88,7 +93,7 @@ final class FakeGraphServer: Sendable {
         let token = bearer ?? query["access_token"]
         let path = request.uri.path
         let method = request.method.rawValue
-        let (valid, refreshNumber, failRefresh): (Bool, Int, Bool) = shared.state.withLock { state in
+        let (valid, refreshNumber, failRefresh, same): (Bool, Int, Bool, Bool) = shared.state.withLock { state in
             state.received.append(Received(method: method, path: path, query: query, token: token))
             var failing = false
             var number = 0
@@ -102,7 +107,7 @@ final class FakeGraphServer: Sendable {
                     state.valid.insert(refreshedToken(number))
                 }
             }
-            return (token.map { state.valid.contains($0) || $0 == Tokens.systemUser } ?? false, number, failing)
+            return (token.map { state.valid.contains($0) || $0 == Tokens.systemUser } ?? false, number, failing, state.sameTokenOnRefresh)
         }
         if failRefresh {
             return json(#"{"error":{"message":"An unexpected error has occurred. Please retry your request later.","type":"OAuthException","is_transient":true,"code":2,"fbtrace_id":"AbCdEf"}}"#, status: .serviceUnavailable)
@@ -113,7 +118,8 @@ final class FakeGraphServer: Sendable {
         let parts = path.split(separator: "/").map(String.init)
         switch (method, parts.count, parts.last ?? "") {
         case ("GET", 1, "refresh_access_token"):
-            return json(#"{"access_token":"\#(refreshedToken(refreshNumber))","token_type":"bearer","expires_in":\#(refreshedLifetime)}"#)
+            let handedOut = same ? (token ?? "") : refreshedToken(refreshNumber)
+            return json(#"{"access_token":"\#(handedOut)","token_type":"bearer","expires_in":\#(refreshedLifetime)}"#)
         case ("POST", 3, "messages"):
             let count = shared.state.withLock { $0.received.count }
             return json(#"{"recipient_id":"r","message_id":"mid.fake.\#(count)"}"#)
