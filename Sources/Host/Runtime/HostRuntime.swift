@@ -29,7 +29,7 @@ struct HostRuntime: Sendable {
     let prometheus: PrometheusCollectorRegistry
     let logger: Logger
     /// The host's clock (identity linking, token refreshes); tests pass their own.
-    var now: @Sendable () -> Date = { Date() }
+    let now: @Sendable () -> Date
 
     /// Opens the store, builds the channels and the pipeline, and takes up the work an
     /// earlier run left (released leases, expired old messages, queued the rest).
@@ -231,8 +231,8 @@ struct HostRuntime: Sendable {
     /// to stop the server and the HTTP client before the rest is cancelled.
     static let shutdownMargin = 5
 
-    /// The services in start order; shutdown runs in reverse: the email retries and the
-    /// retention sweeps (at start, then hourly) stop, the pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
+    /// The services in start order; shutdown runs in reverse: the email retries, the token
+    /// refreshes and the retention sweeps (at start, then hourly) stop, the pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
     /// the store, then the server stops, then the HTTP client closes.
     /// - Parameter lifecycleLogger: where the service group reports its own steps (the host's logger by default).
     func makeServiceGroup(signals: [UnixSignal], lifecycleLogger: Logger? = nil) -> ServiceGroup {
