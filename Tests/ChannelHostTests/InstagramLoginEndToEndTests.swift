@@ -38,6 +38,18 @@ struct InstagramLoginEndToEndTests {
                 #expect(subscribe.query["subscribed_fields"] == "messages,messaging_postbacks")
                 #expect(subscribe.token == FakeGraphServer.Tokens.instagramUser)
 
+                // The channel's report: the Graph version with its expiry, and the token's (unknown before a first refresh).
+                // (The host's refresh job records it when it starts; recorded here too, so as not to race that start.)
+                TokenRefreshService(supervisor: host.runtime.supervisor, status: host.runtime.status, interval: .seconds(3600),
+                                    now: { Date() }, logger: host.runtime.logger).describe()
+                let report = try await TestHTTP.request("GET", "\(host.baseURL)/admin/api/channels/instagram",
+                                                        headers: ["Authorization": "Bearer \(Self.apiToken)"])
+                let channel = try #require(try report.json() as? [String: Any])
+                #expect(channel["api_version_summary"] as? String == "v27.0 (no expiry announced)")
+                #expect(channel["subscribes_webhooks"] as? Bool == true)
+                let token = try #require(channel["token"] as? [String: Any])
+                #expect(token["expiry_estimated"] as? Bool == true)
+
                 let unknown = try await TestHTTP.request("POST", "\(host.baseURL)/admin/api/channels/nope/subscribe",
                                                          headers: ["Authorization": "Bearer \(Self.apiToken)"])
                 #expect(unknown.status == 404)

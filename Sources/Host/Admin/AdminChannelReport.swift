@@ -134,6 +134,7 @@ struct AdminChannelReport: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, type, displayName = "display_name", state, detail, sandbox, mode, apiVersion = "api_version", assistant, mailer
+        case apiVersionSummary = "api_version_summary"
         case token, subscribesWebhooks = "subscribes_webhooks"
         case callbackURL = "callback_url"
         case verifyTokenSet = "verify_token_set", lastWebhook = "last_webhook", lastHandshake = "last_handshake"
