@@ -54,27 +54,27 @@ extension StoreConformance {
         let newFence = LeaseFence(new)
         #expect(newFence.epoch == oldFence.epoch + 1)
         let part = "\(item.id).0"
-        let lost: [(String, @Sendable () async throws -> Void)] = [
-            ("renewLease", { try await store.renewLease(item.id, until: t(500), fence: oldFence, at: t(21)) }),
-            ("complete", { try await store.complete(item.id, fence: oldFence, at: t(21)) }),
-            ("fail", { try await store.fail(item.id, reason: "x", nextAttemptAt: t(30), countsAsAttempt: true, fence: oldFence, at: t(21)) }),
-            ("kill", { try await store.kill(item.id, reason: "x", fence: oldFence, at: t(21)) }),
-            ("markSent", { try await store.markSent(part, platformMessageID: "m", fence: oldFence, at: t(21)) }),
-            ("markFailed", { try await store.markFailed(part, reason: "x", fence: oldFence, at: t(21)) }),
-            ("markSentAndComplete", {
+        let lost: [FencedWrite] = [
+            FencedWrite("renewLease") { try await store.renewLease(item.id, until: t(500), fence: oldFence, at: t(21)) },
+            FencedWrite("complete") { try await store.complete(item.id, fence: oldFence, at: t(21)) },
+            FencedWrite("fail") { try await store.fail(item.id, reason: "x", nextAttemptAt: t(30), countsAsAttempt: true, fence: oldFence, at: t(21)) },
+            FencedWrite("kill") { try await store.kill(item.id, reason: "x", fence: oldFence, at: t(21)) },
+            FencedWrite("markSent") { try await store.markSent(part, platformMessageID: "m", fence: oldFence, at: t(21)) },
+            FencedWrite("markFailed") { try await store.markFailed(part, reason: "x", fence: oldFence, at: t(21)) },
+            FencedWrite("markSentAndComplete") {
                 try await store.markSentAndComplete(part, platformMessageID: "m", inboxID: item.id, fence: oldFence, at: t(21))
-            }),
-            ("replaceRefusedPart", {
+            },
+            FencedWrite("replaceRefusedPart") {
                 _ = try await store.replaceRefusedPart(part, with: [OutboundMessage(text: "o")], reason: "x", abandoningRest: false,
                                                        fence: oldFence, at: t(21))
-            }),
-            ("recordReply", {
+            },
+            FencedWrite("recordReply") {
                 _ = try await store.recordReply(for: item.id, parts: [OutboundMessage(text: "x")], conversation: conversation,
                                                 turns: [], fence: oldFence, at: t(21))
-            }),
+            },
         ]
-        for (name, write) in lost {
-            await expectStoreError(.leaseLost, "\(name) with a lost lease", write)
+        for write in lost {
+            await expectStoreError(.leaseLost, "\(write.name) with a lost lease", write.run)
         }
         let unchanged = try #require(try await store.item(item.id))
         #expect(unchanged.state == .processing && unchanged.leaseExpiresAt == t(100) && unchanged.claimEpoch == newFence.epoch)
@@ -100,6 +100,17 @@ extension StoreConformance {
         let kept = try #require(try await store.item(theirs.id))
         #expect(kept.state == .processing && kept.leaseOwner == "host-b" && kept.leaseExpiresAt == t(100))
         #expect(try await store.item(mine.id)?.unfinishedClaims == 1, "a released claim still counts as unfinished")
+    }
+}
+
+/// One of a worker's writes, named, for the fencing scenario.
+struct FencedWrite: Sendable {
+    let name: String
+    let run: @Sendable () async throws -> Void
+
+    init(_ name: String, _ run: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.run = run
     }
 }
 

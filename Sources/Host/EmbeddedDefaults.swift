@@ -103,11 +103,17 @@ channels:
     # auto: live with an access token; without one, the local emulator at /sandbox/instagram/
     # while no channel of this host is live (make run), else off. true: always the sandbox.
     sandbox: ${INSTAGRAM_SANDBOX:-auto}
+    # facebook: Instagram API with Facebook Login (a Page token, graph.facebook.com);
+    # instagram: Instagram API with Instagram Login (an Instagram User token, graph.instagram.com,
+    # refreshed by the host before its 60 days are up). Empty: facebook.
+    login: ${INSTAGRAM_LOGIN:-}
     access_token: ${INSTAGRAM_ACCESS_TOKEN:-}
+    page_id: ${INSTAGRAM_PAGE_ID:-}                  # Facebook Login: exchange a system-user token for this Page's
     verify_token: ${INSTAGRAM_VERIFY_TOKEN:-}
     app_secret: ${INSTAGRAM_APP_SECRET:-}
+    appsecret_proof: ${INSTAGRAM_APPSECRET_PROOF:-false}
     api_version: ${INSTAGRAM_API_VERSION:-v27.0}
-    graph_api_base_url: ${INSTAGRAM_GRAPH_API_BASE_URL:-https://graph.facebook.com}
+    graph_api_base_url: ${INSTAGRAM_GRAPH_API_BASE_URL:-}      # empty: the login's host
     max_message_bytes: 1000
     max_body_bytes: 1048576
     # Photos and voice messages are downloaded into memory (never to disk) over HTTPS from
@@ -126,6 +132,7 @@ channels:
     phone_number_id: ${WHATSAPP_PHONE_NUMBER_ID:-}     # empty: answer every number the webhook delivers
     api_version: ${WHATSAPP_API_VERSION:-v27.0}
     graph_api_base_url: ${WHATSAPP_GRAPH_API_BASE_URL:-https://graph.facebook.com}
+    appsecret_proof: ${WHATSAPP_APPSECRET_PROOF:-false}
     max_message_characters: 4096
     max_body_bytes: 1048576
 

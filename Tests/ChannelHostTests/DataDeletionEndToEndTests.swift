@@ -93,8 +93,14 @@ struct DataDeletionEndToEndTests {
             #expect(page.status == 200)
             #expect(page.header("Content-Type")?.hasPrefix("text/html") == true)
             #expect(page.text.contains("Your data has been deleted") && page.text.contains(code))
+            // A page for browsers: not framed, not sniffed, its URL (the code) not handed on, nothing loaded but its style.
+            #expect(page.header("X-Frame-Options") == "DENY")
+            #expect(page.header("X-Content-Type-Options") == "nosniff")
+            #expect(page.header("Referrer-Policy") == "same-origin")
+            #expect(page.header("Content-Security-Policy")?.hasPrefix("default-src 'none'; style-src 'unsafe-inline'") == true)
             let unknown = try await TestHTTP.get("\(host.baseURL)\(DataDeletionRoutes.statusPath)?code=\(String(repeating: "0", count: 40))")
             #expect(unknown.status == 404 && unknown.text.contains("No deletion request"))
+            #expect(unknown.header("X-Frame-Options") == "DENY")
 
             // The deauthorize callback, signed with the WhatsApp channel's app secret.
             let deauthorize = MetaSignedRequest.sign(userID: Self.person, issuedAt: 1_765_000_001, secret: WhatsAppFixtures.appSecret)

@@ -13,14 +13,17 @@ struct FactoryTests {
 
     @Test func settingFieldsAreTheContract() {
         let fields = InstagramChannelFactory().settingFields
-        #expect(fields.map(\.key) == ["access_token", "verify_token", "app_secret", "api_version", "graph_api_base_url", "max_message_bytes",
-                                      "story_mention_reply"])
-        #expect(fields.map(\.label) == ["Access Token", "Verify Token", "App Secret", "API Version", "Graph API Base URL", "Max Message Bytes", "Story Mention Reply"])
+        #expect(fields.map(\.key) == ["login", "access_token", "page_id", "verify_token", "app_secret", "appsecret_proof", "api_version",
+                                      "graph_api_base_url", "max_message_bytes", "story_mention_reply"])
+        #expect(fields.map(\.label) == ["Login", "Access Token", "Page ID", "Verify Token", "App Secret", "App Secret Proof", "API Version",
+                                        "Graph API Base URL", "Max Message Bytes", "Story Mention Reply"])
         #expect(fields.filter(\.isSecret).map(\.key) == ["access_token", "verify_token", "app_secret"])
         let byKey = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0) })
         #expect(byKey["api_version"]?.defaultValue == "v27.0")
         #expect(byKey["graph_api_base_url"]?.kind == .url)
-        #expect(byKey["graph_api_base_url"]?.defaultValue == "https://graph.facebook.com")
+        #expect(byKey["graph_api_base_url"]?.defaultValue == nil, "empty: the login's host")
+        #expect(byKey["appsecret_proof"]?.kind == .boolean)
+        #expect(byKey["appsecret_proof"]?.defaultValue == "false")
         #expect(byKey["max_message_bytes"]?.kind == .integer)
         #expect(byKey["max_message_bytes"]?.defaultValue == "1000")
         #expect(fields.allSatisfy { !$0.help.isEmpty })

@@ -9,7 +9,7 @@ struct FactoryTests {
         let factory = WhatsAppChannelFactory()
         #expect(factory.type == "whatsapp")
         #expect(factory.settingFields.map(\.key) == ["access_token", "verify_token", "app_secret", "phone_number_id", "api_version",
-                                                       "graph_api_base_url", "max_message_characters"])
+                                                       "graph_api_base_url", "appsecret_proof", "max_message_characters"])
         #expect(factory.settingFields.filter(\.isSecret).map(\.key) == ["access_token", "verify_token", "app_secret"])
         var registry = ChannelRegistry()
         registry.register(.whatsapp)

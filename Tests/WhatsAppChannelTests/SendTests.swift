@@ -22,6 +22,18 @@ struct SendTests {
                          "text": ["preview_url": false, "body": "*Hello* there"]])
     }
 
+    @Test("with appsecret_proof: true the send carries the hex HMAC-SHA256 of the token keyed with the app secret; not otherwise")
+    func appSecretProof() async throws {
+        let recipient = Recipient(accountID: TestSecrets.phoneNumberID, userID: "16505551234")
+        let on = FakeTransport(body: Self.success)
+        _ = try await makeChannel(settings(["appsecret_proof": "true"]), http: on).send(OutboundMessage(text: "hi"), to: recipient, logger: testLogger)
+        let proof = MetaSignature.sign(body: Array(TestSecrets.accessToken.utf8), secret: TestSecrets.appSecret).dropFirst(MetaSignature.prefix.count)
+        #expect(on.requests.first?.url == "https://graph.facebook.com/v27.0/\(TestSecrets.phoneNumberID)/messages?appsecret_proof=\(proof)")
+        let off = FakeTransport(body: Self.success)
+        _ = try await makeChannel(http: off).send(OutboundMessage(text: "hi"), to: recipient, logger: testLogger)
+        #expect(off.requests.first?.url.contains("appsecret_proof") == false)
+    }
+
     @Test("quick replies become reply buttons when the text fits an interactive body, and are left out otherwise")
     func buttons() async throws {
         let http = FakeTransport(body: Self.success)

@@ -24,7 +24,9 @@ public struct InstagramChannel: Channel {
     let configuration: InstagramConfiguration
     private let verifier: MetaWebhookVerifier
     private let parser: InstagramWebhookParser
-    private let graph: GraphAPIClient
+    let graph: GraphAPIClient
+    /// The Page-token exchange of a Facebook-Login channel with a `page_id`; `nil` otherwise.
+    let pageTokens: PageTokenExchange?
     private let emulator: InstagramSandbox?
 
     init(name: String, configuration: InstagramConfiguration, context: ChannelContext) {
@@ -35,7 +37,10 @@ public struct InstagramChannel: Channel {
         self.parser = InstagramWebhookParser(channel: name, storyMentionReply: configuration.storyMentionReply)
         self.graph = GraphAPIClient(http: context.http, baseURL: configuration.graphBaseURL,
                                     apiVersion: configuration.apiVersion, accessToken: configuration.accessToken,
-                                    timeout: .seconds(15), maxResponseBytes: 64 * 1024)
+                                    timeout: .seconds(15), maxResponseBytes: 64 * 1024,
+                                    appSecretProofKey: configuration.appSecretProof ? configuration.appSecret : nil)
+        let exchanges = configuration.login == .facebook && !configuration.pageID.isEmpty && !configuration.sandboxMode
+        self.pageTokens = exchanges ? PageTokenExchange(pageID: configuration.pageID) : nil
         self.emulator = configuration.sandboxMode ? InstagramSandbox(channelName: name, configuration: configuration, context: context) : nil
     }
 
@@ -80,7 +85,10 @@ public struct InstagramChannel: Channel {
     // MARK: Sending
 
     /// Sends one text message (with quick replies, when given) through the Send API:
-    /// `POST <graph>/<version>/me/messages` with `messaging_type: RESPONSE`.
+    /// `POST <graph>/<version>/me/messages` with `messaging_type: RESPONSE` — on
+    /// `graph.instagram.com` with the Instagram User token (Instagram Login), on
+    /// `graph.facebook.com` with the Page token (Facebook Login; exchanged first when
+    /// `page_id` is set).
     /// - Returns: the receipt carrying Instagram's `message_id`.
     /// - Throws: ``ChannelError`` `.transient`, `.unauthorized`, `.permanent` or `.misconfigured`.
     public func send(_ message: OutboundMessage, to recipient: Recipient, logger: Logger) async throws -> SendReceipt {
@@ -91,19 +99,32 @@ public struct InstagramChannel: Channel {
                 "bytes": "\(message.text.utf8.count)", "limit": "\(profile.textLimit.maximum)",
             ])
         }
-        let reply = try await graph.post("me/messages", body: Self.messageBody(message, to: recipient.userID), logger: logger)
+        let reply = try await sendAPIPost(Self.messageBody(message, to: recipient.userID), logger: logger)
         return SendReceipt(platformMessageID: reply["message_id"]?.stringValue)
     }
 
     /// Shows the typing indicator (`sender_action: typing_on`).
     /// - Throws: ``ChannelError`` as ``send(_:to:logger:)`` does.
-    /// `GET /<version>/me` with the access token: the Page or Instagram account it belongs to.
-    public func checkConnection(logger: Logger) async throws -> ConnectionCheck? {
-        try await graph.checkConnection(path: "me", logger: logger)
+    public func typing(to recipient: Recipient, logger: Logger) async throws {
+        _ = try await sendAPIPost(Self.typingBody(to: recipient.userID), logger: logger)
     }
 
-    public func typing(to recipient: Recipient, logger: Logger) async throws {
-        _ = try await graph.post("me/messages", body: Self.typingBody(to: recipient.userID), logger: logger)
+    /// `POST me/messages` with the token the login sends with; a refused exchanged Page token
+    /// is forgotten, so that the next attempt exchanges again.
+    private func sendAPIPost(_ body: MetaJSON, logger: Logger) async throws -> MetaJSON {
+        let client = try await sendingClient(logger: logger)
+        do {
+            return try await client.post("me/messages", body: body, logger: logger)
+        } catch let error as ChannelError where error.code == .unauthorized {
+            pageTokens?.forget()
+            throw error
+        }
+    }
+
+    /// The Graph client that sends: with the Page's token when `page_id` asks for an exchange.
+    func sendingClient(logger: Logger) async throws -> GraphAPIClient {
+        guard let pageTokens else { return graph }
+        return try await pageTokens.client(from: graph, logger: logger)
     }
 
     /// The Send API body for a text message.

@@ -12,14 +12,22 @@ import MetaPlatform
 /// ```
 ///
 /// Settings (`channels.yaml` keys):
-/// - `access_token` (secret): the Page or Instagram User access token.
+/// - `login`: `facebook` (Instagram API with Facebook Login: a Page access token on
+///   `graph.facebook.com`) or `instagram` (Instagram API with Instagram Login: an Instagram
+///   User access token on `graph.instagram.com`, refreshed by the host before it expires).
+///   Empty: `instagram` when `graph_api_base_url` is `graph.instagram.com`, else `facebook`.
+/// - `access_token` (secret): the Page (or system-user, with `page_id`) or Instagram User access token.
+/// - `page_id`: Facebook Login only: the Facebook Page's id. With it, the access token may be
+///   a system-user token: the channel exchanges it for the Page's token
+///   (`GET /<page-id>?fields=access_token`), and `subscribed_apps` subscribes that Page.
 /// - `verify_token` (secret): the token typed into the App Dashboard's webhook form.
-/// - `app_secret` (secret): the Meta app secret that signs webhooks. Empty rejects every
-///   delivery.
+/// - `app_secret` (secret): the app secret that signs webhooks — the Meta app's for Facebook
+///   Login, the Instagram app's for Instagram Login. Empty rejects every delivery.
+/// - `appsecret_proof`: `true` to send `appsecret_proof` (``AppSecretProof``) on every Graph
+///   call, for apps with "Require App Secret" on; `false` by default.
 /// - `api_version`: the Graph version, ``GraphAPIVersions/recommended`` (`v27.0`) by default; a
 ///   version past or within 60 days of its published expiry is warned about at start.
-/// - `graph_api_base_url`: `https://graph.facebook.com` by default; `https://graph.instagram.com`
-///   for Instagram Login; any URL for an emulator.
+/// - `graph_api_base_url`: the login's host by default; any URL for an emulator.
 /// - `max_message_bytes`: the longest reply part in UTF-8 bytes, 1000 by default.
 /// - `story_mention_reply`: what a person who mentions the account in their story is sent
 ///   (a short thanks); empty by default: story mentions are recorded, not answered.
@@ -30,6 +38,8 @@ import MetaPlatform
 public struct InstagramChannelFactory: ChannelFactory {
     /// The setting keys. Their spelling is part of the configuration contract.
     public enum Key: String, Sendable, CaseIterable {
+        /// Which login the token comes from.
+        case login
         /// The access token.
         case accessToken = "access_token"
         /// The webhook verify token.
@@ -44,12 +54,16 @@ public struct InstagramChannelFactory: ChannelFactory {
         case maxMessageBytes = "max_message_bytes"
         /// The reply to a story mention.
         case storyMentionReply = "story_mention_reply"
+        /// The Facebook Page's id (Facebook Login).
+        case pageID = "page_id"
+        /// Whether Graph calls carry `appsecret_proof`.
+        case appSecretProof = "appsecret_proof"
     }
 
     /// The default Graph version.
     public static let defaultAPIVersion = GraphAPIVersions.recommended
-    /// The default Graph host (Facebook Login).
-    public static let defaultGraphBaseURL = "https://graph.facebook.com"
+    /// The default Graph host (Facebook Login's; Instagram Login's is `https://graph.instagram.com`).
+    public static let defaultGraphBaseURL = GraphLogin.facebook.defaultBaseURL
     /// Instagram's documented text limit.
     public static let defaultMaxMessageBytes = 1000
 
@@ -59,19 +73,25 @@ public struct InstagramChannelFactory: ChannelFactory {
     /// `instagram`, the `type:` value in `channels.yaml`.
     public var type: String { "instagram" }
 
-    /// The seven settings described above, with labels, kinds, defaults and help.
+    /// The ten settings described above, with labels, kinds, defaults and help.
     public var settingFields: [SettingField] {
         [
+            SettingField(key: Key.login.rawValue, label: "Login",
+                         help: "facebook (Instagram API with Facebook Login: a Page access token, graph.facebook.com) or instagram (Instagram API with Instagram Login: an Instagram User access token, graph.instagram.com, refreshed by the host). Empty: instagram when the Graph API Base URL is graph.instagram.com, else facebook."),
             SettingField(key: Key.accessToken.rawValue, label: "Access Token", isSecret: true,
-                         help: "Page access token (Facebook Login) or Instagram User access token (Instagram Login) used to send replies."),
+                         help: "Page access token (Facebook Login; or a system-user token with Page ID set) or Instagram User access token (Instagram Login) used to send replies."),
+            SettingField(key: Key.pageID.rawValue, label: "Page ID",
+                         help: "Facebook Login only: the Facebook Page's id. With it the access token may be a system-user token, exchanged for the Page's token; it is also the Page that Subscribe to webhooks subscribes."),
             SettingField(key: Key.verifyToken.rawValue, label: "Verify Token", isSecret: true,
                          help: "The secret string typed into the App Dashboard's webhook form; the subscription handshake must echo it."),
             SettingField(key: Key.appSecret.rawValue, label: "App Secret", isSecret: true,
-                         help: "The Meta app secret that signs webhook deliveries (X-Hub-Signature-256); without it every delivery is refused."),
+                         help: "The app secret that signs webhook deliveries (X-Hub-Signature-256): the Meta app's (Facebook Login) or the Instagram app's (Instagram Login). Without it every delivery is refused."),
+            SettingField(key: Key.appSecretProof.rawValue, label: "App Secret Proof", kind: .boolean, defaultValue: "false",
+                         help: "true: every Graph call carries appsecret_proof (HMAC-SHA256 of the access token keyed with the app secret), for apps with Require App Secret on."),
             SettingField(key: Key.apiVersion.rawValue, label: "API Version", defaultValue: Self.defaultAPIVersion,
                          help: "The Graph API version path segment, such as v27.0; one near or past its expiry is warned about at start."),
-            SettingField(key: Key.graphAPIBaseURL.rawValue, label: "Graph API Base URL", kind: .url, defaultValue: Self.defaultGraphBaseURL,
-                         help: "https://graph.facebook.com for Facebook Login, https://graph.instagram.com for Instagram Login, or a local emulator."),
+            SettingField(key: Key.graphAPIBaseURL.rawValue, label: "Graph API Base URL", kind: .url,
+                         help: "Empty: the login's host (https://graph.facebook.com for Facebook Login, https://graph.instagram.com for Instagram Login); or a local emulator."),
             SettingField(key: Key.maxMessageBytes.rawValue, label: "Max Message Bytes", kind: .integer,
                          defaultValue: String(Self.defaultMaxMessageBytes),
                          help: "The longest reply part, in UTF-8 bytes (Instagram accepts 1000)."),
@@ -87,7 +107,8 @@ public struct InstagramChannelFactory: ChannelFactory {
     ///   - context: the host's HTTP transport, logger, base URL and sandbox switch.
     /// - Returns: an ``InstagramChannel``.
     /// - Throws: ``ChannelError`` `.misconfigured` for a non-positive `max_message_bytes`, an
-    ///   unusable `api_version` or a `graph_api_base_url` that is not http(s). Missing secrets
+    ///   unusable `api_version`, a `login` other than `facebook` or `instagram`, a `page_id`
+    ///   with Instagram Login, or a `graph_api_base_url` that is not http(s). Missing secrets
     ///   only log warnings: the channel then refuses deliveries or fails sends.
     public func makeChannel(name: String, settings: ChannelSettings, context: ChannelContext) throws -> any Channel {
         let configuration = try InstagramConfiguration(name: name, settings: settings, context: context)
@@ -103,6 +124,8 @@ public struct InstagramChannelFactory: ChannelFactory {
             }
             if configuration.accessToken.isEmpty {
                 logger.warning("instagram: access_token is empty; replies cannot be sent")
+            } else if let other = configuration.login.mismatch(of: configuration.accessToken) {
+                logger.warning("instagram: access_token looks like a \(other.rawValue)-login token, but login is \(configuration.login.rawValue), which sends with \(configuration.login.tokenName)")
             }
         } else {
             logger.info("instagram: sandbox mode; Graph calls go to the local emulator", metadata: ["graph.base_url": "\(configuration.graphBaseURL)"])

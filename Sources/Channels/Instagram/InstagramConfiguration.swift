@@ -1,8 +1,15 @@
 import ChannelKit
+import MetaPlatform
 
 /// An Instagram channel's resolved settings: defaults applied and, in sandbox mode, pointed at
 /// the local emulator.
 struct InstagramConfiguration: Sendable {
+    /// Which login the token comes from.
+    var login: GraphLogin = .facebook
+    /// The Facebook Page whose token the access token is exchanged for (Facebook Login); empty: none.
+    var pageID: String = ""
+    /// Whether Graph calls carry `appsecret_proof`.
+    var appSecretProof = false
     /// The Page or Instagram User access token.
     var accessToken: String
     /// The webhook handshake token.
@@ -44,6 +51,22 @@ struct InstagramConfiguration: Sendable {
         guard maxBytes > 0 else {
             throw ChannelError(.misconfigured, "max_message_bytes must be a positive number")
         }
+        let configuredBase = value(.graphAPIBaseURL)
+        if value(.login).isEmpty {
+            self.login = GraphLogin.implied(byBaseURL: configuredBase)
+        } else if let login = GraphLogin(setting: value(.login)) {
+            self.login = login
+        } else {
+            throw ChannelError(.misconfigured, "login must be facebook (Instagram API with Facebook Login) or instagram (Instagram API with Instagram Login)")
+        }
+        self.pageID = value(.pageID)
+        guard pageID.isEmpty || login == .facebook else {
+            throw ChannelError(.misconfigured, "page_id is for Facebook Login; Instagram Login sends with the Instagram User access token itself")
+        }
+        guard pageID.allSatisfy({ $0.isNumber }) else {
+            throw ChannelError(.misconfigured, "page_id must be the Facebook Page's numeric id")
+        }
+        self.appSecretProof = settings.boolean(InstagramChannelFactory.Key.appSecretProof.rawValue, default: false)
         self.apiVersion = version
         self.maxMessageBytes = maxBytes
         self.sandboxMode = context.sandboxMode
@@ -57,11 +80,17 @@ struct InstagramConfiguration: Sendable {
             self.verifyToken = value(.verifyToken).isEmpty ? Sandbox.verifyToken : value(.verifyToken)
             self.appSecret = value(.appSecret).isEmpty ? Sandbox.appSecret : value(.appSecret)
         } else {
-            var base = value(.graphAPIBaseURL).isEmpty ? InstagramChannelFactory.defaultGraphBaseURL : value(.graphAPIBaseURL)
+            var base = configuredBase.isEmpty ? login.defaultBaseURL : configuredBase
             guard base.hasPrefix("https://") || base.hasPrefix("http://") else {
                 throw ChannelError(.misconfigured, "graph_api_base_url must be an http:// or https:// URL")
             }
             while base.hasSuffix("/") { base.removeLast() }
+            let chosen = login
+            let lowered = base.lowercased()
+            if let other = GraphLogin.allCases.first(where: { $0 != chosen && lowered == $0.defaultBaseURL }) {
+                throw ChannelError(.misconfigured, "login is \(chosen.rawValue), whose tokens work on \(chosen.defaultBaseURL), but graph_api_base_url is "
+                    + "\(other.defaultBaseURL): leave graph_api_base_url empty, or set login: \(other.rawValue)")
+            }
             self.graphBaseURL = base
             self.accessToken = value(.accessToken)
             self.verifyToken = value(.verifyToken)

@@ -24,6 +24,8 @@ public struct GraphAPIClient: Sendable {
     public var maxResponseBytes: Int
     /// The token; never logged and redacted from error messages.
     private let accessToken: String
+    /// The app secret that keys `appsecret_proof`, when calls carry one; `nil` otherwise.
+    private let proofSecret: String?
 
     /// Creates a client.
     /// - Parameters:
@@ -33,8 +35,10 @@ public struct GraphAPIClient: Sendable {
     ///   - accessToken: the bearer token.
     ///   - timeout: how long one call may take (15 s by default).
     ///   - maxResponseBytes: the largest response body read (64 KiB by default).
+    ///   - appSecretProofKey: the app secret, when every call must carry `appsecret_proof`
+    ///     (``AppSecretProof``); `nil` (the default) or empty sends none.
     public init(http: any HTTPTransport, baseURL: String, apiVersion: String, accessToken: String,
-                timeout: Duration = .seconds(15), maxResponseBytes: Int = 64 * 1024) {
+                timeout: Duration = .seconds(15), maxResponseBytes: Int = 64 * 1024, appSecretProofKey: String? = nil) {
         self.http = http
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -43,13 +47,35 @@ public struct GraphAPIClient: Sendable {
         self.accessToken = accessToken
         self.timeout = timeout
         self.maxResponseBytes = maxResponseBytes
+        self.proofSecret = appSecretProofKey.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// The absolute URL of a Graph path (`me/messages` → `<base>/<version>/me/messages`).
-    /// - Parameter path: the path after the version, without a leading slash.
-    public func url(for path: String) -> String {
-        "\(baseURL)/\(apiVersion)/\(path)"
+    /// The same client with another token (a Page token exchanged for the configured one).
+    public func with(accessToken token: String) -> GraphAPIClient {
+        GraphAPIClient(http: http, baseURL: baseURL, apiVersion: apiVersion, accessToken: token, timeout: timeout,
+                       maxResponseBytes: maxResponseBytes, appSecretProofKey: proofSecret)
     }
+
+    /// Whether calls carry `appsecret_proof`.
+    public var sendsAppSecretProof: Bool { proofSecret != nil }
+
+    /// The absolute URL of a Graph path (`me/messages` → `<base>/<version>/me/messages`), with
+    /// `appsecret_proof` appended when the client sends it.
+    /// - Parameter path: the path after the version, without a leading slash; it may carry a
+    ///   query (`<page-id>?fields=access_token`).
+    public func url(for path: String) -> String {
+        withProof("\(baseURL)/\(apiVersion)/\(path)")
+    }
+
+    /// `url` with `appsecret_proof` added to its query, when the client sends it.
+    func withProof(_ url: String) -> String {
+        guard let proofSecret else { return url }
+        let separator = url.contains("?") ? "&" : "?"
+        return url + separator + AppSecretProof.parameterName + "=" + AppSecretProof.make(accessToken: accessToken, appSecret: proofSecret)
+    }
+
+    /// The token this client sends, for calls whose URL must carry it (`refresh_access_token`).
+    var token: String { accessToken }
 
     /// The request ``post(_:body:logger:)`` sends, for inspection.
     /// - Parameters:

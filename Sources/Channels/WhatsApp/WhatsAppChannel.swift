@@ -50,7 +50,8 @@ public struct WhatsAppChannel: Channel {
         self.parser = WhatsAppWebhookParser(channel: name, phoneNumberID: configuration.phoneNumberID.isEmpty ? nil : configuration.phoneNumberID)
         self.graph = GraphAPIClient(http: context.http, baseURL: configuration.graphBaseURL,
                                     apiVersion: configuration.apiVersion, accessToken: configuration.accessToken,
-                                    timeout: .seconds(15), maxResponseBytes: 64 * 1024)
+                                    timeout: .seconds(15), maxResponseBytes: 64 * 1024,
+                                    appSecretProofKey: configuration.appSecretProof ? configuration.appSecret : nil)
         self.emulator = configuration.sandboxMode ? WhatsAppSandbox(channelName: name, configuration: configuration, context: context) : nil
     }
 

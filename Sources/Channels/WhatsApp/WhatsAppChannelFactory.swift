@@ -21,6 +21,8 @@ import MetaPlatform
 /// - `api_version`: the Graph version, ``GraphAPIVersions/recommended`` (`v27.0`) by default; a
 ///   version past or within 60 days of its published expiry is warned about at start.
 /// - `graph_api_base_url`: `https://graph.facebook.com` by default; any URL for an emulator.
+/// - `appsecret_proof`: `true` to send `appsecret_proof` (``AppSecretProof``) on every Graph
+///   call, for apps with "Require App Secret" on; `false` by default.
 /// - `max_message_characters`: the longest reply part, 4096 by default, counted as Graph
 ///   counts it: in code points and in UTF-16 code units (a part keeps within both).
 ///
@@ -44,6 +46,8 @@ public struct WhatsAppChannelFactory: ChannelFactory {
         case graphAPIBaseURL = "graph_api_base_url"
         /// The text limit in characters.
         case maxMessageCharacters = "max_message_characters"
+        /// Whether Graph calls carry `appsecret_proof`.
+        case appSecretProof = "appsecret_proof"
     }
 
     /// The default Graph version.
@@ -62,7 +66,7 @@ public struct WhatsAppChannelFactory: ChannelFactory {
     /// `WhatsApp`.
     public var displayName: String { "WhatsApp" }
 
-    /// The seven settings described above, with labels, kinds, defaults and help.
+    /// The eight settings described above, with labels, kinds, defaults and help.
     public var settingFields: [SettingField] {
         [
             SettingField(key: Key.accessToken.rawValue, label: "Access Token", isSecret: true,
@@ -77,6 +81,8 @@ public struct WhatsAppChannelFactory: ChannelFactory {
                          help: "The Graph API version path segment, such as v27.0; one near or past its expiry is warned about at start."),
             SettingField(key: Key.graphAPIBaseURL.rawValue, label: "Graph API Base URL", kind: .url, defaultValue: Self.defaultGraphBaseURL,
                          help: "https://graph.facebook.com, or a local emulator."),
+            SettingField(key: Key.appSecretProof.rawValue, label: "App Secret Proof", kind: .boolean, defaultValue: "false",
+                         help: "true: every Graph call carries appsecret_proof (HMAC-SHA256 of the access token keyed with the app secret), for apps with Require App Secret on."),
             SettingField(key: Key.maxMessageCharacters.rawValue, label: "Max Message Characters", kind: .integer,
                          defaultValue: String(Self.defaultMaxMessageCharacters),
                          help: "The longest reply part (WhatsApp accepts 4096), counted in code points and UTF-16 units as Graph counts."),

@@ -17,6 +17,8 @@ struct WhatsAppConfiguration: Sendable {
     var graphBaseURL: String
     /// The longest text one message may carry, in characters.
     var maxMessageCharacters: Int
+    /// Whether Graph calls carry `appsecret_proof`.
+    var appSecretProof = false
     /// Whether the channel talks to its local emulator.
     var sandboxMode: Bool
 
@@ -56,6 +58,7 @@ struct WhatsAppConfiguration: Sendable {
         }
         self.apiVersion = version
         self.maxMessageCharacters = maxCharacters
+        self.appSecretProof = settings.boolean(WhatsAppChannelFactory.Key.appSecretProof.rawValue, default: false)
         self.sandboxMode = context.sandboxMode
 
         if context.sandboxMode {

@@ -13,6 +13,7 @@ import NIOCore
 /// | `GET /admin/api/channels/<name>` | One channel's report. |
 /// | `PATCH /admin/api/channels/<name>/settings` | `{"values": {"access_token": "…"}, "reset": ["api_version"]}`: saved and applied at once. |
 /// | `POST /admin/api/channels/<name>/test` | Test connection: `{"ok", "account", "account_id"}` or `{"ok": false, "error", "meaning"}`. |
+/// | `POST /admin/api/channels/<name>/subscribe` | Subscribe the app to the account's webhooks: `{"ok", "account", "fields"}` or `{"ok": false, "error", "meaning"}`. |
 /// | `GET /admin/api/identities` | The most recent identity links. |
 /// | `DELETE /admin/api/identities/<channel>/<user id>` | Unlinks one. |
 ///
@@ -52,6 +53,15 @@ struct AdminAPIRoutes {
                     return AdminResponses.jsonError(.notFound, code: "not_found", message: "no channel named '\(name)'")
                 }
                 return AdminResponses.json(test)
+            }
+        }
+        router.post("admin/api/channels/{name}/subscribe") { request, context in
+            try await authorized(request, context) {
+                let name = try context.parameters.require("name")
+                guard let subscription = await service.subscribeWebhooks(name, logger: context.logger) else {
+                    return AdminResponses.jsonError(.notFound, code: "not_found", message: "no channel named '\(name)'")
+                }
+                return AdminResponses.json(subscription)
             }
         }
         router.get("admin/api/identities") { request, context in

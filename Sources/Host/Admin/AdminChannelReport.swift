@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import MetaPlatform
 
 /// What the admin portal and its API show of one channel: state, counts, and every setting
 /// with where its value comes from — secrets only as "set" or "not set".
@@ -87,6 +88,12 @@ struct AdminChannelReport: Encodable, Sendable {
     let mode: String
     /// The Graph API version a live channel calls (`api_version`), when the type has one.
     let apiVersion: String?
+    /// The version with its expiry (`v27.0 (no expiry announced)`), when the type has one.
+    let apiVersionSummary: String?
+    /// The access token's expiry and refreshes, for a channel whose token the host refreshes.
+    let token: Token?
+    /// Whether the portal can subscribe the app to the account's webhooks.
+    let subscribesWebhooks: Bool
     /// The assistant that answers, in a few words (``HostSafety/assistantSummary(_:)``).
     var assistant = ""
     /// The mailer identity linking uses, in a few words (``HostSafety/mailerSummary(_:)``).
@@ -102,8 +109,33 @@ struct AdminChannelReport: Encodable, Sendable {
     let counts: Counts
     var settings: [Setting]
 
+    /// A refreshing token, for people and for the API.
+    struct Token: Encodable, Sendable {
+        /// When it expires (`2027-02-05 09:00:00 UTC`); `nil` while unknown.
+        let expiresAt: String?
+        let expiryEstimated: Bool
+        let refreshedAt: String?
+        let refreshError: String?
+        let refreshFailedAt: String?
+
+        enum CodingKeys: String, CodingKey {
+            case expiresAt = "expires_at", expiryEstimated = "expiry_estimated", refreshedAt = "refreshed_at"
+            case refreshError = "refresh_error", refreshFailedAt = "refresh_failed_at"
+        }
+
+        init(_ status: TokenStatus) {
+            expiresAt = status.expiresAt.map(SettingOrigin.format)
+            expiryEstimated = status.expiryEstimated
+            refreshedAt = status.refreshedAt.map(SettingOrigin.format)
+            refreshError = status.lastError
+            refreshFailedAt = status.failedAt.map(SettingOrigin.format)
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
         case name, type, displayName = "display_name", state, detail, sandbox, mode, apiVersion = "api_version", assistant, mailer
+        case apiVersionSummary = "api_version_summary"
+        case token, subscribesWebhooks = "subscribes_webhooks"
         case callbackURL = "callback_url"
         case verifyTokenSet = "verify_token_set", lastWebhook = "last_webhook", lastHandshake = "last_handshake"
         case reconfiguredAt = "reconfigured_at", counts, settings
@@ -127,6 +159,9 @@ struct AdminChannelReport: Encodable, Sendable {
         mode = mounted.mode.rawValue
         let version = configuration.settings.string("api_version")
         apiVersion = version.isEmpty ? nil : version
+        apiVersionSummary = version.isEmpty ? nil : GraphAPIVersions.summary(of: version)
+        token = status?.token.map(Token.init)
+        subscribesWebhooks = !mounted.sandboxMode && mounted.channel is any WebhookSubscribing
         callbackURL = baseURL + ChannelContext.webhookPath(for: configuration.name)
         hasVerifyToken = configuration.fields.contains { $0.key == "verify_token" }
         verifyTokenSet = !configuration.settings.string("verify_token").isEmpty

@@ -116,7 +116,8 @@ struct AdminPages: Sendable {
             <section>
             <table>
             <tr><th>State</th><td><strong class="state-{{report.state}}" id="state">{{report.state}}</strong>{{#report.sandbox}} (sandbox mode: the local emulator at <a href="/sandbox/{{report.name}}/">/sandbox/{{report.name}}/</a> plays the platform){{/report.sandbox}}{{#report.detail}}{{^report.isUnauthorized}} · {{report.detail}}{{/report.isUnauthorized}}{{/report.detail}}</td></tr>
-            <tr><th>Mode</th><td id="mode">{{report.mode}}{{#report.apiVersion}}{{^report.sandbox}} · Graph API {{report.apiVersion}}{{/report.sandbox}}{{/report.apiVersion}}</td></tr>
+            <tr><th>Mode</th><td id="mode">{{report.mode}}{{#report.apiVersionSummary}}{{^report.sandbox}} · Graph API {{report.apiVersionSummary}}{{/report.sandbox}}{{/report.apiVersionSummary}}</td></tr>
+            {{#report.token}}<tr><th>Access token</th><td id="token-expiry">{{#report.token.expiresAt}}expires {{report.token.expiresAt}}{{#report.token.expiryEstimated}} (reckoned from when it was saved){{/report.token.expiryEstimated}}{{/report.token.expiresAt}}{{^report.token.expiresAt}}expiry unknown until the first refresh{{/report.token.expiresAt}}{{#report.token.refreshedAt}}; refreshed by the host {{report.token.refreshedAt}}{{/report.token.refreshedAt}}. The host refreshes it once it is a day old.{{#report.token.refreshError}}<div class="error" id="token-refresh-error">The last refresh failed ({{report.token.refreshFailedAt}}): {{report.token.refreshError}}. The current token keeps working until it expires; the host tries again every hour.</div>{{/report.token.refreshError}}</td></tr>{{/report.token}}
             <tr><th>Assistant</th><td id="assistant">{{report.assistant}}</td></tr>
             <tr><th>Mailer</th><td id="mailer">{{report.mailer}}</td></tr>
             {{#report.isUnauthorized}}<tr><th>What to do</th><td class="error">The platform refused the access token{{#report.detail}} ({{report.detail}}){{/report.detail}}. Replies are paused. Paste a new access token in <a href="/admin/channels/{{report.name}}/settings">Settings</a>; waiting replies go out as soon as it is saved.</td></tr>{{/report.isUnauthorized}}
@@ -145,6 +146,15 @@ struct AdminPages: Sendable {
             <input type="hidden" name="csrf" value="{{csrf}}">
             <button type="submit" id="test-connection">Test connection</button>
             </form>
+            {{#report.subscribesWebhooks}}
+            {{#subscription.ok}}<p class="notice" id="subscribe-result">Subscribed {{subscription.account}} to {{subscription.fieldList}}.</p>{{/subscription.ok}}
+            {{#subscription.failed}}<p class="error" id="subscribe-result">{{subscription.error}}</p>{{#subscription.meaning}}<p class="help">{{subscription.meaning}}</p>{{/subscription.meaning}}{{/subscription.failed}}
+            <form method="post" action="/admin/channels/{{report.name}}/subscribe">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <button type="submit" id="subscribe-webhooks">Subscribe to webhooks</button>
+            </form>
+            <p class="help">Subscribes the app to this account's messages and messaging_postbacks webhooks (Graph's subscribed_apps), as <code>sandra subscribe-webhooks {{report.name}}</code> does.</p>
+            {{/report.subscribesWebhooks}}
             <p><a href="/admin/channels/{{report.name}}/settings">Settings</a></p>
             </section>
             """,

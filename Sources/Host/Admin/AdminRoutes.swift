@@ -14,6 +14,7 @@ import NIOCore
 /// | `GET /admin/settings` | Settings → one link per channel ("Instagram Channel"). |
 /// | `GET /admin/channels/<name>` | Status: callback URL, verify token, last webhook, counts, queue depth. |
 /// | `POST /admin/channels/<name>/test` | Test connection. |
+/// | `POST /admin/channels/<name>/subscribe` | Subscribe the app to the account's webhooks (`subscribed_apps`). |
 /// | `GET`, `POST /admin/channels/<name>/settings` | The settings form; a save applies at once. |
 /// | `GET /admin/identities`, `POST /admin/identities/unlink` | Identity links. |
 ///
@@ -70,6 +71,13 @@ struct AdminRoutes {
                 let name = try context.parameters.require("name")
                 guard let test = await service.testConnection(name, logger: context.logger) else { return notFound(session) }
                 return try await statusPage(request, context: context, session: session, test: test)
+            }
+        }
+        router.post("admin/channels/{name}/subscribe") { request, context in
+            try await withForm(request, context: context) { session, _ in
+                let name = try context.parameters.require("name")
+                guard let subscription = await service.subscribeWebhooks(name, logger: context.logger) else { return notFound(session) }
+                return try await statusPage(request, context: context, session: session, test: nil, subscription: subscription)
             }
         }
         router.get("admin/channels/{name}/settings") { request, context in
@@ -147,11 +155,12 @@ struct AdminRoutes {
     // MARK: - Pages
 
     private func statusPage(_ request: Request, context: HostRequestContext, session: AdminSessions.Session,
-                            test: AdminService.ConnectionTest?) async throws -> Response {
+                            test: AdminService.ConnectionTest?, subscription: AdminService.SubscriptionResult? = nil) async throws -> Response {
         let name = try context.parameters.require("name")
         guard let report = try await service.report(name, baseURL: service.baseURL(for: request)) else { return notFound(session) }
         var values: [String: Any] = ["report": report]
         if let test { values["test"] = test }
+        if let subscription { values["subscription"] = subscription }
         return page("status", title: "\(report.displayName) Channel", values, session: session)
     }
 

@@ -34,6 +34,33 @@ struct AdminService: Sendable {
         }
     }
 
+    /// The result of "Subscribe to webhooks".
+    struct SubscriptionResult: Encodable, Sendable {
+        let ok: Bool
+        /// `!ok`, stored so that templates see it.
+        let failed: Bool
+        let account: String?
+        let fields: [String]
+        /// `fields`, comma-separated, for the page.
+        let fieldList: String
+        let error: String?
+        let meaning: String?
+
+        enum CodingKeys: String, CodingKey {
+            case ok, account, fields, error, meaning
+        }
+
+        init(ok: Bool, account: String? = nil, fields: [String] = [], error: String? = nil, meaning: String? = nil) {
+            self.ok = ok
+            self.failed = !ok
+            self.account = account
+            self.fields = fields
+            self.fieldList = fields.joined(separator: ", ")
+            self.error = error
+            self.meaning = meaning
+        }
+    }
+
     /// One identity link, for people and for the API.
     struct Link: Encodable, Sendable {
         let channel: String
@@ -98,6 +125,25 @@ struct AdminService: Sendable {
         } catch {
             return ConnectionTest(ok: false, account: nil, accountID: nil, error: "the platform could not be reached (\(type(of: error)))",
                                   meaning: "Check the Graph API base URL and this host's outbound network.")
+        }
+    }
+
+    /// Subscribes the app to the channel's account's webhooks; `nil` when no channel has that name.
+    func subscribeWebhooks(_ name: String, logger: Logger) async -> SubscriptionResult? {
+        guard let mounted = runtime.supervisor.channel(named: name) else { return nil }
+        guard !mounted.sandboxMode, let subscribing = mounted.channel as? any WebhookSubscribing else {
+            return SubscriptionResult(ok: false, error: mounted.sandboxMode ? "a channel in sandbox mode has no platform account to subscribe"
+                : "\(mounted.displayName) channels have no webhook subscription call")
+        }
+        do {
+            let subscription = try await subscribing.subscribeWebhooks(logger: logger)
+            runtime.logger.notice("app subscribed to the account's webhooks", metadata: ["channel": "\(name)", "account": "\(subscription.account)"])
+            return SubscriptionResult(ok: true, account: subscription.account, fields: subscription.fields)
+        } catch let error as ChannelKit.ChannelError {
+            return SubscriptionResult(ok: false, error: error.description, meaning: Self.meaning(of: error))
+        } catch {
+            return SubscriptionResult(ok: false, error: "the platform could not be reached (\(type(of: error)))",
+                                      meaning: "Check the Graph API base URL and this host's outbound network.")
         }
     }
 

@@ -7,7 +7,7 @@ struct SandraCommand: AsyncParsableCommand {
         commandName: "sandra",
         abstract: "Connects messaging apps (Instagram, …) to the Sandra assistant.",
         subcommands: [ServeCommand.self, CheckConfigCommand.self, InboxCommand.self, EraseCommand.self, SettingsCommand.self,
-                      HashPasswordCommand.self],
+                      SubscribeWebhooksCommand.self, HashPasswordCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

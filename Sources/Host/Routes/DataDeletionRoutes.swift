@@ -47,8 +47,12 @@ struct DataDeletionRoutes {
             let code = request.uri.queryParameters.get("code") ?? ""
             let record = code.isEmpty ? nil : try await store.erasure(confirmationCode: code)
             let page = DataDeletionStatusPage.render(record)
-            return Response(status: record == nil ? .notFound : .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: page)))
+            // A page for people's browsers: not framed, not sniffed, its URL (the code) not
+            // handed on in Referer; its inline style is all it loads.
+            var headers: HTTPFields = [.contentType: "text/html; charset=utf-8",
+                                       .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"]
+            BrowserHeaders.secure(&headers)
+            return Response(status: record == nil ? .notFound : .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
         }
     }
 

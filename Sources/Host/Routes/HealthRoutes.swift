@@ -10,7 +10,9 @@ import Prometheus
 /// channel whose sends, or a mailer whose emails, have all failed for
 /// `server.degraded_after_seconds` — still answers 200: the host takes and keeps every
 /// webhook, so taking it out of rotation would help nothing; monitors alert on `status`.
-/// Off channels are listed with `"state": "off"` and do not count.
+/// Off channels are listed with `"state": "off"` and do not count. A channel whose access
+/// token the host refreshes has a `token` object (``TokenStatus/json``): its expiry, the last
+/// refresh, and a failed refresh's error — `degraded` only with under 7 days left.
 ///
 /// With `server.benchmark_routes: true`, also `POST /bench/ack`: the bare 200 route of the
 /// same host that `make bench` compares the webhook route with. It collects the body under

@@ -34,6 +34,8 @@ final class ChannelStatusBoard: Sendable {
         var lastHandshake: Date?
         /// When an operator last reconfigured the channel.
         var reconfiguredAt: Date?
+        /// The access token's expiry and refreshes, for channels whose token the host refreshes.
+        var token: TokenStatus?
     }
 
     private struct Storage {
@@ -161,6 +163,8 @@ final class ChannelStatusBoard: Sendable {
             entry.failingSince = nil
             entry.lastSendError = nil
             entry.reconfiguredAt = Date()
+            entry.token?.lastError = nil
+            entry.token?.failedAt = nil
             entry.state = storage.serving ? .ready : .starting
             storage.entries[channel] = entry
         }
@@ -170,6 +174,16 @@ final class ChannelStatusBoard: Sendable {
     /// One channel's entry, for the admin portal.
     func entry(for channel: String) -> Entry? {
         storage.withLock { $0.entries[channel] }
+    }
+
+    /// Changes what is known of a channel's access token.
+    func updateToken(channel: String, _ update: (inout TokenStatus) -> Void) {
+        storage.withLock { storage in
+            guard storage.entries[channel] != nil else { return }
+            var token = storage.entries[channel]?.token ?? TokenStatus()
+            update(&token)
+            storage.entries[channel]?.token = token
+        }
     }
 
     func markUnauthorized(channel: String, detail: String) {
@@ -247,6 +261,10 @@ final class ChannelStatusBoard: Sendable {
                 var item: [String: Any] = ["state": state.rawValue, "mode": entry.mode.rawValue, "sandbox": entry.sandbox]
                 if let detail { item["detail"] = detail }
                 if let last = entry.lastWebhook { item["last_webhook"] = ISO8601DateFormatter().string(from: last) }
+                if let token = entry.token {
+                    item["token"] = token.json
+                    if state == .ready, token.isUrgent(at: now()) { degraded = true }
+                }
                 channels[name] = item
                 switch state {
                 case .ready, .off: break

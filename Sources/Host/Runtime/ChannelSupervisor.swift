@@ -172,6 +172,8 @@ final class ChannelSupervisor: Sendable {
         var values: [String: String] = [:]
         /// Keys whose saved value is forgotten, so `channels.yaml` decides again.
         var reset: Set<String> = []
+        /// Who asks, for the log: `the admin portal`, `an access token refresh`.
+        var source = "the admin portal"
     }
 
     /// Why a change was refused; nothing was saved or swapped.
@@ -263,7 +265,7 @@ final class ChannelSupervisor: Sendable {
 
         let mounted = await serve(made, in: effective, origins: origins, replacing: current)
         let changed = (Array(updates.keys) + resets).sorted()
-        maker.logger.notice("channel reconfigured from the admin portal; serving with the new settings", metadata: [
+        maker.logger.notice("channel reconfigured from \(change.source); serving with the new settings", metadata: [
             "channel": "\(name)", "keys": "\(changed.joined(separator: ","))", "sandbox": "\(made.sandboxMode)",
         ])
         return Outcome(mounted: mounted, changedKeys: changed)

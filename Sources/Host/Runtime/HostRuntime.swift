@@ -27,6 +27,8 @@ struct HostRuntime: Sendable {
     let httpClient: HTTPClient
     let prometheus: PrometheusCollectorRegistry
     let logger: Logger
+    /// The host's clock (identity linking, token refreshes); tests pass their own.
+    let now: @Sendable () -> Date
 
     /// Opens the store, builds the channels and the pipeline, and takes up the work an
     /// earlier run left (released leases, expired old messages, queued the rest).
@@ -143,7 +145,7 @@ struct HostRuntime: Sendable {
         supervisor.attach(ChannelSupervisor.Swap(pipeline: pipeline, preparer: preparer, status: status))
         return HostRuntime(configuration: configuration, supervisor: supervisor, pipeline: pipeline, identityLinking: identityLinking,
                            mailer: mailer, store: store, status: status, adminSessions: adminSessions, httpClient: httpClient,
-                           prometheus: prometheus, logger: logger)
+                           prometheus: prometheus, logger: logger, now: now)
     }
 
     /// The file that holds the key sealing saved secrets: `admin.secret_key_file`, or
@@ -220,8 +222,8 @@ struct HostRuntime: Sendable {
     /// to stop the server and the HTTP client before the rest is cancelled.
     static let shutdownMargin = 5
 
-    /// The services in start order; shutdown runs in reverse: the email retries and the
-    /// retention sweeps (at start, then hourly) stop, the pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
+    /// The services in start order; shutdown runs in reverse: the email retries, the token
+    /// refreshes and the retention sweeps (at start, then hourly) stop, the pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
     /// the store, then the server stops, then the HTTP client closes.
     /// - Parameter lifecycleLogger: where the service group reports its own steps (the host's logger by default).
     func makeServiceGroup(signals: [UnixSignal], lifecycleLogger: Logger? = nil) -> ServiceGroup {
@@ -233,6 +235,8 @@ struct HostRuntime: Sendable {
         ]
         services.append(.init(service: RetentionService(store: store, retentionDays: configuration.storage.retentionDays,
                                                         interval: RetentionService.defaultInterval, logger: logger)))
+        services.append(.init(service: TokenRefreshService(supervisor: supervisor, status: status, interval: TokenRefreshService.defaultInterval,
+                                                           now: now, logger: logger)))
         if let identityLinking {
             let retryDelay = configuration.identity.email.retryDelaySeconds
             services.append(.init(service: IdentityMailService(flow: identityLinking, interval: .seconds(min(15, max(1, retryDelay))),
