@@ -339,9 +339,9 @@ struct ConfigurationLoaderTests {
 
     @Test("a key far from every known key lists the known keys")
     func unknownKeyWithoutSuggestion() {
-        let found = problems("pipeline:\n  workers: 3\n")
+        let found = problems("pipeline:\n  threads: 3\n")
         #expect(found.map(\.description) == [
-            "channels.yaml:2:3: pipeline.workers: unknown key; expected one of: max_concurrent_conversations, send_attempts, max_attempts, max_message_age_seconds, unauthorized_pause_seconds, typing_indicator_delay_ms, max_interrupted_claims",
+            "channels.yaml:2:3: pipeline.threads: unknown key; expected one of: max_concurrent_conversations, send_attempts, max_attempts, max_message_age_seconds, unauthorized_pause_seconds, typing_indicator_delay_ms, max_interrupted_claims, lease_seconds, worker_id",
         ])
     }
 

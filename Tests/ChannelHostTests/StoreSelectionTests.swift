@@ -119,4 +119,20 @@ struct StoreSelectionTests {
             #expect(!problem.message.contains("pw-not-shown"))
         }
     }
+
+    @Test("pipeline.lease_seconds and worker_id: defaults, values, and a worker id derived from the machine and port")
+    func leaseKeys() throws {
+        let defaults = try Self.load("server:\n  port: 8123\n")
+        #expect(defaults.pipeline.leaseSeconds == 60)
+        #expect(defaults.pipeline.effectiveWorkerID(port: 8123) == "\(ProcessInfo.processInfo.hostName):8123")
+        let set = try Self.load("pipeline:\n  lease_seconds: 20\n  worker_id: sandra-2\n")
+        #expect(set.pipeline.leaseSeconds == 20)
+        #expect(set.pipeline.effectiveWorkerID(port: 8123) == "sandra-2")
+        do {
+            _ = try Self.load("pipeline:\n  lease_seconds: 2\n")
+            Issue.record("a lease of 2 s was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.problems.map(\.keyPath) == ["pipeline.lease_seconds"])
+        }
+    }
 }

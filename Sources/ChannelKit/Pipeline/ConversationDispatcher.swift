@@ -1,12 +1,13 @@
 import Foundation
 import Synchronization
 
-/// Runs work one item at a time per conversation, in platform-timestamp order, with at most
-/// `limit` conversations in flight; conversations take turns so that one busy sender cannot
-/// hold up the others.
+/// Runs work one item at a time per conversation, in the store's order (platform timestamp,
+/// then id), with at most `limit` conversations in flight; conversations take turns so that
+/// one busy sender cannot hold up the others.
 ///
-/// An item whose work asks to be retried later stays at the head of its conversation: the
-/// conversation waits (later messages must not overtake it) while the others go on.
+/// An item whose work asks to be retried later keeps its place: the conversation waits (later
+/// messages must not overtake it) while the others go on. A message with an earlier timestamp
+/// that arrives meanwhile goes before it, as the store's claim (``InboxStore/claimHead(_:owner:leaseUntil:at:)``) wants.
 actor ConversationDispatcher {
     /// What the work decided about an item.
     enum Verdict: Sendable {
@@ -25,7 +26,6 @@ actor ConversationDispatcher {
     private struct Entry {
         var item: InboxItem
         var notBefore: Date?
-        var pinned = false
         /// Waits for its channel, and may be woken with it (see ``Verdict/waitForChannel(until:)``).
         var waitsForChannel = false
     }
@@ -34,7 +34,7 @@ actor ConversationDispatcher {
     private let executor: (any TaskExecutor)?
     private let work: Work
     private let now: @Sendable () -> Date
-    /// Items waiting, per conversation, sorted by platform timestamp (a pinned head stays first).
+    /// Items waiting, per conversation, in the store's order (platform timestamp, then id).
     private var pending: [ConversationKey: [Entry]] = [:]
     /// Conversations with an item in flight.
     private var active: Set<ConversationKey> = []
@@ -118,7 +118,7 @@ actor ConversationDispatcher {
         for item in items where known.insert(item.id).inserted {
             let key = item.event.conversation
             let notBefore = item.state == .failed ? item.nextAttemptAt.flatMap { $0 > clock ? $0 : nil } : nil
-            let entry = Entry(item: item, notBefore: notBefore, pinned: item.attempts > 0 || item.state == .failed)
+            let entry = Entry(item: item, notBefore: notBefore)
             let wasEmpty = pending[key] == nil
             // In place: a copy of the conversation's queue per item would make a burst quadratic.
             Self.insert(entry, into: &pending[key, default: []])
@@ -127,12 +127,11 @@ actor ConversationDispatcher {
         pump()
     }
 
-    /// Puts `entry` after every entry with an earlier or equal timestamp, and never before a pinned head.
+    /// Puts `entry` in the store's order: after every entry with an earlier timestamp, or an
+    /// equal one and a lower id.
     private static func insert(_ entry: Entry, into queue: inout [Entry]) {
-        let timestamp = entry.item.event.timestamp
-        var index = queue.lastIndex { $0.item.event.timestamp <= timestamp }.map { $0 + 1 } ?? 0
-        if index == 0, let first = queue.first, first.pinned { index = 1 }
-        if entry.pinned { index = queue.firstIndex { !$0.pinned } ?? queue.count }
+        let key = (entry.item.event.timestamp, entry.item.id)
+        let index = queue.lastIndex { ($0.item.event.timestamp, $0.item.id) < key }.map { $0 + 1 } ?? 0
         queue.insert(entry, at: index)
     }
 
@@ -193,8 +192,8 @@ actor ConversationDispatcher {
                 var retried = item
                 retried.state = .failed
                 retried.nextAttemptAt = notBefore
-                pending[key, default: []].insert(Entry(item: retried, notBefore: notBefore, pinned: true,
-                                                       waitsForChannel: waitsForChannel), at: 0)
+                Self.insert(Entry(item: retried, notBefore: notBefore, waitsForChannel: waitsForChannel),
+                            into: &pending[key, default: []])
             }
         }
         if pending[key] != nil { ready.append(key) }

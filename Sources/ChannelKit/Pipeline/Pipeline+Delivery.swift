@@ -8,14 +8,13 @@ extension Pipeline {
     func deliver(_ parts: [OutboxPart], of item: InboxItem, through channel: any Channel, generation: Int,
                          logger: Logger) async -> ConversationDispatcher.Verdict {
         let recipient = item.event.recipient
-        var leaseRenewedAt = now()
+        let fence = LeaseFence(item)
         let lastPending = parts.last(where: { $0.state == .pending })?.id
         var completed = false
         for part in parts where part.state == .pending {
-            if now().timeIntervalSince(leaseRenewedAt) > options.lease.seconds / 2 {
-                leaseRenewedAt = now()
-                try? await store.renewLease(item.id, until: leaseRenewedAt.addingTimeInterval(options.lease.seconds), at: leaseRenewedAt)
-            }
+            // The lease is renewed in the background meanwhile (see `keepLease`); once it is lost,
+            // nothing more goes out.
+            guard !Task.isCancelled else { return .finished }
             var attempt = 0
             while true {
                 attempt += 1
@@ -32,11 +31,14 @@ extension Pipeline {
                     do {
                         if part.id == lastPending {
                             try await store.markSentAndComplete(part.id, platformMessageID: receipt.platformMessageID,
-                                                                inboxID: item.id, at: now())
+                                                                inboxID: item.id, fence: fence, at: now())
                             completed = true
                         } else {
-                            try await store.markSent(part.id, platformMessageID: receipt.platformMessageID, at: now())
+                            try await store.markSent(part.id, platformMessageID: receipt.platformMessageID, fence: fence, at: now())
                         }
+                    } catch let error as StoreError where error.code == .leaseLost {
+                        logger.warning("another worker took this message over; this one sends nothing more", metadata: ["part": "\(part.id)"])
+                        return .finished
                     } catch {
                         logger.warning("sent part not recorded", metadata: ["part": "\(part.id)", "error": "\(error)"])
                     }
@@ -62,7 +64,7 @@ extension Pipeline {
                         let nextAttempt = item.attempts + (throttled ? 0 : 1)
                         if nextAttempt >= options.maxAttempts {
                             logger.error("reply not delivered after every attempt; the event is dead", metadata: ["error": "\(failure)"])
-                            try? await store.kill(item.id, reason: failure.description, at: now())
+                            try? await store.kill(item.id, reason: failure.description, fence: fence, at: now())
                             observer.replyFailed(channel: channel.name, error: failure)
                             return .finished
                         }
@@ -86,7 +88,7 @@ extension Pipeline {
                         // A message the platform refused as an invalid parameter goes again split
                         // smaller, or as a short fallback: the person is never left with nothing.
                         let recovery = RefusedPartRecovery(store: store, renderer: renderer, fallback: options.refusedReplyFallback, now: now)
-                        switch await recovery.recover(part, refusedWith: failure, profile: channel.profile, logger: logger) {
+                        switch await recovery.recover(part, refusedWith: failure, profile: channel.profile, fence: fence, logger: logger) {
                         case .deliver(let replaced):
                             return await deliver(replaced, of: item, through: channel, generation: generation, logger: logger)
                         case .storeUnavailable:
@@ -95,8 +97,8 @@ extension Pipeline {
                             break
                         }
                         logger.warning("reply refused by the platform; not retried", metadata: ["error": "\(failure)", "part": "\(part.index + 1)/\(parts.count)"])
-                        try? await store.markFailed(part.id, reason: failure.description, at: now())
-                        try? await store.kill(item.id, reason: failure.description, at: now())
+                        try? await store.markFailed(part.id, reason: failure.description, fence: fence, at: now())
+                        try? await store.kill(item.id, reason: failure.description, fence: fence, at: now())
                         observer.replyFailed(channel: channel.name, error: failure)
                         return .finished
                     }
@@ -104,7 +106,7 @@ extension Pipeline {
             }
         }
         if !completed {
-            do { try await store.complete(item.id, at: now()) } catch {
+            do { try await store.complete(item.id, fence: fence, at: now()) } catch {
                 logger.warning("answered event not marked done", metadata: ["error": "\(error)"])
             }
         }
@@ -117,7 +119,9 @@ extension Pipeline {
     /// holds it as claimable now: a restart asks the gate again at once.
     func waitForChannel(_ item: InboxItem, until: Date, reason: String, logger: Logger) async -> ConversationDispatcher.Verdict {
         do {
-            try await store.fail(item.id, reason: reason, nextAttemptAt: now(), countsAsAttempt: false, at: now())
+            try await store.fail(item.id, reason: reason, nextAttemptAt: now(), countsAsAttempt: false, fence: LeaseFence(item), at: now())
+        } catch let error as StoreError where error.code == .leaseLost {
+            return .finished   // another worker has it
         } catch {
             logger.warning("failed attempt not recorded", metadata: ["error": "\(error)"])
         }
@@ -127,7 +131,10 @@ extension Pipeline {
     /// Records a failed attempt and asks the dispatcher to try again at `until`.
     func park(_ item: InboxItem, until: Date, reason: String, countsAsAttempt: Bool, logger: Logger) async -> ConversationDispatcher.Verdict {
         do {
-            try await store.fail(item.id, reason: reason, nextAttemptAt: until, countsAsAttempt: countsAsAttempt, at: now())
+            try await store.fail(item.id, reason: reason, nextAttemptAt: until, countsAsAttempt: countsAsAttempt,
+                                 fence: LeaseFence(item), at: now())
+        } catch let error as StoreError where error.code == .leaseLost {
+            return .finished   // another worker has it
         } catch {
             logger.warning("failed attempt not recorded", metadata: ["error": "\(error)"])
         }

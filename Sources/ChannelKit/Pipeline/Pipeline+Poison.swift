@@ -16,7 +16,7 @@ extension Pipeline {
         let interrupted = item.unfinishedClaims - 1
         let reason = "the host stopped \(interrupted) times while answering this message; given up as a poison message"
         do {
-            try await store.kill(item.id, reason: reason, at: now())
+            try await store.kill(item.id, reason: reason, fence: LeaseFence(item), at: now())
         } catch {
             logger.warning("poison message not marked dead; will try again", metadata: ["error": "\(error)"])
             return .retry(at: now().addingTimeInterval(5))

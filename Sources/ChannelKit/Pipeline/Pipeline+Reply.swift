@@ -111,7 +111,8 @@ extension Pipeline {
             }
         }
         let turns = userTurn.map { [$0, ConversationTurn(role: .assistant, text: reply.markdown, timestamp: now())] } ?? []
-        return try await store.recordReply(for: item.id, parts: messages, conversation: item.event.conversation, turns: turns, at: now())
+        return try await store.recordReply(for: item.id, parts: messages, conversation: item.event.conversation, turns: turns,
+                                           fence: LeaseFence(item), at: now())
     }
 
     /// The first command handler's answer, if one answers.

@@ -19,95 +19,6 @@ import Synchronization
 /// once more after a restart; the parts of one reply stay in order and a later reply never
 /// overtakes an earlier one in the same conversation.
 public final class Pipeline: Sendable {
-    /// Tunables.
-    public struct Options: Sendable {
-        /// Conversations processed at the same time.
-        public var maxConcurrentConversations: Int
-        /// Earlier turns the assistant sees.
-        public var historyTurns: Int
-        /// How long the assistant may take before the person gets the apology.
-        public var assistantTimeout: Duration
-        /// How long an answer may take before the person sees a typing indicator, on channels
-        /// whose acknowledgement is only that (see ``ChannelProfile/acknowledgementMarksRead``).
-        /// `.zero` sends it before every answer.
-        public var typingDelay: Duration
-        /// Retries of a transient send failure within one attempt.
-        public var retry: RetryPolicy
-        /// Attempts of one event before it is dead.
-        public var maxAttempts: Int
-        /// How long a worker owns an event before another may take it over.
-        public var lease: Duration
-        /// Events older than this at start-up are expired, not answered.
-        public var maxMessageAge: Duration
-        /// How long a channel's sends pause after the platform refused its credentials.
-        public var unauthorizedPause: Duration
-        /// When the pause ends, one send (on one host of the store) tries the credentials again;
-        /// the others wait for it this long at most.
-        public var channelProbeWindow: Duration
-        /// How often the store is rescanned for work (expired leases, operator retries).
-        public var rescanInterval: Duration
-        /// What the person gets when the assistant fails, in Markdown.
-        public var apology: String
-        /// What the person gets, in Markdown, in place of a reply part the platform refused
-        /// as an invalid parameter even once split smaller (see ``RefusedPartRecovery``).
-        public var refusedReplyFallback: String
-        /// Whether a person linked to a Sandra profile has one memory across channels: the
-        /// assistant sees the turns of every conversation linked to the profile, merged by time,
-        /// instead of this conversation's only.
-        public var sharedHistory: Bool
-        /// How many times one message may be in progress when the host stops abruptly (a crash,
-        /// a kill, a power cut) and still be tried again. Once more and it is given up: `dead`,
-        /// with one error line and ``poisonApology`` to the person, so that a message that
-        /// crashes the host can never keep it crash-looping.
-        public var maxInterruptedClaims: Int
-        /// What the person gets, in Markdown, when their message is given up because the host
-        /// kept stopping while answering it.
-        public var poisonApology: String
-        /// How long after a message arrived the assistant is asked again when it is down (5xx,
-        /// 429, refused connections, timeouts), with growing pauses; the conversation waits, the
-        /// others go on. Only once this has passed does the person get ``apology``. `.zero`:
-        /// the apology at the first failure.
-        public var assistantRetryWindow: Duration
-        /// When the assistant is down and the answer will come later than this after the message
-        /// arrived, the person is told once, with ``assistantHoldNote``.
-        public var assistantHoldNoteAfter: Duration
-        /// The "one moment" note, in Markdown.
-        public var assistantHoldNote: String
-
-        /// Creates options.
-        public init(maxConcurrentConversations: Int = 64, historyTurns: Int = 20, assistantTimeout: Duration = .seconds(30),
-                    typingDelay: Duration = .milliseconds(500), retry: RetryPolicy = RetryPolicy(), maxAttempts: Int = 5, lease: Duration = .seconds(300),
-                    maxMessageAge: Duration = .seconds(3600), unauthorizedPause: Duration = .seconds(60),
-                    rescanInterval: Duration = .seconds(15),
-                    apology: String = "Sorry, I couldn't answer that just now. Please try again in a moment.",
-                    refusedReplyFallback: String = "Sorry, I couldn't send my full answer here. Please ask again, perhaps for a shorter answer.",
-                    sharedHistory: Bool = false, maxInterruptedClaims: Int = 1,
-                    poisonApology: String = Pipeline.defaultPoisonApology,
-                    assistantRetryWindow: Duration = .seconds(180), assistantHoldNoteAfter: Duration = .seconds(5),
-                    assistantHoldNote: String = "One moment, please: I'm having trouble thinking right now. I'll answer as soon as I can.",
-                    channelProbeWindow: Duration = .seconds(30)) {
-            self.maxConcurrentConversations = max(1, maxConcurrentConversations)
-            self.historyTurns = max(0, historyTurns)
-            self.assistantTimeout = assistantTimeout
-            self.typingDelay = max(.zero, typingDelay)
-            self.retry = retry
-            self.maxAttempts = max(1, maxAttempts)
-            self.lease = lease
-            self.maxMessageAge = maxMessageAge
-            self.unauthorizedPause = unauthorizedPause
-            self.rescanInterval = rescanInterval
-            self.apology = apology
-            self.refusedReplyFallback = refusedReplyFallback
-            self.sharedHistory = sharedHistory
-            self.maxInterruptedClaims = max(0, maxInterruptedClaims)
-            self.poisonApology = poisonApology
-            self.assistantRetryWindow = max(.zero, assistantRetryWindow)
-            self.assistantHoldNoteAfter = max(.zero, assistantHoldNoteAfter)
-            self.assistantHoldNote = assistantHoldNote
-            self.channelProbeWindow = max(.milliseconds(1), channelProbeWindow)
-        }
-    }
-
     /// What ``accept(_:)`` did.
     public struct Acceptance: Sendable, Hashable {
         /// Events in the delivery.
@@ -129,7 +40,7 @@ public final class Pipeline: Sendable {
     }
 
     /// The channels by name, each with how many times it was replaced.
-    private let channels: Mutex<[String: (channel: any Channel, generation: Int)]>
+    let channels: Mutex<[String: (channel: any Channel, generation: Int)]>
     let store: any PipelineStore
     let identities: any IdentityDirectory
     let assistant: any Assistant
@@ -138,7 +49,7 @@ public final class Pipeline: Sendable {
     let renderer: MarkdownRenderer
     let options: Options
     let observer: any PipelineObserver
-    private let logger: Logger
+    let logger: Logger
     let now: @Sendable () -> Date
     let gate: ChannelGate
     let dispatcher: ConversationDispatcher
@@ -184,7 +95,11 @@ public final class Pipeline: Sendable {
     @discardableResult
     public func start() async throws -> Recovery {
         let clock = now()
-        let released = try await store.releaseAllLeases(at: clock)
+        // A store of this host's alone: every lease is an earlier run's. A shared one: only
+        // this host's are; other hosts' lapse if their host is gone.
+        let released = options.sharedStore
+            ? try await store.releaseLeases(ownedBy: options.workerID, at: clock)
+            : try await store.releaseAllLeases(at: clock)
         let expired = try await store.expire(before: clock.addingTimeInterval(-options.maxMessageAge.seconds), at: clock)
         let pending = try await store.pending(at: clock)
         await dispatcher.enqueue(pending)
@@ -310,40 +225,8 @@ public final class Pipeline: Sendable {
 
     // MARK: - One event
 
-    func process(_ queued: InboxItem) async -> ConversationDispatcher.Verdict {
-        var logger = self.logger
-        logger[metadataKey: "channel"] = "\(queued.event.channel)"
-        logger[metadataKey: "inbox_id"] = "\(queued.id)"
-        let start = now()
-        let item: InboxItem
-        do {
-            guard let claimed = try await store.claim(queued.id, leaseUntil: start.addingTimeInterval(options.lease.seconds), at: start) else {
-                return .finished   // done, dropped or taken by another worker meanwhile
-            }
-            item = claimed
-        } catch {
-            logger.warning("store unavailable; will try again", metadata: ["error": "\(error)"])
-            return .retry(at: start.addingTimeInterval(5))
-        }
-        let event = item.event
-        guard let (channel, generation) = channels.withLock({ $0[event.channel] }) else {
-            try? await store.kill(item.id, reason: "no channel named \(event.channel) is configured", at: now())
-            return .finished
-        }
-        if item.unfinishedClaims - 1 > options.maxInterruptedClaims {
-            return await giveUp(onPoison: item, channel: channel, logger: logger)
-        }
-        let verdict = await answer(item, channel: channel, generation: generation, logger: logger)
-        if Task.isCancelled {
-            // A graceful shutdown cut the answer short: the claim ends here, so that it is not
-            // counted as one the host died in. The item is taken up again at the next start.
-            try? await store.fail(item.id, reason: "interrupted by shutdown", nextAttemptAt: now(), countsAsAttempt: false, at: now())
-        }
-        return verdict
-    }
-
     /// Answers a claimed item through `channel`: the reply recorded earlier, or made now, sent.
-    private func answer(_ item: InboxItem, channel: any Channel, generation: Int, logger: Logger) async -> ConversationDispatcher.Verdict {
+    func answer(_ item: InboxItem, channel: any Channel, generation: Int, logger: Logger) async -> ConversationDispatcher.Verdict {
         let start = now()
         if case .wait(let until) = await gate.admit(channel.name, at: start) {
             return await waitForChannel(item, until: until, reason: "channel paused: credentials refused", logger: logger)

@@ -37,7 +37,9 @@ struct RefusedPartRecovery: Sendable {
     let now: @Sendable () -> Date
 
     /// Replaces `part`, refused with `failure`, when that can help.
-    func recover(_ part: OutboxPart, refusedWith failure: ChannelError, profile: ChannelProfile, logger: Logger) async -> Outcome {
+    /// - Parameter fence: the worker's lease, which the replacement is recorded under.
+    func recover(_ part: OutboxPart, refusedWith failure: ChannelError, profile: ChannelProfile, fence: LeaseFence,
+                 logger: Logger) async -> Outcome {
         guard failure.code == .permanent, failure.isInvalidParameter, !part.message.text.isEmpty else { return .giveUp }
         let fallbackParts = renderer.render(fallback, for: profile)
         guard !fallbackParts.contains(part.message.text) else {
@@ -65,7 +67,7 @@ struct RefusedPartRecovery: Sendable {
         }
         do {
             return .deliver(try await store.replaceRefusedPart(part.id, with: replacement, reason: failure.description,
-                                                               abandoningRest: abandoningRest, at: now()))
+                                                               abandoningRest: abandoningRest, fence: fence, at: now()))
         } catch {
             logger.warning("refused part not replaced; trying the item again later", metadata: ["error": "\(error)"])
             return .storeUnavailable

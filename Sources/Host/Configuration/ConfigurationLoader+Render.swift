@@ -67,6 +67,8 @@ extension ConfigurationLoader {
             "  unauthorized_pause_seconds: \(config.pipeline.unauthorizedPauseSeconds)",
             "  typing_indicator_delay_ms: \(config.pipeline.typingIndicatorDelayMilliseconds)",
             "  max_interrupted_claims: \(config.pipeline.maxInterruptedClaims)",
+            "  lease_seconds: \(config.pipeline.leaseSeconds)",
+            "  worker_id: \(Self.quoted(config.pipeline.workerID))",
             "identity:",
             "  enabled: \(config.identity.enabled)",
             "  code_ttl_seconds: \(config.identity.codeTTLSeconds)",

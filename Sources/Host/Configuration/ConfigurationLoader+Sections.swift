@@ -130,7 +130,7 @@ extension ConfigurationLoader {
     /// Reads `pipeline:`.
     func readPipeline(_ section: MappingReader) -> PipelineConfiguration {
         section.rejectUnknownKeys(known: PipelineConfiguration.keys)
-        return PipelineConfiguration(
+        var pipeline = PipelineConfiguration(
             maxConcurrentConversations: section.integer(
                 "max_concurrent_conversations",
                 default: PipelineConfiguration.defaultMaxConcurrentConversations,
@@ -147,6 +147,9 @@ extension ConfigurationLoader {
             maxInterruptedClaims: section.integer(
                 "max_interrupted_claims", default: PipelineConfiguration.defaultMaxInterruptedClaims, minimum: 0)
         )
+        pipeline.leaseSeconds = section.integer("lease_seconds", default: PipelineConfiguration.defaultLeaseSeconds, minimum: 3)
+        pipeline.workerID = section.string("worker_id", default: "")
+        return pipeline
     }
 
     /// Reads `channels:`, in file order. Channels with problems are left out (the load fails

@@ -135,12 +135,15 @@ struct HostRuntime: Sendable {
                 typingDelay: .milliseconds(configuration.pipeline.typingIndicatorDelayMilliseconds),
                 retry: RetryPolicy(attempts: configuration.pipeline.sendAttempts),
                 maxAttempts: configuration.pipeline.maxAttempts,
+                lease: .seconds(configuration.pipeline.leaseSeconds),
                 maxMessageAge: .seconds(configuration.pipeline.maxMessageAgeSeconds),
                 unauthorizedPause: .seconds(configuration.pipeline.unauthorizedPauseSeconds),
                 sharedHistory: identity.sharedHistory,
                 maxInterruptedClaims: configuration.pipeline.maxInterruptedClaims,
                 assistantRetryWindow: .seconds(configuration.assistant.retryWindowSeconds),
-                assistantHoldNoteAfter: .seconds(configuration.assistant.holdNoteAfterSeconds)),
+                assistantHoldNoteAfter: .seconds(configuration.assistant.holdNoteAfterSeconds),
+                workerID: configuration.pipeline.effectiveWorkerID(port: configuration.server.port),
+                sharedStore: configuration.storage.postgres.isEnabled),
             observer: observer, commands: identityLinking.map { [$0] } ?? [], logger: logger)
         supervisor.attach(ChannelSupervisor.Swap(pipeline: pipeline, preparer: preparer, status: status))
         return HostRuntime(configuration: configuration, supervisor: supervisor, pipeline: pipeline, identityLinking: identityLinking,
