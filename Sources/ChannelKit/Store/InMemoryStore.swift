@@ -104,42 +104,6 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
         return take(item, owner: nil, leaseUntil: leaseUntil, at: now)
     }
 
-    public func claimHead(_ id: Int64, owner: String, leaseUntil: Date, at now: Date) -> HeadClaim {
-        guard let item = items[id], !item.state.isTerminal else { return .finished }
-        let key = item.event.conversation
-        let earlier = items.values.filter { other in
-            other.id != id && !other.state.isTerminal && other.event.conversation == key
-                && (other.event.timestamp, other.id) < (item.event.timestamp, item.id)
-        }
-        if let blocker = earlier.min(by: { ($0.event.timestamp, $0.id) < ($1.event.timestamp, $1.id) }) {
-            return .waiting(until: Self.claimableAt(blocker, at: now))
-        }
-        guard Self.isClaimable(item, at: now) else { return .waiting(until: Self.claimableAt(item, at: now)) }
-        return .claimed(take(item, owner: owner, leaseUntil: leaseUntil, at: now))
-    }
-
-    /// When a non-terminal item can next be claimed: now, its due time, or its lease's end.
-    private static func claimableAt(_ item: InboxItem, at now: Date) -> Date {
-        switch item.state {
-        case .failed: max(now, item.nextAttemptAt ?? now)
-        case .processing: max(now, item.leaseExpiresAt ?? now)
-        default: now
-        }
-    }
-
-    private func take(_ claimed: InboxItem, owner: String?, leaseUntil: Date, at now: Date) -> InboxItem {
-        var item = claimed
-        item.state = .processing
-        item.leaseExpiresAt = leaseUntil
-        item.nextAttemptAt = nil
-        item.updatedAt = now
-        item.unfinishedClaims += 1
-        item.claimEpoch += 1
-        item.leaseOwner = owner
-        items[item.id] = item
-        return item
-    }
-
     public func renewLease(_ id: Int64, until: Date, fence: LeaseFence?, at now: Date) throws {
         var item = try processingItem(id, for: "renew the lease of", fence: fence)
         item.leaseExpiresAt = until
@@ -198,11 +162,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
         releaseLeases(where: { _ in true }, at: now)
     }
 
-    public func releaseLeases(ownedBy owner: String, at now: Date) -> Int {
-        releaseLeases(where: { $0.leaseOwner == owner }, at: now)
-    }
-
-    private func releaseLeases(where held: (InboxItem) -> Bool, at now: Date) -> Int {
+    func releaseLeases(where held: (InboxItem) -> Bool, at now: Date) -> Int {
         var released = 0
         for (id, var item) in items where item.state == .processing && held(item) {
             item.state = .received
@@ -379,7 +339,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
 
     // MARK: - Helpers
 
-    private static func isClaimable(_ item: InboxItem, at now: Date) -> Bool {
+    static func isClaimable(_ item: InboxItem, at now: Date) -> Bool {
         switch item.state {
         case .received: true
         case .failed: (item.nextAttemptAt ?? .distantPast) <= now
@@ -412,14 +372,6 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
             throw StoreError(.invalidTransition, "cannot \(action) inbox item \(id): it is \(item.state.rawValue), not processing")
         }
         return item
-    }
-
-    /// Throws `leaseLost` when the fenced item was claimed again since (or is no longer processing).
-    private func checkFence(_ fence: LeaseFence?, for action: String) throws {
-        guard let fence else { return }
-        guard let item = items[fence.itemID], item.state == .processing, item.claimEpoch == fence.epoch else {
-            throw StoreError(.leaseLost, "cannot \(action): the lease of inbox item \(fence.itemID) (epoch \(fence.epoch)) was lost")
-        }
     }
 
     private func updatePendingPart(_ partID: String, for action: String, _ change: (inout OutboxPart) -> Void) throws {

@@ -1,9 +1,88 @@
 import ChannelKit
 import Foundation
 
-// MARK: - Replacing a reply part the platform refused.
+// MARK: - OutboxStore: recording replies, marking parts, replacing a part the platform refused.
 
 extension SQLiteStore {
+    public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
+                            turns: [ConversationTurn], fence: LeaseFence?, at now: Date) async throws -> [OutboxPart] {
+        let encoded = messages.map { (message: $0, json: StoredJSON.encode($0)) }
+        // Not forced to disk by itself: the first part is sent only after this returns, and
+        // the write that marks it sent (or records its failure) is, and it makes this one
+        // durable with it. A power cut before that loses a reply whose send was in flight at
+        // most, which is the one send the guarantees allow to repeat.
+        return try await write("recording the reply to inbox item \(inboxID)", durable: false) { database in
+            try Self.checkFence(fence, for: "record the reply to inbox item \(inboxID)", on: database)
+            let existing = try database.rows(
+                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
+            if !existing.isEmpty { return existing }
+            guard let state = try database.firstRow("SELECT state FROM inbox WHERE id = ?", [Row.bind(inboxID)], { try $0.text(0) }) else {
+                throw StoreError(.invalidTransition, "no inbox item \(inboxID) to record a reply for")
+            }
+            // Only the worker answering the item records its reply: an item erased, dropped or
+            // answered meanwhile keeps no new text.
+            guard state == InboxState.processing.rawValue else {
+                throw StoreError(.invalidTransition, "inbox item \(inboxID) is \(state), not processing: no reply is recorded")
+            }
+            var parts: [OutboxPart] = []
+            for (index, part) in encoded.enumerated() {
+                let id = "\(inboxID).\(index)"
+                try database.run("""
+                    INSERT INTO outbox (id, inbox_id, part_index, message_json, state, created_at, updated_at)
+                    VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)
+                    """, [Row.bind(id), Row.bind(inboxID), Row.bind(index), Row.bind(part.json), Row.bind(now)])
+                parts.append(OutboxPart(id: id, inboxID: inboxID, index: index, message: part.message, state: .pending))
+            }
+            try Self.append(turns, to: conversation, on: database)
+            return parts
+        }
+    }
+
+    public func parts(for inboxID: Int64) async throws -> [OutboxPart] {
+        try read("reading the reply to inbox item \(inboxID)") { database in
+            try database.rows(
+                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
+        }
+    }
+
+    public func markSent(_ partID: String, platformMessageID: String?, fence: LeaseFence?, at now: Date) async throws {
+        try await write("mark as sent outbox part \(partID)") { database in
+            try Self.checkFence(fence, for: "mark as sent outbox part \(partID)", on: database)
+            try Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: database)
+        }
+    }
+
+    public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, fence: LeaseFence?,
+                                    at now: Date) async throws {
+        try await write("mark as sent outbox part \(partID) and complete") { database in
+            try Self.checkFence(fence, for: "mark as sent outbox part \(partID) and complete", on: database)
+            try Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: database)
+            try Self.transition(inboxID, "complete", Self.completeSQL, [Row.bind(now), Row.bind(inboxID)], on: database)
+        }
+    }
+
+    public func markFailed(_ partID: String, reason: String, fence: LeaseFence?, at now: Date) async throws {
+        try await write("mark as failed outbox part \(partID)") { database in
+            try Self.checkFence(fence, for: "mark as failed outbox part \(partID)", on: database)
+            try Self.partTransition(partID, "mark as failed", """
+                UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
+                """, [Row.bind(reason), Row.bind(now), Row.bind(partID)], on: database)
+        }
+    }
+
+    static func markSent(_ partID: String, platformMessageID: String?, at now: Date, on database: Database) throws {
+        try partTransition(partID, "mark as sent", """
+            UPDATE outbox SET state = 'sent', platform_message_id = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
+            """, [Row.bind(platformMessageID), Row.bind(now), Row.bind(partID)], on: database)
+    }
+
+    /// Runs an outbox `UPDATE … WHERE id = ? AND state = 'pending'`; no row changed is an invalid transition.
+    static func partTransition(_ partID: String, _ action: String, _ sql: String, _ binds: [SQLValue],
+                                       on database: Database) throws {
+        try guardedUpdate(sql, binds, table: "outbox", key: Row.bind(partID), thing: "outbox part \(partID)", action: action,
+                          expected: "pending", missing: "no such part", on: database)
+    }
+
     public func replaceRefusedPart(_ partID: String, with messages: [OutboundMessage], reason: String, abandoningRest: Bool,
                                    fence: LeaseFence?, at now: Date) async throws -> [OutboxPart] {
         let encoded = messages.map { StoredJSON.encode($0) }

@@ -342,74 +342,6 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         }
     }
 
-    // MARK: - OutboxStore
-
-    public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
-                            turns: [ConversationTurn], fence: LeaseFence?, at now: Date) async throws -> [OutboxPart] {
-        let encoded = messages.map { (message: $0, json: StoredJSON.encode($0)) }
-        // Not forced to disk by itself: the first part is sent only after this returns, and
-        // the write that marks it sent (or records its failure) is, and it makes this one
-        // durable with it. A power cut before that loses a reply whose send was in flight at
-        // most, which is the one send the guarantees allow to repeat.
-        return try await write("recording the reply to inbox item \(inboxID)", durable: false) { database in
-            try Self.checkFence(fence, for: "record the reply to inbox item \(inboxID)", on: database)
-            let existing = try database.rows(
-                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
-            if !existing.isEmpty { return existing }
-            guard let state = try database.firstRow("SELECT state FROM inbox WHERE id = ?", [Row.bind(inboxID)], { try $0.text(0) }) else {
-                throw StoreError(.invalidTransition, "no inbox item \(inboxID) to record a reply for")
-            }
-            // Only the worker answering the item records its reply: an item erased, dropped or
-            // answered meanwhile keeps no new text.
-            guard state == InboxState.processing.rawValue else {
-                throw StoreError(.invalidTransition, "inbox item \(inboxID) is \(state), not processing: no reply is recorded")
-            }
-            var parts: [OutboxPart] = []
-            for (index, part) in encoded.enumerated() {
-                let id = "\(inboxID).\(index)"
-                try database.run("""
-                    INSERT INTO outbox (id, inbox_id, part_index, message_json, state, created_at, updated_at)
-                    VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)
-                    """, [Row.bind(id), Row.bind(inboxID), Row.bind(index), Row.bind(part.json), Row.bind(now)])
-                parts.append(OutboxPart(id: id, inboxID: inboxID, index: index, message: part.message, state: .pending))
-            }
-            try Self.append(turns, to: conversation, on: database)
-            return parts
-        }
-    }
-
-    public func parts(for inboxID: Int64) async throws -> [OutboxPart] {
-        try read("reading the reply to inbox item \(inboxID)") { database in
-            try database.rows(
-                "SELECT \(Row.outboxColumns) FROM outbox WHERE inbox_id = ? ORDER BY part_index", [Row.bind(inboxID)], Row.outboxPart)
-        }
-    }
-
-    public func markSent(_ partID: String, platformMessageID: String?, fence: LeaseFence?, at now: Date) async throws {
-        try await write("mark as sent outbox part \(partID)") { database in
-            try Self.checkFence(fence, for: "mark as sent outbox part \(partID)", on: database)
-            try Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: database)
-        }
-    }
-
-    public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, fence: LeaseFence?,
-                                    at now: Date) async throws {
-        try await write("mark as sent outbox part \(partID) and complete") { database in
-            try Self.checkFence(fence, for: "mark as sent outbox part \(partID) and complete", on: database)
-            try Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: database)
-            try Self.transition(inboxID, "complete", Self.completeSQL, [Row.bind(now), Row.bind(inboxID)], on: database)
-        }
-    }
-
-    public func markFailed(_ partID: String, reason: String, fence: LeaseFence?, at now: Date) async throws {
-        try await write("mark as failed outbox part \(partID)") { database in
-            try Self.checkFence(fence, for: "mark as failed outbox part \(partID)", on: database)
-            try Self.partTransition(partID, "mark as failed", """
-                UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
-                """, [Row.bind(reason), Row.bind(now), Row.bind(partID)], on: database)
-        }
-    }
-
     // MARK: - Helpers
 
     /// Runs `body` on the writer; it returns once the write is committed, and — unless
@@ -433,7 +365,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     }
 
     /// `processing` → `done`; binds: the time, the item's id.
-    private static let completeSQL = """
+    static let completeSQL = """
         UPDATE inbox SET state = 'done', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?1,
                          unfinished_claims = 0
         WHERE id = ?2 AND state = 'processing'
@@ -459,7 +391,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         }
     }
 
-    private static func transition(_ id: Int64, _ action: String, _ sql: String, _ binds: [SQLValue],
+    static func transition(_ id: Int64, _ action: String, _ sql: String, _ binds: [SQLValue],
                                    on database: Database) throws {
         try guardedUpdate(sql, binds, table: "inbox", key: Row.bind(id), thing: "inbox item \(id)", action: action,
                           expected: "processing", missing: "no such item", on: database)
@@ -467,7 +399,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
 
     /// Runs an `UPDATE … WHERE id = ? AND state = …` on `table`; when it changes no row, throws
     /// an invalid transition that says what state the row is in.
-    private static func guardedUpdate(_ sql: String, _ binds: [SQLValue], table: String, key: SQLValue, thing: String,
+    static func guardedUpdate(_ sql: String, _ binds: [SQLValue], table: String, key: SQLValue, thing: String,
                                       action: String, expected: String, missing: String, on database: Database) throws {
         guard try database.firstRow(sql + " RETURNING id", binds, { _ in () }) == nil else { return }
         let state = try database.firstRow("SELECT state FROM \(table) WHERE id = ?", [key]) { try $0.text(0) }
@@ -484,19 +416,6 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
                 OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?2)))
             RETURNING \(Row.inboxColumns)
             """, [Row.bind(leaseUntil), Row.bind(now), Row.bind(id), Row.bind(owner)], Row.inboxItem)
-    }
-
-    private static func markSent(_ partID: String, platformMessageID: String?, at now: Date, on database: Database) throws {
-        try partTransition(partID, "mark as sent", """
-            UPDATE outbox SET state = 'sent', platform_message_id = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'pending'
-            """, [Row.bind(platformMessageID), Row.bind(now), Row.bind(partID)], on: database)
-    }
-
-    /// Runs an outbox `UPDATE … WHERE id = ? AND state = 'pending'`; no row changed is an invalid transition.
-    private static func partTransition(_ partID: String, _ action: String, _ sql: String, _ binds: [SQLValue],
-                                       on database: Database) throws {
-        try guardedUpdate(sql, binds, table: "outbox", key: Row.bind(partID), thing: "outbox part \(partID)", action: action,
-                          expected: "pending", missing: "no such part", on: database)
     }
 
     private static func configureWriter(_ database: Database, maxSizeBytes: Int?) throws {
