@@ -114,12 +114,20 @@ let package = Package(
             path: "Sources/Channels/Example",
             swiftSettings: swiftSettings
         ),
+        // What both stores share: events and reply parts as stored JSON, times as milliseconds.
+        .target(
+            name: "StoreSupport",
+            dependencies: ["ChannelKit"],
+            path: "Sources/Stores/Common",
+            swiftSettings: swiftSettings
+        ),
         // The embedded durable store: SQLite in WAL mode, group commit. It calls SQLite's C
         // API directly, on threads of its own; SQLiteNIO is here for the SQLite it vendors.
         .target(
             name: "SQLiteStorage",
             dependencies: [
                 "ChannelKit",
+                "StoreSupport",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -196,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "SQLiteStorageTests",
             dependencies: [
-                "SQLiteStorage", "ChannelKit", "ChannelKitTesting",
+                "SQLiteStorage", "StoreSupport", "ChannelKit", "ChannelKitTesting",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import StoreSupport
 
 // MARK: - Replacing a reply part the platform refused.
 
