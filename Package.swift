@@ -163,6 +163,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test support for the PostgreSQL store and the hosts that share one: a throwaway
+        // PostgreSQL cluster per test process.
+        .target(
+            name: "PostgreSQLTesting",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ChannelHost",
             dependencies: [
@@ -224,6 +234,15 @@ let package = Package(
             dependencies: [
                 "SQLiteStorage", "StoreSupport", "ChannelKit", "ChannelKitTesting",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PostgreSQLStorageTests",
+            dependencies: [
+                "PostgreSQLStorage", "PostgreSQLTesting", "ChannelKit", "ChannelKitTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
