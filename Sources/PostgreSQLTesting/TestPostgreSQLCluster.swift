@@ -152,7 +152,7 @@ public final class TestPostgreSQLCluster: Sendable {
     /// the exit of a child whose own child lives on, as `pg_ctl start`'s server does). Its
     /// output goes to a file, not a pipe the server could hold open, shown when it fails.
     private static func run(_ executable: String, _ arguments: [String]) throws {
-        let outputPath = NSTemporaryDirectory() + "/sandra-postgres-\(UUID().uuidString).out"
+        let outputPath = NSTemporaryDirectory() + "/sandra-pg-command-\(UUID().uuidString).out"
         defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
