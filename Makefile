@@ -6,9 +6,11 @@ SWIFT ?= swift
 # cmark-gfm renders Markdown; libcurl (OpenSSL flavour) sends identity-linking emails over SMTP.
 APT_PACKAGES := libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-dev pkg-config
 # The browser test drives the sandbox page in headless Chromium through Selenium; the SMTP
-# tests run a real SMTP server (aiosmtpd) with a self-signed certificate (cryptography); gdb
-# prints a stuck test run's thread stacks (Tests/Tools/watchdog.sh).
-TEST_APT_PACKAGES := chromium chromium-driver python3-selenium python3-aiosmtpd python3-cryptography gdb
+# tests run a real SMTP server (aiosmtpd) with a self-signed certificate (cryptography); the
+# PostgreSQL store's tests start a throwaway PostgreSQL server of their own (postgresql: initdb,
+# pg_ctl and the server, run as its `postgres` user when the tests run as root); gdb prints a
+# stuck test run's thread stacks (Tests/Tools/watchdog.sh).
+TEST_APT_PACKAGES := chromium chromium-driver python3-selenium python3-aiosmtpd python3-cryptography postgresql gdb
 # `make bench` drives the host with wrk (HTTP load generator, LuaJIT scripts).
 BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

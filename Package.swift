@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "WhatsAppChannel", targets: ["WhatsAppChannel"]),
         .library(name: "ExampleWebhookChannel", targets: ["ExampleWebhookChannel"]),
         .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
+        .library(name: "PostgreSQLStorage", targets: ["PostgreSQLStorage"]),
         .executable(name: "sandra", targets: ["ChannelHost"]),
         .executable(name: "SandraBench", targets: ["SandraBench"]),
     ],
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.25.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -34,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
     ],
     targets: [
@@ -114,16 +117,39 @@ let package = Package(
             path: "Sources/Channels/Example",
             swiftSettings: swiftSettings
         ),
+        // What both stores share: events and reply parts as stored JSON, times as milliseconds.
+        .target(
+            name: "StoreSupport",
+            dependencies: ["ChannelKit"],
+            path: "Sources/Stores/Common",
+            swiftSettings: swiftSettings
+        ),
         // The embedded durable store: SQLite in WAL mode, group commit. It calls SQLite's C
         // API directly, on threads of its own; SQLiteNIO is here for the SQLite it vendors.
         .target(
             name: "SQLiteStorage",
             dependencies: [
                 "ChannelKit",
+                "StoreSupport",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Stores/SQLite",
+            swiftSettings: swiftSettings
+        ),
+        // The shared durable store: PostgreSQL through postgres-nio's connection pool, for
+        // several hosts on one database.
+        .target(
+            name: "PostgreSQLStorage",
+            dependencies: [
+                "ChannelKit",
+                "StoreSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/Stores/PostgreSQL",
             swiftSettings: swiftSettings
         ),
         // Test support: fakes, payload signing, HTTP helpers.
@@ -134,6 +160,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test support for the PostgreSQL store and the hosts that share one: a throwaway
+        // PostgreSQL cluster per test process.
+        .target(
+            name: "PostgreSQLTesting",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -196,8 +232,17 @@ let package = Package(
         .testTarget(
             name: "SQLiteStorageTests",
             dependencies: [
-                "SQLiteStorage", "ChannelKit", "ChannelKitTesting",
+                "SQLiteStorage", "StoreSupport", "ChannelKit", "ChannelKitTesting",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PostgreSQLStorageTests",
+            dependencies: [
+                "PostgreSQLStorage", "PostgreSQLTesting", "ChannelKit", "ChannelKitTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,6 +1,6 @@
 import ChannelKit
 import Foundation
-@testable import SQLiteStorage
+import StoreSupport
 import Testing
 
 @Suite("Stored JSON")

@@ -1,23 +1,16 @@
 import ChannelKit
 import Foundation
+import StoreSupport
 import VaporCSQLite
 
 /// Conversions between the contract's values and SQLite columns.
 enum Row {
-    // MARK: Times: integer milliseconds since 1970
+    // MARK: Times: integer milliseconds since 1970 (``StoredValues``)
 
-    static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
-    }
-
-    static func date(milliseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-    }
-
+    static func milliseconds(_ date: Date) -> Int64 { StoredValues.milliseconds(date) }
+    static func date(milliseconds: Int64) -> Date { StoredValues.date(milliseconds: milliseconds) }
     /// `date` as it reads back from the store (millisecond precision).
-    static func stored(_ date: Date) -> Date {
-        self.date(milliseconds: milliseconds(date))
-    }
+    static func stored(_ date: Date) -> Date { StoredValues.stored(date) }
 
     // MARK: Binds
 
@@ -28,22 +21,12 @@ enum Row {
     static func bind(_ value: Date) -> SQLValue { .integer(milliseconds(value)) }
     static func bind(_ value: Date?) -> SQLValue { value.map { bind($0) } ?? .null }
 
-    // MARK: JSON
+    // MARK: JSON (``StoredValues``)
 
-    private static let encoder = JSONEncoder()
-    private static let decoder = JSONDecoder()
-
-    static func json<Value: Encodable>(_ value: Value) throws -> String {
-        let data = try encoder.encode(value)
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func json<Value: Encodable>(_ value: Value) throws -> String { try StoredValues.json(value) }
 
     static func decode<Value: Decodable>(_ type: Value.Type, json: String, column: String) throws -> Value {
-        do {
-            return try decoder.decode(type, from: Data(json.utf8))
-        } catch {
-            throw StoreError(.corrupt, "\(column) does not decode as \(type): \(error)")
-        }
+        try StoredValues.decode(type, json: json, column: column)
     }
 
     // MARK: Whole rows

@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import StoreSupport
 
 // MARK: - OutboxStore: recording replies, marking parts, replacing a part the platform refused.
 

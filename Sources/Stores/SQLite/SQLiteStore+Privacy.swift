@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import StoreSupport
 
 // MARK: - PrivacyStore: erasure on request and the retention sweep.
 

@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import StoreSupport
 import Logging
 import Synchronization
 

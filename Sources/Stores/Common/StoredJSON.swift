@@ -13,9 +13,9 @@ import Foundation
 /// order, `nil` optionals left out, an enum case with associated values as
 /// `{"case":{"_0":…}}` (or its labels), a `Date` as seconds since 2001-01-01 (the default
 /// `deferredToDate` strategy).
-enum StoredJSON {
+package enum StoredJSON {
     /// The event as `JSONEncoder().encode(event)` would write it.
-    static func encode(_ event: InboundEvent) -> String {
+    package static func encode(_ event: InboundEvent) -> String {
         var out = Writer()
         out.object { out in
             out.field("channel", event.channel)
@@ -55,7 +55,7 @@ enum StoredJSON {
     }
 
     /// The reply part as `JSONEncoder().encode(message)` would write it.
-    static func encode(_ message: OutboundMessage) -> String {
+    package static func encode(_ message: OutboundMessage) -> String {
         var out = Writer()
         out.object { out in
             out.field("text", message.text)
