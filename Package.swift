@@ -183,6 +183,7 @@ let package = Package(
                 "WhatsAppChannel",
                 "ExampleWebhookChannel",
                 "SQLiteStorage",
+                "PostgreSQLStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -279,7 +280,7 @@ let package = Package(
             name: "ChannelHostTests",
             dependencies: [
                 "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "ExampleWebhookChannel",
-                "MetaPlatform", "SQLiteStorage",
+                "MetaPlatform", "SQLiteStorage", "PostgreSQLStorage", "PostgreSQLTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -51,11 +51,16 @@ struct DurabilityTests {
 
     /// Texts the emulator received, per recipient, in arrival order; waits for at least `minimum`.
     static func sentTexts(emulator: String, minimum: Int) async throws -> [(recipient: String, text: String)] {
-        let reply = try await TestHTTP.get("\(emulator)/sandbox/instagram/api/outbox?min_texts=\(minimum)&timeout_ms=180000")
-        let items = try #require(try reply.json() as? [[String: Any]])
-        return items.compactMap { item in
-            guard let text = item["text"] as? String, let recipient = item["recipient"] as? String else { return nil }
-            return (recipient, text)
+        // Long polls shorter than a test request's 30 s deadline, for up to three minutes.
+        let deadline = ContinuousClock.now + .seconds(180)
+        while true {
+            let reply = try await TestHTTP.get("\(emulator)/sandbox/instagram/api/outbox?min_texts=\(minimum)&timeout_ms=20000")
+            let items = try #require(try reply.json() as? [[String: Any]])
+            let texts: [(recipient: String, text: String)] = items.compactMap { item in
+                guard let text = item["text"] as? String, let recipient = item["recipient"] as? String else { return nil }
+                return (recipient, text)
+            }
+            if texts.count >= minimum || ContinuousClock.now >= deadline { return texts }
         }
     }
 

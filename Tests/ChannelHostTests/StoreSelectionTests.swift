@@ -59,13 +59,12 @@ struct StoreSelectionTests {
                 url: postgres://sandra:s3cret-pw@db.internal:6432/sandra?sslmode=require
                 pool_size: 4
                 connect_timeout_seconds: 2
-                pool_timeout_seconds: 7
             admin:
               secret_key_file: /etc/sandra/secret.key
             """)
         #expect(configuration.storage.postgres == PostgresConfiguration(
             url: "postgres://sandra:s3cret-pw@db.internal:6432/sandra?sslmode=require", poolSize: 4,
-            connectTimeoutSeconds: 2, poolTimeoutSeconds: 7))
+            connectTimeoutSeconds: 2))
         #expect(configuration.storage.postgres.isEnabled)
         let rendered = ConfigurationLoader(registry: .builtin, environment: [:]).renderEffective(configuration)
         #expect(!rendered.contains("s3cret-pw"))

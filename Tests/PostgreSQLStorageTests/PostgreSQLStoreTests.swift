@@ -69,6 +69,18 @@ struct PostgreSQLStoreTests {
         await stores.closeAll()
     }
 
+    @Test("passes the shared state conformance suite")
+    func sharedStateConformance() async throws {
+        let stores = FreshStores()
+        do {
+            try await SharedStateStoreConformance.run { try await stores.next() }
+        } catch {
+            await stores.closeAll()
+            throw error
+        }
+        await stores.closeAll()
+    }
+
     @Test("two stores on one database see each other's writes: one host accepts, another claims")
     func twoStoresShareOneDatabase() async throws {
         let cluster = try await TestPostgreSQLCluster.shared()

@@ -39,7 +39,6 @@ extension ConfigurationLoader {
             "    url: \(Self.quoted(Self.withoutPassword(config.storage.postgres.url)))",
             "    pool_size: \(config.storage.postgres.poolSize)",
             "    connect_timeout_seconds: \(config.storage.postgres.connectTimeoutSeconds)",
-            "    pool_timeout_seconds: \(config.storage.postgres.poolTimeoutSeconds)",
             "assistant:",
             "  type: \(config.assistant.type.rawValue)",
             "  base_url: \(Self.quoted(config.assistant.baseURL))",

@@ -54,8 +54,7 @@ extension ConfigurationLoader {
         return PostgresConfiguration(
             url: section.value("url", default: "", PostgresConfiguration.validate),
             poolSize: section.integer("pool_size", default: defaults.poolSize, minimum: 1, maximum: 1000),
-            connectTimeoutSeconds: section.integer("connect_timeout_seconds", default: defaults.connectTimeoutSeconds, minimum: 1),
-            poolTimeoutSeconds: section.integer("pool_timeout_seconds", default: defaults.poolTimeoutSeconds, minimum: 1))
+            connectTimeoutSeconds: section.integer("connect_timeout_seconds", default: defaults.connectTimeoutSeconds, minimum: 1))
     }
 
     /// Reads `assistant:`; `openai` requires `base_url` and `model`.

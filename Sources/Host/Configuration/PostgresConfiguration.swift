@@ -8,11 +8,10 @@ import Foundation
 /// |-----|---------|---------|
 /// | `url` | `""` | `postgres://user:password@host:port/database` (or `postgresql://`); `?sslmode=disable|prefer|require`. Empty: the SQLite file. |
 /// | `pool_size` | `10` | `>= 1`; connections each host keeps open at most. |
-/// | `connect_timeout_seconds` | `5` | `>= 1`; how long opening a connection may take before the host reports the server unreachable. |
-/// | `pool_timeout_seconds` | `3` | `>= 1`; how long a request waits for a free connection before it fails (webhooks then answer 503). |
+/// | `connect_timeout_seconds` | `5` | `>= 1`; how long opening a connection may take before the host reports the server unreachable, and how long a request waits for a free connection before it fails (webhooks then answer 503). |
 struct PostgresConfiguration: Sendable, Hashable {
     /// The keys of the section.
-    static let keys = ["url", "pool_size", "connect_timeout_seconds", "pool_timeout_seconds"]
+    static let keys = ["url", "pool_size", "connect_timeout_seconds"]
     /// The URL schemes `url` accepts.
     static let schemes: Set<String> = ["postgres", "postgresql"]
 
@@ -20,10 +19,8 @@ struct PostgresConfiguration: Sendable, Hashable {
     var url: String = ""
     /// Connections kept open at most (`pool_size`).
     var poolSize: Int = 10
-    /// Seconds to open a connection (`connect_timeout_seconds`).
+    /// Seconds to open a connection, or to wait for a free one (`connect_timeout_seconds`).
     var connectTimeoutSeconds: Int = 5
-    /// Seconds to wait for a free connection (`pool_timeout_seconds`).
-    var poolTimeoutSeconds: Int = 3
 
     /// Whether PostgreSQL is chosen.
     var isEnabled: Bool { !url.isEmpty }

@@ -159,6 +159,28 @@ enum PostgreSQLSchema {
             )
             """,
         ],
+        // 2: state every host of the store shares (admin sessions, login lockouts, address
+        // prompts, channel pauses); leases a host can prove (the claim epoch) and release at its
+        // next start (the owner); the open messages by conversation, for the head claim.
+        [
+            """
+            CREATE TABLE shared_state (
+                scope TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                expires_at BIGINT,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (scope, key)
+            )
+            """,
+            "CREATE INDEX shared_state_expiry ON shared_state (expires_at) WHERE expires_at IS NOT NULL",
+            "ALTER TABLE inbox ADD COLUMN claim_epoch BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE inbox ADD COLUMN lease_owner TEXT",
+            """
+            CREATE INDEX inbox_open_conversation ON inbox (channel, account_id, sender_id, event_timestamp_ms, id)
+            WHERE state IN ('received', 'failed', 'processing')
+            """,
+        ],
     ]
 
     /// The version this build writes and expects.

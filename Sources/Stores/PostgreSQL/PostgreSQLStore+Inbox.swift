@@ -43,7 +43,8 @@ extension PostgreSQLStore {
         try await session("claiming inbox item \(id)") { session in
             try await session.firstRow("""
                 UPDATE inbox SET state = 'processing', lease_expires_at = \(Rows.ms(leaseUntil)), next_attempt_at = NULL,
-                                 updated_at = \(Rows.ms(now)), unfinished_claims = unfinished_claims + 1
+                                 updated_at = \(Rows.ms(now)), unfinished_claims = unfinished_claims + 1,
+                                 claim_epoch = claim_epoch + 1, lease_owner = NULL
                 WHERE id = \(id) AND (
                     state = 'received'
                     OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= \(Rows.ms(now))))
@@ -53,32 +54,44 @@ extension PostgreSQLStore {
         }
     }
 
-    public func renewLease(_ id: Int64, until: Date, at now: Date) async throws {
+    public func renewLease(_ id: Int64, until: Date, fence: LeaseFence?, at now: Date) async throws {
         try await transition(id, "renew the lease of", """
             UPDATE inbox SET lease_expires_at = \(Rows.ms(until)), updated_at = \(Rows.ms(now))
-            WHERE id = \(id) AND state = 'processing' RETURNING 1
-            """)
+            WHERE id = \(id) AND state = 'processing' AND (\(fence == nil) OR claim_epoch = \(fence?.epoch ?? -1)) RETURNING 1
+            """, fence: fence)
     }
 
-    public func complete(_ id: Int64, at now: Date) async throws {
-        try await transition(id, "complete", Self.completeQuery(id, at: now))
+    public func complete(_ id: Int64, fence: LeaseFence?, at now: Date) async throws {
+        try await transition(id, "complete", Self.completeQuery(id, fence: fence, at: now), fence: fence)
     }
 
-    public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, at now: Date) async throws {
+    public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, fence: LeaseFence?,
+                     at now: Date) async throws {
         try await transition(id, "fail", """
             UPDATE inbox SET state = 'failed', attempts = attempts + \(Int64(countsAsAttempt ? 1 : 0)),
                              next_attempt_at = \(Rows.ms(nextAttemptAt)), lease_expires_at = NULL, last_error = \(reason),
                              updated_at = \(Rows.ms(now)), unfinished_claims = 0
-            WHERE id = \(id) AND state = 'processing' RETURNING 1
-            """)
+            WHERE id = \(id) AND state = 'processing' AND (\(fence == nil) OR claim_epoch = \(fence?.epoch ?? -1)) RETURNING 1
+            """, fence: fence)
     }
 
-    public func kill(_ id: Int64, reason: String, at now: Date) async throws {
+    public func kill(_ id: Int64, reason: String, fence: LeaseFence?, at now: Date) async throws {
         try await transition(id, "kill", """
             UPDATE inbox SET state = 'dead', attempts = attempts + 1, next_attempt_at = NULL, lease_expires_at = NULL,
                              last_error = \(reason), updated_at = \(Rows.ms(now)), unfinished_claims = 0
-            WHERE id = \(id) AND state = 'processing' RETURNING 1
-            """)
+            WHERE id = \(id) AND state = 'processing' AND (\(fence == nil) OR claim_epoch = \(fence?.epoch ?? -1)) RETURNING 1
+            """, fence: fence)
+    }
+
+    public func releaseLeases(ownedBy owner: String, at now: Date) async throws -> Int {
+        try await session("releasing leases") { session in
+            try await session.count("""
+                WITH changed AS (
+                    UPDATE inbox SET state = 'received', lease_expires_at = NULL, updated_at = \(Rows.ms(now))
+                    WHERE state = 'processing' AND lease_owner = \(owner) RETURNING 1)
+                SELECT count(*) FROM changed
+                """)
+        }
     }
 
     public func expire(before cutoff: Date, at now: Date) async throws -> Int {
@@ -198,33 +211,56 @@ extension PostgreSQLStore {
 
     // MARK: - Helpers
 
-    /// `processing` → `done`.
-    static func completeQuery(_ id: Int64, at now: Date) -> PostgresQuery {
+    /// `processing` → `done`, when the fence (if any) holds.
+    static func completeQuery(_ id: Int64, fence: LeaseFence?, at now: Date) -> PostgresQuery {
         """
         UPDATE inbox SET state = 'done', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = \(Rows.ms(now)),
                          unfinished_claims = 0
-        WHERE id = \(id) AND state = 'processing' RETURNING 1
+        WHERE id = \(id) AND state = 'processing' AND (\(fence == nil) OR claim_epoch = \(fence?.epoch ?? -1)) RETURNING 1
         """
     }
 
-    /// Runs an inbox `UPDATE … WHERE id = … AND state = 'processing' RETURNING 1`; no row
-    /// changed is an invalid transition.
-    private func transition(_ id: Int64, _ action: String, _ query: PostgresQuery) async throws {
+    /// Runs an inbox `UPDATE … WHERE id = … AND state = 'processing' [AND the fence holds]
+    /// RETURNING 1`; no row changed is a lost lease when the fence no longer holds, else an
+    /// invalid transition.
+    private func transition(_ id: Int64, _ action: String, _ query: PostgresQuery, fence: LeaseFence?) async throws {
         try await session("\(action) inbox item \(id)") { session in
-            try await Self.transition(id, action, query, on: session)
+            try await Self.transition(id, action, query, fence: fence, on: session)
         }
     }
 
-    static func transition(_ id: Int64, _ action: String, _ query: PostgresQuery, on session: Session) async throws {
+    static func transition(_ id: Int64, _ action: String, _ query: PostgresQuery, fence: LeaseFence?, on session: Session) async throws {
+        guard try await !session.returnsRow(query) else { return }
+        try await checkFence(fence, for: "\(action) inbox item \(id)", on: session)
         try await guardedUpdate(query, on: session, thing: "inbox item \(id)", action: action, expected: "processing",
-                                missing: "no such item", state: "SELECT state FROM inbox WHERE id = \(id)")
+                                missing: "no such item", state: "SELECT state FROM inbox WHERE id = \(id)", alreadyRun: true)
+    }
+
+    /// Throws `leaseLost` unless the fenced item is `processing` with the fence's epoch. In a
+    /// transaction, `locking` holds the item's row until the end, so that no claim can come
+    /// between the check and the writes after it.
+    static func checkFence(_ fence: LeaseFence?, for action: String, locking: Bool = false, on session: Session) async throws {
+        guard let fence else { return }
+        let held = locking
+            ? try await session.returnsRow("""
+                SELECT 1 FROM inbox WHERE id = \(fence.itemID) AND state = 'processing' AND claim_epoch = \(fence.epoch)
+                FOR NO KEY UPDATE
+                """)
+            : try await session.returnsRow("""
+                SELECT 1 FROM inbox WHERE id = \(fence.itemID) AND state = 'processing' AND claim_epoch = \(fence.epoch)
+                """)
+        guard held else {
+            throw StoreError(.leaseLost, "cannot \(action): the lease of inbox item \(fence.itemID) (epoch \(fence.epoch)) was lost")
+        }
     }
 
     /// Runs an `UPDATE … RETURNING 1` guarded by a state; when it changes no row, throws an
     /// invalid transition that says what state the row is in (read with `state`).
     static func guardedUpdate(_ query: PostgresQuery, on session: Session, thing: String, action: String, expected: String,
-                              missing: String, state: PostgresQuery) async throws {
-        guard try await !session.returnsRow(query) else { return }
+                              missing: String, state: PostgresQuery, alreadyRun: Bool = false) async throws {
+        if !alreadyRun {
+            guard try await !session.returnsRow(query) else { return }
+        }
         let found = try await session.firstRow(state) { try $0.decode(String.self) }
         throw StoreError(.invalidTransition, "cannot \(action) \(thing): " + (found.map { "it is \($0), not \(expected)" } ?? missing))
     }

@@ -7,16 +7,25 @@ import StoreSupport
 
 extension PostgreSQLStore {
     public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
-                            turns: [ConversationTurn], at now: Date) async throws -> [OutboxPart] {
+                            turns: [ConversationTurn], fence: LeaseFence?, at now: Date) async throws -> [OutboxPart] {
         let encoded = messages.map { StoredJSON.encode($0) }
         return try await transaction("recording the reply to inbox item \(inboxID)") { session in
             // The item's row lock makes two recordings of one reply take turns: the second
-            // then reads the parts the first committed (each statement sees the latest commits).
-            guard try await session.returnsRow("SELECT 1 FROM inbox WHERE id = \(inboxID) FOR NO KEY UPDATE") else {
+            // then reads the parts the first committed (each statement sees the latest commits);
+            // a claim of the item waits for it too, so the fence holds until the commit.
+            try await Self.checkFence(fence, for: "record the reply to inbox item \(inboxID)", locking: true, on: session)
+            guard let state = try await session.firstRow("SELECT state FROM inbox WHERE id = \(inboxID) FOR NO KEY UPDATE", {
+                try $0.decode(String.self)
+            }) else {
                 throw StoreError(.invalidTransition, "no inbox item \(inboxID) to record a reply for")
             }
             let existing = try await Self.parts(for: inboxID, on: session)
             if !existing.isEmpty { return existing }
+            // Only the worker answering the item records its reply: an item erased, dropped or
+            // answered meanwhile keeps no new text.
+            guard state == InboxState.processing.rawValue else {
+                throw StoreError(.invalidTransition, "inbox item \(inboxID) is \(state), not processing: no reply is recorded")
+            }
             guard !encoded.isEmpty else {
                 try await Self.append(turns, to: conversation, on: session)
                 return []
@@ -40,21 +49,30 @@ extension PostgreSQLStore {
         }
     }
 
-    public func markSent(_ partID: String, platformMessageID: String?, at now: Date) async throws {
-        try await session("mark as sent outbox part \(partID)") { session in
+    public func markSent(_ partID: String, platformMessageID: String?, fence: LeaseFence?, at now: Date) async throws {
+        guard fence != nil else {
+            return try await session("mark as sent outbox part \(partID)") { session in
+                try await Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: session)
+            }
+        }
+        try await transaction("mark as sent outbox part \(partID)") { session in
+            try await Self.checkFence(fence, for: "mark as sent outbox part \(partID)", locking: true, on: session)
             try await Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: session)
         }
     }
 
-    public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, at now: Date) async throws {
+    public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, fence: LeaseFence?,
+                                    at now: Date) async throws {
         try await transaction("mark as sent outbox part \(partID) and complete") { session in
+            try await Self.checkFence(fence, for: "mark as sent outbox part \(partID) and complete", locking: true, on: session)
             try await Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: session)
-            try await Self.transition(inboxID, "complete", Self.completeQuery(inboxID, at: now), on: session)
+            try await Self.transition(inboxID, "complete", Self.completeQuery(inboxID, fence: fence, at: now), fence: fence, on: session)
         }
     }
 
-    public func markFailed(_ partID: String, reason: String, at now: Date) async throws {
-        try await session("mark as failed outbox part \(partID)") { session in
+    public func markFailed(_ partID: String, reason: String, fence: LeaseFence?, at now: Date) async throws {
+        try await transaction("mark as failed outbox part \(partID)") { session in
+            try await Self.checkFence(fence, for: "mark as failed outbox part \(partID)", locking: true, on: session)
             try await Self.partTransition(partID, "mark as failed", """
                 UPDATE outbox SET state = 'failed', last_error = \(reason), updated_at = \(Rows.ms(now))
                 WHERE id = \(partID) AND state = 'pending' RETURNING 1
@@ -63,9 +81,10 @@ extension PostgreSQLStore {
     }
 
     public func replaceRefusedPart(_ partID: String, with messages: [OutboundMessage], reason: String, abandoningRest: Bool,
-                                   at now: Date) async throws -> [OutboxPart] {
+                                   fence: LeaseFence?, at now: Date) async throws -> [OutboxPart] {
         let encoded = messages.map { StoredJSON.encode($0) }
         return try await transaction("replace outbox part \(partID)") { session in
+            try await Self.checkFence(fence, for: "replace outbox part \(partID)", locking: true, on: session)
             // Checked (and locked) before anything changes, so a refusal changes nothing.
             guard let found = try await session.firstRow(
                 "SELECT inbox_id, part_index, state FROM outbox WHERE id = \(partID) FOR UPDATE", {

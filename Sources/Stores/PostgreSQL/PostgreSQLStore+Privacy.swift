@@ -150,6 +150,10 @@ extension PostgreSQLStore {
                 SELECT count(*) FROM gone
                 """)
         }
+        // Expired shared state reads as absent already; this only frees its rows.
+        try await session("deleting expired shared state") { session in
+            try await session.run("DELETE FROM shared_state WHERE expires_at <= \(Rows.ms(now))")
+        }
         return sweep
     }
 

@@ -12,11 +12,12 @@ enum Rows {
 
     /// The inbox columns ``inboxItem(_:)`` reads, in its order.
     static let inboxColumns =
-        "id, event_json, state, attempts, next_attempt_at, lease_expires_at, last_error, received_at, updated_at, unfinished_claims"
+        "id, event_json, state, attempts, next_attempt_at, lease_expires_at, last_error, received_at, updated_at, unfinished_claims, "
+        + "claim_epoch, lease_owner"
 
     static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
-        let (id, json, state, attempts, next, lease, lastError, received, updated, unfinished) =
-            try row.decode((Int64, String, String, Int64, Int64?, Int64?, String?, Int64, Int64, Int64).self)
+        let (id, json, state, attempts, next, lease, lastError, received, updated, unfinished, epoch, owner) =
+            try row.decode((Int64, String, String, Int64, Int64?, Int64?, String?, Int64, Int64, Int64, Int64, String?).self)
         return InboxItem(
             id: id,
             event: try StoredValues.decode(InboundEvent.self, json: json, column: "inbox.event_json"),
@@ -27,7 +28,9 @@ enum Rows {
             lastError: lastError,
             receivedAt: date(received),
             updatedAt: date(updated),
-            unfinishedClaims: Int(unfinished))
+            unfinishedClaims: Int(unfinished),
+            claimEpoch: epoch,
+            leaseOwner: owner)
     }
 
     /// The outbox columns ``outboxPart(_:)`` reads, in its order.

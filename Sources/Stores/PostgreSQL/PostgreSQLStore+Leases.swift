@@ -1,0 +1,76 @@
+import ChannelKit
+import Foundation
+import PostgresNIO
+import StoreSupport
+
+// MARK: - The pipeline's claim: a conversation's oldest open message first, on every host.
+
+extension PostgreSQLStore {
+    public func claimHead(_ id: Int64, owner: String, leaseUntil: Date, at now: Date) async throws -> HeadClaim {
+        try await session("claiming inbox item \(id)") { session in
+            // One conditional UPDATE: claimable, and no earlier open message of the conversation.
+            // Of two hosts claiming at once, the second waits for the first's row lock and
+            // re-checks the condition on the claimed row.
+            if let claimed = try await session.firstRow("""
+                UPDATE inbox SET state = 'processing', lease_expires_at = \(Rows.ms(leaseUntil)), next_attempt_at = NULL,
+                                 updated_at = \(Rows.ms(now)), unfinished_claims = unfinished_claims + 1,
+                                 claim_epoch = claim_epoch + 1, lease_owner = \(owner)
+                WHERE id = \(id) AND (
+                    state = 'received'
+                    OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= \(Rows.ms(now))))
+                    OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= \(Rows.ms(now)))))
+                  AND NOT EXISTS (
+                    SELECT 1 FROM inbox earlier
+                    WHERE earlier.channel = inbox.channel AND earlier.account_id = inbox.account_id
+                      AND earlier.sender_id = inbox.sender_id AND earlier.state IN ('received', 'failed', 'processing')
+                      AND (earlier.event_timestamp_ms < inbox.event_timestamp_ms
+                           OR (earlier.event_timestamp_ms = inbox.event_timestamp_ms AND earlier.id < inbox.id)))
+                RETURNING \(unescaped: Rows.inboxColumns)
+                """, Rows.inboxItem) {
+                return .claimed(claimed)
+            }
+            // Not claimed: say why, and when to ask again.
+            guard let item = try await session.firstRow("""
+                SELECT state, next_attempt_at, lease_expires_at, channel, account_id, sender_id, event_timestamp_ms
+                FROM inbox WHERE id = \(id)
+                """, { try $0.decode((String, Int64?, Int64?, String, String, String, Int64).self) }),
+                  let open = try Self.openItem(item.0, item.1, item.2) else {
+                return .finished
+            }
+            let blocker = try await session.firstRow("""
+                SELECT state, next_attempt_at, lease_expires_at FROM inbox
+                WHERE channel = \(item.3) AND account_id = \(item.4) AND sender_id = \(item.5)
+                  AND state IN ('received', 'failed', 'processing')
+                  AND (event_timestamp_ms < \(item.6) OR (event_timestamp_ms = \(item.6) AND id < \(id)))
+                ORDER BY event_timestamp_ms, id LIMIT 1
+                """, { try $0.decode((String, Int64?, Int64?).self) })
+            if let blocker, let earlier = try Self.openItem(blocker.0, blocker.1, blocker.2) {
+                return .waiting(until: earlier.claimableAt(now))
+            }
+            return .waiting(until: max(open.claimableAt(now), now))
+        }
+    }
+
+    /// An open item's state and times, from its columns; `nil` for a finished one.
+    static func openItem(_ state: String, _ nextAttempt: Int64?, _ lease: Int64?) throws -> OpenItem? {
+        let parsed = try StoredValues.named(InboxState.self, state, what: "inbox state")
+        guard !parsed.isTerminal else { return nil }
+        return OpenItem(state: parsed, nextAttemptAt: nextAttempt.map(Rows.date), leaseExpiresAt: lease.map(Rows.date))
+    }
+
+    /// An open (received, failed or processing) item's state and times.
+    struct OpenItem {
+        var state: InboxState
+        var nextAttemptAt: Date?
+        var leaseExpiresAt: Date?
+
+        /// When it can next be claimed: now, its due time, or its lease's end.
+        func claimableAt(_ now: Date) -> Date {
+            switch state {
+            case .failed: max(now, nextAttemptAt ?? now)
+            case .processing: max(now, leaseExpiresAt ?? now)
+            default: now
+            }
+        }
+    }
+}
