@@ -24,6 +24,8 @@ extension StoreConformance {
         try await store.fail(first.id, reason: "x", nextAttemptAt: t(50), countsAsAttempt: true, at: t(12))
         #expect(try await store.claimHead(second.id, owner: "b", leaseUntil: t(70), at: t(13)) == .waiting(until: t(50)))
         #expect(try await store.claimHead(first.id, owner: "b", leaseUntil: t(70), at: t(13)) == .waiting(until: t(50)))
+        #expect(try await store.claimableHeadIDs(at: t(13)).isEmpty, "a head not due, and one under a live lease, are not claimable")
+        #expect(try await store.claimableHeadIDs(at: t(50)) == [first.id], "the head once due; never the message behind it")
         let again = try #require(try await store.claimHead(first.id, owner: "b", leaseUntil: t(110), at: t(50)).claimedItem)
         #expect(again.claimEpoch == 2 && again.leaseOwner == "b", "every claim adds one to the epoch")
         try await store.complete(first.id, at: t(51))

@@ -54,6 +54,25 @@ struct PipelineLeaseTests {
         #expect(sends.all == (0..<30).map { "re: m\($0)" })
     }
 
+    @Test("the worker that finishes a message takes up the conversation's next one, accepted elsewhere, at once")
+    func finishingWorkerTakesUpTheNext() async throws {
+        let store = InMemoryStore()
+        let gate = AsyncGate()
+        let channel = RecordingChannel()
+        let busy = pipeline(channel, store: store, worker: "host-a", assistant: ScriptedAssistant { turn in
+            await gate.wait()
+            return AssistantReply(markdown: "re: \(turn.message.text)")
+        })
+        let base = Int64(Date().timeIntervalSince1970 * 1000)
+        try await busy.accept([EventFactory.text("m1", from: "u1", id: "n1", at: base)])
+        await gate.waitUntilWaiting()
+        // Accepted by another host, which is not working it (busy, or gone): no rescan runs here.
+        _ = await store.accept([EventFactory.text("m2", from: "u1", id: "n2", at: base + 1)], at: Date())
+        gate.open()
+        #expect(await busy.waitUntilIdle(timeout: .seconds(30)))
+        #expect(channel.sentTexts(to: "u1") == ["re: m1", "re: m2"])
+    }
+
     @Test("a worker stalled past its lease is taken over; when it wakes it sends nothing, and the message is answered once")
     func stalledWorkerIsFenced() async throws {
         let store = InMemoryStore()

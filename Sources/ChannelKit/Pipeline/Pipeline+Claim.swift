@@ -51,8 +51,26 @@ extension Pipeline {
             // counted as one the host died in. The item is taken up again at the next start.
             try? await store.fail(item.id, reason: "interrupted by shutdown", nextAttemptAt: now(), countsAsAttempt: false,
                                   fence: LeaseFence(item), at: now())
+        } else if case .finished = verdict, options.sharedStore {
+            await takeUpNext(after: item, logger: logger)
         }
         return verdict
+    }
+
+    /// On a shared store, the worker that finished a conversation's message takes up the next
+    /// one at once when this host holds none of it: another host may have accepted it, and
+    /// waits only for its next claim poll otherwise.
+    private func takeUpNext(after item: InboxItem, logger: Logger) async {
+        let conversation = item.event.conversation
+        guard await !dispatcher.holds(conversation) else { return }
+        do {
+            if let next = try await store.openHead(of: conversation), next.id != item.id {
+                await dispatcher.enqueue([next])
+            }
+        } catch {
+            // The accepting host's poll, or the next rescan, takes it up.
+            logger.warning("the conversation's next message could not be read", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Runs `work` while renewing the item's lease every third of its length; when the store

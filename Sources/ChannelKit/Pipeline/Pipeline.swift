@@ -109,7 +109,8 @@ public final class Pipeline: Sendable {
         return Recovery(released: released, expired: expired, resumed: pending.count)
     }
 
-    /// Rescans the store now and then (expired leases, items an operator retried) until the task is cancelled.
+    /// Rescans the store now and then (lapsed leases of a host that stopped, items an operator
+    /// retried, a shared store's messages no host has taken up) until the task is cancelled.
     public func rescanPeriodically() async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: options.rescanInterval) } catch { return }
@@ -117,12 +118,13 @@ public final class Pipeline: Sendable {
         }
     }
 
-    /// Queues every item of the store that needs work and is not queued yet. Only those are
-    /// read in full: a backlog of thousands would otherwise be read and decoded again at
-    /// every rescan, only to be found queued.
+    /// Queues the conversations the store says can be taken up now and are not queued yet, by
+    /// their oldest open message (``InboxStore/claimableHeadIDs(at:)``): the messages behind
+    /// a head are taken up as it finishes, so a backlog is never read again at every rescan,
+    /// and only heads not queued here are read in full.
     public func rescan() async {
         do {
-            let missing = await dispatcher.unqueued(try await store.pendingIDs(at: now()))
+            let missing = await dispatcher.unqueued(try await store.claimableHeadIDs(at: now()))
             guard !missing.isEmpty else { return }
             await dispatcher.enqueue(try await store.items(withIDs: missing))
         } catch {

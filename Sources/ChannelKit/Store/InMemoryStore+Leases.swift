@@ -17,6 +17,21 @@ extension InMemoryStore {
         return .claimed(take(item, owner: owner, leaseUntil: leaseUntil, at: now))
     }
 
+    public func claimableHeadIDs(at now: Date) -> [Int64] {
+        var heads: [ConversationKey: InboxItem] = [:]
+        for item in items.values where !item.state.isTerminal {
+            let key = item.event.conversation
+            if let head = heads[key], (head.event.timestamp, head.id) < (item.event.timestamp, item.id) { continue }
+            heads[key] = item
+        }
+        return heads.values.filter { Self.isClaimable($0, at: now) }.map(\.id)
+    }
+
+    public func openHead(of conversation: ConversationKey) -> InboxItem? {
+        items.values.filter { !$0.state.isTerminal && $0.event.conversation == conversation }
+            .min { ($0.event.timestamp, $0.id) < ($1.event.timestamp, $1.id) }
+    }
+
     /// When a non-terminal item can next be claimed: now, its due time, or its lease's end.
     static func claimableAt(_ item: InboxItem, at now: Date) -> Date {
         switch item.state {

@@ -150,9 +150,18 @@ public protocol InboxStore: Sendable {
     /// expired — ordered by conversation, then platform timestamp, then id.
     func pending(at now: Date) async throws -> [InboxItem]
 
-    /// The ids of the items ``pending(at:)`` returns, in no particular order: what a rescan
-    /// reads, so that it loads only the items that are not queued already.
-    func pendingIDs(at now: Date) async throws -> [Int64]
+    /// The conversations a worker could take up now, by the id of each one's head: its oldest
+    /// open (`received`, `failed` or `processing`) message by platform timestamp, then id,
+    /// when that message is claimable now (`received`; `failed` and due; `processing` with a
+    /// lapsed lease). A conversation whose head is under a live lease or waits for its next
+    /// attempt gives nothing, and messages behind a head are not listed: a rescan reads only
+    /// these, never the whole backlog, and the worker that finishes a head takes up the next
+    /// (``openHead(of:)``). In no particular order.
+    func claimableHeadIDs(at now: Date) async throws -> [Int64]
+
+    /// The oldest open (`received`, `failed` or `processing`) message of a conversation, by
+    /// platform timestamp then id, whatever its lease; `nil` when it has none.
+    func openHead(of conversation: ConversationKey) async throws -> InboxItem?
 
     /// The items with these ids, in id order; ids of no item are skipped.
     func items(withIDs ids: [Int64]) async throws -> [InboxItem]
@@ -205,11 +214,6 @@ extension InboxStore {
     /// ``kill(_:reason:fence:at:)`` without a fence.
     public func kill(_ id: Int64, reason: String, at now: Date) async throws {
         try await kill(id, reason: reason, fence: nil, at: now)
-    }
-
-    /// The ids of ``pending(at:)``; stores that can read the ids alone override it.
-    public func pendingIDs(at now: Date) async throws -> [Int64] {
-        try await pending(at: now).map(\.id)
     }
 
     /// One ``item(_:)`` per id; stores that can read them in one go override it.

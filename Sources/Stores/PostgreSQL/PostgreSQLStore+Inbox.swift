@@ -128,16 +128,6 @@ extension PostgreSQLStore {
         }
     }
 
-    public func pendingIDs(at now: Date) async throws -> [Int64] {
-        try await session("listing pending inbox ids") { session in
-            try await session.rows("""
-                SELECT id FROM inbox
-                WHERE state IN ('received', 'failed')
-                   OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= \(Rows.ms(now))))
-                """) { try $0.decode(Int64.self) }
-        }
-    }
-
     public func items(withIDs ids: [Int64]) async throws -> [InboxItem] {
         guard !ids.isEmpty else { return [] }
         return try await session("reading inbox items") { session in

@@ -34,6 +34,36 @@ extension SQLiteStore {
         return .claimed(claimed)
     }
 
+    public func claimableHeadIDs(at now: Date) async throws -> [Int64] {
+        // Both scans are of the `inbox_open_conversation` index, which holds the open items alone.
+        try read("listing claimable conversations") { database in
+            try database.rows("""
+                SELECT id FROM inbox AS head
+                WHERE state IN ('received', 'failed', 'processing')
+                  AND NOT EXISTS (
+                    SELECT 1 FROM inbox AS earlier
+                    WHERE earlier.channel = head.channel AND earlier.account_id = head.account_id
+                      AND earlier.sender_id = head.sender_id AND earlier.state IN ('received', 'failed', 'processing')
+                      AND (earlier.event_timestamp_ms < head.event_timestamp_ms
+                           OR (earlier.event_timestamp_ms = head.event_timestamp_ms AND earlier.id < head.id)))
+                  AND (state = 'received'
+                       OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
+                       OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)))
+                """, [Row.bind(now)]) { try $0.integer(0) }
+        }
+    }
+
+    public func openHead(of conversation: ConversationKey) async throws -> InboxItem? {
+        try read("reading a conversation's oldest open message") { database in
+            try database.firstRow("""
+                SELECT \(Row.inboxColumns) FROM inbox
+                WHERE channel = ?1 AND account_id = ?2 AND sender_id = ?3 AND state IN ('received', 'failed', 'processing')
+                ORDER BY event_timestamp_ms, id LIMIT 1
+                """, [Row.bind(conversation.channel), Row.bind(conversation.accountID), Row.bind(conversation.userID)],
+                Row.inboxItem)
+        }
+    }
+
     /// An open (received, failed or processing) item's state and times; `nil` for a finished one.
     struct OpenItem {
         var state: InboxState

@@ -260,13 +260,6 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         }
     }
 
-    public func pendingIDs(at now: Date) async throws -> [Int64] {
-        // The state index holds every id it needs but the leases of processing items.
-        try read("listing pending inbox ids") { database in
-            try database.rows("SELECT id FROM inbox WHERE \(Self.pendingCondition)", [Row.bind(now)]) { try $0.integer(0) }
-        }
-    }
-
     public func items(withIDs ids: [Int64]) async throws -> [InboxItem] {
         guard !ids.isEmpty else { return [] }
         // One statement for any number of ids: the ids travel as one JSON array.
