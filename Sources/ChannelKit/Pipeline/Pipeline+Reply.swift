@@ -35,19 +35,7 @@ extension Pipeline {
             if let direct = preparation.directReply {
                 reply = direct
             } else {
-                do {
-                    reply = try await withDeadline(options.assistantTimeout) { [assistant, logger] in
-                        try await assistant.reply(to: turn, logger: logger)
-                    }
-                } catch {
-                    if Task.isCancelled { throw CancellationError() }
-                    if let outage = AssistantOutage(error, item: item, window: options.assistantRetryWindow, now: now()) {
-                        throw outage
-                    }
-                    logger.warning("assistant failed; sending the apology", metadata: ["error": "\(type(of: error))"])
-                    observer.assistantFailed(channel: event.channel)
-                    reply = AssistantReply(markdown: options.apology)
-                }
+                reply = try await assistantCall.reply(to: turn, for: item, logger: logger)
                 if let notice = preparation.notice { reply.markdown = notice + "\n\n" + reply.markdown }
             }
             return (reply, preparation)
@@ -97,19 +85,7 @@ extension Pipeline {
     /// `userTurn` is given.
     func record(_ answer: AssistantReply, for item: InboxItem, channel: any Channel,
                         userTurn: ConversationTurn?, logger: Logger) async throws -> [OutboxPart] {
-        var reply = answer
-        var texts = renderer.render(reply.markdown, for: channel.profile)
-        if texts.isEmpty {
-            logger.warning("assistant reply was empty; sending the apology")
-            reply = AssistantReply(markdown: options.apology)
-            texts = renderer.render(options.apology, for: channel.profile)
-        }
-        var messages = texts.map { OutboundMessage(text: $0) }
-        if let limits = channel.profile.quickReplies, !reply.quickReplies.isEmpty, !messages.isEmpty {
-            messages[messages.count - 1].quickReplies = reply.quickReplies.prefix(limits.maximumCount).map {
-                QuickReply(title: String($0.title.prefix(limits.maximumTitleLength)), payload: $0.payload)
-            }
-        }
+        let (reply, messages) = composer.compose(answer, for: channel.profile, logger: logger)
         let turns = userTurn.map { [$0, ConversationTurn(role: .assistant, text: reply.markdown, timestamp: now())] } ?? []
         return try await store.recordReply(for: item.id, parts: messages, conversation: item.event.conversation, turns: turns,
                                            fence: LeaseFence(item), at: now())

@@ -53,6 +53,10 @@ public final class Pipeline: Sendable {
     let now: @Sendable () -> Date
     let gate: ChannelGate
     let dispatcher: ConversationDispatcher
+    /// The steps of one message's way, each with one job (see ``answer(_:channel:generation:logger:)``).
+    let assistantCall: AssistantCall
+    let composer: ReplyComposer
+    let sender: PartSender
 
     /// Creates a pipeline.
     /// - Parameters:
@@ -78,6 +82,10 @@ public final class Pipeline: Sendable {
         self.logger = logger
         self.now = now
         gate = ChannelGate(store: store, probeWindow: options.channelProbeWindow.seconds)
+        assistantCall = AssistantCall(assistant: assistant, timeout: options.assistantTimeout, retryWindow: options.assistantRetryWindow,
+                                      apology: options.apology, observer: observer, now: now)
+        composer = ReplyComposer(renderer: renderer, apology: options.apology)
+        sender = PartSender(retry: options.retry, observer: observer)
         let box = WeakPipeline()
         // Replies are made on threads of their own, so acknowledgements never queue behind them.
         self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations, executor: ReplyExecutor.shared,
