@@ -142,34 +142,16 @@ struct DurabilityTests {
         try await killer.value
         #expect(acknowledged.value == total)
 
-        // Wait for every message's reply; duplicates (in-flight sends resent after the restart)
-        // also count as sends, so ask for more until every message has one.
-        var sent: [(recipient: String, text: String)] = []
-        var firstSeen: [String: [Int]] = [:]
-        var copies: [String: Int] = [:]
-        var minimum = total
-        for _ in 0..<100 {
-            sent = try await Self.sentTexts(emulator: emulator.baseURL, minimum: minimum)
-            firstSeen = [:]
-            copies = [:]
-            for (recipient, text) in sent {
-                guard let range = text.range(of: #"You said: s\d+ m(\d+)"#, options: .regularExpression) else { continue }
-                let said = String(text[range])
-                let index = Int(said.split(separator: "m").last ?? "") ?? -1
-                copies[said, default: 0] += 1
-                if copies[said] == 1 { firstSeen[recipient, default: []].append(index) }
-            }
-            if copies.count >= total || sent.count < minimum { break }
-            minimum = sent.count + (total - copies.count)
-        }
-        #expect(copies.count == total)
+        // Every message's reply; duplicates (in-flight sends resent after the restart) included.
+        let replies = try await BurstReplies.collect(emulator: emulator.baseURL, total: total)
+        #expect(replies.copies.count == total)
         // The restart really took over unfinished work.
         let restartLog = try #require(current.host).log
         #expect(restartLog.contains("resuming earlier work"))
         for sender in 0..<senders {
-            #expect(firstSeen["snd\(sender)"] == Array(0..<perSender), "sender \(sender) answered out of order or incompletely")
+            #expect(replies.firstSeen["snd\(sender)"] == Array(0..<perSender), "sender \(sender) answered out of order or incompletely")
         }
-        let duplicated = copies.values.filter { $0 > 1 }
+        let duplicated = replies.duplicated
         #expect(duplicated.allSatisfy { $0 == 2 })
         // At most one send per conversation was in flight at the kill.
         #expect(duplicated.count <= senders, "\(duplicated.count) messages were answered twice")
@@ -177,7 +159,7 @@ struct DurabilityTests {
         // The whole burst again, after completion: nothing new. A fresh message per sender
         // then proves the host processed everything before it (one conversation is in order).
         let host = try #require(current.host)
-        let before = sent.count
+        let before = replies.sendCount
         try await withThrowingTaskGroup(of: Void.self) { group in
             for sender in 0..<senders {
                 group.addTask {
@@ -195,7 +177,7 @@ struct DurabilityTests {
             }
             try await group.waitForAll()
         }
-        sent = try await Self.sentTexts(emulator: emulator.baseURL, minimum: before + senders)
+        let sent = try await Self.sentTexts(emulator: emulator.baseURL, minimum: before + senders)
         #expect(sent.count == before + senders)
         #expect(sent.suffix(senders).allSatisfy { $0.text.contains("final") })
         #expect(await host.terminate() == 0)

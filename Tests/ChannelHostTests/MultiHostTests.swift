@@ -107,27 +107,12 @@ struct MultiHostTests {
         }
         #expect(acknowledged.value == total)
 
-        var copies: [String: Int] = [:]
-        var firstSeen: [String: [Int]] = [:]
-        var minimum = total
-        for _ in 0..<100 {
-            let sent = try await DurabilityTests.sentTexts(emulator: emulator.baseURL, minimum: minimum)
-            copies = [:]
-            firstSeen = [:]
-            for (recipient, text) in sent {
-                guard let range = text.range(of: #"You said: s\d+ m(\d+)"#, options: .regularExpression) else { continue }
-                let said = String(text[range])
-                copies[said, default: 0] += 1
-                if copies[said] == 1 { firstSeen[recipient, default: []].append(Int(said.split(separator: "m").last ?? "") ?? -1) }
-            }
-            if copies.count >= total || sent.count < minimum { break }
-            minimum = sent.count + (total - copies.count)
-        }
-        #expect(copies.count == total, "\(total - copies.count) messages were never answered")
+        let replies = try await BurstReplies.collect(emulator: emulator.baseURL, total: total)
+        #expect(replies.copies.count == total, "\(total - replies.copies.count) messages were never answered")
         for sender in 0..<senders {
-            #expect(firstSeen["snd\(sender)"] == Array(0..<perSender), "sender \(sender) answered out of order or incompletely")
+            #expect(replies.firstSeen["snd\(sender)"] == Array(0..<perSender), "sender \(sender) answered out of order or incompletely")
         }
-        let duplicated = copies.values.filter { $0 > 1 }
+        let duplicated = replies.duplicated
         // Only a send in flight on the killed host can go twice: at most one per conversation.
         #expect(duplicated.allSatisfy { $0 == 2 } && duplicated.count <= senders, "\(duplicated.count) messages answered twice")
         for host in hosts.indices where host != victim {

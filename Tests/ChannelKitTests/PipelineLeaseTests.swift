@@ -73,6 +73,18 @@ struct PipelineLeaseTests {
         #expect(channel.sentTexts(to: "u1") == ["re: m1", "re: m2"])
     }
 
+    @Test("a message behind an earlier one nobody holds (its host stopped before working it) takes that one up first, without a rescan")
+    func orphanedEarlierMessageIsTakenUp() async throws {
+        let store = InMemoryStore()
+        let channel = RecordingChannel()
+        let host = pipeline(channel, store: store, worker: "host-b")
+        let base = Int64(Date().timeIntervalSince1970 * 1000)
+        _ = await store.accept([EventFactory.text("m1", from: "u1", id: "o1", at: base)], at: Date())
+        try await host.accept([EventFactory.text("m2", from: "u1", id: "o2", at: base + 1)])
+        #expect(await host.waitUntilIdle(timeout: .seconds(30)))
+        #expect(channel.sentTexts(to: "u1") == ["re: m1", "re: m2"])
+    }
+
     @Test("a worker stalled past its lease is taken over; when it wakes it sends nothing, and the message is answered once")
     func stalledWorkerIsFenced() async throws {
         let store = InMemoryStore()

@@ -105,12 +105,6 @@ actor ConversationDispatcher {
         if !items.isEmpty { enqueue(items) }
     }
 
-    /// Whether an item of the conversation other than the one in flight is waiting here.
-    func holds(_ conversation: ConversationKey) -> Bool {
-        takeHandoff()
-        return pending[conversation] != nil
-    }
-
     /// The ids among `ids` of items neither waiting nor in flight.
     func unqueued(_ ids: [Int64]) -> [Int64] {
         takeHandoff()

@@ -27,6 +27,8 @@ extension Pipeline {
             case .waiting(let until):
                 // Behind an earlier message of the conversation, or held by another worker (on
                 // another host): ask again when that may be over, and at least every poll interval.
+                // An earlier message nobody holds (its host stopped) is taken up here.
+                if until <= start, options.sharedStore { await takeUpHead(of: queued.event.conversation, logger: logger) }
                 let poll = start.addingTimeInterval(options.claimPollInterval.seconds)
                 return .retry(at: until > start ? min(until, poll) : poll)
             }
@@ -52,20 +54,19 @@ extension Pipeline {
             try? await store.fail(item.id, reason: "interrupted by shutdown", nextAttemptAt: now(), countsAsAttempt: false,
                                   fence: LeaseFence(item), at: now())
         } else if case .finished = verdict, options.sharedStore {
-            await takeUpNext(after: item, logger: logger)
+            await takeUpHead(of: event.conversation, logger: logger)
         }
         return verdict
     }
 
-    /// On a shared store, the worker that finished a conversation's message takes up the next
-    /// one at once when this host holds none of it: another host may have accepted it, and
-    /// waits only for its next claim poll otherwise.
-    private func takeUpNext(after item: InboxItem, logger: Logger) async {
-        let conversation = item.event.conversation
-        guard await !dispatcher.holds(conversation) else { return }
+    /// On a shared store, queues the conversation's oldest open message here, unless it is
+    /// queued already: after finishing a message, the next one, wherever it was accepted (its
+    /// host may be busy or gone); behind an earlier message nobody holds, that message.
+    /// Without this, such a message would wait for a rescan.
+    private func takeUpHead(of conversation: ConversationKey, logger: Logger) async {
         do {
-            if let next = try await store.openHead(of: conversation), next.id != item.id {
-                await dispatcher.enqueue([next])
+            if let head = try await store.openHead(of: conversation) {
+                await dispatcher.enqueue([head])   // ignored when queued or in flight here
             }
         } catch {
             // The accepting host's poll, or the next rescan, takes it up.

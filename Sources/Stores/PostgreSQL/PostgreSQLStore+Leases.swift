@@ -52,21 +52,11 @@ extension PostgreSQLStore {
     }
 
     public func claimableHeadIDs(at now: Date) async throws -> [Int64] {
-        // Both scans are of the `inbox_open_conversation` index, which holds the open items alone.
-        try await session("listing claimable conversations") { session in
-            try await session.rows("""
-                SELECT id FROM inbox AS head
-                WHERE state IN ('received', 'failed', 'processing')
-                  AND NOT EXISTS (
-                    SELECT 1 FROM inbox AS earlier
-                    WHERE earlier.channel = head.channel AND earlier.account_id = head.account_id
-                      AND earlier.sender_id = head.sender_id AND earlier.state IN ('received', 'failed', 'processing')
-                      AND (earlier.event_timestamp_ms < head.event_timestamp_ms
-                           OR (earlier.event_timestamp_ms = head.event_timestamp_ms AND earlier.id < head.id)))
-                  AND (state = 'received'
-                       OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= \(Rows.ms(now))))
-                       OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= \(Rows.ms(now)))))
-                """) { try $0.decode(Int64.self) }
+        var binds = PostgresBindings()
+        binds.append(Rows.ms(now))
+        let query = PostgresQuery(unsafeSQL: InboxQueries.claimableHeadIDs(now: "$1"), binds: binds)
+        return try await session("listing claimable conversations") { session in
+            try await session.rows(query) { try $0.decode(Int64.self) }
         }
     }
 

@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import StoreSupport
 
 // MARK: - The pipeline's claim: a conversation's oldest message first, on every host.
 
@@ -35,21 +36,8 @@ extension SQLiteStore {
     }
 
     public func claimableHeadIDs(at now: Date) async throws -> [Int64] {
-        // Both scans are of the `inbox_open_conversation` index, which holds the open items alone.
         try read("listing claimable conversations") { database in
-            try database.rows("""
-                SELECT id FROM inbox AS head
-                WHERE state IN ('received', 'failed', 'processing')
-                  AND NOT EXISTS (
-                    SELECT 1 FROM inbox AS earlier
-                    WHERE earlier.channel = head.channel AND earlier.account_id = head.account_id
-                      AND earlier.sender_id = head.sender_id AND earlier.state IN ('received', 'failed', 'processing')
-                      AND (earlier.event_timestamp_ms < head.event_timestamp_ms
-                           OR (earlier.event_timestamp_ms = head.event_timestamp_ms AND earlier.id < head.id)))
-                  AND (state = 'received'
-                       OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
-                       OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)))
-                """, [Row.bind(now)]) { try $0.integer(0) }
+            try database.rows(InboxQueries.claimableHeadIDs(now: "?1"), [Row.bind(now)]) { try $0.integer(0) }
         }
     }
 
