@@ -90,16 +90,32 @@ struct ConnectionLimitsTests {
             #expect(try await Self.webhook(port: host.port, mid: "m.during-1") == "HTTP/1.1 200 OK")
 
             let all = silent + slowHeads + slowBodies
-            let closings = await value(within: .seconds(90)) {
-                await withTaskGroup(of: Duration.self) { group in
-                    for connection in all { group.addTask { await connection.closedAfter() } }
-                    return await group.reduce(into: [Duration]()) { $0.append($1) }
-                }
+            func allClosed(within limit: Duration) async -> Bool {
+                await value(within: limit) {
+                    await withTaskGroup(of: Duration.self) { group in
+                        for connection in all { group.addTask { await connection.closedAfter() } }
+                        return await group.reduce(into: [Duration]()) { $0.append($1) }
+                    }
+                } != nil
             }
-            guard closings != nil else {
-                Issue.record("\(all.filter(\.isOpen).count) of \(all.count) slow connections were still open after 90 s")
-                for connection in all { await connection.close() }
-                return
+            if !(await allClosed(within: .seconds(60))) {
+                // A silent connection whose handshake the server lost (its accept queue full on a
+                // machine loaded by the whole suite) looks open to the client alone: the server
+                // never had it, so no deadline of the server's can close it. A byte tells them
+                // apart: the kernel refuses it (or the server now accepts the connection and its
+                // deadline closes it); a connection the server holds without a deadline stays open.
+                for connection in silent where connection.isOpen { try? await connection.send("x") }
+                if !(await allClosed(within: .seconds(30))) {
+                    let open = { (group: [RawConnection]) in group.filter(\.isOpen).count }
+                    var answers: [String] = []
+                    for connection in all where connection.isOpen { answers.append(await connection.receivedSoFar()) }
+                    Issue.record("""
+                        \(open(all)) of \(all.count) slow connections were still open after 90 s: \(open(silent)) silent, \
+                        \(open(slowHeads)) slow heads, \(open(slowBodies)) slow bodies; bytes they received: \(answers)
+                        """)
+                    for connection in all { await connection.close() }
+                    return
+                }
             }
             // Not before the deadline: a silent connection or a slow head gets 1 s, a slow body 2 s after its head.
             for connection in silent + slowHeads {

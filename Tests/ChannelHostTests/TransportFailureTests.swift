@@ -9,7 +9,8 @@ import Testing
 struct TransportFailureTests {
     @Test("a port nobody listens on is reported as a refused connection")
     func refused() async throws {
-        let port = try freePort()
+        let (descriptor, port) = try refusingPort()
+        defer { close(descriptor) }
         let client = AsyncHTTPTransport.makeClient()
         let transport = AsyncHTTPTransport(client: client)
         do {

@@ -71,6 +71,11 @@ final class RawConnection: Sendable {
         return String(decoding: received.bytes.withLock { $0 }, as: UTF8.self)
     }
 
+    /// What the server has sent so far, as text.
+    func receivedSoFar() async -> String {
+        String(decoding: received.bytes.withLock { $0 }, as: UTF8.self)
+    }
+
     /// Closes the connection from this side.
     func close() async {
         try? await channel.close()

@@ -134,9 +134,22 @@ func makeTemporaryDirectory() -> String {
 
 /// A free TCP port on 127.0.0.1, found by binding port 0.
 func freePort() throws -> Int {
+    let (fd, port) = try boundPort()
+    close(fd)
+    return port
+}
+
+/// A TCP port on 127.0.0.1 that refuses connections for as long as the returned descriptor is
+/// open (bound, never listening), so no other test's server can take it meanwhile.
+func refusingPort() throws -> (descriptor: Int32, port: Int) {
+    try boundPort()
+}
+
+private func boundPort() throws -> (Int32, Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestFailure("socket() failed") }
-    defer { close(fd) }
+    var keep = false
+    defer { if !keep { close(fd) } }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0
@@ -150,7 +163,8 @@ func freePort() throws -> Int {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
     guard named == 0 else { throw TestFailure("getsockname() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    keep = true
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 struct TestFailure: Error, CustomStringConvertible {
