@@ -127,6 +127,27 @@ struct TokenRefreshTests {
         try await graph.stop()
     }
 
+    @Test("hosts sharing a store make one refresh of a token, however many of them check at the same moment")
+    func oneRefreshAcrossHosts() async throws {
+        let graph = try await FakeGraphServer.start()
+        let clock = TestClock(Self.wholeSecond())
+        let host = try await TestHost.start(yaml: Self.yaml(graph: graph), now: clock.now)
+        // Three hosts' refresh jobs on one store, checking together.
+        let refreshers = (0..<3).map { _ in
+            TokenRefreshService(supervisor: host.runtime.supervisor, status: host.runtime.status, interval: .seconds(3600),
+                                now: clock.now, logger: Logger(label: "test-refresh"), shared: host.runtime.store)
+        }
+        let outcomes = await withTaskGroup(of: TokenRefreshService.Outcome?.self) { group in
+            for refresher in refreshers { group.addTask { await refresher.refreshDue()["instagram"] } }
+            return await group.reduce(into: [TokenRefreshService.Outcome?]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { if case .refreshed = $0 { true } else { false } }.count == 1, "\(outcomes)")
+        #expect(outcomes.filter { $0 == .notDue }.count == 2, "\(outcomes)")
+        #expect(graph.requests(to: "/refresh_access_token").count == 1)
+        try await host.stop()
+        try await graph.stop()
+    }
+
     @Test("a failed refresh is reported in /readyz and the portal while the old token keeps sending; a portal-saved token is not refreshed before it is a day old")
     func failedRefreshIsReported() async throws {
         let graph = try await FakeGraphServer.start()

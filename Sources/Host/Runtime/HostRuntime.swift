@@ -239,7 +239,7 @@ struct HostRuntime: Sendable {
         services.append(.init(service: RetentionService(store: store, retentionDays: configuration.storage.retentionDays,
                                                         interval: RetentionService.defaultInterval, logger: logger)))
         services.append(.init(service: TokenRefreshService(supervisor: supervisor, status: status, interval: TokenRefreshService.defaultInterval,
-                                                           now: now, logger: logger)))
+                                                           now: now, logger: logger, shared: store)))
         if let identityLinking {
             let retryDelay = configuration.identity.email.retryDelaySeconds
             services.append(.init(service: IdentityMailService(flow: identityLinking, interval: .seconds(min(15, max(1, retryDelay))),

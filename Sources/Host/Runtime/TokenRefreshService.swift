@@ -13,12 +13,21 @@ import ServiceLifecycle
 /// with it at once. A token whose age is unknown (from `channels.yaml` or the environment) is
 /// refreshed at the first check. A failed refresh is logged and reported, and tried again at
 /// the next check; the old token keeps working until it expires.
+///
+/// Hosts that share a store take turns: a host refreshes a channel's token only after
+/// claiming it in the store for ``claimWindow``, so that several hosts checking at the same
+/// moment make one refresh; the others see the saved token (and its age) within seconds.
 struct TokenRefreshService: Service {
     let supervisor: ChannelSupervisor
     let status: ChannelStatusBoard
     let interval: Duration
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Where hosts claim a refresh; `nil`: this host alone decides.
+    var shared: (any SharedStateStore)? = nil
+
+    /// How long a host's claim on a channel's refresh keeps the other hosts from refreshing it.
+    static let claimWindow: TimeInterval = 600
 
     /// How often tokens are checked while the host runs.
     static let defaultInterval: Duration = .seconds(3600)
@@ -103,9 +112,32 @@ struct TokenRefreshService: Service {
                 outcomes[candidate.name] = .notDue
                 continue
             }
+            guard await claimRefresh(of: candidate.name, at: at) else {
+                outcomes[candidate.name] = .notDue   // another host is refreshing it
+                continue
+            }
             outcomes[candidate.name] = await refresh(candidate, at: at)
         }
         return outcomes
+    }
+
+    /// Whether this host takes the channel's refresh: no other host claimed it within the
+    /// claim window. The claim's value is its expiry, so that a claim seen keeps its own.
+    private func claimRefresh(of channel: String, at: Date) async -> Bool {
+        guard let shared else { return true }
+        let until = at.addingTimeInterval(Self.claimWindow)
+        do {
+            let change = try await shared.updateSharedValue(scope: "token-refresh", key: channel, at: at) { current in
+                if let current, let held = Int64(current) {
+                    return SharedValueUpdate(value: current, expiresAt: Date(timeIntervalSince1970: Double(held) / 1000))
+                }
+                return SharedValueUpdate(value: String(Int64(until.timeIntervalSince1970 * 1000)), expiresAt: until)
+            }
+            return change.previous == nil
+        } catch {
+            // The store cannot say: refresh from here (a second refresh is harmless, a missed one is not).
+            return true
+        }
     }
 
     private func refresh(_ candidate: Candidate, at: Date) async -> Outcome {
