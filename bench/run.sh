@@ -120,7 +120,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '\n== %s\n' "$*" >&2; }
+say() { printf '\n== %s (at %d s)\n' "$*" "$SECONDS" >&2; }
 
 # other_load: how busy the CPUs are over one second while none of the bench's processes
 # run (anything above a few percent is other work that shares the CPUs with the run).
