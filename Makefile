@@ -11,8 +11,9 @@ APT_PACKAGES := libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-de
 # pg_ctl and the server, run as its `postgres` user when the tests run as root); gdb prints a
 # stuck test run's thread stacks (Tests/Tools/watchdog.sh).
 TEST_APT_PACKAGES := chromium chromium-driver python3-selenium python3-aiosmtpd python3-cryptography postgresql gdb
-# `make bench` drives the host with wrk (HTTP load generator, LuaJIT scripts).
-BENCH_APT_PACKAGES := wrk
+# `make bench` drives the host with wrk (HTTP load generator, LuaJIT scripts), and measures it
+# on PostgreSQL too, on a throwaway server it starts itself (postgresql: initdb, pg_ctl, psql).
+BENCH_APT_PACKAGES := wrk postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps test-deps build run test bench check-config clean
@@ -62,7 +63,9 @@ test: deps test-deps
 
 ## bench: release build, then the benchmarks (bench/run.sh): ingestion vs the bare route
 ## (wrk), ack latency at 5,000 webhooks/s and end-to-end latency at 1,000 messages/s (open
-## loop); prints one table and appends it to docs/performance.md. Installs wrk if missing.
+## loop) on SQLite; ingestion and end to end again on PostgreSQL (a throwaway durable server),
+## and the cross-host wake-up delay of two hosts on one database; prints one table and appends
+## it to docs/performance.md. Installs wrk and PostgreSQL if missing.
 bench: deps
 	$(call apt_install,$(BENCH_APT_PACKAGES))
 	$(SWIFT) build -c release --product sandra

@@ -20,16 +20,31 @@
 #      answers: acknowledgements alone, without the replies competing for the CPUs
 #   3. `SandraBench e2e`: signed webhooks at a fixed 1,000/s from 200 senders; latency from
 #      the send to the echo reply's arrival at SandraBench's own fake Graph API
+#   4. PostgreSQL (storage.postgres.url): the bench starts a throwaway PostgreSQL server of its
+#      own (the newest /usr/lib/postgresql/<version>/bin; as the `postgres` user when run as
+#      root), durable as in production: fsync, synchronous_commit and full_page_writes on, its
+#      data folder beside the SQLite files (same file system); every host's pool at its
+#      default size. Each phase gets a fresh database.
+#   4a. the webhook run of phase 1 (same wrk settings and bodies) against a host on it
+#   4b. the end-to-end run of phase 3 against a host on it (waiting at most BENCH_PG_DRAIN
+#       seconds for the last replies)
+#   5. `SandraBench wakeup`: two hosts on one PostgreSQL database; per conversation (a new
+#      sender) one message to one host, then, once acknowledged, the next to the same host or
+#      to the other one, the fake Graph API answering every send after 50 ms; the gap between
+#      the two replies, and what the other host's claim poll adds to it
 #
 # Knobs (environment): BENCH_WRK_THREADS (1), BENCH_WRK_CONNECTIONS (64),
 # BENCH_WRK_SECONDS (10), BENCH_WRK_BODIES (200000), BENCH_ACK_RATE (5000),
 # BENCH_E2E_RATE (1000), BENCH_SECONDS (10, whole seconds), BENCH_LOG_LEVEL (info, the host's default),
 # BENCH_QUIET_WAIT (60: seconds to wait for other work on the CPUs to stop before starting),
 # BENCH_DOC (docs/performance.md; empty: do not write), BENCH_PROFILE (1: perf record
-# the host during the webhook wrk run and print the top symbols).
+# the host during the webhook wrk run and print the top symbols), BENCH_POSTGRES (1; 0 skips
+# phases 4 and 5), BENCH_WAKEUP_CONVERSATIONS (200 of each kind), BENCH_WAKEUP_GRAPH_DELAY_MS (50),
+# BENCH_PG_DRAIN (10: seconds phase 4b waits for its last replies).
 #
 # Every phase also records the host's CPU time (user + system, all its threads, from
-# /proc/<pid>/stat) per request it served, warm-up included.
+# /proc/<pid>/stat) per request it served, warm-up included; on PostgreSQL also the server's
+# (the postmaster and all its processes).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,12 +65,25 @@ SECONDS_MEASURED=${BENCH_SECONDS:-10}
 LOG_LEVEL=${BENCH_LOG_LEVEL:-info}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-60}
 DOC=${BENCH_DOC-$ROOT/docs/performance.md}
+POSTGRES=${BENCH_POSTGRES:-1}
+WAKEUP_CONVERSATIONS=${BENCH_WAKEUP_CONVERSATIONS:-200}
+WAKEUP_GRAPH_DELAY_MS=${BENCH_WAKEUP_GRAPH_DELAY_MS:-50}
+# How long the end-to-end run on PostgreSQL waits for its last replies (SQLite's waits up to 30 s):
+# a host that falls behind there would otherwise add half a minute to the run.
+PG_DRAIN=${BENCH_PG_DRAIN:-10}
 SECRET=bench-app-secret
 
 for tool in "$SANDRA" "$BENCH"; do
   [ -x "$tool" ] || { echo "bench: $tool is missing; run make bench" >&2; exit 1; }
 done
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+PG_BIN=""
+if [ "$POSTGRES" = 1 ]; then
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4,4n); do
+    [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && [ -x "$dir/psql" ] && PG_BIN=$dir
+  done
+  [ -n "$PG_BIN" ] || { echo "bench: PostgreSQL is missing (apt-get install postgresql; or BENCH_POSTGRES=0)" >&2; exit 1; }
+fi
 
 # The SQLite files live on the same file system as ./data (not a tmpfs), so fsync costs
 # what it costs in production.
@@ -63,6 +91,7 @@ mkdir -p "$ROOT/.build"
 WORK=$(mktemp -d "$ROOT/.build/bench.XXXXXX")
 RESULTS=$WORK/results.txt
 PIDS=()
+PG_DIR=""
 
 stop_pid() { # pid [seconds]: SIGTERM, then SIGKILL after the grace period
   local pid=$1 grace=${2:-10} waited=0
@@ -80,17 +109,18 @@ cleanup() {
   trap - EXIT INT TERM
   for pid in "${PIDS[@]}"; do stop_pid "$pid" 5; done
   if [ "$status" -ne 0 ] && [ -d "$WORK" ]; then
-    for log in "$WORK"/*.log; do
+    for log in "$WORK"/*.log ${PG_DIR:+"$PG_DIR/server.log"}; do
       [ -f "$log" ] && { echo "--- last lines of $(basename "$log")" >&2; tail -n 15 "$log" >&2; }
     done
   fi
+  stop_postgres
   rm -rf "$WORK"
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '\n== %s\n' "$*" >&2; }
+say() { printf '\n== %s (at %d s)\n' "$*" "$SECONDS" >&2; }
 
 # other_load: how busy the CPUs are over one second while none of the bench's processes
 # run (anything above a few percent is other work that shares the CPUs with the run).
@@ -124,11 +154,14 @@ host_cpu() {
   fi
 }
 
-# start_host <name> <port> <graph port> [probe flags]: a fresh host on a fresh SQLite file;
-# sets HOST_PID
+# start_host <name> <port> <graph port> [probe flags]: a fresh host on a fresh SQLite file,
+# or on the PostgreSQL database HOST_DATABASE_URL names when set; sets HOST_PID
 start_host() {
-  local name=$1 port=$2 graph=$3 probe=${4:-}
+  local name=$1 port=$2 graph=$3 probe=${4:-} postgres=""
   mkdir -p "$WORK/$name"
+  if [ -n "${HOST_DATABASE_URL:-}" ]; then
+    postgres=$(printf '  postgres:\n    url: "%s"\nadmin:\n  secret_key: "%s"' "$HOST_DATABASE_URL" "$PG_SECRET_KEY")
+  fi
   cat > "$WORK/$name.yaml" <<YAML
 server:
   host: 127.0.0.1
@@ -137,6 +170,7 @@ server:
   benchmark_routes: true
 storage:
   path: "$WORK/$name/sandra.sqlite"
+$postgres
 assistant:
   type: echo
 identity:
@@ -171,7 +205,64 @@ run_wrk() {
   fi
 }
 
-read -r HOST_PORT GRAPH_PORT E2E_GRAPH_PORT <<< "$("$BENCH" free-ports --count 3)"
+# PostgreSQL: runs its programs as the `postgres` user when the bench runs as root (the server
+# refuses to run as root).
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+pg_sql() { # <database> <sql>: runs one statement as the superuser over the unix socket
+  as_pg "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d "$1" -c "$2"
+}
+# The postmaster's and its processes' CPU time in clock ticks.
+pg_ticks() {
+  local pid stat line
+  pid=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+  # One file at a time: a process may end between the listing and the read.
+  for stat in /proc/[0-9]*/stat; do { read -r line < "$stat" && echo "$line"; } 2>/dev/null || true; done |
+    awk -v pm="$pid" '{ own = $1 == pm; sub(/^.*\) /, ""); if (own || $2 == pm) t += $12 + $13 } END { print t + 0 }'
+}
+# pg_cpu <result name> <ticks before> <requests>: the server's CPU per request (µs)
+pg_cpu() {
+  local after
+  after=$(pg_ticks)
+  if [ "${3:-0}" -gt 0 ] 2>/dev/null; then
+    result "$1.pg_cpu_us=$(( (after - $2) * 1000000 / CLK_TCK / $3 ))"
+  fi
+}
+# start_postgres: initdb into a fresh folder beside the SQLite files and start the server on a
+# free loopback port, durable as in production (fsync, synchronous_commit, full_page_writes on)
+start_postgres() {
+  PG_DIR=$(mktemp -d "$ROOT/.build/bench-pg.XXXXXX")
+  PG_PORT=$("$BENCH" free-ports --count 1)
+  PG_PASSWORD=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  PG_SECRET_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+  printf '%s' "$PG_PASSWORD" > "$PG_DIR/password"
+  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$PG_DIR"; fi
+  as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --pwfile="$PG_DIR/password" --auth-local=trust \
+    --auth-host=scram-sha-256 -E UTF8 --locale=C > "$WORK/pg-initdb.log" 2>&1
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 -o \
+    "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c full_page_writes=on" \
+    start > "$WORK/pg-start.log" 2>&1
+  result "meta.pg_version=$(pg_sql postgres 'SHOW server_version' | cut -d' ' -f1)"
+  result "meta.pg_settings=$(pg_sql postgres "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings
+    WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'shared_buffers', 'max_connections')")"
+  result "meta.pg_fs=$(df -T "$PG_DIR" | awk 'NR==2 {print $2}')"
+}
+stop_postgres() {
+  [ -n "$PG_DIR" ] || return 0
+  if [ -f "$PG_DIR/data/postmaster.pid" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop > /dev/null 2>&1 || true
+  fi
+  rm -rf "$PG_DIR"
+  PG_DIR=""
+}
+# pg_database <name>: a fresh database; prints its URL
+pg_database() {
+  pg_sql postgres "CREATE DATABASE $1" >&2
+  echo "postgres://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/$1?sslmode=disable"
+}
+
+read -r HOST_PORT GRAPH_PORT E2E_GRAPH_PORT HOST_B_PORT <<< "$("$BENCH" free-ports --count 4)"
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if ! git diff --quiet HEAD 2>/dev/null; then COMMIT="$COMMIT + uncommitted changes"; fi
 result "meta.date=$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -229,7 +320,6 @@ PIDS+=("$GRAPH_PID")
 start_host ingest-only "$HOST_PORT" "$GRAPH_PORT" --bare-only
 run_wrk warmup "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/warmup" 2
 run_wrk ingest_only "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/bodies" "$WRK_SECONDS"
-rm -f "$WORK"/bodies.* "$WORK"/warmup.*
 stop_pid "$HOST_PID" 5
 stop_pid "$GRAPH_PID" 1
 other_load
@@ -274,6 +364,55 @@ before=$(host_ticks)
   --warmup 1 --senders "$E2E_SENDERS" --secret "$SECRET" --run "e$RUN_ID" --name e2e --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
 host_cpu e2e "$before" "$(( E2E_RATE * (SECONDS_MEASURED + 1) ))"
 stop_pid "$HOST_PID"
+
+if [ "$POSTGRES" = 1 ]; then
+  other_load
+  say "4. PostgreSQL: a throwaway server, durable (fsync, synchronous_commit, full_page_writes on)"
+  start_postgres
+  grep '^meta.pg_' "$RESULTS" >&2
+
+  say "4a. ingestion on PostgreSQL (wrk, closed loop): webhook route"
+  "$BENCH" graph --port "$GRAPH_PORT" > "$WORK/graph.log" 2>&1 &
+  GRAPH_PID=$!
+  PIDS+=("$GRAPH_PID")
+  url=$(pg_database ingest)
+  HOST_DATABASE_URL=$url start_host pg-ingest "$HOST_PORT" "$GRAPH_PORT"
+  run_wrk warmup "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/warmup" 2
+  pg_before=$(pg_ticks)
+  run_wrk pg_webhook "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/bodies" "$WRK_SECONDS"
+  pg_cpu pg_webhook "$pg_before" "$(sed -n 's/^result:requests=//p' "$WORK/wrk-pg_webhook.out")"
+  stop_pid "$HOST_PID"
+  stop_pid "$GRAPH_PID"
+  other_load
+
+  say "4b. end to end at $E2E_RATE messages/s on PostgreSQL (open loop)"
+  url=$(pg_database e2e)
+  HOST_DATABASE_URL=$url start_host pg-e2e "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
+  before=$(host_ticks)
+  pg_before=$(pg_ticks)
+  "$BENCH" e2e --port "$HOST_PORT" --graph-port "$E2E_GRAPH_PORT" --rate "$E2E_RATE" --duration "$SECONDS_MEASURED" \
+    --warmup 1 --senders "$E2E_SENDERS" --secret "$SECRET" --run "p$RUN_ID" --drain "$PG_DRAIN" --name pg_e2e --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
+  # Per answered message (replies at the fake Graph API, warm-up included): a host that falls
+  # behind answers fewer than were offered.
+  answered=$(sed -n 's/^pg_e2e.graph_messages=//p' "$RESULTS")
+  host_cpu pg_e2e "$before" "$answered"
+  pg_cpu pg_e2e "$pg_before" "$answered"
+  stop_pid "$HOST_PID"
+  other_load
+
+  say "5. cross-host wake-up delay: two hosts on one PostgreSQL database"
+  WAKEUP_URL=$(pg_database wakeup)
+  HOST_DATABASE_URL=$WAKEUP_URL start_host pg-wakeup-a "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
+  HOST_A_PID=$HOST_PID
+  HOST_DATABASE_URL=$WAKEUP_URL start_host pg-wakeup-b "$HOST_B_PORT" "$E2E_GRAPH_PORT" --bare-only
+  "$BENCH" wakeup --port-a "$HOST_PORT" --port-b "$HOST_B_PORT" --graph-port "$E2E_GRAPH_PORT" \
+    --graph-delay-ms "$WAKEUP_GRAPH_DELAY_MS" --conversations "$WAKEUP_CONVERSATIONS" --secret "$SECRET" \
+    --run "k$RUN_ID" --name wakeup --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
+  stop_pid "$HOST_PID"
+  stop_pid "$HOST_A_PID"
+  stop_postgres
+fi
+rm -f "$WORK"/bodies.* "$WORK"/warmup.*
 
 other_load
 result "meta.load_after=$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -83,7 +83,7 @@ final class GraphRecorder: Sendable {
 }
 
 /// A fake Graph Send API on loopback: `POST /<version>/me/messages` answers
-/// `{"recipient_id":…,"message_id":…}` at once (or never, with `stall`).
+/// `{"recipient_id":…,"message_id":…}` at once (after `delay`, when given; or never, with `stall`).
 ///
 /// Raw SwiftNIO on one event loop, answering from the channel handler: it stands in for Meta's
 /// servers, which do not share the host's CPUs, so it should take as little of them as it can.
@@ -91,8 +91,10 @@ enum FakeGraph {
     /// Starts the server on its own event loop.
     /// - Parameter stall: never answer (the diagnostic run that holds replies back so that
     ///   only ingestion uses the CPUs; the host's calls wait for their timeout).
+    /// - Parameter delay: answer this long after the call arrived (the time Meta's servers take),
+    ///   recording the call when it arrives; `nil`: at once.
     /// - Returns: the listening channel (close it to stop) and the port it listens on.
-    static func start(host: String, port: Int, recorder: GraphRecorder, stall: Bool = false,
+    static func start(host: String, port: Int, recorder: GraphRecorder, stall: Bool = false, delay: TimeAmount? = nil,
                       group: any EventLoopGroup) async throws -> (channel: any Channel, port: Int) {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -101,7 +103,7 @@ enum FakeGraph {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(FakeGraphHandler(recorder: recorder, stall: stall))
+                    try channel.pipeline.syncOperations.addHandler(FakeGraphHandler(recorder: recorder, stall: stall, delay: delay))
                 }
             }
             .bind(host: host, port: port).get()
@@ -109,7 +111,7 @@ enum FakeGraph {
     }
 }
 
-/// Answers each Send API call as soon as its body has arrived.
+/// Answers each Send API call as soon as its body has arrived (or `delay` after).
 private final class FakeGraphHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -118,12 +120,14 @@ private final class FakeGraphHandler: ChannelInboundHandler, @unchecked Sendable
 
     private let recorder: GraphRecorder
     private let stall: Bool
+    private let delay: TimeAmount?
     private var body = ByteBuffer()
     private var keepAlive = true
 
-    init(recorder: GraphRecorder, stall: Bool) {
+    init(recorder: GraphRecorder, stall: Bool, delay: TimeAmount?) {
         self.recorder = recorder
         self.stall = stall
+        self.delay = delay
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -136,17 +140,30 @@ private final class FakeGraphHandler: ChannelInboundHandler, @unchecked Sendable
         case .end:
             recorder.record(body, at: monotonicNanos())
             guard !stall else { return }
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "application/json")
-            headers.add(name: "Content-Length", value: String(Self.reply.readableBytes))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(Self.reply))), promise: nil)
-            if keepAlive {
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            } else {
+            if let delay {
+                // One call at a time per connection (HTTP/1.1 without pipelining): the next
+                // request on this connection comes only after this answer.
                 let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+                let keepAlive = keepAlive
+                context.eventLoop.scheduleTask(in: delay) { self.answer(context: bound.value, keepAlive: keepAlive) }
+            } else {
+                answer(context: context, keepAlive: keepAlive)
             }
+        }
+    }
+
+    private func answer(context: ChannelHandlerContext, keepAlive: Bool) {
+        guard context.channel.isActive else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(Self.reply.readableBytes))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(Self.reply))), promise: nil)
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
         }
     }
 }
