@@ -168,6 +168,8 @@ server:
   port: $port
   shutdown_timeout_seconds: 2
   benchmark_routes: true
+  # The load generators open up to 1,024 connections from one address: no per-client cap.
+  max_connections_per_client: 0
 storage:
   path: "$WORK/$name/sandra.sqlite"
 $postgres
