@@ -85,6 +85,24 @@ struct PipelineLeaseTests {
         #expect(channel.sentTexts(to: "u1") == ["re: m1", "re: m2"])
     }
 
+    @Test("on a store of its own, a conversation's messages an operator retried all go after one rescan, in order")
+    func retriedConversationGoesAfterOneRescan() async throws {
+        let store = InMemoryStore()
+        let channel = RecordingChannel()
+        let host = Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(), assistant: ScriptedAssistant.echo(),
+                            options: .init(retry: PipelineTests.fastRetry), logger: logger)
+        let base = Int64(Date().timeIntervalSince1970 * 1000)
+        let items = await store.accept((1...3).map { EventFactory.text("m\($0)", from: "u1", id: "r\($0)", at: base + Int64($0)) }, at: Date())
+        for item in items {
+            _ = await store.claim(item.id, leaseUntil: Date().addingTimeInterval(60), at: Date())
+            try await store.kill(item.id, reason: "refused", at: Date())
+            _ = await store.retry(item.id, at: Date())
+        }
+        await host.rescan()
+        #expect(await host.waitUntilIdle(timeout: .seconds(30)))
+        #expect(channel.sentTexts(to: "u1") == ["re: m1", "re: m2", "re: m3"])
+    }
+
     @Test("a worker stalled past its lease is taken over; when it wakes it sends nothing, and the message is answered once")
     func stalledWorkerIsFenced() async throws {
         let store = InMemoryStore()

@@ -21,11 +21,15 @@ actor ConversationDispatcher {
         case waitForChannel(until: Date)
     }
 
-    typealias Work = @Sendable (InboxItem) async -> Verdict
+    /// The work for one item; `found` is true for an item the store pointed to (a rescan, a
+    /// conversation's next message) rather than one this host accepted or resumed at start.
+    typealias Work = @Sendable (_ item: InboxItem, _ found: Bool) async -> Verdict
 
     private struct Entry {
         var item: InboxItem
         var notBefore: Date?
+        /// Pointed to by the store (see ``Work``).
+        var found = false
         /// Waits for its channel, and may be woken with it (see ``Verdict/waitForChannel(until:)``).
         var waitsForChannel = false
     }
@@ -112,13 +116,14 @@ actor ConversationDispatcher {
     }
 
     /// Queues items; ones already waiting or in flight are ignored.
-    func enqueue(_ items: [InboxItem]) {
+    /// - Parameter found: the store pointed to them (see ``Work``).
+    func enqueue(_ items: [InboxItem], found: Bool = false) {
         guard !stopped else { return }
         let clock = now()
         for item in items where known.insert(item.id).inserted {
             let key = item.event.conversation
             let notBefore = item.state == .failed ? item.nextAttemptAt.flatMap { $0 > clock ? $0 : nil } : nil
-            let entry = Entry(item: item, notBefore: notBefore)
+            let entry = Entry(item: item, notBefore: notBefore, found: found)
             let wasEmpty = pending[key] == nil
             // In place: a copy of the conversation's queue per item would make a burst quadratic.
             Self.insert(entry, into: &pending[key, default: []])
@@ -153,8 +158,8 @@ actor ConversationDispatcher {
             let work = self.work
             let wakeUp = wakeUps[key.channel, default: 0]
             running[id] = Task(executorPreference: executor) {
-                let verdict = await work(entry.item)
-                await self.finished(entry.item, key: key, verdict: verdict, taskID: id, startedAtWakeUp: wakeUp)
+                let verdict = await work(entry.item, entry.found)
+                await self.finished(entry.item, found: entry.found, key: key, verdict: verdict, taskID: id, startedAtWakeUp: wakeUp)
             }
         }
         if readyHead > 1024 && readyHead * 2 > ready.count {
@@ -172,7 +177,7 @@ actor ConversationDispatcher {
         return entry
     }
 
-    private func finished(_ item: InboxItem, key: ConversationKey, verdict: Verdict, taskID: Int, startedAtWakeUp: Int) {
+    private func finished(_ item: InboxItem, found: Bool, key: ConversationKey, verdict: Verdict, taskID: Int, startedAtWakeUp: Int) {
         running[taskID] = nil
         active.remove(key)
         switch verdict {
@@ -192,7 +197,7 @@ actor ConversationDispatcher {
                 var retried = item
                 retried.state = .failed
                 retried.nextAttemptAt = notBefore
-                Self.insert(Entry(item: retried, notBefore: notBefore, waitsForChannel: waitsForChannel),
+                Self.insert(Entry(item: retried, notBefore: notBefore, found: found, waitsForChannel: waitsForChannel),
                             into: &pending[key, default: []])
             }
         }

@@ -11,7 +11,11 @@ extension Pipeline {
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     }
 
-    func process(_ queued: InboxItem) async -> ConversationDispatcher.Verdict {
+    /// Claims and answers one queued item.
+    /// - Parameter found: the store pointed to the item (a rescan, a conversation's next
+    ///   message): messages behind it may be known to the store alone, so the conversation's
+    ///   next one is taken up after it. On a shared store that is so for every item.
+    func process(_ queued: InboxItem, found: Bool) async -> ConversationDispatcher.Verdict {
         var logger = self.logger
         logger[metadataKey: "channel"] = "\(queued.event.channel)"
         logger[metadataKey: "inbox_id"] = "\(queued.id)"
@@ -28,7 +32,7 @@ extension Pipeline {
                 // Behind an earlier message of the conversation, or held by another worker (on
                 // another host): ask again when that may be over, and at least every poll interval.
                 // An earlier message nobody holds (its host stopped) is taken up here.
-                if until <= start, options.sharedStore { await takeUpHead(of: queued.event.conversation, logger: logger) }
+                if until <= start, options.sharedStore || found { await takeUpHead(of: queued.event.conversation, logger: logger) }
                 let poll = start.addingTimeInterval(options.claimPollInterval.seconds)
                 return .retry(at: until > start ? min(until, poll) : poll)
             }
@@ -53,20 +57,21 @@ extension Pipeline {
             // counted as one the host died in. The item is taken up again at the next start.
             try? await store.fail(item.id, reason: "interrupted by shutdown", nextAttemptAt: now(), countsAsAttempt: false,
                                   fence: LeaseFence(item), at: now())
-        } else if case .finished = verdict, options.sharedStore {
+        } else if case .finished = verdict, options.sharedStore || found {
             await takeUpHead(of: event.conversation, logger: logger)
         }
         return verdict
     }
 
-    /// On a shared store, queues the conversation's oldest open message here, unless it is
-    /// queued already: after finishing a message, the next one, wherever it was accepted (its
-    /// host may be busy or gone); behind an earlier message nobody holds, that message.
-    /// Without this, such a message would wait for a rescan.
+    /// Queues the conversation's oldest open message here (as found), unless it is queued
+    /// already: after finishing a message, the next one — on a shared store wherever it was
+    /// accepted (its host may be busy or gone), on a store of this host's one an operator
+    /// retried; behind an earlier message nobody holds, that message. Without this, such a
+    /// message would wait for a rescan, one rescan per message.
     private func takeUpHead(of conversation: ConversationKey, logger: Logger) async {
         do {
             if let head = try await store.openHead(of: conversation) {
-                await dispatcher.enqueue([head])   // ignored when queued or in flight here
+                await dispatcher.enqueue([head], found: true)   // ignored when queued or in flight here
             }
         } catch {
             // The accepting host's poll, or the next rescan, takes it up.

@@ -89,9 +89,9 @@ public final class Pipeline: Sendable {
         let box = WeakPipeline()
         // Replies are made on threads of their own, so acknowledgements never queue behind them.
         self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations, executor: ReplyExecutor.shared,
-                                                 now: now) { item in
+                                                 now: now) { item, found in
             guard let pipeline = box.pipeline else { return .finished }
-            return await pipeline.process(item)
+            return await pipeline.process(item, found: found)
         }
         box.pipeline = self
     }
@@ -134,7 +134,7 @@ public final class Pipeline: Sendable {
         do {
             let missing = await dispatcher.unqueued(try await store.claimableHeadIDs(at: now()))
             guard !missing.isEmpty else { return }
-            await dispatcher.enqueue(try await store.items(withIDs: missing))
+            await dispatcher.enqueue(try await store.items(withIDs: missing), found: true)
         } catch {
             logger.warning("store rescan failed", metadata: ["error": "\(error)"])
         }
