@@ -59,7 +59,8 @@ struct MultiHostTests {
                     try DurabilityTests.write(Self.hostConfig(port: port, emulatorPort: emulator.port, databaseURL: database,
                                                               leaseSeconds: leaseSeconds, connectTimeoutSeconds: connectTimeoutSeconds,
                                                               maxMessageBytes: maxMessageBytes))
-                }).host)
+                    // SANDRA_TEST_HOST_LOG_LEVEL=info (read here, not by the hosts) to see more of what they did.
+                }, logLevel: ProcessInfo.processInfo.environment["SANDRA_TEST_HOST_LOG_LEVEL"] ?? "warning").host)
             }
         } catch {
             emulator.terminateInBackground()
