@@ -14,13 +14,14 @@ struct MultiHostTests {
     static let apiToken = "several-hosts-api-token-0123456789"
 
     /// One host of the group, sending to the emulator.
-    static func hostConfig(port: Int, emulatorPort: Int, databaseURL: String) -> String {
+    static func hostConfig(port: Int, emulatorPort: Int, databaseURL: String, leaseSeconds: Int = 4,
+                           connectTimeoutSeconds: Int = 10, maxMessageBytes: Int = 1000) -> String {
         """
         server: { host: 127.0.0.1, port: \(port), shutdown_timeout_seconds: 5 }
         storage:
           path: \(makeTemporaryDirectory())/unused.sqlite
-          postgres: { url: "\(databaseURL)", pool_size: 8 }
-        pipeline: { max_concurrent_conversations: 64, send_attempts: 8, lease_seconds: 4 }
+          postgres: { url: "\(databaseURL)", pool_size: 8, connect_timeout_seconds: \(connectTimeoutSeconds) }
+        pipeline: { max_concurrent_conversations: 64, send_attempts: 8, lease_seconds: \(leaseSeconds) }
         assistant: { type: echo }
         identity: { enabled: false }
         admin: { password: \(adminPassword), api_token: \(apiToken), secret_key: "\(secretKey)" }
@@ -32,19 +33,34 @@ struct MultiHostTests {
             app_secret: \(InstagramFixtures.appSecret)
             verify_token: \(InstagramFixtures.verifyToken)
             graph_api_base_url: http://127.0.0.1:\(emulatorPort)/sandbox/instagram/graph
+            max_message_bytes: \(maxMessageBytes)
         """
     }
 
-    /// The emulator, then `count` hosts on a fresh database.
-    static func launchGroup(count: Int) async throws -> (emulator: ChildHost, hosts: [ChildHost]) {
+    /// The emulator, then `count` hosts on `database`, or on a fresh database of the shared cluster.
+    static func launchGroup(count: Int, database given: String? = nil, leaseSeconds: Int = 4, connectTimeoutSeconds: Int = 10,
+                            maxMessageBytes: Int = 1000) async throws -> (emulator: ChildHost, hosts: [ChildHost]) {
         let emulator = try await ChildHost.launch(configuredFor: { try DurabilityTests.write(DurabilityTests.emulatorConfig(port: $0)) }).host
-        let database = try await TestPostgreSQLCluster.shared().createDatabase(prefix: "hosts")
+        let database: String
+        if let given {
+            database = given
+        } else {
+            do {
+                database = try await TestPostgreSQLCluster.shared().createDatabase(prefix: "hosts")
+            } catch {
+                emulator.terminateInBackground()
+                throw error
+            }
+        }
         var hosts: [ChildHost] = []
         do {
             for _ in 0..<count {
                 hosts.append(try await ChildHost.launch(configuredFor: { port in
-                    try DurabilityTests.write(Self.hostConfig(port: port, emulatorPort: emulator.port, databaseURL: database))
-                }).host)
+                    try DurabilityTests.write(Self.hostConfig(port: port, emulatorPort: emulator.port, databaseURL: database,
+                                                              leaseSeconds: leaseSeconds, connectTimeoutSeconds: connectTimeoutSeconds,
+                                                              maxMessageBytes: maxMessageBytes))
+                    // SANDRA_TEST_HOST_LOG_LEVEL=info (read here, not by the hosts) to see more of what they did.
+                }, logLevel: ProcessInfo.processInfo.environment["SANDRA_TEST_HOST_LOG_LEVEL"] ?? "warning").host)
             }
         } catch {
             emulator.terminateInBackground()

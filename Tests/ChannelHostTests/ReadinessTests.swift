@@ -63,4 +63,18 @@ struct ReadinessTests {
         #expect(report.json["status"] as? String == "ready")
         #expect(report.json["mailer"] == nil)
     }
+
+    @Test("a store that cannot be reached makes the host unavailable (503) with the store's reason; a reachable one is reported as such")
+    func storeUnreachable() {
+        let board = Self.board(Clock())
+        var report = board.readiness(storeProblem: "unavailable: no connection to PostgreSQL at db:5432/sandra within 2 seconds")
+        #expect(!report.ready)
+        #expect(report.json["status"] as? String == "unavailable")
+        let store = report.json["store"] as? [String: Any]
+        #expect(store?["state"] as? String == "unreachable")
+        #expect((store?["detail"] as? String)?.contains("db:5432/sandra") == true)
+        report = board.readiness(storeProblem: nil)
+        #expect(report.ready)
+        #expect((report.json["store"] as? [String: Any])?["state"] as? String == "reachable")
+    }
 }

@@ -127,7 +127,16 @@ actor ConversationDispatcher {
             let wasEmpty = pending[key] == nil
             // In place: a copy of the conversation's queue per item would make a burst quadratic.
             Self.insert(entry, into: &pending[key, default: []])
-            if wasEmpty && !active.contains(key) { ready.append(key) }
+            if wasEmpty && !active.contains(key) {
+                ready.append(key)
+            } else if parked.contains(key), pending[key]?.first?.item.id == item.id, (notBefore ?? clock) <= clock {
+                // It goes before the message the conversation was waiting to ask about again (an
+                // earlier one, left by a host that stopped and found by a rescan): the
+                // conversation goes on now, not when that wait ends — nor never, since the wake
+                // timer follows the conversations' heads.
+                parked.remove(key)
+                ready.append(key)
+            }
         }
         pump()
     }
@@ -183,6 +192,9 @@ actor ConversationDispatcher {
         switch verdict {
         case .finished:
             known.remove(item.id)
+            // The next message may have been waiting for this one (held by another host until
+            // this one took it over): it asks again now; the store says if it must still wait.
+            if let next = pending[key]?.first?.notBefore, next > now() { pending[key]![0].notBefore = now() }
         case .retry(let at), .waitForChannel(until: let at):
             if stopped {
                 known.remove(item.id)

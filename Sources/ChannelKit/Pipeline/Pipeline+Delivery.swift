@@ -30,25 +30,31 @@ extension Pipeline {
                 await dispatcher.wakeParked(channel: channel.name, releasing: [])
             }
             observer.channelDelivered(channel: channel.name)
-            // Sent: a failure to record it must not resend it, so keep going.
-            do {
-                if part.id == lastPending {
-                    try await store.markSentAndComplete(part.id, platformMessageID: receipt.platformMessageID,
-                                                        inboxID: item.id, fence: fence, at: now())
-                    completed = true
+            // Sent: recorded before anything else goes out, the store reachable or not (else the
+            // part would go again once it is back). The last part is recorded together with the
+            // event's completion, in one write.
+            let last = part.id == lastPending
+            let recorded = await recordDone(last ? "sent part and answered event" : "sent part", logger: logger) {
+                if last {
+                    try await self.store.markSentAndComplete(part.id, platformMessageID: receipt.platformMessageID,
+                                                             inboxID: item.id, fence: fence, at: self.now())
                 } else {
-                    try await store.markSent(part.id, platformMessageID: receipt.platformMessageID, fence: fence, at: now())
+                    try await self.store.markSent(part.id, platformMessageID: receipt.platformMessageID, fence: fence, at: self.now())
                 }
-            } catch let error as StoreError where error.code == .leaseLost {
+            }
+            switch recorded {
+            case .recorded:
+                completed = last
+            case .leaseLost:
                 logger.warning("another worker took this message over; this one sends nothing more", metadata: ["part": "\(part.id)"])
                 return .finished
-            } catch {
-                logger.warning("sent part not recorded", metadata: ["part": "\(part.id)", "error": "\(error)"])
+            case .abandoned:
+                break
             }
         }
         if !completed {
-            do { try await store.complete(item.id, fence: fence, at: now()) } catch {
-                logger.warning("answered event not marked done", metadata: ["error": "\(error)"])
+            _ = await recordDone("answered event", logger: logger) {
+                try await self.store.complete(item.id, fence: fence, at: self.now())
             }
         }
         observer.replyDelivered(channel: channel.name, parts: parts.count)

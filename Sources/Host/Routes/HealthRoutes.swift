@@ -4,7 +4,8 @@ import NIOCore
 import Prometheus
 
 /// `GET /healthz` (the process is alive), `GET /readyz` (every channel started and none
-/// unauthorized; 503 with the reason otherwise) and `GET /metrics` (Prometheus text).
+/// unauthorized, and the store reachable; 503 with the reason otherwise) and `GET /metrics`
+/// (Prometheus text).
 ///
 /// `/readyz`'s body has `status`: `ready`, `degraded` or `unavailable`. `degraded` — a
 /// channel whose sends, or a mailer whose emails, have all failed for
@@ -20,6 +21,8 @@ import Prometheus
 struct HealthRoutes {
     let status: ChannelStatusBoard
     let prometheus: PrometheusCollectorRegistry
+    /// Why the store cannot be used now, or `nil` (``HostStore/unreachableReason()``).
+    let storeProblem: @Sendable () async -> String?
     /// Whether `POST /bench/ack` is mounted (`server.benchmark_routes`).
     var benchmarkRoutes: Bool = false
 
@@ -31,7 +34,7 @@ struct HealthRoutes {
             JSONResponse.make(.ok, ["status": "alive"])
         }
         router.get("readyz") { _, _ in
-            let (ready, json) = status.readiness()
+            let (ready, json) = status.readiness(storeProblem: await storeProblem())
             return JSONResponse.make(ready ? .ok : .serviceUnavailable, json)
         }
         router.get("metrics") { _, _ in

@@ -250,10 +250,12 @@ final class ChannelStatusBoard: Sendable {
     /// channel is starting or unauthorized; `status` is `ready`, `degraded` (still 200: webhooks
     /// are taken and kept, but a channel's sends or the mailer have only failed for
     /// ``degradedAfter``) or `unavailable` (503). Off channels are listed and do not count.
-    func readiness() -> (ready: Bool, json: [String: Any]) {
+    /// - Parameter storeProblem: why the store cannot be used now (``HostStore/unreachableReason()``),
+    ///   or `nil`: a host that cannot record a webhook is not ready to take one.
+    func readiness(storeProblem: String? = nil) -> (ready: Bool, json: [String: Any]) {
         storage.withLock { storage in
             var channels: [String: Any] = [:]
-            var ready = storage.serving && storage.intakeOpen
+            var ready = storage.serving && storage.intakeOpen && storeProblem == nil
             var degraded = false
             for name in storage.order {
                 guard let entry = storage.entries[name] else { continue }
@@ -273,6 +275,7 @@ final class ChannelStatusBoard: Sendable {
                 }
             }
             var json: [String: Any] = ["ready": ready, "channels": channels]
+            json["store"] = storeProblem.map { ["state": "unreachable", "detail": $0] } ?? ["state": "reachable"]
             if let since = storage.mailFailingSince, now().timeIntervalSince(since) >= degradedAfter {
                 degraded = true
                 json["mailer"] = ["state": State.degraded.rawValue,

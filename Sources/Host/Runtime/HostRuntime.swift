@@ -204,7 +204,9 @@ struct HostRuntime: Sendable {
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: HostAllowlistMiddleware(allowlist: HostAllowlist(server: configuration.server,
                                                                                 publicBaseURL: configuration.admin.publicBaseURL)))
-        HealthRoutes(status: status, prometheus: prometheus, benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
+        let store = self.store
+        HealthRoutes(status: status, prometheus: prometheus, storeProblem: { await store.unreachableReason() },
+                     benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
         WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status).register(on: router)
         SandboxRoutes(supervisor: supervisor, origins: SameOriginPolicy(publicBaseURL: configuration.admin.publicBaseURL)).register(on: router)
         DataDeletionRoutes(supervisor: supervisor, erasure: PersonErasure(store: store), store: store, status: status,

@@ -12,10 +12,15 @@ protocol HostStore: PipelineStore, IdentityStore, ChannelSettingsStore, PrivacyS
     var whereabouts: String { get }
     /// Finishes queued work and closes the store; later calls fail.
     func close() async
+    /// `nil` when the store can be used now, else why not (for `/readyz`); answers within the
+    /// store's connect timeout.
+    func unreachableReason() async -> String?
 }
 
 extension SQLiteStore: HostStore {
     var whereabouts: String { path }
+    /// A file of this host's, open for as long as the host runs.
+    func unreachableReason() async -> String? { nil }
 }
 
 extension PostgreSQLStore: HostStore {

@@ -44,6 +44,7 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
     private let connectTimeout: Duration
     private let poolSize: Int
     private let closed = Mutex(false)
+    private let reachability = ReachabilityProbe()
 
     private init(location: PostgreSQLLocation, client: PostgresClient, runner: Task<Void, Never>, connectTimeout: Duration,
                  poolSize: Int, logger: Logger) {
@@ -121,9 +122,11 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
         guard !closed.withLock({ $0 }) else { throw StoreError(.unavailable, "\(action): the store is closed") }
         let logger = self.logger
         do {
-            return try await ConnectionLease.run(client, waitingAtMost: connectTimeout) { connection in
+            let value = try await ConnectionLease.run(client, waitingAtMost: connectTimeout) { connection in
                 try await body(Session(connection: connection, logger: logger))
             }
+            reachability.succeeded()
+            return value
         } catch is ConnectionLease.Timeout {
             throw StoreError(.unavailable, """
                 \(action): no connection to PostgreSQL at \(location.named) within \(connectTimeout) \
@@ -131,6 +134,21 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
                 """)
         } catch {
             throw PostgreSQLFailure.storeError(error, while: "\(action) (PostgreSQL at \(location.named))")
+        }
+    }
+
+    /// `nil` when the server answers now, else why not (naming the server, never the password),
+    /// within the connect timeout: for readiness checks, which may come often. A call that
+    /// succeeded in the last two seconds answers it without a query; otherwise one
+    /// `SELECT 1` runs at a time, and its result is reused for a second.
+    public func unreachableReason() async -> String? {
+        await reachability.problem { [self] in
+            do {
+                try await session("checking the connection") { try await $0.run("SELECT 1") }
+                return nil
+            } catch {
+                return "\(error)"
+            }
         }
     }
 

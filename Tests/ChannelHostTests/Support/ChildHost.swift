@@ -90,6 +90,12 @@ final class ChildHost: Sendable {
     /// What the process printed so far (the first megabyte).
     var log: String { output.text.withLock { $0 } }
 
+    /// Sends `signal` to the process if it runs: SIGSTOP freezes it the way a long pause of
+    /// the machine would (nothing runs, its sockets stay open), SIGCONT wakes it.
+    func signal(_ signal: Int32) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+    }
+
     /// SIGKILL: no shutdown, no flushing, the way a crash ends a process; returns once it is gone.
     func kill() async {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
