@@ -92,6 +92,36 @@ public final class TestPostgreSQLCluster: Sendable {
         try runAsServerUser("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
     }
 
+    /// Freezes the server and every process of it (SIGSTOP): connections stay open and
+    /// nothing answers, as a server that hangs or a network that drops everything.
+    public func freeze() throws {
+        for pid in try serverProcesses() { Foundation.kill(pid, SIGSTOP) }
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    public func thaw() throws {
+        for pid in try serverProcesses() { Foundation.kill(pid, SIGCONT) }
+    }
+
+    /// The postmaster (from `postmaster.pid`) and its children (from `/proc`).
+    private func serverProcesses() throws -> [pid_t] {
+        let file = URL(fileURLWithPath: dataDirectory).appendingPathComponent("postmaster.pid")
+        guard let first = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").first,
+              let postmaster = pid_t(first.trimmingCharacters(in: .whitespaces)) else {
+            throw TestPostgreSQLClusterError("no server process in \(file.path)")
+        }
+        var processes = [postmaster]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After "pid (name) ": the state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, pid_t(fields[1]) == postmaster { processes.append(pid) }
+        }
+        return processes
+    }
+
     /// Stops the server, if it runs, and removes the folder.
     public func remove() {
         Registry.remove(self)

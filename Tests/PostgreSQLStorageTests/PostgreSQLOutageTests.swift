@@ -34,6 +34,31 @@ struct PostgreSQLOutageTests {
         await store.close()
     }
 
+    @Test("a call on a connection whose server stops answering is abandoned after four query timeouts with unavailable, instead of holding its caller for ever; the store works again once the server does")
+    func hungCallIsAbandoned() async throws {
+        let cluster = try await Task.detached { try TestPostgreSQLCluster.start() }.value
+        defer { cluster.remove() }
+        let store = try await PostgreSQLStore.open(url: try await cluster.createDatabase(), poolSize: 2, connectTimeout: .seconds(2),
+                                                   queryTimeout: .seconds(1), logger: quietLogger)
+        let item = try #require(try await store.accept([EventFactory.text("hello", from: "u1", id: "hung-1")], at: Date()).first)
+        try cluster.freeze()
+        let started = ContinuousClock.now
+        let outcome = await Task { () -> (any Error)? in
+            do { _ = try await store.item(item.id) } catch { return error }
+            return nil
+        }.value
+        let took = ContinuousClock.now - started
+        try cluster.thaw()
+        let error = try #require(outcome as? StoreError, "the call returned \(String(describing: outcome))")
+        #expect(error.code == .unavailable)
+        #expect("\(error)".contains("did not answer within"), "\(error)")
+        #expect(took >= .seconds(3) && took < .seconds(30), "abandoned after \(took)")
+        _ = try await Self.eventually(within: .seconds(30)) { () async -> Bool? in
+            (try? await store.item(item.id)) != nil ? true : nil
+        }
+        await store.close()
+    }
+
     @Test("a reply the platform took while the server was down is recorded once it is back: its event is done and a later rescan sends nothing again")
     func replySentDuringOutage() async throws {
         let cluster = try await Task.detached { try TestPostgreSQLCluster.start() }.value

@@ -42,16 +42,19 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
     let logger: Logger
     private let runner: Task<Void, Never>
     private let connectTimeout: Duration
+    /// How long one call may work on its connection before it is abandoned (see ``ConnectionLease``).
+    private let callTimeout: Duration
     private let poolSize: Int
     private let closed = Mutex(false)
     private let reachability = ReachabilityProbe()
 
     private init(location: PostgreSQLLocation, client: PostgresClient, runner: Task<Void, Never>, connectTimeout: Duration,
-                 poolSize: Int, logger: Logger) {
+                 callTimeout: Duration, poolSize: Int, logger: Logger) {
         self.location = location
         self.client = client
         self.runner = runner
         self.connectTimeout = connectTimeout
+        self.callTimeout = callTimeout
         self.poolSize = poolSize
         self.logger = logger
     }
@@ -67,7 +70,10 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
     ///   - poolSize: the most connections the store opens at once.
     ///   - connectTimeout: how long connecting may take, and how long a call waits for a free
     ///     connection before it fails with `StoreError(.unavailable, …)`.
-    ///   - queryTimeout: the longest one statement may run (the server's `statement_timeout`).
+    ///   - queryTimeout: the longest one statement may run (the server's `statement_timeout`);
+    ///     a call still working on its connection after four times this is abandoned and
+    ///     fails with `StoreError(.unavailable, …)` (a call that never returns would hold its
+    ///     caller for ever).
     ///   - logger: where the store logs.
     /// - Throws: `StoreError(.unavailable, …)` when the URL is invalid, or the server cannot be
     ///   reached or refuses the user, within `connectTimeout`; `StoreError(.corrupt, …)` when
@@ -100,7 +106,7 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
             "location": "\(location)", "schema_version": "\(PostgreSQLSchema.currentVersion)", "pool_size": "\(poolSize)",
         ])
         return PostgreSQLStore(location: location, client: client, runner: runner, connectTimeout: connectTimeout,
-                               poolSize: max(1, poolSize), logger: logger)
+                               callTimeout: queryTimeout * 4, poolSize: max(1, poolSize), logger: logger)
     }
 
     /// Closes the pool's connections. Later calls throw `StoreError(.unavailable, …)`.
@@ -122,11 +128,16 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
         guard !closed.withLock({ $0 }) else { throw StoreError(.unavailable, "\(action): the store is closed") }
         let logger = self.logger
         do {
-            let value = try await ConnectionLease.run(client, waitingAtMost: connectTimeout) { connection in
+            let value = try await ConnectionLease.run(client, waitingAtMost: connectTimeout, workingAtMost: callTimeout) { connection in
                 try await body(Session(connection: connection, logger: logger))
             }
             reachability.succeeded()
             return value
+        } catch is ConnectionLease.Abandoned {
+            logger.error("a PostgreSQL call did not return; abandoned, with its connection", metadata: [
+                "action": "\(action)", "after": "\(callTimeout)", "location": "\(location.named)",
+            ])
+            throw StoreError(.unavailable, "\(action): PostgreSQL at \(location.named) did not answer within \(callTimeout)")
         } catch is ConnectionLease.Timeout {
             throw StoreError(.unavailable, """
                 \(action): no connection to PostgreSQL at \(location.named) within \(connectTimeout) \
