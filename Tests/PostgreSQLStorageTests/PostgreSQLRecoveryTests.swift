@@ -27,7 +27,10 @@ struct PostgreSQLRecoveryTests {
         let cluster = try TestPostgreSQLCluster.start()
         defer { cluster.remove() }
         let url = try await cluster.createDatabase()
-        let store = try await PostgreSQLStore.open(url: url, poolSize: 2, connectTimeout: .seconds(2), logger: quietLogger)
+        // A call caught by the stop may hang on its connection until it is abandoned (four
+        // query timeouts): 8 s here.
+        let store = try await PostgreSQLStore.open(url: url, poolSize: 2, connectTimeout: .seconds(2), queryTimeout: .seconds(2),
+                                                   logger: quietLogger)
         let now = Date(timeIntervalSince1970: 1_760_000_100)
         #expect(try await store.accept([EventFactory.text("before", from: "u1", id: "r1")], at: now).count == 1)
 
