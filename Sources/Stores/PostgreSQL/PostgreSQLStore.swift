@@ -70,7 +70,9 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
     ///   - poolSize: the most connections the store opens at once.
     ///   - connectTimeout: how long connecting may take, and how long a call waits for a free
     ///     connection before it fails with `StoreError(.unavailable, …)`.
-    ///   - queryTimeout: the longest one statement may run (the server's `statement_timeout`);
+    ///   - queryTimeout: the longest one statement may run (the server's `statement_timeout`),
+    ///     and a transaction may sit idle (`idle_in_transaction_session_timeout`: a host frozen
+    ///     in the middle of one would otherwise hold its row locks for as long as it is frozen);
     ///     a call still working on its connection after four times this is abandoned and
     ///     fails with `StoreError(.unavailable, …)` (a call that never returns would hold its
     ///     caller for ever).
@@ -88,7 +90,11 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
     /// ``open(url:poolSize:connectTimeout:queryTimeout:logger:)``.
     public static func open(location: PostgreSQLLocation, poolSize: Int = 10, connectTimeout: Duration = .seconds(5),
                             queryTimeout: Duration = .seconds(15), logger: Logger) async throws -> PostgreSQLStore {
-        let startup = [("statement_timeout", "\(milliseconds(queryTimeout))"), ("application_name", "sandra")]
+        // A transaction left open by a host that stopped answering (frozen, cut off) would hold
+        // its row locks, and so other hosts' claims on those messages, for as long as its
+        // connection lives: the server ends it after the query timeout instead.
+        let startup = [("statement_timeout", "\(milliseconds(queryTimeout))"),
+                       ("idle_in_transaction_session_timeout", "\(milliseconds(queryTimeout))"), ("application_name", "sandra")]
         // One connection of its own first: it says exactly why the server cannot be used
         // (refused, wrong password, no such database), where the pool would only retry.
         try await migrate(location, startup: startup, connectTimeout: connectTimeout, logger: logger)
