@@ -556,7 +556,7 @@ struct AdminPortalTests {
                                            [("api_version", String(repeating: "v", count: AdminRoutes.maxFormBytes))])
             #expect(big.status == 413)
             let notForm = try await admin.send("POST", "/admin/channels/instagram/settings", headers: ["Content-Type": "application/json"],
-                                               body: Array(#"{"api_version":"v20.0"}"#.utf8))
+                                               body: Array(#"{"api_version":"v24.0"}"#.utf8))
             #expect(notForm.status == 400)
             #expect(try await host.runtime.store.settingOverrides(channel: "instagram").isEmpty)
 

@@ -12,7 +12,7 @@ private struct FakeChannelFactory: ChannelFactory {
         [
             SettingField(key: "access_token", label: "Access Token", isSecret: true, help: "Page token."),
             SettingField(key: "verify_token", label: "Verify Token", isSecret: true, help: "Handshake token."),
-            SettingField(key: "api_version", label: "API Version", defaultValue: "v19.0", help: "Graph API version."),
+            SettingField(key: "api_version", label: "API Version", defaultValue: "v27.0", help: "Graph API version."),
             SettingField(
                 key: "graph_api_base_url", label: "Graph API", kind: .url,
                 defaultValue: "https://graph.facebook.com", help: "Graph API base URL."
@@ -64,7 +64,7 @@ private func fakeSettings(_ overrides: [String: String] = [:]) -> ChannelSetting
     var values = [
         "access_token": "",
         "verify_token": "",
-        "api_version": "v19.0",
+        "api_version": "v27.0",
         "graph_api_base_url": "https://graph.facebook.com",
         "max_message_bytes": "1000",
     ]
@@ -124,7 +124,7 @@ struct ConfigurationLoaderTests {
                 max_body_bytes: 2048
                 access_token: abc
                 verify_token: xyz
-                api_version: v20.0
+                api_version: v24.0
                 graph_api_base_url: http://127.0.0.1:9000
                 max_message_bytes: +500
               support-2:
@@ -147,7 +147,7 @@ struct ConfigurationLoaderTests {
                 ChannelConfiguration(
                     name: "shop", type: "fake", enabled: false, sandbox: .on, maxBodyBytes: 2048,
                     settings: fakeSettings([
-                        "access_token": "abc", "verify_token": "xyz", "api_version": "v20.0",
+                        "access_token": "abc", "verify_token": "xyz", "api_version": "v24.0",
                         "graph_api_base_url": "http://127.0.0.1:9000", "max_message_bytes": "500",
                     ]),
                     fields: FakeChannelFactory().settingFields
@@ -181,7 +181,7 @@ struct ConfigurationLoaderTests {
               shop:
                 &meta
                 type: fake
-                api_version: v20.0
+                api_version: v24.0
                 access_token: ${TOKEN}
               blog:
                 <<: *meta
@@ -191,7 +191,7 @@ struct ConfigurationLoaderTests {
         )
         #expect(config.channels.map(\.name) == ["shop", "blog"])
         #expect(config.channels.map(\.type) == ["fake", "fake"])
-        #expect(config.channels.map { $0.settings.values["api_version"] } == ["v20.0", "v20.0"])
+        #expect(config.channels.map { $0.settings.values["api_version"] } == ["v24.0", "v24.0"])
         #expect(config.channels.map { $0.settings.values["access_token"] } == ["shop-token", "blog-token"])
     }
 
@@ -601,7 +601,7 @@ struct ConfigurationLoaderTests {
         #expect(lines.filter { $0 == "access_token: \"\"" }.count == 1)
         #expect(lines.filter { $0 == "verify_token: \"********\"" }.count == 1)
         #expect(lines.filter { $0 == "verify_token: \"\"" }.count == 1)
-        #expect(lines.contains("api_version: \"v19.0\""))
+        #expect(lines.contains("api_version: \"v27.0\""))
     }
 
     @Test("loading renderEffective's output gives the same configuration, secrets masked")
@@ -935,7 +935,7 @@ struct AdminConfigurationTests {
                 type: fake
                 access_token: ${SHOP_TOKEN:-}
                 verify_token: ${SHOP_VERIFY:-from-the-file}
-                api_version: v20.0
+                api_version: v24.0
             """
         let withVariable = try load(yaml, environment: ["SHOP_TOKEN": "t0ken"]).channels[0].origins
         #expect(withVariable["access_token"] == .environment(variable: "SHOP_TOKEN"))

@@ -14,7 +14,7 @@ struct TransportFailureTests {
         let client = AsyncHTTPTransport.makeClient()
         let transport = AsyncHTTPTransport(client: client)
         do {
-            _ = try await transport.execute(OutboundHTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/v19.0/me"))
+            _ = try await transport.execute(OutboundHTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/v27.0/me"))
             Issue.record("the request succeeded")
         } catch let error as HTTPTransportError {
             #expect(error.code == .connectionFailed)
@@ -28,7 +28,7 @@ struct TransportFailureTests {
         let client = AsyncHTTPTransport.makeClient()
         let transport = AsyncHTTPTransport(client: client)
         do {
-            _ = try await transport.execute(OutboundHTTPRequest(method: .get, url: "http://graph.invalid/v19.0/me"))
+            _ = try await transport.execute(OutboundHTTPRequest(method: .get, url: "http://graph.invalid/v27.0/me"))
             Issue.record("the request succeeded")
         } catch let error as HTTPTransportError {
             #expect(error.message.contains("DNS"), "\(error)")

@@ -46,7 +46,7 @@ struct FactoryTests {
         ["max_message_bytes": "0"],
         ["max_message_bytes": "-5"],
         ["graph_api_base_url": "ftp://graph.facebook.com"],
-        ["api_version": "v19.0/../x"],
+        ["api_version": "v27.0/../x"],
     ])
     func badSettingsAreMisconfigured(_ overrides: [String: String]) {
         let error = channelError { _ = try makeChannel(settings(overrides)) }

@@ -183,11 +183,11 @@ struct SandboxTests {
         for authorization in ["Bearer wrong-token", "sandbox-access-token", ""] {
             var headers = HTTPFields()
             if !authorization.isEmpty { headers[.authorization] = authorization }
-            let response = await Self.post(sandbox, "/graph/v19.0/me/messages", body, headers: headers)
+            let response = await Self.post(sandbox, "/graph/v27.0/me/messages", body, headers: headers)
             #expect(response.status == .unauthorized)
             #expect(try Self.json(response)["error"]?["code"]?.integerValue == 190)
         }
-        let accepted = await Self.post(sandbox, "/graph/v19.0/17841400000000000/messages", body, headers: [.authorization: "Bearer sandbox-access-token"])
+        let accepted = await Self.post(sandbox, "/graph/v27.0/17841400000000000/messages", body, headers: [.authorization: "Bearer sandbox-access-token"])
         #expect(accepted.status == .ok)
         #expect(try Self.json(accepted)["message_id"]?.stringValue == "sandbox.out.1")
         #expect(try Self.json(await Self.get(sandbox, "/api/outbox")).arrayValue?.count == 1)
@@ -211,7 +211,7 @@ struct SandboxTests {
             #"{"recipient":{"id":"1"},"sender_action":"dance"}"#,
             #"{"recipient":{"id":"1"},"message":{"text":"x","quick_replies":[{"content_type":"text","title":"This title is far too long","payload":"P"}]}}"#,
         ] {
-            let response = await Self.post(sandbox, "/graph/v19.0/me/messages", body, headers: auth)
+            let response = await Self.post(sandbox, "/graph/v27.0/me/messages", body, headers: auth)
             #expect(response.status == .badRequest, "\(body)")
             #expect(try Self.json(response)["error"]?["code"]?.integerValue == 100, "\(body)")
         }
@@ -238,7 +238,7 @@ struct SandboxTests {
         let (_, sandbox) = try harness.makeChannel()
         let auth: HTTPFields = [.authorization: "Bearer sandbox-access-token"]
         for index in 0..<(InstagramSandbox.historyLimit + 5) {
-            _ = await Self.post(sandbox, "/graph/v19.0/me/messages", #"{"recipient":{"id":"7"},"message":{"text":"n\#(index)"}}"#, headers: auth)
+            _ = await Self.post(sandbox, "/graph/v27.0/me/messages", #"{"recipient":{"id":"7"},"message":{"text":"n\#(index)"}}"#, headers: auth)
         }
         let thread = try #require(try Self.json(await Self.get(sandbox, "/api/messages", query: ["user": "7"]))["messages"]?.arrayValue)
         #expect(thread.count == InstagramSandbox.historyLimit)
@@ -276,7 +276,7 @@ struct SandboxTests {
         let harness = SandboxHarness()
         let (_, sandbox) = try harness.makeChannel()
         #expect(await Self.get(sandbox, "/nope").status == .notFound)
-        #expect(await Self.post(sandbox, "/graph/v19.0/me/feed", "{}").status == .notFound)
+        #expect(await Self.post(sandbox, "/graph/v27.0/me/feed", "{}").status == .notFound)
         #expect(await Self.get(sandbox, "/api/send").status == .methodNotAllowed)
     }
 }

@@ -17,7 +17,7 @@ struct SendTests {
         let request = try #require(http.requests.first)
         #expect(http.requests.count == 1)
         #expect(request.method == .post)
-        #expect(request.url == "https://graph.facebook.com/v19.0/me/messages")
+        #expect(request.url == "https://graph.facebook.com/v27.0/me/messages")
         #expect(request.headers[.authorization] == "Bearer \(TestSecrets.accessToken)")
         #expect(request.headers[.contentType] == "application/json")
         #expect(request.timeout == .seconds(15))
@@ -43,7 +43,7 @@ struct SendTests {
         let channel = try makeChannel(http: http)
         try await channel.typing(to: Self.recipient, logger: testLogger)
         let request = try #require(http.requests.first)
-        #expect(request.url == "https://graph.facebook.com/v19.0/me/messages")
+        #expect(request.url == "https://graph.facebook.com/v27.0/me/messages")
         #expect(request.headers[.authorization] == "Bearer \(TestSecrets.accessToken)")
         #expect(String(decoding: try #require(request.body), as: UTF8.self) == #"{"recipient":{"id":"1254459154682919"},"sender_action":"typing_on"}"#)
     }

@@ -55,7 +55,7 @@ func settings(_ overrides: [String: String] = [:]) -> ChannelSettings {
         "access_token": TestSecrets.accessToken,
         "verify_token": TestSecrets.verifyToken,
         "app_secret": TestSecrets.appSecret,
-        "api_version": "v19.0",
+        "api_version": "v27.0",
         "graph_api_base_url": "https://graph.facebook.com",
         "max_message_bytes": "1000",
     ]
