@@ -222,8 +222,8 @@ extension PostgreSQLStore {
     static func transition(_ id: Int64, _ action: String, _ query: PostgresQuery, fence: LeaseFence?, on session: Session) async throws {
         guard try await !session.returnsRow(query) else { return }
         try await checkFence(fence, for: "\(action) inbox item \(id)", on: session)
-        try await guardedUpdate(query, on: session, thing: "inbox item \(id)", action: action, expected: "processing",
-                                missing: "no such item", state: "SELECT state FROM inbox WHERE id = \(id)", alreadyRun: true)
+        try await refuseTransition(on: session, thing: "inbox item \(id)", action: action, expected: "processing",
+                                   missing: "no such item", state: "SELECT state FROM inbox WHERE id = \(id)")
     }
 
     /// Throws `leaseLost` unless the fenced item is `processing` with the fence's epoch. In a
@@ -231,14 +231,10 @@ extension PostgreSQLStore {
     /// between the check and the writes after it.
     static func checkFence(_ fence: LeaseFence?, for action: String, locking: Bool = false, on session: Session) async throws {
         guard let fence else { return }
-        let held = locking
-            ? try await session.returnsRow("""
-                SELECT 1 FROM inbox WHERE id = \(fence.itemID) AND state = 'processing' AND claim_epoch = \(fence.epoch)
-                FOR NO KEY UPDATE
-                """)
-            : try await session.returnsRow("""
-                SELECT 1 FROM inbox WHERE id = \(fence.itemID) AND state = 'processing' AND claim_epoch = \(fence.epoch)
-                """)
+        let held = try await session.returnsRow("""
+            SELECT 1 FROM inbox WHERE id = \(fence.itemID) AND state = 'processing' AND claim_epoch = \(fence.epoch)
+            \(unescaped: locking ? "FOR NO KEY UPDATE" : "")
+            """)
         guard held else {
             throw StoreError(.leaseLost, "cannot \(action): the lease of inbox item \(fence.itemID) (epoch \(fence.epoch)) was lost")
         }
@@ -247,10 +243,15 @@ extension PostgreSQLStore {
     /// Runs an `UPDATE … RETURNING 1` guarded by a state; when it changes no row, throws an
     /// invalid transition that says what state the row is in (read with `state`).
     static func guardedUpdate(_ query: PostgresQuery, on session: Session, thing: String, action: String, expected: String,
-                              missing: String, state: PostgresQuery, alreadyRun: Bool = false) async throws {
-        if !alreadyRun {
-            guard try await !session.returnsRow(query) else { return }
-        }
+                              missing: String, state: PostgresQuery) async throws {
+        guard try await !session.returnsRow(query) else { return }
+        try await refuseTransition(on: session, thing: thing, action: action, expected: expected, missing: missing, state: state)
+    }
+
+    /// Throws the invalid transition of an update that changed no row, saying what state the
+    /// row is in (read with `state`).
+    static func refuseTransition(on session: Session, thing: String, action: String, expected: String, missing: String,
+                                 state: PostgresQuery) async throws {
         let found = try await session.firstRow(state) { try $0.decode(String.self) }
         throw StoreError(.invalidTransition, "cannot \(action) \(thing): " + (found.map { "it is \($0), not \(expected)" } ?? missing))
     }

@@ -34,7 +34,7 @@ extension PostgreSQLStore {
                 SELECT state, next_attempt_at, lease_expires_at, channel, account_id, sender_id, event_timestamp_ms
                 FROM inbox WHERE id = \(id)
                 """, { try $0.decode((String, Int64?, Int64?, String, String, String, Int64).self) }),
-                  let open = try Self.openItem(item.0, item.1, item.2) else {
+                  let open = try OpenInboxItem(state: item.0, nextAttemptAt: item.1, leaseExpiresAt: item.2) else {
                 return .finished
             }
             let blocker = try await session.firstRow("""
@@ -44,7 +44,7 @@ extension PostgreSQLStore {
                   AND (event_timestamp_ms < \(item.6) OR (event_timestamp_ms = \(item.6) AND id < \(id)))
                 ORDER BY event_timestamp_ms, id LIMIT 1
                 """, { try $0.decode((String, Int64?, Int64?).self) })
-            if let blocker, let earlier = try Self.openItem(blocker.0, blocker.1, blocker.2) {
+            if let blocker, let earlier = try OpenInboxItem(state: blocker.0, nextAttemptAt: blocker.1, leaseExpiresAt: blocker.2) {
                 return .waiting(until: earlier.claimableAt(now))
             }
             return .waiting(until: max(open.claimableAt(now), now))
@@ -68,29 +68,6 @@ extension PostgreSQLStore {
                   AND sender_id = \(conversation.userID) AND state IN ('received', 'failed', 'processing')
                 ORDER BY event_timestamp_ms, id LIMIT 1
                 """, Rows.inboxItem)
-        }
-    }
-
-    /// An open item's state and times, from its columns; `nil` for a finished one.
-    static func openItem(_ state: String, _ nextAttempt: Int64?, _ lease: Int64?) throws -> OpenItem? {
-        let parsed = try StoredValues.named(InboxState.self, state, what: "inbox state")
-        guard !parsed.isTerminal else { return nil }
-        return OpenItem(state: parsed, nextAttemptAt: nextAttempt.map(Rows.date), leaseExpiresAt: lease.map(Rows.date))
-    }
-
-    /// An open (received, failed or processing) item's state and times.
-    struct OpenItem {
-        var state: InboxState
-        var nextAttemptAt: Date?
-        var leaseExpiresAt: Date?
-
-        /// When it can next be claimed: now, its due time, or its lease's end.
-        func claimableAt(_ now: Date) -> Date {
-            switch state {
-            case .failed: max(now, nextAttemptAt ?? now)
-            case .processing: max(now, leaseExpiresAt ?? now)
-            default: now
-            }
         }
     }
 }

@@ -13,7 +13,7 @@ extension SQLiteStore {
             SELECT state, next_attempt_at, lease_expires_at, channel, account_id, sender_id, event_timestamp_ms
             FROM inbox WHERE id = ?1
             """, [Row.bind(id)], { row in
-                (open: try OpenItem(row), channel: try row.text(3), account: try row.text(4), sender: try row.text(5),
+                (open: try Self.openItem(row), channel: try row.text(3), account: try row.text(4), sender: try row.text(5),
                  timestamp: try row.integer(6))
             }), let open = item.open else {
             return .finished
@@ -24,7 +24,7 @@ extension SQLiteStore {
               AND (event_timestamp_ms < ?4 OR (event_timestamp_ms = ?4 AND id < ?5))
             ORDER BY event_timestamp_ms, id LIMIT 1
             """, [Row.bind(item.channel), Row.bind(item.account), Row.bind(item.sender), Row.bind(item.timestamp), Row.bind(id)],
-            OpenItem.init)
+            Self.openItem)
         if let blocker = blocker.flatMap({ $0 }) {
             return .waiting(until: blocker.claimableAt(now))
         }
@@ -52,29 +52,8 @@ extension SQLiteStore {
         }
     }
 
-    /// An open (received, failed or processing) item's state and times; `nil` for a finished one.
-    struct OpenItem {
-        var state: InboxState
-        var nextAttemptAt: Date?
-        var leaseExpiresAt: Date?
-
-        /// Reads `state, next_attempt_at, lease_expires_at` from the row's first three columns.
-        init?(_ row: Columns) throws {
-            let name = try row.text(0)
-            guard let state = InboxState(rawValue: name) else { throw StoreError(.corrupt, "unknown inbox state \(name)") }
-            guard !state.isTerminal else { return nil }
-            self.state = state
-            nextAttemptAt = try row.optionalInteger(1).map { Row.date(milliseconds: $0) }
-            leaseExpiresAt = try row.optionalInteger(2).map { Row.date(milliseconds: $0) }
-        }
-
-        /// When it can next be claimed: now, its due time, or its lease's end.
-        func claimableAt(_ now: Date) -> Date {
-            switch state {
-            case .failed: max(now, nextAttemptAt ?? now)
-            case .processing: max(now, leaseExpiresAt ?? now)
-            default: now
-            }
-        }
+    /// Reads `state, next_attempt_at, lease_expires_at` from the row's first three columns.
+    static func openItem(_ row: Columns) throws -> OpenInboxItem? {
+        try OpenInboxItem(state: try row.text(0), nextAttemptAt: try row.optionalInteger(1), leaseExpiresAt: try row.optionalInteger(2))
     }
 }
