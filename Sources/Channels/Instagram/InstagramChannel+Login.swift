@@ -65,7 +65,7 @@ extension InstagramChannel: AccessTokenRefreshing, WebhookSubscribing {
     public var refreshesAccessToken: Bool { configuration.login == .instagram && !configuration.sandboxMode }
 
     /// `access_token`.
-    public var accessTokenSettingKey: String { InstagramChannelFactory.Key.accessToken.rawValue }
+    public var accessTokenSettingKey: String { MetaGraphSettings.Key.accessToken.rawValue }
 
     /// 60 days: what a long-lived Instagram User token lives, from its issue or last refresh.
     public var accessTokenLifetime: TimeInterval { 60 * 86_400 }

@@ -36,28 +36,17 @@ import MetaPlatform
 /// development credentials (`sandbox-app-secret`, `sandbox-verify-token`,
 /// `sandbox-access-token`) for any that are not configured.
 public struct InstagramChannelFactory: ChannelFactory {
-    /// The setting keys. Their spelling is part of the configuration contract.
+    /// Instagram's own setting keys; the shared ones are ``MetaGraphSettings/Key``. Their
+    /// spelling is part of the configuration contract.
     public enum Key: String, Sendable, CaseIterable {
         /// Which login the token comes from.
         case login
-        /// The access token.
-        case accessToken = "access_token"
-        /// The webhook verify token.
-        case verifyToken = "verify_token"
-        /// The app secret.
-        case appSecret = "app_secret"
-        /// The Graph API version.
-        case apiVersion = "api_version"
-        /// The Graph API host.
-        case graphAPIBaseURL = "graph_api_base_url"
         /// The text limit in UTF-8 bytes.
         case maxMessageBytes = "max_message_bytes"
         /// The reply to a story mention.
         case storyMentionReply = "story_mention_reply"
         /// The Facebook Page's id (Facebook Login).
         case pageID = "page_id"
-        /// Whether Graph calls carry `appsecret_proof`.
-        case appSecretProof = "appsecret_proof"
     }
 
     /// The default Graph version.
@@ -78,20 +67,14 @@ public struct InstagramChannelFactory: ChannelFactory {
         [
             SettingField(key: Key.login.rawValue, label: "Login",
                          help: "facebook (Instagram API with Facebook Login: a Page access token, graph.facebook.com) or instagram (Instagram API with Instagram Login: an Instagram User access token, graph.instagram.com, refreshed by the host). Empty: instagram when the Graph API Base URL is graph.instagram.com, else facebook."),
-            SettingField(key: Key.accessToken.rawValue, label: "Access Token", isSecret: true,
-                         help: "Page access token (Facebook Login; or a system-user token with Page ID set) or Instagram User access token (Instagram Login) used to send replies."),
+            MetaGraphSettings.field(.accessToken, help: "Page access token (Facebook Login; or a system-user token with Page ID set) or Instagram User access token (Instagram Login) used to send replies."),
             SettingField(key: Key.pageID.rawValue, label: "Page ID",
                          help: "Facebook Login only: the Facebook Page's id. With it the access token may be a system-user token, exchanged for the Page's token; it is also the Page that Subscribe to webhooks subscribes."),
-            SettingField(key: Key.verifyToken.rawValue, label: "Verify Token", isSecret: true,
-                         help: "The secret string typed into the App Dashboard's webhook form; the subscription handshake must echo it."),
-            SettingField(key: Key.appSecret.rawValue, label: "App Secret", isSecret: true,
-                         help: "The app secret that signs webhook deliveries (X-Hub-Signature-256): the Meta app's (Facebook Login) or the Instagram app's (Instagram Login). Without it every delivery is refused."),
-            SettingField(key: Key.appSecretProof.rawValue, label: "App Secret Proof", kind: .boolean, defaultValue: "false",
-                         help: "true: every Graph call carries appsecret_proof (HMAC-SHA256 of the access token keyed with the app secret), for apps with Require App Secret on."),
-            SettingField(key: Key.apiVersion.rawValue, label: "API Version", defaultValue: Self.defaultAPIVersion,
-                         help: "The Graph API version path segment, such as v27.0; one near or past its expiry is warned about at start."),
-            SettingField(key: Key.graphAPIBaseURL.rawValue, label: "Graph API Base URL", kind: .url,
-                         help: "Empty: the login's host (https://graph.facebook.com for Facebook Login, https://graph.instagram.com for Instagram Login); or a local emulator."),
+            MetaGraphSettings.field(.verifyToken),
+            MetaGraphSettings.field(.appSecret, help: "The app secret that signs webhook deliveries (X-Hub-Signature-256): the Meta app's (Facebook Login) or the Instagram app's (Instagram Login). Without it every delivery is refused."),
+            MetaGraphSettings.field(.appSecretProof),
+            MetaGraphSettings.field(.apiVersion),
+            MetaGraphSettings.field(.graphAPIBaseURL, help: "Empty: the login's host (https://graph.facebook.com for Facebook Login, https://graph.instagram.com for Instagram Login); or a local emulator."),
             SettingField(key: Key.maxMessageBytes.rawValue, label: "Max Message Bytes", kind: .integer,
                          defaultValue: String(Self.defaultMaxMessageBytes),
                          help: "The longest reply part, in UTF-8 bytes (Instagram accepts 1000)."),
@@ -114,21 +97,8 @@ public struct InstagramChannelFactory: ChannelFactory {
         let configuration = try InstagramConfiguration(name: name, settings: settings, context: context)
         var logger = context.logger
         logger[metadataKey: "channel"] = "\(name)"
-        GraphAPIVersions.warnIfAging(configuration.apiVersion, channelType: "instagram", logger: logger)
-        if !configuration.sandboxMode {
-            if configuration.appSecret.isEmpty {
-                logger.warning("instagram: app_secret is empty; every webhook delivery will be refused (403)")
-            }
-            if configuration.verifyToken.isEmpty {
-                logger.warning("instagram: verify_token is empty; the webhook handshake will be refused")
-            }
-            if configuration.accessToken.isEmpty {
-                logger.warning("instagram: access_token is empty; replies cannot be sent")
-            } else if let other = configuration.login.mismatch(of: configuration.accessToken) {
-                logger.warning("instagram: access_token looks like a \(other.rawValue)-login token, but login is \(configuration.login.rawValue), which sends with \(configuration.login.tokenName)")
-            }
-        } else {
-            logger.info("instagram: sandbox mode; Graph calls go to the local emulator", metadata: ["graph.base_url": "\(configuration.graphBaseURL)"])
+        if configuration.graph.logStartup(channelType: type, logger: logger), let other = configuration.login.mismatch(of: configuration.accessToken) {
+            logger.warning("instagram: access_token looks like a \(other.rawValue)-login token, but login is \(configuration.login.rawValue), which sends with \(configuration.login.tokenName)")
         }
         return InstagramChannel(name: name, configuration: configuration, context: context)
     }

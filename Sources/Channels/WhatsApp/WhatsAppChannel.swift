@@ -46,12 +46,9 @@ public struct WhatsAppChannel: Channel {
         self.name = name
         self.configuration = configuration
         self.profile = Self.profile(maxMessageCharacters: configuration.maxMessageCharacters)
-        self.verifier = MetaWebhookVerifier(verifyToken: configuration.verifyToken, appSecret: configuration.appSecret)
+        self.verifier = configuration.verifier
         self.parser = WhatsAppWebhookParser(channel: name, phoneNumberID: configuration.phoneNumberID.isEmpty ? nil : configuration.phoneNumberID)
-        self.graph = GraphAPIClient(http: context.http, baseURL: configuration.graphBaseURL,
-                                    apiVersion: configuration.apiVersion, accessToken: configuration.accessToken,
-                                    timeout: .seconds(15), maxResponseBytes: 64 * 1024,
-                                    appSecretProofKey: configuration.appSecretProof ? configuration.appSecret : nil)
+        self.graph = configuration.graph.makeClient(http: context.http)
         self.emulator = configuration.sandboxMode ? WhatsAppSandbox(channelName: name, configuration: configuration, context: context) : nil
     }
 
@@ -88,12 +85,8 @@ public struct WhatsAppChannel: Channel {
     /// - Throws: ``ChannelError`` `.forbidden` (handshake or signature), `.malformedPayload`
     ///   (a signed body that is not a WhatsApp webhook), `.methodNotAllowed`.
     public func handle(_ request: WebhookRequest, logger: Logger) throws -> WebhookOutcome {
-        switch request.method {
-        case .get:
-            return try verifier.verifyHandshake(query: request.query)
-        case .post:
-            try verifier.verifySignature(headers: request.headers, body: request.body)
-            let delivery = try parser.parse(request.body)
+        try verifier.handle(request) { body in
+            let delivery = try parser.parse(body)
             for code in delivery.failedStatusCodes {
                 logger.warning("whatsapp: a sent message was not delivered", metadata: ["platform.code": "\(code.map(String.init) ?? "none")"])
             }
@@ -101,9 +94,7 @@ public struct WhatsAppChannel: Channel {
                 logger.warning("whatsapp: the platform reported an error", metadata: ["platform.code": "\(code.map(String.init) ?? "none")"])
             }
             logger.debug("whatsapp webhook parsed", metadata: ["events": "\(delivery.events.count)"])
-            return .events(delivery.events)
-        default:
-            throw ChannelError(.methodNotAllowed, "the webhook takes GET and POST only")
+            return delivery.events
         }
     }
 
@@ -116,14 +107,7 @@ public struct WhatsAppChannel: Channel {
     /// - Returns: the receipt carrying WhatsApp's message id (`wamid.…`).
     /// - Throws: ``ChannelError`` `.transient`, `.unauthorized`, `.permanent` or `.misconfigured`.
     public func send(_ message: OutboundMessage, to recipient: Recipient, logger: Logger) async throws -> SendReceipt {
-        if !profile.textLimit.fits(message.text) {
-            // Sent anyway: the platform's answer (code 100) is the authority, and the sandbox
-            // reports it so a renderer bug is visible.
-            logger.warning("whatsapp: reply part exceeds the text limit", metadata: [
-                "code_points": "\(message.text.unicodeScalars.count)", "utf16_units": "\(message.text.utf16.count)",
-                "limit": "\(profile.textLimit.maximum)",
-            ])
-        }
+        MetaGraphSettings.warnIfOverLimit(message.text, profile: profile, channelType: "whatsapp", logger: logger)
         if !message.quickReplies.isEmpty, !Self.fitsInteractiveBody(message.text) {
             logger.info("whatsapp: reply buttons left out; the text is too long for an interactive message")
         }

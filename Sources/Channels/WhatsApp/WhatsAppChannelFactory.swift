@@ -30,24 +30,13 @@ import MetaPlatform
 /// development credentials (`sandbox-app-secret`, `sandbox-verify-token`,
 /// `sandbox-access-token`, phone number id `100000000000001`) for any that are not configured.
 public struct WhatsAppChannelFactory: ChannelFactory {
-    /// The setting keys. Their spelling is part of the configuration contract.
+    /// WhatsApp's own setting keys; the shared ones are ``MetaGraphSettings/Key``. Their
+    /// spelling is part of the configuration contract.
     public enum Key: String, Sendable, CaseIterable {
-        /// The access token.
-        case accessToken = "access_token"
-        /// The webhook verify token.
-        case verifyToken = "verify_token"
-        /// The app secret.
-        case appSecret = "app_secret"
         /// The business phone number id.
         case phoneNumberID = "phone_number_id"
-        /// The Graph API version.
-        case apiVersion = "api_version"
-        /// The Graph API host.
-        case graphAPIBaseURL = "graph_api_base_url"
         /// The text limit in characters.
         case maxMessageCharacters = "max_message_characters"
-        /// Whether Graph calls carry `appsecret_proof`.
-        case appSecretProof = "appsecret_proof"
     }
 
     /// The default Graph version.
@@ -69,20 +58,11 @@ public struct WhatsAppChannelFactory: ChannelFactory {
     /// The eight settings described above, with labels, kinds, defaults and help.
     public var settingFields: [SettingField] {
         [
-            SettingField(key: Key.accessToken.rawValue, label: "Access Token", isSecret: true,
-                         help: "A system-user access token with whatsapp_business_messaging, used to send replies and fetch media."),
-            SettingField(key: Key.verifyToken.rawValue, label: "Verify Token", isSecret: true,
-                         help: "The secret string typed into the App Dashboard's webhook form; the subscription handshake must echo it."),
-            SettingField(key: Key.appSecret.rawValue, label: "App Secret", isSecret: true,
-                         help: "The Meta app secret that signs webhook deliveries (X-Hub-Signature-256); without it every delivery is refused."),
+            MetaGraphSettings.field(.accessToken, help: "A system-user access token with whatsapp_business_messaging, used to send replies and fetch media."),
+        ] + MetaGraphSettings.webhookFields() + [
             SettingField(key: Key.phoneNumberID.rawValue, label: "Phone Number ID",
                          help: "The business phone number id this channel answers for; empty answers every number the webhook delivers."),
-            SettingField(key: Key.apiVersion.rawValue, label: "API Version", defaultValue: Self.defaultAPIVersion,
-                         help: "The Graph API version path segment, such as v27.0; one near or past its expiry is warned about at start."),
-            SettingField(key: Key.graphAPIBaseURL.rawValue, label: "Graph API Base URL", kind: .url, defaultValue: Self.defaultGraphBaseURL,
-                         help: "https://graph.facebook.com, or a local emulator."),
-            SettingField(key: Key.appSecretProof.rawValue, label: "App Secret Proof", kind: .boolean, defaultValue: "false",
-                         help: "true: every Graph call carries appsecret_proof (HMAC-SHA256 of the access token keyed with the app secret), for apps with Require App Secret on."),
+        ] + MetaGraphSettings.graphFields(baseURLDefault: Self.defaultGraphBaseURL) + [
             SettingField(key: Key.maxMessageCharacters.rawValue, label: "Max Message Characters", kind: .integer,
                          defaultValue: String(Self.defaultMaxMessageCharacters),
                          help: "The longest reply part (WhatsApp accepts 4096), counted in code points and UTF-16 units as Graph counts."),
@@ -103,22 +83,8 @@ public struct WhatsAppChannelFactory: ChannelFactory {
         let configuration = try WhatsAppConfiguration(name: name, settings: settings, context: context)
         var logger = context.logger
         logger[metadataKey: "channel"] = "\(name)"
-        GraphAPIVersions.warnIfAging(configuration.apiVersion, channelType: "whatsapp", logger: logger)
-        if !configuration.sandboxMode {
-            if configuration.appSecret.isEmpty {
-                logger.warning("whatsapp: app_secret is empty; every webhook delivery will be refused (403)")
-            }
-            if configuration.verifyToken.isEmpty {
-                logger.warning("whatsapp: verify_token is empty; the webhook handshake will be refused")
-            }
-            if configuration.accessToken.isEmpty {
-                logger.warning("whatsapp: access_token is empty; replies cannot be sent")
-            }
-            if configuration.phoneNumberID.isEmpty {
-                logger.info("whatsapp: phone_number_id is empty; answering every phone number the webhook delivers")
-            }
-        } else {
-            logger.info("whatsapp: sandbox mode; Graph calls go to the local emulator", metadata: ["graph.base_url": "\(configuration.graphBaseURL)"])
+        if configuration.graph.logStartup(channelType: type, logger: logger), configuration.phoneNumberID.isEmpty {
+            logger.info("whatsapp: phone_number_id is empty; answering every phone number the webhook delivers")
         }
         return WhatsAppChannel(name: name, configuration: configuration, context: context)
     }

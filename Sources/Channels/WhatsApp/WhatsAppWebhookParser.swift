@@ -19,6 +19,8 @@ import MetaPlatform
 struct WhatsAppWebhookParser: Sendable {
     /// The configured channel name put on every event.
     let channel: String
+    /// `object: whatsapp_business_account`, and what errors call the body.
+    let envelope = MetaWebhookEnvelope(object: "whatsapp_business_account", label: "whatsapp webhook")
     /// The phone number answered for; messages to another number are recorded, not answered.
     /// `nil` answers every number.
     let phoneNumberID: String?
@@ -37,26 +39,13 @@ struct WhatsAppWebhookParser: Sendable {
     /// - Throws: ``ChannelError`` `.malformedPayload` when the body is not JSON, not an object,
     ///   not of `object: whatsapp_business_account`, or has no `entry` array.
     func parse(_ body: [UInt8]) throws -> Delivery {
-        let root: MetaJSON
-        do {
-            root = try MetaJSON.decode(body)
-        } catch {
-            throw ChannelError.malformedPayload("whatsapp webhook: body is not valid JSON")
-        }
-        guard root.objectValue != nil else { throw malformed("body", "is not a JSON object") }
-        guard let object = root["object"]?.stringValue else { throw malformed("object", "is missing") }
-        guard object == "whatsapp_business_account" else {
-            throw malformed("object", "is \"\(object.prefix(40))\", not \"whatsapp_business_account\"")
-        }
-        guard let entries = root["entry"]?.arrayValue else { throw malformed("entry", "is not an array") }
-
         var delivery = Delivery()
-        for (entryIndex, entry) in entries.enumerated() {
+        for (entryIndex, entry) in try envelope.entries(of: body).enumerated() {
             let place = "entry[\(entryIndex)]"
             let businessAccountID = entry["id"]?.idValue ?? ""
             do {
                 guard entry.objectValue != nil else { throw malformed(place, "is not an object") }
-                for (index, change) in try array(entry, "changes", place).enumerated() {
+                for (index, change) in try envelope.array(entry, "changes", place).enumerated() {
                     do {
                         try parseChange(change, businessAccountID: businessAccountID, place: "\(place).changes[\(index)]", into: &delivery)
                     } catch {
@@ -94,7 +83,7 @@ struct WhatsAppWebhookParser: Sendable {
                 throw malformed(place + ".value.metadata.phone_number_id", "is missing")
             }
             let foreign = self.phoneNumberID.map { $0 != phoneNumberID } ?? false
-            for (index, item) in try array(value, "messages", place + ".value").enumerated() {
+            for (index, item) in try envelope.array(value, "messages", place + ".value").enumerated() {
                 do {
                     var event = try message(item, contacts: value["contacts"], phoneNumberID: phoneNumberID,
                                             place: "\(place).value.messages[\(index)]")
@@ -107,14 +96,14 @@ struct WhatsAppWebhookParser: Sendable {
                     delivery.events.append(unreadable(item, accountID: phoneNumberID, error: error))
                 }
             }
-            for (index, item) in try array(value, "message_echoes", place + ".value").enumerated() {
+            for (index, item) in try envelope.array(value, "message_echoes", place + ".value").enumerated() {
                 do {
                     delivery.events.append(try echo(item, phoneNumberID: phoneNumberID, place: "\(place).value.message_echoes[\(index)]"))
                 } catch {
                     delivery.events.append(unreadable(item, accountID: phoneNumberID, error: error))
                 }
             }
-            for (index, item) in try array(value, "statuses", place + ".value").enumerated() {
+            for (index, item) in try envelope.array(value, "statuses", place + ".value").enumerated() {
                 do {
                     let parsed = try status(item, phoneNumberID: phoneNumberID, place: "\(place).value.statuses[\(index)]")
                     delivery.events.append(parsed.event)
@@ -123,7 +112,7 @@ struct WhatsAppWebhookParser: Sendable {
                     delivery.events.append(unreadable(item, accountID: phoneNumberID, error: error))
                 }
             }
-            for (index, item) in try array(value, "errors", place + ".value").enumerated() {
+            for (index, item) in try envelope.array(value, "errors", place + ".value").enumerated() {
                 do {
                     let (event, code) = try error(item, phoneNumberID: phoneNumberID, place: "\(place).value.errors[\(index)]")
                     delivery.events.append(event)
@@ -145,12 +134,6 @@ struct WhatsAppWebhookParser: Sendable {
         }
     }
 
-    /// The array under `key`, empty when absent; anything else there is malformed.
-    private func array(_ object: MetaJSON, _ key: String, _ place: String) throws -> [MetaJSON] {
-        guard let value = object[key], !value.isNull else { return [] }
-        guard let elements = value.arrayValue else { throw malformed("\(place).\(key)", "is not an array") }
-        return elements
-    }
 
     // MARK: Messages
 
@@ -318,7 +301,7 @@ struct WhatsAppWebhookParser: Sendable {
     }
 
     private func malformed(_ place: String, _ problem: String) -> ChannelError {
-        .malformedPayload("whatsapp webhook: \(place) \(problem)")
+        envelope.malformed(place, problem)
     }
 }
 

@@ -1,0 +1,43 @@
+import ChannelKit
+import Logging
+
+extension MetaGraphSettings {
+    /// What a factory says when it makes a channel: an aging Graph version, and, live, each
+    /// missing secret and what it costs; in sandbox mode, where Graph calls go. Secrets are
+    /// never logged, only whether they are set.
+    /// - Parameters:
+    ///   - channelType: the `type:` value (`messenger`), which starts each message.
+    ///   - logger: the channel's logger.
+    /// - Returns: whether the channel is live (the caller adds its own live-only checks).
+    @discardableResult
+    public func logStartup(channelType: String, logger: Logger) -> Bool {
+        GraphAPIVersions.warnIfAging(apiVersion, channelType: channelType, logger: logger)
+        guard !sandboxMode else {
+            logger.info("\(channelType): sandbox mode; Graph calls go to the local emulator", metadata: ["graph.base_url": "\(graphBaseURL)"])
+            return false
+        }
+        if appSecret.isEmpty {
+            logger.warning("\(channelType): app_secret is empty; every webhook delivery will be refused (403)")
+        }
+        if verifyToken.isEmpty {
+            logger.warning("\(channelType): verify_token is empty; the webhook handshake will be refused")
+        }
+        if accessToken.isEmpty {
+            logger.warning("\(channelType): access_token is empty; replies cannot be sent")
+        }
+        return true
+    }
+
+    /// Logs a reply part longer than the channel's limit, with its length in each unit the
+    /// limit is counted in (never the text). It is sent anyway: the platform's answer (code 100)
+    /// is the authority, and the sandbox reports it so a renderer bug is visible.
+    public static func warnIfOverLimit(_ text: String, profile: ChannelProfile, channelType: String, logger: Logger) {
+        let limit = profile.textLimit
+        guard !limit.fits(text) else { return }
+        var metadata: Logger.Metadata = ["limit": "\(limit.maximum)"]
+        for unit in limit.units {
+            metadata[unit.rawValue] = "\(limit.length(of: text, in: unit))"
+        }
+        logger.warning("\(channelType): reply part exceeds the text limit", metadata: metadata)
+    }
+}
