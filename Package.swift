@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ChannelKitTesting", targets: ["ChannelKitTesting"]),
         .library(name: "InstagramChannel", targets: ["InstagramChannel"]),
         .library(name: "WhatsAppChannel", targets: ["WhatsAppChannel"]),
+        .library(name: "MessengerChannel", targets: ["MessengerChannel"]),
         .library(name: "ExampleWebhookChannel", targets: ["ExampleWebhookChannel"]),
         .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
         .library(name: "PostgreSQLStorage", targets: ["PostgreSQLStorage"]),
@@ -105,6 +106,16 @@ let package = Package(
             path: "Sources/Channels/WhatsApp",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "MessengerChannel",
+            dependencies: [
+                "ChannelKit",
+                "MetaPlatform",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Channels/Messenger",
+            swiftSettings: swiftSettings
+        ),
         // The example channel `docs/adding-a-channel.md` walks through: a generic
         // HMAC-signed JSON webhook. It depends on ChannelKit alone.
         .target(
@@ -181,6 +192,7 @@ let package = Package(
                 "MetaPlatform",
                 "InstagramChannel",
                 "WhatsAppChannel",
+                "MessengerChannel",
                 "ExampleWebhookChannel",
                 "SQLiteStorage",
                 "PostgreSQLStorage",
@@ -269,6 +281,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MessengerChannelTests",
+            dependencies: [
+                "MessengerChannel", "MetaPlatform", "ChannelKit", "ChannelKitTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ExampleWebhookChannelTests",
             dependencies: [
                 "ExampleWebhookChannel", "ChannelKit", "ChannelKitTesting",
@@ -279,7 +300,7 @@ let package = Package(
         .testTarget(
             name: "ChannelHostTests",
             dependencies: [
-                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "ExampleWebhookChannel",
+                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "MessengerChannel", "ExampleWebhookChannel",
                 "MetaPlatform", "SQLiteStorage", "PostgreSQLStorage", "PostgreSQLTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,7 @@
 import ChannelKit
 import ExampleWebhookChannel
 import InstagramChannel
+import MessengerChannel
 import WhatsAppChannel
 
 extension ChannelRegistry {
@@ -9,6 +10,7 @@ extension ChannelRegistry {
         var registry = ChannelRegistry()
         registry.register(.instagram)
         registry.register(.whatsapp)
+        registry.register(.messenger)
         registry.register(.webhook)
         return registry
     }

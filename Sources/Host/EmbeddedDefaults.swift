@@ -135,6 +135,20 @@ channels:
     appsecret_proof: ${WHATSAPP_APPSECRET_PROOF:-false}
     max_message_characters: 4096
     max_body_bytes: 1048576
+  messenger:
+    type: messenger
+    # Facebook Messenger for a Facebook Page. Live with a Page access token; without one the
+    # channel is off. It has no local emulator yet, so `sandbox: true` is refused.
+    sandbox: false
+    access_token: ${MESSENGER_PAGE_ACCESS_TOKEN:-}
+    page_id: ${MESSENGER_PAGE_ID:-}                   # empty: the Page of the access token (/me)
+    verify_token: ${MESSENGER_VERIFY_TOKEN:-}
+    app_secret: ${MESSENGER_APP_SECRET:-}
+    api_version: ${MESSENGER_API_VERSION:-v27.0}
+    graph_api_base_url: ${MESSENGER_GRAPH_API_BASE_URL:-https://graph.facebook.com}
+    appsecret_proof: ${MESSENGER_APPSECRET_PROOF:-false}
+    max_message_characters: 2000      # longer replies are split, never truncated
+    max_body_bytes: 1048576
 
 admin:
   # The admin portal at /admin (Settings → Instagram Channel, status, identity links) and its

@@ -51,16 +51,7 @@ struct FacebookLoginTests {
     static func withGraphAndHost(proof: Bool = false, accessToken: String = FakeGraphServer.Tokens.systemUser,
                                  pageID: String? = FakeGraphServer.Tokens.pageID,
                                  _ body: (FakeGraphServer, TestHost) async throws -> Void) async throws {
-        let graph = try await FakeGraphServer.start()
-        do {
-            try await withHost(yaml: yaml(graph: graph, accessToken: accessToken, pageID: pageID, proof: proof)) { host in
-                try await body(graph, host)
-            }
-        } catch {
-            try? await graph.stop()
-            throw error
-        }
-        try await graph.stop()
+        try await FakeGraphServer.withHost(yaml: { yaml(graph: $0, accessToken: accessToken, pageID: pageID, proof: proof) }, body)
     }
 
     @Test("a system-user token is exchanged once for the Page token, which sends on graph's /<version>/me/messages; no appsecret_proof unless asked")

@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import MetaPlatform
 import SQLiteStorage
 import Testing
 @testable import ChannelHost
@@ -27,7 +28,7 @@ struct LiveHostSafetyTests {
         try ConfigurationLoader(registry: .builtin, environment: environment).load(yaml: yaml, file: "test.yaml")
     }
 
-    @Test("a production config serves no sandbox and no route that accepts the development secret; WhatsApp is off")
+    @Test("a production config serves no sandbox and no route that accepts the development secret; WhatsApp and Messenger are off")
     func productionConfigExposesNoDevelopmentSecret() async throws {
         var environment = Self.instagramLive
         environment["SANDRA_ASSISTANT"] = "echo"
@@ -47,6 +48,12 @@ struct LiveHostSafetyTests {
                           "X-Hub-Signature-256": InstagramFixtures.signature(instagram, secret: Self.developmentSecret)],
                 body: instagram)
             #expect(instagramReply.status == 403)
+            let messenger = Array(#"{"object":"page","entry":[]}"#.utf8)
+            let messengerReply = try await TestHTTP.request(
+                "POST", "\(host.baseURL)/api/channels/messenger",
+                headers: ["Content-Type": "application/json", "X-Hub-Signature-256": MetaSignature.sign(body: messenger, secret: Self.developmentSecret)],
+                body: messenger)
+            #expect(messengerReply.status == 404, "Messenger without its token is off: no route at all")
             for path in ["/sandbox/whatsapp/", "/sandbox/instagram/", "/sandbox/instagram/api/outbox"] {
                 #expect(try await TestHTTP.get("\(host.baseURL)\(path)").status == 404, "\(path)")
             }
@@ -119,11 +126,11 @@ struct LiveHostSafetyTests {
         #expect(HostSafety.problems(of: absent, modes: HostSafety.modes(of: absent.channels)).count == 1)
     }
 
-    @Test("the embedded defaults with no credentials run both sandboxes, as before")
+    @Test("the embedded defaults with no credentials run both sandboxes, as before; Messenger, which has none, is off")
     func sandboxUnchanged() async throws {
         let configuration = try Self.load(EmbeddedDefaults.channelsYAML)
         let modes = HostSafety.modes(of: configuration.channels)
-        #expect(modes == ["instagram": .sandbox, "whatsapp": .sandbox])
+        #expect(modes == ["instagram": .sandbox, "whatsapp": .sandbox, "messenger": .off], "Messenger has no sandbox: off without its token")
         #expect(HostSafety.problems(of: configuration, modes: modes).isEmpty)
         try await withHost(yaml: Self.shippedYAML) { host in
             #expect(try await TestHTTP.get("\(host.baseURL)/sandbox/instagram/").status == 200)

@@ -7,8 +7,8 @@ import Synchronization
 /// A local HTTP server playing Meta's Graph API for live channels, in its wire format: the
 /// Send API (`POST /<version>/me/messages`), `GET /<version>/me`, the Page-token exchange
 /// (`GET /<version>/<page-id>?fields=access_token`), `subscribed_apps`, and Instagram Login's
-/// `GET /refresh_access_token`. It records every request (path, query, bearer token) so a
-/// test can see which token went where.
+/// `GET /refresh_access_token`. It records every request (path, query, bearer token, body) so
+/// a test can see which token went where and what was sent.
 final class FakeGraphServer: Sendable {
     /// One request received.
     struct Received: Sendable {
@@ -17,6 +17,8 @@ final class FakeGraphServer: Sendable {
         let query: [String: String]
         /// The bearer token, from `Authorization` or the `access_token` query parameter.
         let token: String?
+        /// The request body (a Send API call's JSON).
+        var body: [UInt8] = []
     }
 
     /// The tokens the fake knows.
@@ -85,8 +87,21 @@ final class FakeGraphServer: Sendable {
         try await server.stop()
     }
 
+    /// Runs `body` with a fake Graph API and a host configured by `yaml` (given the fake's
+    /// base URL), and stops both, whatever `body` does.
+    static func withHost(yaml: (FakeGraphServer) -> String, _ body: (FakeGraphServer, TestHost) async throws -> Void) async throws {
+        let graph = try await start()
+        do {
+            try await ChannelHostTests.withHost(yaml: yaml(graph)) { host in try await body(graph, host) }
+        } catch {
+            try? await graph.stop()
+            throw error
+        }
+        try await graph.stop()
+    }
+
     private static func answer(_ request: Request, shared: Shared) async throws -> Response {
-        _ = try await request.body.collect(upTo: 1 << 20)
+        let body = Array(buffer: try await request.body.collect(upTo: 1 << 20))
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
         let bearer = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
@@ -94,7 +109,7 @@ final class FakeGraphServer: Sendable {
         let path = request.uri.path
         let method = request.method.rawValue
         let (valid, refreshNumber, failRefresh, same): (Bool, Int, Bool, Bool) = shared.state.withLock { state in
-            state.received.append(Received(method: method, path: path, query: query, token: token))
+            state.received.append(Received(method: method, path: path, query: query, token: token, body: body))
             var failing = false
             var number = 0
             if path == "/refresh_access_token" {

@@ -1,0 +1,117 @@
+import ChannelKit
+import ChannelKitTesting
+import HTTPTypes
+import Logging
+import MessengerChannel
+import MetaPlatform
+import Testing
+
+/// What the channel sends: the Send API on the Page's `/messages`, and its profile.
+@Suite("Messenger send and profile")
+struct MessengerSendTests {
+    static let logger = Logger(label: "messenger-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let recipient = Recipient(accountID: Page.id, userID: "6743128539012345")
+
+    private func sent(_ send: (any Channel) async throws -> Void, settings: ChannelSettings = Page.settings()) async throws -> [OutboundHTTPRequest] {
+        let api = FakePlatformAPI(subject: MessengerSubject())
+        try await send(try Page.channel(settings, http: api))
+        return api.requests
+    }
+
+    @Test("a reply: POST /v27.0/<page-id>/messages with the Page token, RESPONSE, the text and its quick replies; the message_id comes back")
+    func messageBody() async throws {
+        let api = FakePlatformAPI(subject: MessengerSubject())
+        let message = OutboundMessage(text: "Which one?", quickReplies: [QuickReply(title: "Hours", payload: "HOURS"), QuickReply(title: "Menu", payload: "MENU")])
+        let receipt = try await Page.channel(http: api).send(message, to: Self.recipient, logger: Self.logger)
+        let request = try #require(api.requests.first)
+        #expect(api.requests.count == 1)
+        #expect(request.method == .post)
+        #expect(request.url == "https://graph.facebook.com/v27.0/\(Page.id)/messages")
+        #expect(request.headers[.authorization] == "Bearer \(Page.accessToken)")
+        let body = try MetaJSON.decode(try #require(request.body))
+        #expect(body == [
+            "recipient": ["id": "6743128539012345"], "messaging_type": "RESPONSE",
+            "message": ["text": "Which one?", "quick_replies": [
+                ["content_type": "text", "title": "Hours", "payload": "HOURS"],
+                ["content_type": "text", "title": "Menu", "payload": "MENU"],
+            ]],
+        ])
+        #expect(receipt.platformMessageID != nil)
+    }
+
+    @Test("without a page_id replies go to /me/messages, the Page of the token")
+    func mePath() async throws {
+        let requests = try await sent({ _ = try await $0.send(OutboundMessage(text: "Hi"), to: Self.recipient, logger: Self.logger) },
+                                      settings: Page.settings(["page_id": ""]))
+        #expect(requests.map(\.url) == ["https://graph.facebook.com/v27.0/me/messages"])
+    }
+
+    @Test("the typing indicator: the recipient and sender_action typing_on, nothing else")
+    func typing() async throws {
+        let requests = try await sent { try await $0.typing(to: Self.recipient, logger: Self.logger) }
+        let body = try MetaJSON.decode(try #require(requests.first?.body))
+        #expect(body == ["recipient": ["id": "6743128539012345"], "sender_action": "typing_on"])
+    }
+
+    @Test("a refused send is the platform's error: code 10 outside the window is permanent, code 2 transient")
+    func errors() async throws {
+        let api = FakePlatformAPI(subject: MessengerSubject())
+        let channel = try Page.channel(http: api)
+        api.failNextSends([.permanentFailure, .transientFailure])
+        for expected in [ChannelError.Code.permanent, .transient] {
+            do {
+                _ = try await channel.send(OutboundMessage(text: "late"), to: Self.recipient, logger: Self.logger)
+                Issue.record("the send must fail")
+            } catch let error as ChannelError {
+                #expect(error.code == expected)
+            }
+        }
+    }
+
+    @Test("the profile: plain text (no Markdown), 2000 characters in code points and UTF-16 units, typing, 13 quick replies of 20")
+    func profile() throws {
+        let channel = try Page.channel()
+        #expect(channel.profile == MessengerChannel.profile())
+        #expect(channel.profile.formatting == .plain)
+        #expect(channel.profile.textLimit == TextLimit(maximum: 2000, units: [.unicodeScalars, .utf16CodeUnits]))
+        #expect(channel.profile.supportsTypingIndicator)
+        #expect(channel.profile.quickReplies == QuickReplyLimits(maximumCount: 13, maximumTitleLength: 20))
+        #expect(try Page.channel(Page.settings(["max_message_characters": "640"])).profile.textLimit.maximum == 640)
+    }
+
+    @Test("a long reply is split into parts of at most 2000 UTF-16 units and code points, and nothing is lost; Markdown is written as plain text")
+    func splitting() throws {
+        let profile = try Page.channel().profile
+        let paragraph = String(repeating: "Sandra answers 👨‍👩‍👧 every question with care. ", count: 20)
+        let markdown = "**Opening hours**\n\n" + Array(repeating: paragraph, count: 4).joined(separator: "\n\n")
+        let parts = MarkdownRenderer().render(markdown, for: profile)
+        #expect(parts.count > 1)
+        #expect(parts.allSatisfy { $0.utf16.count <= 2000 && $0.unicodeScalars.count <= 2000 })
+        #expect(!parts.joined().contains("**"))
+        let words = { (text: String) in text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        #expect(words(parts.joined(separator: " ")) == words("Opening hours " + Array(repeating: paragraph, count: 4).joined(separator: " ")))
+    }
+
+    @Test("settings: the contract's keys and secrets; sandbox mode is refused (no emulator yet); a non-numeric page_id is misconfigured")
+    func factory() throws {
+        let factory = MessengerChannelFactory()
+        #expect(factory.type == "messenger")
+        #expect(factory.displayName == "Messenger")
+        #expect(factory.settingFields.map(\.key) == ["access_token", "page_id", "verify_token", "app_secret", "api_version",
+                                                     "graph_api_base_url", "appsecret_proof", "max_message_characters"])
+        #expect(factory.settingFields.filter(\.isSecret).map(\.key) == ["access_token", "verify_token", "app_secret"])
+        #expect(factory.settingFields.allSatisfy { !$0.help.isEmpty })
+        for (settings, sandbox) in [(Page.settings(), true), (Page.settings(["page_id": "my page"]), false),
+                                    (Page.settings(["max_message_characters": "0"]), false)] {
+            do {
+                _ = try Page.channel(settings, sandboxMode: sandbox)
+                Issue.record("must be refused")
+            } catch let error as ChannelError {
+                #expect(error.code == .misconfigured)
+            }
+        }
+        var registry = ChannelRegistry()
+        registry.register(.messenger)
+        #expect(registry.types == ["messenger"])
+    }
+}
