@@ -11,6 +11,8 @@ struct MessengerEndToEndTests {
     static let appSecret = "messenger-e2e-app-secret"
     static let verifyToken = "messenger-e2e-verify-token"
     static let psid = "6743128539012345"
+    static let adminPassword = "correct horse battery staple"
+    static let apiToken = "api-token-0123456789abcdef-xyz"
 
     static func yaml(graph: FakeGraphServer) -> String {
         """
@@ -19,6 +21,7 @@ struct MessengerEndToEndTests {
         assistant: { type: echo }
         identity: { email: { development_mailer: true } }
         pipeline: { send_attempts: 1 }
+        admin: { password: \(adminPassword), api_token: \(apiToken) }
         channels:
           messenger:
             type: messenger
@@ -95,6 +98,34 @@ struct MessengerEndToEndTests {
             #expect(texts.last?.contains("6-digit code") == true)
             #expect(!texts.contains { $0.contains("You said") })
             #expect(messages.allSatisfy { ($0["quick_replies"] as? [[String: Any]])?.isEmpty == false })
+        }
+    }
+
+    @Test("the admin portal shows Messenger's settings, tests the Page token and subscribes the Page's webhooks")
+    func adminPortal() async throws {
+        try await FakeGraphServer.withHost(yaml: Self.yaml) { graph, host in
+            let admin = AdminClient(baseURL: host.baseURL)
+            try await admin.logIn(Self.adminPassword)
+            let settings = try await admin.get("/admin/channels/messenger/settings")
+            #expect(settings.status == 200)
+            for label in ["Messenger Channel", "Access Token", "Page ID", "Verify Token", "App Secret", "API Version", "Graph API Base URL",
+                          "App Secret Proof", "Max Message Characters"] {
+                #expect(settings.text.contains(label), "\(label)")
+            }
+            #expect(!settings.text.contains(FakeGraphServer.Tokens.page) && !settings.text.contains(Self.appSecret), "secrets never in the page")
+
+            let test = try await TestHTTP.request("POST", "\(host.baseURL)/admin/api/channels/messenger/test",
+                                                  headers: ["Authorization": "Bearer \(Self.apiToken)"])
+            let json = try #require(try test.json() as? [String: Any])
+            #expect(json["ok"] as? Bool == true)
+            #expect(json["account_id"] as? String == FakeGraphServer.Tokens.pageID)
+
+            let subscribed = try await admin.post("/admin/channels/messenger/subscribe", [])
+            #expect(subscribed.status == 200)
+            let call = try #require(graph.requests(to: "/subscribed_apps").first)
+            #expect(call.path == "/v27.0/\(FakeGraphServer.Tokens.pageID)/subscribed_apps")
+            #expect(call.query["subscribed_fields"] == "messages,messaging_postbacks")
+            #expect(call.token == FakeGraphServer.Tokens.page)
         }
     }
 }

@@ -114,4 +114,28 @@ struct MessengerSendTests {
         registry.register(.messenger)
         #expect(registry.types == ["messenger"])
     }
+
+    /// Graph answering `GET me` as a Page access token's Page.
+    struct PageMe: HTTPTransport {
+        let pageID: String
+        func execute(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
+            OutboundHTTPResponse(status: .ok, headers: [.contentType: "application/json"],
+                                 body: Array(#"{"id":"\#(pageID)","name":"Acme Shop"}"#.utf8))
+        }
+    }
+
+    @Test("Test connection reads the token's Page with GET me, and refuses another Page's token when page_id is set")
+    func connectionCheck() async throws {
+        let check = try await Page.channel(http: PageMe(pageID: Page.id)).checkConnection(logger: Self.logger)
+        #expect(check?.accountID == Page.id)
+        do {
+            _ = try await Page.channel(http: PageMe(pageID: "999999")).checkConnection(logger: Self.logger)
+            Issue.record("another Page's token must be refused")
+        } catch let error as ChannelError {
+            #expect(error.code == .misconfigured)
+            #expect(error.message.contains("page_id is \(Page.id)"))
+        }
+        let unpinned = try await Page.channel(Page.settings(["page_id": ""]), http: PageMe(pageID: "999999")).checkConnection(logger: Self.logger)
+        #expect(unpinned?.accountID == "999999")
+    }
 }

@@ -66,10 +66,16 @@ public struct MessengerChannel: MessagingPlatformChannel, WebhookSubscribing {
 
     // MARK: Test connection and webhook subscription
 
-    /// Asks Graph whose token this is: `GET /<version>/<page-id or me>?fields=id,name`.
-    /// - Throws: ``ChannelError`` from Graph.
+    /// Asks Graph whose token this is — `GET /<version>/me?fields=id,name`, the Page of a Page
+    /// access token — and, with a `page_id`, that it is that Page's.
+    /// - Throws: ``ChannelError`` `.misconfigured` for another Page's token; otherwise Graph's error.
     public func checkConnection(logger: Logger) async throws -> ConnectionCheck? {
-        try await graph.checkConnection(path: "\(configuration.pageNode)?fields=id,name", logger: logger)
+        let check = try await graph.checkConnection(path: "me?fields=id,name", logger: logger)
+        if !configuration.pageID.isEmpty, let accountID = check.accountID, accountID != configuration.pageID {
+            throw ChannelError(.misconfigured, "the access token is the Page \(accountID)'s, but page_id is \(configuration.pageID): "
+                + "paste that Page's access token, or correct page_id")
+        }
+        return check
     }
 
     /// Subscribes the app to the Page's `messages` and `messaging_postbacks` webhooks:
