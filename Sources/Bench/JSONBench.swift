@@ -22,13 +22,15 @@ struct JSONBench: ParsableCommand {
     @Option(help: "Operations per round.") var iterations: Int = 20_000
     @Option(help: "Rounds; the fastest counts.") var rounds: Int = 7
     @Option(help: "The results file to append key=value lines to.") var results: String?
-    @Option(help: "Run one loop only: reader, codable, stored-encode or stored-decode.") var only: Way?
+    @Option(help: "Run one loop only: reader, codable, stored-encode, stored-jsonencoder or stored-decode.") var only: Way?
     @Option(help: "With --only reader/codable: the body's index (0-3).") var body: Int = 0
 
     /// One measured loop.
     enum Way: String, ExpressibleByArgument, CaseIterable {
         case reader, codable
         case storedEncode = "stored-encode"
+        /// The stored events written by `JSONEncoder` instead, for comparison.
+        case storedJSONEncoder = "stored-jsonencoder"
         case storedDecode = "stored-decode"
     }
 
@@ -55,9 +57,11 @@ struct JSONBench: ParsableCommand {
         }
         let events = Double(StoredEvents.all.count)
         let encode = try time(operation(.storedEncode, body: JSONBenchBodies.all[0], decoder: decoder)) / events
+        let encoder = try time(operation(.storedJSONEncoder, body: JSONBenchBodies.all[0], decoder: decoder)) / events
         let decode = try time(operation(.storedDecode, body: JSONBenchBodies.all[0], decoder: decoder)) / events
-        print(String(format: "stored event: StoredJSON.encode %.0f ns, read back (JSONDecoder) %.0f ns", encode, decode))
+        print(String(format: "stored event: StoredJSON.encode %.0f ns, JSONEncoder %.0f ns, read back (JSONDecoder) %.0f ns", encode, encoder, decode))
         lines.append("json.stored_encode_ns=\(Int(encode))")
+        lines.append("json.stored_jsonencoder_ns=\(Int(encoder))")
         lines.append("json.stored_decode_ns=\(Int(decode))")
         if let results {
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: results))
@@ -81,6 +85,10 @@ struct JSONBench: ParsableCommand {
         case .storedEncode:
             let events = StoredEvents.all
             return { events.reduce(0) { $0 &+ StoredJSON.encode($1).utf8.count } }
+        case .storedJSONEncoder:
+            let events = StoredEvents.all
+            let encoder = JSONEncoder()
+            return { try events.reduce(0) { $0 &+ String(decoding: try encoder.encode($1), as: UTF8.self).utf8.count } }
         case .storedDecode:
             let rows = StoredEvents.all.map { StoredJSON.encode($0) }
             return {

@@ -17,6 +17,7 @@ extension Report {
         }
         if r["json.stored_encode_ns"] != nil {
             lines.append("| JSON: one stored event, CPU | written (`StoredJSON.encode`) \(micros(num("json.stored_encode_ns"))) · "
+                         + "by `JSONEncoder` instead \(micros(num("json.stored_jsonencoder_ns"))) · "
                          + "read back (`JSONDecoder`) \(micros(num("json.stored_decode_ns"))) | — | — | — |")
         }
         return lines
