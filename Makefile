@@ -64,7 +64,8 @@ test: deps test-deps
 ## bench: release build, then the benchmarks (bench/run.sh): ingestion vs the bare route
 ## (wrk), ack latency at 5,000 webhooks/s and end-to-end latency at 1,000 messages/s (open
 ## loop) on SQLite; ingestion and end to end again on PostgreSQL (a throwaway durable server),
-## and the cross-host wake-up delay of two hosts on one database; prints one table and appends
+## the cross-host wake-up delay of two hosts on one database, and JSON in process (webhook
+## bodies read two ways, stored events written and read); prints one table and appends
 ## it to docs/performance.md. Installs wrk and PostgreSQL if missing.
 bench: deps
 	$(call apt_install,$(BENCH_APT_PACKAGES))

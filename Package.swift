@@ -219,9 +219,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // `make bench`: load generators, the fake Graph Send API and the report (no host code).
+        // The JSON phase (`SandraBench json`) also calls the Meta webhook reader and the
+        // stores' JSON, to compare them with Foundation's coders on the same bodies.
         .executableTarget(
             name: "SandraBench",
             dependencies: [
+                "ChannelKit",
+                "MetaPlatform",
+                "StoreSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

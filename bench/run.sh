@@ -32,6 +32,9 @@
 #      sender) one message to one host, then, once acknowledged, the next to the same host or
 #      to the other one, the fake Graph API answering every send after 50 ms; the gap between
 #      the two replies, and what the other host's claim poll adds to it
+#   6. `SandraBench json`: no host; the four webhook bodies of Sources/Bench/JSONBenchBodies.swift
+#      read by the hand-written reader (MetaJSON) and by JSONDecoder into Codable models of
+#      the same fields, and the stored events' JSON written and read; thread CPU per operation
 #
 # Knobs (environment): BENCH_WRK_THREADS (1), BENCH_WRK_CONNECTIONS (64),
 # BENCH_WRK_SECONDS (10), BENCH_WRK_BODIES (200000), BENCH_ACK_RATE (5000),
@@ -415,6 +418,10 @@ if [ "$POSTGRES" = 1 ]; then
   stop_postgres
 fi
 rm -f "$WORK"/bodies.* "$WORK"/warmup.*
+
+other_load
+say "6. JSON in process: webhook bodies read by the hand-written reader and by JSONDecoder; stored events written and read"
+"$BENCH" json --results "$RESULTS" >&2
 
 other_load
 result "meta.load_after=$(cut -d' ' -f1-3 /proc/loadavg)"

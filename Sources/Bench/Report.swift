@@ -87,6 +87,7 @@ struct Report: ParsableCommand {
         lines.append(contentsOf: postgresEndToEnd)
         if !postgresEndToEnd.isEmpty { targets += 1 }
         lines.append(contentsOf: Self.wakeUpRows(r))
+        lines.append(contentsOf: Self.jsonRows(r))
         lines.append("| disk: 4 KiB append + fdatasync (\(text("fsync.count")) times, storage directory) | p50 \(Self.ms(num("fsync.append_p50_us"))) · p99 \(Self.ms(num("fsync.append_p99_us"))) · mean \(Self.ms(num("fsync.append_mean_us"))) | — | — | — |")
         lines.append("| disk: 4 KiB overwrite + fdatasync | p50 \(Self.ms(num("fsync.overwrite_p50_us"))) · p99 \(Self.ms(num("fsync.overwrite_p99_us"))) · mean \(Self.ms(num("fsync.overwrite_mean_us"))) | — | — | — |")
         lines.append("")

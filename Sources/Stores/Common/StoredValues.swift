@@ -22,14 +22,9 @@ package enum StoredValues {
 
     // MARK: JSON
 
-    private static let encoder = JSONEncoder()
-    private static let decoder = JSONDecoder()
+    // Written by ``StoredJSON``, the one writer of stored JSON.
 
-    /// `value` as JSON text (what `JSONEncoder` writes).
-    package static func json<Value: Encodable>(_ value: Value) throws -> String {
-        let data = try encoder.encode(value)
-        return String(decoding: data, as: UTF8.self)
-    }
+    private static let decoder = JSONDecoder()
 
     /// The value in a JSON column.
     /// - Throws: `StoreError(.corrupt, …)` naming the column when it does not decode.

@@ -38,12 +38,7 @@ extension PostgreSQLStore {
     }
 
     public func updateProfile(_ profile: SandraProfile, at now: Date) async throws {
-        let preferences: String
-        do {
-            preferences = try StoredValues.json(profile.preferences)
-        } catch {
-            throw StoreError(.unavailable, "cannot encode a profile's preferences: \(error)")
-        }
+        let preferences = StoredJSON.encode(profile.preferences)
         try await session("updating a profile") { session in
             let updated = try await session.returnsRow("""
                 UPDATE identity_profiles SET display_name = \(profile.displayName), preferences_json = \(preferences),

@@ -13,12 +13,7 @@ extension PostgreSQLStore {
     static let sweepBatchSize = 500
 
     public func erase(_ identities: [ChannelIdentity], recording record: ErasureRecord, at now: Date) async throws -> ErasureRecord {
-        let channelsJSON: String
-        do {
-            channelsJSON = try StoredValues.json(record.channels)
-        } catch {
-            throw StoreError(.unavailable, "cannot encode an erasure's channels: \(error)")
-        }
+        let channelsJSON = StoredJSON.encode(record.channels)
         return try await transaction("erasing a person's data") { session in
             var erased = record
             for person in try await Self.everyID(of: identities, on: session) {

@@ -23,8 +23,6 @@ enum Row {
 
     // MARK: JSON (``StoredValues``)
 
-    static func json<Value: Encodable>(_ value: Value) throws -> String { try StoredValues.json(value) }
-
     static func decode<Value: Decodable>(_ type: Value.Type, json: String, column: String) throws -> Value {
         try StoredValues.decode(type, json: json, column: column)
     }

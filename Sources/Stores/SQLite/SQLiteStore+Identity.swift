@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import StoreSupport
 
 // MARK: - IdentityStore
 //
@@ -33,12 +34,7 @@ extension SQLiteStore {
     }
 
     public func updateProfile(_ profile: SandraProfile, at now: Date) async throws {
-        let preferences: String
-        do {
-            preferences = try Row.json(profile.preferences)
-        } catch {
-            throw StoreError(.unavailable, "cannot encode a profile's preferences: \(error)")
-        }
+        let preferences = StoredJSON.encode(profile.preferences)
         try await write("updating a profile") { database in
             let updated = try database.firstRow("""
                 UPDATE identity_profiles SET display_name = ?1, preferences_json = ?2, updated_at = ?3 WHERE id = ?4 RETURNING id

@@ -41,7 +41,7 @@ extension SQLiteStore: PrivacyStore {
                                       inbox_items, outbox_parts, turns, identity_records)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, [Row.bind(erased.confirmationCode), Row.bind(erased.source),
-                      Row.bind(try Row.json(erased.channels)), Row.bind(erased.erasedAt), Row.bind(erased.inboxItems),
+                      Row.bind(StoredJSON.encode(erased.channels)), Row.bind(erased.erasedAt), Row.bind(erased.inboxItems),
                       Row.bind(erased.outboxParts), Row.bind(erased.turns), Row.bind(erased.identityRecords)])
             return erased
         }
