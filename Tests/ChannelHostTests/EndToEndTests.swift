@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelPipeline
 import Foundation
 import Synchronization
 import Testing
@@ -268,7 +269,18 @@ struct EndToEndTests {
             #expect(instagram["state"] as? String == "ready")
             #expect(instagram["sandbox"] as? Bool == true)
             #expect(try await TestHTTP.get("\(host.baseURL)/healthz").status == 200)
-            #expect(try await TestHTTP.get("\(host.baseURL)/metrics").status == 200)
+            let metrics = try await TestHTTP.get("\(host.baseURL)/metrics")
+            #expect(metrics.status == 200)
+            // The pipeline's counters, made at start-up for every channel, under their names.
+            for line in [#"sandra_webhook_events_total{channel="instagram",result="accepted"} 0"#,
+                         #"sandra_webhook_events_total{channel="instagram",result="duplicate"} 0"#,
+                         #"sandra_replies_total{channel="instagram",result="delivered"} 0"#,
+                         #"sandra_replies_total{channel="instagram",result="permanent"} 0"#,
+                         #"sandra_reply_parts_sent_total{channel="instagram"} 0"#,
+                         #"sandra_send_retries_total{channel="instagram"} 0"#,
+                         #"sandra_assistant_failures_total{channel="instagram"} 0"#] {
+                #expect(metrics.text.contains(line), "\(line)")
+            }
         }
     }
 
