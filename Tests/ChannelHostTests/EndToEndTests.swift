@@ -119,6 +119,14 @@ struct EndToEndTests {
             await host.waitUntilIdle()
             let texts = try await Self.outbox(host).compactMap(\.text)
             #expect(texts.count == 1)
+            // Counted on /metrics: one event accepted, eight duplicates, one reply of one part.
+            let metrics = try await TestHTTP.get("\(host.baseURL)/metrics").text
+            for line in [#"sandra_webhook_events_total{channel="instagram",result="accepted"} 1"#,
+                         #"sandra_webhook_events_total{channel="instagram",result="duplicate"} 8"#,
+                         #"sandra_replies_total{channel="instagram",result="delivered"} 1"#,
+                         #"sandra_reply_parts_sent_total{channel="instagram"} 1"#] {
+                #expect(metrics.contains(line), "\(line)")
+            }
         }
     }
 
