@@ -33,14 +33,15 @@ public final class ReplyExecutor: TaskExecutor, Sendable {
     private let state = Mutex(State())
     /// Signalled once for every sleeping thread that work arrived for.
     private let wake = DispatchSemaphore(value: 0)
-    /// Marks the executor's own threads (see ``enqueue(_:)``).
-    private static let ownThread = ThreadMarker()
+    /// Marks this executor's own threads (see ``enqueue(_:)``): one marker per executor, so
+    /// that a thread of another executor in the process never counts as one of these.
+    private let ownThread = ThreadMarker()
 
     /// Starts `threads` threads (at least one).
     public init(threads: Int) {
         for index in 0..<max(1, threads) {
             let thread = Thread { [self] in
-                Self.ownThread.markCurrentThread()
+                ownThread.markCurrentThread()
                 run()
             }
             thread.name = "reply-\(index)"
@@ -55,7 +56,7 @@ public final class ReplyExecutor: TaskExecutor, Sendable {
     /// waiting, or a job from any other thread (the store's writer, an event loop), wakes one.
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        let fromOwnThread = Self.ownThread.isCurrentThreadMarked
+        let fromOwnThread = ownThread.isCurrentThreadMarked
         let signal = state.withLock { state -> Bool in
             state.jobs.append(unowned)
             guard state.sleeping > 0 else { return false }
