@@ -13,6 +13,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ChannelKit", targets: ["ChannelKit"]),
+        .library(name: "ChannelConcurrency", targets: ["ChannelConcurrency"]),
+        .library(name: "ChannelRendering", targets: ["ChannelRendering"]),
+        .library(name: "ChannelMedia", targets: ["ChannelMedia"]),
+        .library(name: "ChannelIdentity", targets: ["ChannelIdentity"]),
+        .library(name: "ChannelPipeline", targets: ["ChannelPipeline"]),
         .library(name: "ChannelKitTesting", targets: ["ChannelKitTesting"]),
         .library(name: "InstagramChannel", targets: ["InstagramChannel"]),
         .library(name: "WhatsAppChannel", targets: ["WhatsAppChannel"]),
@@ -59,14 +64,62 @@ let package = Package(
             dependencies: ["CLibcurl"],
             linkerSettings: [.linkedLibrary("curl")]
         ),
-        // The API package: contracts, the pipeline's logic, the renderer and the identity flow.
+        // The API package: contracts only (events, profiles, `Channel`, store and assistant
+        // protocols, errors). No system library, no crypto, no threads of its own.
         .target(
             name: "ChannelKit",
             dependencies: [
-                "CCmarkGFM",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Deadlines on a timer thread of their own (`withDeadline`), for the media fetcher,
+        // the pipeline and the host's HTTP client.
+        .target(
+            name: "ChannelConcurrency",
+            swiftSettings: swiftSettings
+        ),
+        // Markdown → each channel's dialect, split within its text limit (cmark-gfm).
+        .target(
+            name: "ChannelRendering",
+            dependencies: ["ChannelKit", "CCmarkGFM"],
+            swiftSettings: swiftSettings
+        ),
+        // Media fetched into memory (allowlists, public addresses only, integrity), sniffed and
+        // prepared for the assistant: images as image parts, voice as a transcript.
+        .target(
+            name: "ChannelMedia",
+            dependencies: [
+                "ChannelKit",
+                "ChannelConcurrency",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The email-code identity linking flow (/link, code, /unlink, /whoami).
+        .target(
+            name: "ChannelIdentity",
+            dependencies: [
+                "ChannelKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The steps of one message and their composition (`Pipeline`), the conversation
+        // dispatcher and the reply executor.
+        .target(
+            name: "ChannelPipeline",
+            dependencies: [
+                "ChannelKit",
+                "ChannelConcurrency",
+                "ChannelRendering",
+                "ChannelMedia",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -75,6 +128,7 @@ let package = Package(
             name: "MetaPlatform",
             dependencies: [
                 "ChannelKit",
+                "ChannelMedia",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -167,7 +221,7 @@ let package = Package(
         .target(
             name: "ChannelKitTesting",
             dependencies: [
-                "ChannelKit",
+                "ChannelKit", "ChannelConcurrency", "ChannelRendering", "ChannelMedia", "ChannelIdentity", "ChannelPipeline",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -188,6 +242,10 @@ let package = Package(
             name: "ChannelHost",
             dependencies: [
                 "ChannelKit",
+                "ChannelConcurrency",
+                "ChannelMedia",
+                "ChannelIdentity",
+                "ChannelPipeline",
                 "CCurl",
                 "MetaPlatform",
                 "InstagramChannel",
@@ -241,7 +299,9 @@ let package = Package(
         .testTarget(
             name: "ChannelKitTests",
             dependencies: [
-                "ChannelKit", "ChannelKitTesting",
+                "ChannelKit", "ChannelConcurrency", "ChannelRendering", "ChannelMedia", "ChannelIdentity", "ChannelPipeline",
+                "ChannelKitTesting",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -259,7 +319,7 @@ let package = Package(
         .testTarget(
             name: "PostgreSQLStorageTests",
             dependencies: [
-                "PostgreSQLStorage", "PostgreSQLTesting", "ChannelKit", "ChannelKitTesting",
+                "PostgreSQLStorage", "PostgreSQLTesting", "ChannelKit", "ChannelPipeline", "ChannelKitTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -268,7 +328,7 @@ let package = Package(
         .testTarget(
             name: "InstagramChannelTests",
             dependencies: [
-                "InstagramChannel", "MetaPlatform", "ChannelKit", "ChannelKitTesting",
+                "InstagramChannel", "MetaPlatform", "ChannelKit", "ChannelPipeline", "ChannelKitTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -278,7 +338,8 @@ let package = Package(
         .testTarget(
             name: "WhatsAppChannelTests",
             dependencies: [
-                "WhatsAppChannel", "MetaPlatform", "ChannelKit", "ChannelKitTesting",
+                "WhatsAppChannel", "MetaPlatform", "ChannelKit", "ChannelRendering", "ChannelMedia", "ChannelPipeline",
+                "ChannelKitTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -305,7 +366,7 @@ let package = Package(
         .testTarget(
             name: "ChannelHostTests",
             dependencies: [
-                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "MessengerChannel", "ExampleWebhookChannel",
+                "ChannelHost", "ChannelKit", "ChannelMedia", "ChannelIdentity", "ChannelPipeline", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "MessengerChannel", "ExampleWebhookChannel",
                 "MetaPlatform", "SQLiteStorage", "PostgreSQLStorage", "PostgreSQLTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,6 @@
 import ChannelKit
+import ChannelMedia
+import ChannelRendering
 import Foundation
 import Testing
 

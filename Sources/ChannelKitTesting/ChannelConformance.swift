@@ -1,4 +1,6 @@
+import ChannelIdentity
 import ChannelKit
+import ChannelPipeline
 import Foundation
 import Synchronization
 import Testing

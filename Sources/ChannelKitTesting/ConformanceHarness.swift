@@ -1,4 +1,7 @@
+import ChannelIdentity
 import ChannelKit
+import ChannelMedia
+import ChannelPipeline
 import Foundation
 import Logging
 
@@ -53,7 +56,7 @@ public struct ConformanceHarness: Sendable {
         channel = try subject.makeChannel(http: api)
         mediaPolicy = MediaPolicy(allowedHosts: channel.profile.allowedMediaHosts, plainHTTPHosts: [FakePlatformAPI.mediaHostPort],
                                   maxBytes: Self.mediaByteLimit, timeout: .seconds(20))
-        let preparer = MediaPreparer(fetcher: MediaFetcher(http: api, resolver: PublicAddressResolver()),
+        let preparer = MediaPreparer(fetcher: MediaFetcher(http: api, resolver: PublicAddressResolver(), timers: TestThreads.timers),
                                      policies: [channel.name: mediaPolicy], transcriber: transcriber)
         let store = InMemoryStore()
         self.store = store
@@ -67,7 +70,7 @@ public struct ConformanceHarness: Sendable {
             mailer = nil
         }
         pipeline = Pipeline(channels: [channel], store: store, identities: store, assistant: assistant, preparer: preparer,
-                            options: Pipeline.Options(retry: Self.fastRetry, maxAttempts: 5), commands: commands, logger: logger)
+                            options: Pipeline.Options(retry: Self.fastRetry, maxAttempts: 5), commands: commands, executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
         try await pipeline.start()
     }
 

@@ -1,3 +1,4 @@
+import ChannelIdentity
 import ChannelKit
 import Foundation
 import Logging

@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelMedia
 import Logging
 import Synchronization
 

@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelPipeline
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelPipeline
 import Foundation
 import Synchronization
 import Testing
@@ -118,6 +119,14 @@ struct EndToEndTests {
             await host.waitUntilIdle()
             let texts = try await Self.outbox(host).compactMap(\.text)
             #expect(texts.count == 1)
+            // Counted on /metrics: one event accepted, eight duplicates, one reply of one part.
+            let metrics = try await TestHTTP.get("\(host.baseURL)/metrics").text
+            for line in [#"sandra_webhook_events_total{channel="instagram",result="accepted"} 1"#,
+                         #"sandra_webhook_events_total{channel="instagram",result="duplicate"} 8"#,
+                         #"sandra_replies_total{channel="instagram",result="delivered"} 1"#,
+                         #"sandra_reply_parts_sent_total{channel="instagram"} 1"#] {
+                #expect(metrics.contains(line), "\(line)")
+            }
         }
     }
 
@@ -268,7 +277,18 @@ struct EndToEndTests {
             #expect(instagram["state"] as? String == "ready")
             #expect(instagram["sandbox"] as? Bool == true)
             #expect(try await TestHTTP.get("\(host.baseURL)/healthz").status == 200)
-            #expect(try await TestHTTP.get("\(host.baseURL)/metrics").status == 200)
+            let metrics = try await TestHTTP.get("\(host.baseURL)/metrics")
+            #expect(metrics.status == 200)
+            // The pipeline's counters, made at start-up for every channel, under their names.
+            for line in [#"sandra_webhook_events_total{channel="instagram",result="accepted"} 0"#,
+                         #"sandra_webhook_events_total{channel="instagram",result="duplicate"} 0"#,
+                         #"sandra_replies_total{channel="instagram",result="delivered"} 0"#,
+                         #"sandra_replies_total{channel="instagram",result="permanent"} 0"#,
+                         #"sandra_reply_parts_sent_total{channel="instagram"} 0"#,
+                         #"sandra_send_retries_total{channel="instagram"} 0"#,
+                         #"sandra_assistant_failures_total{channel="instagram"} 0"#] {
+                #expect(metrics.text.contains(line), "\(line)")
+            }
         }
     }
 

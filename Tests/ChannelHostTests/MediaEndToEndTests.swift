@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelMedia
 import Foundation
 import Testing
 @testable import ChannelHost

@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelMedia
 import Foundation
 import HTTPTypes
 import Testing
@@ -10,8 +11,8 @@ import Testing
 @Suite("Media fetcher over HTTP", .serialized)
 struct MediaFetcherTests {
     /// The host's client configuration: no redirects, 5-second connect timeout.
-    static let transport = AsyncHTTPTransport(client: AsyncHTTPTransport.makeClient())
-    static let fetcher = MediaFetcher(http: transport)
+    static let transport = AsyncHTTPTransport(client: AsyncHTTPTransport.makeClient(), timers: ProcessThreads.timers)
+    static let fetcher = MediaFetcher(http: transport, timers: ProcessThreads.timers)
 
     static func policy(_ server: FakeMediaServer, allowedHosts: [String] = [], maxBytes: Int = 1 << 20,
                        timeout: Duration = .seconds(10), also: [FakeMediaServer] = []) -> MediaPolicy {

@@ -12,7 +12,7 @@ struct TransportFailureTests {
         let (descriptor, port) = try refusingPort()
         defer { close(descriptor) }
         let client = AsyncHTTPTransport.makeClient()
-        let transport = AsyncHTTPTransport(client: client)
+        let transport = AsyncHTTPTransport(client: client, timers: ProcessThreads.timers)
         do {
             _ = try await transport.execute(OutboundHTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/v27.0/me"))
             Issue.record("the request succeeded")
@@ -26,7 +26,7 @@ struct TransportFailureTests {
     @Test("a name that does not resolve is reported as a DNS failure")
     func dns() async throws {
         let client = AsyncHTTPTransport.makeClient()
-        let transport = AsyncHTTPTransport(client: client)
+        let transport = AsyncHTTPTransport(client: client, timers: ProcessThreads.timers)
         do {
             _ = try await transport.execute(OutboundHTTPRequest(method: .get, url: "http://graph.invalid/v27.0/me"))
             Issue.record("the request succeeded")

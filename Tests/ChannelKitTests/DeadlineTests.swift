@@ -1,4 +1,5 @@
-@testable import ChannelKit
+import ChannelConcurrency
+import ChannelKitTesting
 import Synchronization
 import Testing
 
@@ -9,7 +10,7 @@ struct DeadlineTests {
         let clock = ContinuousClock()
         let start = clock.now
         await #expect(throws: DeadlineExceeded.self) {
-            try await withDeadline(.milliseconds(50)) {
+            try await withDeadline(.milliseconds(50), timers: TestThreads.timers) {
                 try await Task.sleep(for: .seconds(600))   // ends only by cancellation
                 return 1
             }
@@ -17,24 +18,24 @@ struct DeadlineTests {
         #expect(clock.now - start < .seconds(60))
         #expect(!Task.isCancelled)
         // The caller carries on: the next deadline works as the first did.
-        #expect(try await withDeadline(.seconds(600)) { 42 } == 42)
+        #expect(try await withDeadline(.seconds(600), timers: TestThreads.timers) { 42 } == 42)
     }
 
     @Test("a quick operation returns its value or its own error")
     func quickOperation() async throws {
         for value in 0..<200 {
-            #expect(try await withDeadline(.seconds(600)) { value } == value)
+            #expect(try await withDeadline(.seconds(600), timers: TestThreads.timers) { value } == value)
         }
         struct Refused: Error {}
         await #expect(throws: Refused.self) {
-            try await withDeadline(.seconds(600)) { () async throws -> Int in throw Refused() }
+            try await withDeadline(.seconds(600), timers: TestThreads.timers) { () async throws -> Int in throw Refused() }
         }
     }
 
     @Test("a cancelled timer never runs; timers run in deadline order")
     func timerCancellation() async {
         let ran = Mutex<[String]>([])
-        let timers = TimerThread.shared
+        let timers = TestThreads.timers
         // Deadlines hundreds of milliseconds apart, far more than a thread preempted between two
         // of these lines waits on a loaded machine; the cancelled one is due within the wait
         // below, and would be seen if it ran.

@@ -1,5 +1,6 @@
 import Testing
 @testable import ChannelKit
+@testable import ChannelRendering
 
 @Suite("MarkdownRenderer")
 struct MarkdownRendererTests {

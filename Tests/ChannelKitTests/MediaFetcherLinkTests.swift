@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelMedia
 import HTTPTypes
 import Synchronization
 import Testing
@@ -96,7 +97,7 @@ struct MediaFetcherLinkTests {
     @Test("a link answering 401, 403, 404 or 410 is renewed once and the fresh link fetched", arguments: [401, 403, 404, 410])
     func renewsExpiredLinks(status: Int) async throws {
         let cdn = ScriptedCDN([Self.cdn + "old": status, Self.cdn + "fresh": 200])
-        let fetcher = MediaFetcher(http: cdn, resolver: PublicAddressResolver())
+        let fetcher = MediaFetcher(http: cdn, resolver: PublicAddressResolver(), timers: TestThreads.timers)
         let renewals = Renewals()
         let source = Self.source(Self.cdn + "old", renewingTo: MediaSource(url: Self.cdn + "fresh"), renewals)
         #expect(try await fetcher.fetch(source, policy: Self.policy).bytes == Self.png)
@@ -107,7 +108,7 @@ struct MediaFetcherLinkTests {
     @Test("a renewed link that fails too is not renewed again; other failures are not renewed at all")
     func renewsOnce() async throws {
         let cdn = ScriptedCDN([Self.cdn + "old": 404, Self.cdn + "also-old": 403, Self.cdn + "broken": 500, Self.cdn + "fresh": 200])
-        let fetcher = MediaFetcher(http: cdn, resolver: PublicAddressResolver())
+        let fetcher = MediaFetcher(http: cdn, resolver: PublicAddressResolver(), timers: TestThreads.timers)
         let renewals = Renewals()
         // The fresh source would renew to a working link; the fetcher does not ask it.
         let stillExpired = Self.source(Self.cdn + "also-old", renewingTo: MediaSource(url: Self.cdn + "fresh"), renewals)
@@ -124,7 +125,7 @@ struct MediaFetcherLinkTests {
 
     @Test("a renewal that fails leaves the link's own error, saying no fresh link came")
     func renewalFails() async throws {
-        let fetcher = MediaFetcher(http: ScriptedCDN([:]), resolver: PublicAddressResolver())
+        let fetcher = MediaFetcher(http: ScriptedCDN([:]), resolver: PublicAddressResolver(), timers: TestThreads.timers)
         let source = MediaSource(url: Self.cdn + "old", renew: { throw CancellationError() })
         let error = await Self.failure(fetcher, source)
         #expect(error?.code == .unavailable)
@@ -136,7 +137,7 @@ struct MediaFetcherLinkTests {
     func connectsToTheCheckedAddress() async throws {
         let cdn = ScriptedCDN([Self.cdn + "photo": 200])
         let resolver = RebindingResolver(first: [Self.publicAddress], later: [IPAddress("127.0.0.1")!])
-        let fetcher = MediaFetcher(http: cdn, resolver: resolver)
+        let fetcher = MediaFetcher(http: cdn, resolver: resolver, timers: TestThreads.timers)
         #expect(try await fetcher.fetch(MediaSource(url: Self.cdn + "photo"), policy: Self.policy).bytes == Self.png)
         #expect(cdn.requests == [.init(url: Self.cdn + "photo", connectAddress: Self.publicAddress)])
         #expect(resolver.lookups == 1)
@@ -146,14 +147,14 @@ struct MediaFetcherLinkTests {
     func triesTheNextCheckedAddress() async throws {
         let second = IPAddress("2a03:2880:f10d:83:face:b00c:0:25de")!
         let cdn = ScriptedCDN([Self.cdn + "photo": 200], unreachable: [Self.publicAddress])
-        let fetcher = MediaFetcher(http: cdn, resolver: RebindingResolver(first: [Self.publicAddress, second], later: []))
+        let fetcher = MediaFetcher(http: cdn, resolver: RebindingResolver(first: [Self.publicAddress, second], later: []), timers: TestThreads.timers)
         #expect(try await fetcher.fetch(MediaSource(url: Self.cdn + "photo"), policy: Self.policy).bytes == Self.png)
         #expect(cdn.requests.map(\.connectAddress) == [Self.publicAddress, second])
     }
 
     @Test("a host outside the allowlist is refused as a disallowed host whatever the scheme; plain http to an allowed host is the insecure scheme")
     func refusalsSayWhatHappened() async throws {
-        let fetcher = MediaFetcher(http: ScriptedCDN([:]), resolver: PublicAddressResolver())
+        let fetcher = MediaFetcher(http: ScriptedCDN([:]), resolver: PublicAddressResolver(), timers: TestThreads.timers)
         for url in ["http://evil.example.com/p.png", "https://evil.example.com/p.png", "ftp://evil.example.com/p.png"] {
             let error = await Self.failure(fetcher, MediaSource(url: url))
             #expect(error?.code == .disallowedHost, "\(url): \(String(describing: error))")

@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelMedia
 import Crypto
 import Testing
 
@@ -11,7 +12,7 @@ struct MediaIntegrityTests {
     /// These tests are about the bytes, not time: the download's deadline is far beyond what a
     /// loaded machine may keep the in-memory fetch waiting at the start of the run.
     static let policy = MediaPolicy(allowedHosts: ["lookaside.fbsbx.com"], maxBytes: 100_000, timeout: .seconds(600))
-    static let fetcher = MediaFetcher(http: MediaPreparerTests.files(), resolver: PublicAddressResolver())
+    static let fetcher = MediaFetcher(http: MediaPreparerTests.files(), resolver: PublicAddressResolver(), timers: TestThreads.timers)
 
     static func fetch(sha256: [UInt8]?, byteCount: Int?) async -> Result<MediaData, MediaError> {
         do throws(MediaError) {

@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelMedia
 import Testing
 
 @Suite("Media hosts and addresses")

@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelMedia
 import Foundation
 import HTTPTypes
 import Logging
@@ -49,7 +50,7 @@ struct MediaPreparerTests {
 
     static func preparer(_ cdn: MemoryCDN, transcriber: (any Transcriber)? = nil) -> MediaPreparer {
         let policy = MediaPolicy(allowedHosts: ["lookaside.fbsbx.com"], maxBytes: 100_000)
-        return MediaPreparer(fetcher: MediaFetcher(http: cdn, resolver: PublicAddressResolver()), policies: ["test": policy], transcriber: transcriber)
+        return MediaPreparer(fetcher: MediaFetcher(http: cdn, resolver: PublicAddressResolver(), timers: TestThreads.timers), policies: ["test": policy], transcriber: transcriber)
     }
 
     static func prepare(_ preparer: MediaPreparer, _ attachments: [ChannelKit.Attachment], text: String? = nil) async -> MessagePreparation {

@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelMedia
 import Testing
 
 @Suite("Media sniffing")

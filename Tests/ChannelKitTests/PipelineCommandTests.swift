@@ -1,5 +1,7 @@
+import ChannelIdentity
 import ChannelKit
 import ChannelKitTesting
+import ChannelPipeline
 import Foundation
 import Logging
 import Testing
@@ -24,7 +26,7 @@ struct PipelineCommandTests {
         let store: any PipelineStore & IdentityStore & SharedStateStore = InMemoryStore()
         let assistant = ScriptedAssistant.echo()
         let pipeline = Pipeline(channels: [channel], store: store, identities: store, assistant: assistant,
-                                commands: [PingHandler()], logger: logger)
+                                commands: [PingHandler()], executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
         try await pipeline.accept([EventFactory.text("/ping", from: "u1", id: "p1", at: 1_000)])
         await pipeline.waitUntilIdle()
         #expect(channel.sentTexts(to: "u1") == ["pong from the docs (https://example.com/ping)"], "rendered for the plain-text channel")
@@ -54,7 +56,7 @@ struct PipelineCommandTests {
         }
         let flow = IdentityLinkFlow(store: store, mailer: mailer)
         let pipeline = Pipeline(channels: [channel], store: store, identities: store, assistant: assistant,
-                                commands: [flow], logger: logger)
+                                commands: [flow], executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
         try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "l0", channel: "instagram", at: 1_000)])
         try await pipeline.accept([EventFactory.text("/link u1@example.com", from: "u1", id: "l1", channel: "instagram", at: 2_000)])
         await pipeline.waitUntilIdle()
@@ -78,7 +80,7 @@ struct PipelineCommandTests {
             let store: any PipelineStore & IdentityStore & SharedStateStore = InMemoryStore()
             let assistant = ScriptedAssistant.echo()
             let pipeline = Pipeline(channels: [instagram, whatsapp], store: store, identities: store, assistant: assistant,
-                                    options: .init(sharedHistory: shared), logger: logger)
+                                    options: .init(sharedHistory: shared), executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
             _ = try await store.link(ChannelIdentity(channel: "instagram", userID: "ig-1"), toVerifiedEmail: "p@example.com", at: Date())
             _ = try await store.link(ChannelIdentity(channel: "whatsapp", userID: "wa-1"), toVerifiedEmail: "p@example.com", at: Date())
             try await pipeline.accept([EventFactory.text("from instagram", from: "ig-1", id: "s1", channel: "instagram", at: 1_000)])

@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelPipeline
 import Foundation
 import Logging
 import Synchronization
@@ -29,7 +30,7 @@ struct PipelineLeaseTests {
         Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(), assistant: assistant,
                  options: .init(retry: PipelineTests.fastRetry, lease: lease, workerID: worker, sharedStore: true,
                                 claimPollInterval: .milliseconds(10)),
-                 now: now, logger: logger)
+                 executor: TestThreads.replies, timers: TestThreads.timers, now: now, logger: logger)
     }
 
     @Test("one sender's 30 messages, each accepted by one of two pipelines at random: each answered once, in order")
@@ -90,7 +91,7 @@ struct PipelineLeaseTests {
         let store = InMemoryStore()
         let channel = RecordingChannel()
         let host = Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(), assistant: ScriptedAssistant.echo(),
-                            options: .init(retry: PipelineTests.fastRetry), logger: logger)
+                            options: .init(retry: PipelineTests.fastRetry), executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
         let base = Int64(Date().timeIntervalSince1970 * 1000)
         let items = await store.accept((1...3).map { EventFactory.text("m\($0)", from: "u1", id: "r\($0)", at: base + Int64($0)) }, at: Date())
         for item in items {

@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelPipeline
 import Foundation
 import Logging
 import Synchronization
@@ -14,7 +15,7 @@ struct PipelineOutageTests {
     func makePipeline(channel: RecordingChannel, assistant: any Assistant, store: any PipelineStore = InMemoryStore(),
                       options: Pipeline.Options) -> Pipeline {
         Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(), assistant: assistant,
-                 options: options, logger: logger)
+                 options: options, executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
     }
 
     static func options(window: Duration, noteAfter: Duration = .zero, maxInterruptedClaims: Int = 1) -> Pipeline.Options {

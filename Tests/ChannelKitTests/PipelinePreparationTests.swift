@@ -1,5 +1,7 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelMedia
+import ChannelPipeline
 import Foundation
 import Logging
 import Synchronization
@@ -45,7 +47,7 @@ struct PipelinePreparationTests {
     func pipeline(_ channel: RecordingChannel, _ assistant: ScriptedAssistant, _ preparer: any MessagePreparer,
                   store: any PipelineStore = InMemoryStore()) -> Pipeline {
         Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(), assistant: assistant,
-                 preparer: preparer, options: .init(retry: PipelineTests.fastRetry), logger: logger)
+                 preparer: preparer, options: .init(retry: PipelineTests.fastRetry), executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
     }
 
     @Test("the transcript is ready before the assistant runs, and the sender's next message waits for it")

@@ -1,5 +1,7 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelPipeline
+import ChannelRendering
 import Foundation
 import Logging
 import Testing
@@ -29,7 +31,7 @@ struct PipelineRefusedPartTests {
         Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(),
                  assistant: ScriptedAssistant { _ in AssistantReply(markdown: answer, quickReplies: quickReplies) },
                  options: .init(retry: RetryPolicy(attempts: 3, initialDelay: .milliseconds(1), maximumDelay: .milliseconds(5))),
-                 logger: logger)
+                 executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
     }
 
     func item(_ store: any PipelineStore, _ platformID: String) async throws -> InboxItem {

@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelPipeline
 import Foundation
 import Logging
 import Synchronization
@@ -43,7 +44,7 @@ struct PipelineSharedPauseTests {
             pipelines.append(Pipeline(
                 channels: [channel], store: store, identities: InMemoryIdentityDirectory(), assistant: ScriptedAssistant.echo(),
                 options: .init(retry: PipelineTests.fastRetry, unauthorizedPause: pause, channelProbeWindow: .seconds(2)),
-                logger: logger))
+                executor: TestThreads.replies, timers: TestThreads.timers, logger: logger))
         }
         for (host, pipeline) in pipelines.enumerated() {
             try await pipeline.accept((0..<4).map { EventFactory.text("hi", from: "u\(host)\($0)", id: "m\(host)\($0)") })

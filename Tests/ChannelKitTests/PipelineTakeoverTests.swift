@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Testing
 @testable import ChannelKit
+@testable import ChannelPipeline
 
 /// A host taking over the conversations of a host that stopped: through its rescan, even where
 /// a later message of the conversation already waits on it.
@@ -24,13 +25,13 @@ struct PipelineTakeoverTests {
                                    return AssistantReply(markdown: "late: \(turn.message.text)")
                                },
                                options: .init(retry: PipelineTests.fastRetry, lease: .milliseconds(300), workerID: "host-a", sharedStore: true),
-                               now: { past }, logger: logger)
+                               executor: TestThreads.replies, timers: TestThreads.timers, now: { past }, logger: logger)
         // A waiting message asks again only every minute: the takeover must not wait for that.
         let other = Pipeline(channels: [otherChannel], store: store, identities: InMemoryIdentityDirectory(),
                              assistant: ScriptedAssistant.echo(),
                              options: .init(retry: PipelineTests.fastRetry, workerID: "host-b", sharedStore: true,
                                             claimPollInterval: .seconds(60)),
-                             logger: logger)
+                             executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
         let sent = Int64(past.timeIntervalSince1970 * 1000)
         try await stalled.accept([EventFactory.text("first", from: "u1", id: "t1", at: sent)])
         await gate.waitUntilWaiting()

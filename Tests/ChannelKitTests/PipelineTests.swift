@@ -1,8 +1,9 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelPipeline
 import Foundation
-import Synchronization
 import Logging
+import Synchronization
 import Testing
 
 @Suite("Pipeline")
@@ -13,9 +14,10 @@ struct PipelineTests {
 
     func makePipeline(channel: RecordingChannel, assistant: any Assistant, store: any PipelineStore = InMemoryStore(),
                       options: Pipeline.Options = .init(retry: PipelineTests.fastRetry),
-                      observer: any PipelineObserver = NoPipelineObserver()) -> Pipeline {
+                      metrics: PipelineMetrics = .none, health: (any ChannelHealthObserver)? = nil) -> Pipeline {
         Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(),
-                 assistant: assistant, options: options, observer: observer, logger: logger)
+                 assistant: assistant, options: options, metrics: metrics, health: health,
+                 executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
     }
 
     func item(_ store: any PipelineStore, _ platformID: String) async throws -> InboxItem? {
@@ -282,7 +284,7 @@ struct PipelineTests {
         let observer = RecordingObserver()
         let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(), store: store,
                                     options: .init(retry: PipelineTests.fastRetry, unauthorizedPause: .milliseconds(100)),
-                                    observer: observer)
+                                    health: observer)
         try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "z1")])
         await pipeline.waitUntilIdle()
         #expect(channel.sentTexts(to: "u1") == ["re: hi"])
@@ -312,7 +314,7 @@ struct PipelineTests {
         }
         let pipeline = makePipeline(channel: old, assistant: ScriptedAssistant.echo(), store: store,
                                     options: .init(retry: PipelineTests.fastRetry, unauthorizedPause: .seconds(600)),
-                                    observer: observer)
+                                    health: observer)
         slot.pipeline = pipeline
         try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "race1")])
         #expect(await pipeline.waitUntilIdle(timeout: .seconds(20)), "the reply waited for the old channel's pause")
@@ -369,10 +371,12 @@ struct PipelineTests {
 }
 
 /// Calls back when the pipeline reports refused credentials.
-final class CallbackObserver: PipelineObserver, Sendable {
+final class CallbackObserver: ChannelHealthObserver, Sendable {
     private let onUnauthorized: @Sendable () -> Void
     init(onUnauthorized: @escaping @Sendable () -> Void) { self.onUnauthorized = onUnauthorized }
-    func channelUnauthorized(channel: String, error: ChannelError) { onUnauthorized() }
+    func credentialsRefused(channel: String, error: ChannelError) { onUnauthorized() }
+    func sendFailed(channel: String, error: ChannelError) {}
+    func delivered(channel: String) {}
 }
 
 /// A pipeline made after the observer that needs it.
@@ -385,10 +389,12 @@ final class PipelineSlot: Sendable {
 }
 
 /// Records what the pipeline reports.
-final class RecordingObserver: PipelineObserver, Sendable {
+final class RecordingObserver: ChannelHealthObserver, Sendable {
     private let state = Mutex<[String]>([])
     var unauthorized: [String] { state.withLock { $0 } }
-    func channelUnauthorized(channel: String, error: ChannelError) { state.withLock { $0.append(channel) } }
+    func credentialsRefused(channel: String, error: ChannelError) { state.withLock { $0.append(channel) } }
+    func sendFailed(channel: String, error: ChannelError) {}
+    func delivered(channel: String) {}
 }
 
 /// Tracks how many tasks are inside a section at once, per key.

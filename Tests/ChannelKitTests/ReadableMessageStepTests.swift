@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelPipeline
 import Foundation
 import Logging
 import Synchronization

@@ -1,5 +1,6 @@
 import Testing
 @testable import ChannelKit
+@testable import ChannelRendering
 
 /// A part rendered earlier, split again within a smaller limit — what the pipeline does with a
 /// part the platform refused as too long.

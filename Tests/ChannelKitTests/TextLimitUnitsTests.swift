@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ChannelKit
+@testable import ChannelRendering
 
 /// Limits counted in several units at once — WhatsApp's 4096, which Graph counts in code points
 /// or UTF-16 code units — and the splitting and re-splitting that keep every part within them.

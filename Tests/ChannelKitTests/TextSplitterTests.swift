@@ -1,5 +1,6 @@
 import Testing
 @testable import ChannelKit
+@testable import ChannelRendering
 
 /// Helpers shared by the rendering tests, in a namespace so they cannot clash with other tests.
 enum RenderingTestSupport {

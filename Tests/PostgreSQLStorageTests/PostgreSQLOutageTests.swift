@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelPipeline
 import Foundation
 import PostgreSQLStorage
 import PostgreSQLTesting
@@ -78,7 +79,7 @@ struct PostgreSQLOutageTests {
         }
         let pipeline = Pipeline(channels: [channel], store: store, identities: InMemoryIdentityDirectory(),
                                 assistant: ScriptedAssistant.echo(),
-                                options: .init(lease: .seconds(1), workerID: "host-a", sharedStore: true), logger: quietLogger)
+                                options: .init(lease: .seconds(1), workerID: "host-a", sharedStore: true), executor: TestThreads.replies, timers: TestThreads.timers, logger: quietLogger)
         try await pipeline.accept([EventFactory.text("hello", from: "u1", id: "o1")])
         _ = try await Self.eventually(within: .seconds(30)) { () async -> Bool? in stopped.withLock { $0 } ? true : nil }
         // The outage outlasts the lease.

@@ -1,4 +1,6 @@
 import ChannelKit
+import ChannelKitTesting
+import ChannelMedia
 import Crypto
 import Foundation
 import HTTPTypes
@@ -53,7 +55,7 @@ struct MediaTests {
 
         let loopback = SandboxLoopback()
         loopback.attach(channel)
-        let fetcher = MediaFetcher(http: loopback)
+        let fetcher = MediaFetcher(http: loopback, timers: TestThreads.timers)
         let policy = MediaPolicy(plainHTTPHosts: ["127.0.0.1:8080"])
         #expect(try await fetcher.fetch(source, policy: policy).bytes == Self.bytes)
 
@@ -95,7 +97,7 @@ struct MediaTests {
 
         let loopback = SandboxLoopback()
         loopback.attach(channel)
-        let fetcher = MediaFetcher(http: loopback)
+        let fetcher = MediaFetcher(http: loopback, timers: TestThreads.timers)
         let policy = MediaPolicy(plainHTTPHosts: ["127.0.0.1:8080"])
         #expect(try await fetcher.fetch(source, policy: policy).bytes == Self.bytes)
 

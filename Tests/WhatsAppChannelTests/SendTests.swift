@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelRendering
 import Foundation
 import MetaPlatform
 import Testing

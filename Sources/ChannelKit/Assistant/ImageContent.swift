@@ -16,11 +16,6 @@ public struct ImageContent: Sendable, Hashable {
         self.pixelSize = pixelSize
     }
 
-    /// Creates an image from downloaded media, reading its pixel size.
-    public init(_ media: MediaData) {
-        self.init(bytes: media.bytes, format: media.format, pixelSize: MediaSniffer.pixelSize(of: media.bytes, format: media.format))
-    }
-
     /// The MIME type (`image/jpeg`).
     public var mimeType: String { format.mimeType }
 

@@ -4,7 +4,7 @@ import Logging
 ///
 /// A channel turns the platform's webhook calls into normalized events and sends rendered
 /// replies back. It knows nothing of the host, the store or the assistant: the shared
-/// pipeline in ChannelKit does the rest.
+/// pipeline (ChannelPipeline) does the rest.
 ///
 /// ```swift
 /// let outcome = try channel.handle(request, logger: logger)   // verify, then parse

@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelMedia
 import Foundation
 import HTTPTypes
 

@@ -1,7 +1,8 @@
-import _CryptoExtras
+import ChannelIdentity
 import ChannelKit
 import Crypto
 import Foundation
+import _CryptoExtras
 
 /// A salted scrypt hash of the admin password: `scrypt$<N>$<r>$<p>$<salt>$<hash>` (base64).
 ///

@@ -1,5 +1,10 @@
 import Crypto
 import Foundation
+#if canImport(CDispatch)
+// On Linux, Swift attributes `struct stat` to the first C module that included <sys/stat.h>:
+// libdispatch's, since no module this file imports includes it earlier.
+import CDispatch
+#endif
 
 /// Encrypts the secrets an operator saves (AES-256-GCM) before they reach the store.
 ///

@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelMedia
 import Logging
 
 /// A stand-in for speech recognition, used only with the echo assistant (the sandbox on

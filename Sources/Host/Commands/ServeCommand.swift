@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChannelIdentity
 import ChannelKit
 import Foundation
 import Logging

@@ -67,7 +67,7 @@ struct SubscribeWebhooksCommand: AsyncParsableCommand {
         }
         let client = AsyncHTTPTransport.makeClient()
         do {
-            let maker = ChannelSupervisor.Maker(registry: .builtin, transport: AsyncHTTPTransport(client: client), logger: logger,
+            let maker = ChannelSupervisor.Maker(registry: .builtin, transport: AsyncHTTPTransport(client: client, timers: ProcessThreads.timers), logger: logger,
                                                 localBaseURL: "http://127.0.0.1")
             let made = try maker.make(effective, mode: .live)
             guard let subscribing = made.channel as? any WebhookSubscribing else {

@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelPipeline
 
 /// The `assistant:` section of `channels.yaml`: what answers the messages.
 ///

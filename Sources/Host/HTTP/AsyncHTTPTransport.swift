@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ChannelConcurrency
 import ChannelKit
 import Foundation
 import HTTPTypes
@@ -19,6 +20,8 @@ import NIOHTTP1
 /// message, so the cost of a client (and a connection) each is small.
 struct AsyncHTTPTransport: HTTPTransport {
     let client: HTTPClient
+    /// The process's timer thread, for each request's deadline.
+    let timers: TimerThread
 
     /// The client configuration the host uses.
     static func configuration() -> HTTPClient.Configuration {
@@ -40,7 +43,7 @@ struct AsyncHTTPTransport: HTTPTransport {
         // AsyncHTTPClient's deadline covers the response head only; the body is read under
         // the same deadline here, so a server that trickles bytes cannot hold a request open.
         do {
-            return try await withDeadline(request.timeout) { try await pinnedOrShared(request) }
+            return try await withDeadline(request.timeout, timers: timers) { try await pinnedOrShared(request) }
         } catch is DeadlineExceeded {
             throw HTTPTransportError(.timeout, "no complete response within \(request.timeout)")
         }

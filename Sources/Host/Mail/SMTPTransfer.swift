@@ -1,4 +1,5 @@
 import CCurl
+import ChannelIdentity
 import ChannelKit
 
 /// One SMTP send with libcurl's easy API: blocking, so it runs on a thread of its own.

@@ -1,4 +1,6 @@
 import ChannelKit
+import ChannelMedia
+import ChannelPipeline
 import Foundation
 import Logging
 import Synchronization

@@ -1,5 +1,8 @@
 import AsyncHTTPClient
+import ChannelIdentity
 import ChannelKit
+import ChannelMedia
+import ChannelPipeline
 import Foundation
 import Hummingbird
 import Logging
@@ -75,7 +78,7 @@ struct HostRuntime: Sendable {
                               prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient, store: any HostStore,
                               secrets: SecretBox, overrides: ChannelSupervisor.Overrides, adminSessions: AdminSessions,
                               now: @escaping @Sendable () -> Date) throws -> HostRuntime {
-        let transport = AsyncHTTPTransport(client: httpClient)
+        let transport = AsyncHTTPTransport(client: httpClient, timers: ProcessThreads.timers)
         let localBaseURL = Self.localBaseURL(host: configuration.server.host, port: configuration.server.port)
         let supervisor = try ChannelSupervisor(
             configuration: configuration, overrides: overrides,
@@ -94,7 +97,7 @@ struct HostRuntime: Sendable {
             },
             degradedAfter: TimeInterval(configuration.server.degradedAfterSeconds))
         let metricsFactory = PrometheusMetricsFactory(registry: prometheus)
-        let observer = HostObserver(channels: supervisor.names, status: status, factory: metricsFactory)
+        let metrics = PipelineMetrics(channels: supervisor.names, factory: metricsFactory)
         let assistant: any Assistant = switch configuration.assistant.type {
         case .echo: EchoAssistant()
         case .openai: OpenAIAssistant(
@@ -111,7 +114,7 @@ struct HostRuntime: Sendable {
         // The labelled stand-in only ever answers alongside the echo assistant.
         case .none: configuration.assistant.type == .echo ? EchoTranscriber() : nil
         }
-        let preparer = MediaPreparer(fetcher: MediaFetcher(http: transport), policies: mediaPolicies, transcriber: transcriber)
+        let preparer = MediaPreparer(fetcher: MediaFetcher(http: transport, timers: ProcessThreads.timers), policies: mediaPolicies, transcriber: transcriber)
         let identity = configuration.identity
         let mailer = try makeMailer(identity.email)
         let identityLinking = identity.enabled ? IdentityLinkFlow(
@@ -144,7 +147,8 @@ struct HostRuntime: Sendable {
                 assistantHoldNoteAfter: .seconds(configuration.assistant.holdNoteAfterSeconds),
                 workerID: configuration.pipeline.effectiveWorkerID(port: configuration.server.port),
                 sharedStore: configuration.storage.postgres.isEnabled),
-            observer: observer, commands: identityLinking.map { [$0] } ?? [], logger: logger)
+            metrics: metrics, health: HostObserver(status: status), commands: identityLinking.map { [$0] } ?? [],
+            executor: ProcessThreads.replies, timers: ProcessThreads.timers, logger: logger)
         supervisor.attach(ChannelSupervisor.Swap(pipeline: pipeline, preparer: preparer, status: status))
         return HostRuntime(configuration: configuration, supervisor: supervisor, pipeline: pipeline, identityLinking: identityLinking,
                            mailer: mailer, store: store, status: status, adminSessions: adminSessions, httpClient: httpClient,

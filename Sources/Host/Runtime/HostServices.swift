@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ChannelKit
+import ChannelPipeline
 import Logging
 import ServiceLifecycle
 

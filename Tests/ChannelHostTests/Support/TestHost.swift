@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ChannelKit
+import ChannelPipeline
 import ChannelKitTesting
 import Foundation
 import Logging

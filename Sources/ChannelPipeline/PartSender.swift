@@ -1,0 +1,51 @@
+import ChannelKit
+import Foundation
+import Logging
+
+/// Sends one reply part, retrying in place the transient failures worth a short wait
+/// (timeouts, 5xx, 429, rate-limit codes) with backoff and jitter, `Retry-After` honoured.
+///
+/// It decides nothing about the message: a failure it gives up on is returned, and the
+/// pipeline parks, pauses or kills the message by its code.
+struct PartSender: Sendable {
+    /// What became of the part.
+    enum Outcome: Sendable {
+        /// The platform took it.
+        case sent(SendReceipt)
+        /// The last failure: permanent, unauthorized, transient after every attempt, or
+        /// transient with a wait longer than is worth holding the conversation for.
+        case failed(ChannelError)
+        /// The work was cancelled (shutdown, or the lease lost): the part stays pending.
+        case cancelled
+    }
+
+    /// The longest wait the platform may ask for that is waited out here; a longer one parks the message.
+    static let longestInPlaceWait: Duration = .seconds(10)
+
+    let retry: RetryPolicy
+    let observer: PipelineReport
+
+    /// Sends `message` to `recipient` through `channel`.
+    func send(_ message: OutboundMessage, to recipient: Recipient, through channel: any Channel, logger: Logger) async -> Outcome {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return .sent(try await channel.send(message, to: recipient, logger: logger))
+            } catch {
+                if Task.isCancelled { return .cancelled }
+                let failure = (error as? ChannelError) ?? ChannelError.transient("\(type(of: error))")
+                let wait = failure.retryAfter ?? .zero
+                guard failure.code == .transient, attempt < retry.attempts, wait <= Self.longestInPlaceWait else {
+                    return .failed(failure)
+                }
+                observer.sendRetried(channel: channel.name, error: failure)
+                let delay = retry.delay(afterAttempt: attempt, suggested: failure.retryAfter)
+                logger.info("send failed; retrying", metadata: [
+                    "attempt": "\(attempt)", "delay_ms": "\(Int(delay.seconds * 1000))", "error": "\(failure)",
+                ])
+                do { try await Task.sleep(for: delay) } catch { return .cancelled }
+            }
+        }
+    }
+}

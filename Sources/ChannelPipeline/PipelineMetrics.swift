@@ -1,0 +1,77 @@
+import ChannelKit
+import CoreMetrics
+
+/// The pipeline's counters, through swift-metrics, per channel:
+///
+/// | metric | dimensions |
+/// |---|---|
+/// | `sandra_webhook_events_total` | `channel`, `result` (`accepted`, `duplicate`) |
+/// | `sandra_replies_total` | `channel`, `result` (`delivered`, or the ``ChannelError/Code`` that failed it) |
+/// | `sandra_reply_parts_sent_total` | `channel` |
+/// | `sandra_send_retries_total` | `channel` |
+/// | `sandra_assistant_failures_total` | `channel` |
+///
+/// The counters are made once, for the channels named at start-up (bounded dimensions); events
+/// of another channel are not counted.
+///
+/// ```swift
+/// let metrics = PipelineMetrics(channels: ["instagram", "whatsapp"], factory: prometheusFactory)
+/// let pipeline = Pipeline(channels: channels, store: store, …, metrics: metrics, …)
+/// ```
+public struct PipelineMetrics: Sendable {
+    private struct Counters: Sendable {
+        let accepted, duplicates, delivered, partsSent, retries, assistantFailures: Counter
+        let failed: [ChannelError.Code: Counter]
+
+        init(channel: String, factory: any MetricsFactory) {
+            func counter(_ label: String, _ extra: [(String, String)] = []) -> Counter {
+                Counter(label: label, dimensions: [("channel", channel)] + extra, factory: factory)
+            }
+            accepted = counter("sandra_webhook_events_total", [("result", "accepted")])
+            duplicates = counter("sandra_webhook_events_total", [("result", "duplicate")])
+            delivered = counter("sandra_replies_total", [("result", "delivered")])
+            partsSent = counter("sandra_reply_parts_sent_total")
+            retries = counter("sandra_send_retries_total")
+            assistantFailures = counter("sandra_assistant_failures_total")
+            var failed: [ChannelError.Code: Counter] = [:]
+            for code in ChannelError.Code.allCases {
+                failed[code] = counter("sandra_replies_total", [("result", code.rawValue)])
+            }
+            self.failed = failed
+        }
+    }
+
+    private let counters: [String: Counters]
+
+    /// Makes the counters of `channels` in `factory`.
+    public init(channels: [String], factory: any MetricsFactory) {
+        var counters: [String: Counters] = [:]
+        for channel in channels { counters[channel] = Counters(channel: channel, factory: factory) }
+        self.counters = counters
+    }
+
+    /// No counters.
+    public static let none = PipelineMetrics(channels: [], factory: NOOPMetricsHandler.instance)
+
+    func eventsAccepted(channel: String, received: Int, accepted: Int) {
+        counters[channel]?.accepted.increment(by: accepted)
+        counters[channel]?.duplicates.increment(by: received - accepted)
+    }
+
+    func replyDelivered(channel: String, parts: Int) {
+        counters[channel]?.delivered.increment()
+        counters[channel]?.partsSent.increment(by: parts)
+    }
+
+    func replyFailed(channel: String, code: ChannelError.Code) {
+        counters[channel]?.failed[code]?.increment()
+    }
+
+    func sendRetried(channel: String) {
+        counters[channel]?.retries.increment()
+    }
+
+    func assistantFailed(channel: String) {
+        counters[channel]?.assistantFailures.increment()
+    }
+}
