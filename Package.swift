@@ -349,7 +349,7 @@ let package = Package(
         .testTarget(
             name: "MessengerChannelTests",
             dependencies: [
-                "MessengerChannel", "MetaPlatform", "ChannelKit", "ChannelKitTesting",
+                "MessengerChannel", "MetaPlatform", "ChannelKit", "ChannelRendering", "ChannelKitTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -1,5 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
+import ChannelRendering
 import HTTPTypes
 import Logging
 import MessengerChannel
