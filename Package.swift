@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "InstagramChannel", targets: ["InstagramChannel"]),
         .library(name: "WhatsAppChannel", targets: ["WhatsAppChannel"]),
         .library(name: "ExampleWebhookChannel", targets: ["ExampleWebhookChannel"]),
+        .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
         .library(name: "PostgreSQLStorage", targets: ["PostgreSQLStorage"]),
         .executable(name: "sandra", targets: ["ChannelHost"]),
@@ -117,6 +118,19 @@ let package = Package(
             path: "Sources/Channels/Example",
             swiftSettings: swiftSettings
         ),
+        // The platforms' local emulators, beside the channels: one Graph emulator engine and
+        // one page, with a small description per platform. Only the host mounts them.
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "ChannelKit",
+                "MetaPlatform",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // What both stores share: events and reply parts as stored JSON, times as milliseconds.
         .target(
             name: "StoreSupport",
@@ -182,6 +196,7 @@ let package = Package(
                 "InstagramChannel",
                 "WhatsAppChannel",
                 "ExampleWebhookChannel",
+                "Sandbox",
                 "SQLiteStorage",
                 "PostgreSQLStorage",
                 .product(name: "Logging", package: "swift-log"),
@@ -269,6 +284,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SandboxTests",
+            dependencies: [
+                "Sandbox", "InstagramChannel", "WhatsAppChannel", "MetaPlatform", "ChannelKit", "ChannelKitTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ExampleWebhookChannelTests",
             dependencies: [
                 "ExampleWebhookChannel", "ChannelKit", "ChannelKitTesting",
@@ -279,7 +304,7 @@ let package = Package(
         .testTarget(
             name: "ChannelHostTests",
             dependencies: [
-                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "ExampleWebhookChannel",
+                "ChannelHost", "ChannelKit", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "ExampleWebhookChannel", "Sandbox",
                 "MetaPlatform", "SQLiteStorage", "PostgreSQLStorage", "PostgreSQLTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -27,7 +27,6 @@ public struct InstagramChannel: Channel {
     let graph: GraphAPIClient
     /// The Page-token exchange of a Facebook-Login channel with a `page_id`; `nil` otherwise.
     let pageTokens: PageTokenExchange?
-    private let emulator: InstagramSandbox?
 
     init(name: String, configuration: InstagramConfiguration, context: ChannelContext) {
         self.name = name
@@ -41,7 +40,6 @@ public struct InstagramChannel: Channel {
                                     appSecretProofKey: configuration.appSecretProof ? configuration.appSecret : nil)
         let exchanges = configuration.login == .facebook && !configuration.pageID.isEmpty && !configuration.sandboxMode
         self.pageTokens = exchanges ? PageTokenExchange(pageID: configuration.pageID) : nil
-        self.emulator = configuration.sandboxMode ? InstagramSandbox(channelName: name, configuration: configuration, context: context) : nil
     }
 
     /// What Instagram accepts: plain text within `max_message_bytes` UTF-8 bytes, a typing
@@ -57,9 +55,6 @@ public struct InstagramChannel: Channel {
             allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.cdninstagram.com"]
         )
     }
-
-    /// The local emulator, in sandbox mode only.
-    public var sandbox: (any ChannelSandbox)? { emulator }
 
     // MARK: Webhooks
 

@@ -32,8 +32,6 @@ struct InstagramConfiguration: Sendable {
         static let appSecret = "sandbox-app-secret"
         static let verifyToken = "sandbox-verify-token"
         static let accessToken = "sandbox-access-token"
-        /// The emulated business account (the Instagram professional account id).
-        static let businessAccountID = "17841400000000000"
     }
 
     /// Reads settings.

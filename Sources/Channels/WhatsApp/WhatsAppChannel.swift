@@ -31,7 +31,6 @@ public struct WhatsAppChannel: Channel {
     private let verifier: MetaWebhookVerifier
     private let parser: WhatsAppWebhookParser
     let graph: GraphAPIClient
-    private let emulator: WhatsAppSandbox?
 
     /// The longest body of an interactive (reply-button) message, in characters — counted, as
     /// the text limit is, in code points and UTF-16 code units.
@@ -52,7 +51,6 @@ public struct WhatsAppChannel: Channel {
                                     apiVersion: configuration.apiVersion, accessToken: configuration.accessToken,
                                     timeout: .seconds(15), maxResponseBytes: 64 * 1024,
                                     appSecretProofKey: configuration.appSecretProof ? configuration.appSecret : nil)
-        self.emulator = configuration.sandboxMode ? WhatsAppSandbox(channelName: name, configuration: configuration, context: context) : nil
     }
 
     /// What WhatsApp accepts: its own formatting (`*bold*`, `_italic_`, `~strike~`,
@@ -75,9 +73,6 @@ public struct WhatsAppChannel: Channel {
             allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.whatsapp.net"]
         )
     }
-
-    /// The local emulator, in sandbox mode only.
-    public var sandbox: (any ChannelSandbox)? { emulator }
 
     // MARK: Webhooks
 
