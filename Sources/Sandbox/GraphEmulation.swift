@@ -24,10 +24,8 @@ public protocol GraphEmulation: Sendable {
     /// Reads a channel's settings (the same keys the channel reads).
     init(settings: ChannelSettings)
 
-    /// The Graph access token the business must send.
-    var accessToken: String { get }
-    /// The app secret webhook deliveries are signed with.
-    var appSecret: String { get }
+    /// The access token Graph calls must carry and the app secret deliveries are signed with.
+    var credentials: SandboxCredentials { get }
     /// The page's wording, look and limits.
     var page: SandboxPageStyle { get }
     /// Upload limits and how the host gets a file back.

@@ -10,7 +10,7 @@ extension GraphEmulator {
         if faults.delay > .zero { try? await Task.sleep(for: faults.delay) }
         if let successor { return await successor.handle(request) }
         if let injected = faults.nextFailure() { return injected }
-        guard bearerToken(request) == description.accessToken else {
+        guard bearerToken(request) == description.credentials.accessToken else {
             return GraphSandboxReply.error(status: .unauthorized, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
         }
         switch call() {
@@ -81,7 +81,7 @@ extension GraphEmulator {
         guard case .graphLookup(let lifetime) = media.policy.access else {
             return GraphSandboxReply.json(["error": "not found"], status: .notFound)
         }
-        guard bearerToken(request) == description.accessToken else {
+        guard bearerToken(request) == description.credentials.accessToken else {
             return GraphSandboxReply.error(status: .unauthorized, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
         }
         guard let item = media.items[id] else {
@@ -102,7 +102,7 @@ extension GraphEmulator {
     /// 404 once forgotten or, for signed URLs, expired.
     func download(_ request: SandboxRequest, id: String) -> SandboxResponse {
         if case .graphLookup = media.policy.access {
-            guard bearerToken(request) == description.accessToken else {
+            guard bearerToken(request) == description.credentials.accessToken else {
                 return GraphSandboxReply.error(status: .unauthorized, code: 190,
                                                message: "Invalid OAuth access token - the media URL needs the bearer token")
             }

@@ -45,7 +45,7 @@ extension GraphEmulator {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.userAgent] = "Sandra-\(description.page.platform)-Sandbox"
-        headers[MetaSignature.headerName] = MetaSignature.sign(body: webhookBody, secret: description.appSecret)
+        headers[MetaSignature.headerName] = MetaSignature.sign(body: webhookBody, secret: description.credentials.appSecret)
         let webhook = OutboundHTTPRequest(method: .post, url: webhookURL, headers: headers, body: webhookBody,
                                           timeout: .seconds(15), maxResponseBytes: 64 * 1024)
         do {

@@ -34,9 +34,17 @@ public struct MessengerPlatformShape: Sendable {
     }
 
     /// `POST /api/send` `{"user","text"?,"quick_reply_payload"?,"attachments"?:[{"type":"image"|"audio","media_id"}]}`
-    /// → the `messaging[]` webhook, answered with `{"mid"}`; a text or an attachment is required.
+    /// → a `messaging[].message` webhook, or `{"user","postback_payload","postback_title"?}` → a
+    /// `messaging[].postback` (a tapped button); answered with `{"mid"}`. A message needs a text
+    /// or an attachment.
     public func personSends(_ body: MetaJSON, user: String, context: PersonContext) throws(SandboxRefusal) -> EmulatedDelivery {
         guard user != accountID else { throw .person("user must not be the business account") }
+        let mid = context.newMessageID("sandbox.")
+        if let payload = body["postback_payload"]?.stringValue, !payload.isEmpty {
+            let title = body["postback_title"]?.stringValue ?? payload
+            return delivery(user, ["postback": ["mid": .string(mid), "title": .string(title), "payload": .string(payload)]],
+                            entry: SandboxEntry(.inbound, kind: "text", text: title, messageID: mid), context: context)
+        }
         let text = body["text"]?.stringValue ?? ""
         var attachments: [MetaJSON] = []
         var labels: [String] = []
@@ -53,22 +61,22 @@ public struct MessengerPlatformShape: Sendable {
             }
         }
         guard !text.isEmpty || !attachments.isEmpty else { throw .person("send a non-empty text, an attachment, or both") }
-        let mid = context.newMessageID("sandbox.")
         var message: [MetaJSON.Member] = [.init("mid", .string(mid))]
         if !text.isEmpty { message.append(.init("text", .string(text))) }
         if !attachments.isEmpty { message.append(.init("attachments", .array(attachments))) }
         if let payload = body["quick_reply_payload"]?.stringValue { message.append(.init("quick_reply", ["payload": .string(payload)])) }
+        return delivery(user, ["message": .object(message)],
+                        entry: SandboxEntry(.inbound, kind: "text", text: text.isEmpty ? nil : text, attachments: labels, messageID: mid), context: context)
+    }
+
+    /// One `messaging[]` item from `user` to the account, carrying `event` (`message` or `postback`).
+    private func delivery(_ user: String, _ event: [String: MetaJSON], entry: SandboxEntry, context: PersonContext) -> EmulatedDelivery {
         let now = context.milliseconds
-        let payload: MetaJSON = [
-            "object": .string(object),
-            "entry": [["time": .integer(now), "id": .string(accountID), "messaging": [[
-                "sender": ["id": .string(user)], "recipient": ["id": .string(accountID)],
-                "timestamp": .integer(now), "message": .object(message),
-            ]]]],
-        ]
-        return EmulatedDelivery(payload: payload, user: user,
-                                entry: SandboxEntry(.inbound, kind: "text", text: text.isEmpty ? nil : text, attachments: labels, messageID: mid),
-                                answer: [.init("mid", .string(mid))])
+        var item: [MetaJSON.Member] = [.init("sender", ["id": .string(user)]), .init("recipient", ["id": .string(accountID)]),
+                                       .init("timestamp", .integer(now))]
+        item += event.map { MetaJSON.Member($0.key, $0.value) }
+        let payload: MetaJSON = ["object": .string(object), "entry": [["time": .integer(now), "id": .string(accountID), "messaging": [.object(item)]]]]
+        return EmulatedDelivery(payload: payload, user: user, entry: entry, answer: [.init("mid", .string(entry.messageID ?? ""))])
     }
 
     /// `POST /<id|me>/messages`: a text (with quick replies) or a sender action, checked as Graph

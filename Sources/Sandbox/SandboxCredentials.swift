@@ -2,13 +2,25 @@ import ChannelKit
 import Foundation
 import MetaPlatform
 
-/// The development credentials a Meta channel uses in sandbox mode for any that are not
-/// configured (see the channel factories); the emulators expect the same.
-public enum SandboxCredentials {
+/// The credentials an emulator holds the channel to: the access token Graph calls must carry
+/// and the app secret deliveries are signed with — the channel's own, or the development ones
+/// a Meta channel uses in sandbox mode for any that are not configured (see the factories).
+public struct SandboxCredentials: Sendable {
+    /// The development access token.
+    public static let developmentAccessToken = "sandbox-access-token"
+    /// The development app secret.
+    public static let developmentAppSecret = "sandbox-app-secret"
+
     /// The access token.
-    public static let accessToken = "sandbox-access-token"
-    /// The app secret that signs deliveries.
-    public static let appSecret = "sandbox-app-secret"
+    public var accessToken: String
+    /// The app secret.
+    public var appSecret: String
+
+    /// Reads `access_token` and `app_secret`, with the development values when empty.
+    public init(settings: ChannelSettings) {
+        accessToken = settings.sandboxValue("access_token", default: Self.developmentAccessToken)
+        appSecret = settings.sandboxValue("app_secret", default: Self.developmentAppSecret)
+    }
 }
 
 extension ChannelSettings {

@@ -13,7 +13,7 @@ struct GraphEmulatorTests {
 
     @Test("the registry makes an emulator for registered channel types only, from the channel's settings")
     func registry() throws {
-        let context = ChannelContext(http: FakeTransport(body: "{}"), logger: testLogger, localBaseURL: localBaseURL, sandboxMode: true)
+        let context = ChannelContext(http: SandboxLoopback(name: "unattached"), logger: testLogger, localBaseURL: localBaseURL, sandboxMode: true)
         #expect(testSandboxes.types == ["instagram", "whatsapp"])
         #expect(testSandboxes.makeSandbox(type: "webhook", name: "hook", settings: ChannelSettings([:]), context: context) == nil)
         let made = try #require(testSandboxes.makeSandbox(type: "whatsapp", name: "wa", settings: ChannelSettings(["phone_number_id": "42"]),
@@ -46,7 +46,7 @@ struct GraphEmulatorTests {
 
     @Test("a Graph call's entries keep the request body exactly as the business sent it")
     func rawGraphRequest() async throws {
-        let (_, sandbox) = try makeSandboxChannel("instagram", http: FakeTransport(body: "{}"))
+        let (_, sandbox) = try makeSandboxChannel("instagram", http: SandboxLoopback(name: "unattached"))
         let body = #"{"recipient":{"id":"7"},"messaging_type":"RESPONSE","message":{"text":"two\nlines"}}"#
         let typing = #"{"recipient":{"id":"7"},"sender_action":"typing_on"}"#
         #expect(try await sandboxCall(sandbox, .post, "/graph/v27.0/me/messages", headers: Self.bearer, body: Array(typing.utf8)).status == 200)
@@ -62,7 +62,7 @@ struct GraphEmulatorTests {
 
     @Test("a reconfigured channel's emulator takes over the conversations, numbering and media; the old one forwards to it")
     func adoption() async throws {
-        let http = FakeTransport(body: "{}")
+        let http = SandboxLoopback(name: "unattached")
         let (_, old) = try makeSandboxChannel("instagram", http: http)
         let upload = try await sandboxCall(old, .post, "/api/media", headers: [.contentType: "image/png"], body: Array("png".utf8))
         let media = try #require(upload.json?["id"]?.stringValue)

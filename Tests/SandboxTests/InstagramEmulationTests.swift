@@ -77,6 +77,18 @@ struct InstagramEmulationTests {
         #expect(try message(of: try #require(events.first)).quickReplyPayload == "LINK_YES")
     }
 
+    @Test func postbackIsATappedButton() async throws {
+        let harness = SandboxHarness()
+        let (_, sandbox) = try harness.makeChannel()
+        let sent = try Self.json(await Self.post(sandbox, "/api/send", #"{"user":"2456789012345678","postback_payload":"GET_STARTED","postback_title":"Get started"}"#))
+        guard case .events(let events) = try #require(harness.outcomes.first), case .postback(let postback) = events.first?.kind else {
+            Issue.record("expected a postback event")
+            return
+        }
+        #expect(postback.payload == "GET_STARTED" && postback.title == "Get started")
+        #expect(events.first?.platformMessageID == sent["mid"]?.stringValue)
+    }
+
     @Test func signatureUsesTheConfiguredAppSecret() async throws {
         let harness = SandboxHarness()
         let (_, sandbox) = try harness.makeChannel(ChannelSettings(["app_secret": "configured-secret"]))
@@ -90,8 +102,10 @@ struct InstagramEmulationTests {
 
     @Test func refusedWebhookStatusIsReported() async throws {
         // A channel with another secret refuses what this sandbox signs.
-        let http = FakeTransport(status: .forbidden, body: "")
+        let http = SandboxLoopback(name: "instagram")
+        let (channel, _) = try makeSandboxChannel("instagram", ChannelSettings(["app_secret": "the-channel's-own"]), http: http)
         let (_, sandbox) = try makeSandboxChannel("instagram", http: http)
+        http.attach(channel, sandbox)
         let response = await sandbox.handle(SandboxRequest(method: .post, path: "/api/send", body: Array(#"{"user":"1","text":"hi"}"#.utf8)))
         #expect(try Self.json(response)["status"]?.integerValue == 403)
         #expect(http.requests.first?.url == "http://127.0.0.1:8080/api/channels/instagram")

@@ -22,27 +22,6 @@ let testSandboxes: SandboxRegistry = {
     return registry
 }()
 
-/// An ``HTTPTransport`` that records every request and answers through a closure.
-final class FakeTransport: HTTPTransport, Sendable {
-    typealias Responder = @Sendable (OutboundHTTPRequest) async throws -> OutboundHTTPResponse
-    private let recorded = Mutex<[OutboundHTTPRequest]>([])
-    private let responder: Responder
-
-    init(_ responder: @escaping Responder) { self.responder = responder }
-
-    convenience init(status: HTTPResponse.Status = .ok, body: String) {
-        let response = OutboundHTTPResponse(status: status, headers: [.contentType: "application/json"], body: Array(body.utf8))
-        self.init { _ in response }
-    }
-
-    func execute(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
-        recorded.withLock { $0.append(request) }
-        return try await responder(request)
-    }
-
-    var requests: [OutboundHTTPRequest] { recorded.withLock { $0 } }
-}
-
 /// A channel of `type` in sandbox mode and its emulator, made the way the host makes them:
 /// the channel by its factory, the emulator by the ``SandboxRegistry`` from the same settings.
 func makeSandboxChannel(_ type: String, _ settings: ChannelSettings = ChannelSettings([:]), http: any HTTPTransport,
@@ -116,18 +95,12 @@ func sandboxCall(_ sandbox: any ChannelSandbox, _ method: HTTPRequest.Method, _ 
 
 /// The message of an event, or a thrown error.
 func message(of event: InboundEvent) throws -> InboundMessage {
-    guard case .message(let message) = event.kind else { throw ChannelError.malformedPayload("not a message: \(event.kind)") }
-    return message
+    if case .message(let message) = event.kind { return message }
+    throw ChannelError.malformedPayload("not a message: \(event.kind)")
 }
 
 /// The thrown ``ChannelError``, or `nil`.
 func channelError(_ body: () async throws -> Void) async -> ChannelError? {
-    do {
-        try await body()
-        return nil
-    } catch let error as ChannelError {
-        return error
-    } catch {
-        return nil
-    }
+    do { try await body() } catch { return error as? ChannelError }
+    return nil
 }

@@ -11,24 +11,25 @@ public struct InstagramEmulation: GraphEmulation {
     /// The emulated business account (the Instagram professional account id).
     public static let businessAccountID = "17841400000000000"
 
-    public let accessToken: String
-    public let appSecret: String
+    /// The access token and app secret the channel uses.
+    public let credentials: SandboxCredentials
     /// The longest text the Send API takes, in UTF-8 bytes (`max_message_bytes`, 1000 by default).
     public let maxMessageBytes: Int
 
     /// Reads `access_token`, `app_secret` and `max_message_bytes`, with the development
     /// credentials the channel uses in sandbox mode when none are set.
     public init(settings: ChannelSettings) {
-        accessToken = settings.sandboxValue("access_token", default: SandboxCredentials.accessToken)
-        appSecret = settings.sandboxValue("app_secret", default: SandboxCredentials.appSecret)
+        credentials = SandboxCredentials(settings: settings)
         maxMessageBytes = settings.integer("max_message_bytes", default: 1000)
     }
 
+    /// The prefix of the message ids the emulated Send API hands out.
     public var sentMessageIDPrefix: String { "sandbox.out." }
     /// Files up to 32 MiB (above the host's default media cap, so that its refusal can be
     /// seen), 64 MiB and 32 files in all, served at open URLs.
     public var media: EmulatedMediaPolicy { EmulatedMediaPolicy(uploadLimit: 32 << 20, memoryLimit: 64 << 20, countLimit: 32, access: .openURL) }
 
+    /// The page's wording and look.
     public var page: SandboxPageStyle {
         SandboxPageStyle(
             platform: "Instagram", subtitle: "Instagram Direct · local sandbox", userLabel: "user id", userIDPrefix: "2", userIDDigits: 16,
@@ -56,16 +57,20 @@ public struct InstagramEmulation: GraphEmulation {
         MessengerPlatformShape(object: "instagram", accountID: Self.businessAccountID, textLimit: TextLimit(maximum: max(1, maxMessageBytes), unit: .utf8Bytes))
     }
 
+    /// The webhook delivery of what a person sent with `POST /api/send`.
     public func personSends(_ body: MetaJSON, user: String, context: PersonContext) throws(SandboxRefusal) -> EmulatedDelivery {
         try shape.personSends(body, user: user, context: context)
     }
 
+    /// Whether a Graph id is an account the emulator answers for.
     public func isAccount(_ id: String) -> Bool { id == "me" }
 
+    /// Graph's answer for an account id.
     public func account(_ id: String) -> MetaJSON {
         ["id": .string(Self.businessAccountID), "name": "Sandra Sandbox", "username": "sandra.sandbox"]
     }
 
+    /// One Send API call, checked as Graph checks it.
     public func send(_ call: GraphSendCall) throws(SandboxRefusal) -> GraphSendRecord {
         try shape.send(call)
     }

@@ -20,8 +20,8 @@ public struct WhatsAppEmulation: GraphEmulation {
     /// The emulated WhatsApp Business Account id (`entry[].id`).
     public static let businessAccountID = "200000000000002"
 
-    public let accessToken: String
-    public let appSecret: String
+    /// The access token and app secret the channel uses.
+    public let credentials: SandboxCredentials
     /// The business number's id (`phone_number_id`).
     public let phoneNumberID: String
     /// The longest text, in code points and UTF-16 units (`max_message_characters`, 4096 by default).
@@ -30,17 +30,19 @@ public struct WhatsAppEmulation: GraphEmulation {
     /// Reads `access_token`, `app_secret`, `phone_number_id` and `max_message_characters`,
     /// with the development values the channel uses in sandbox mode when none are set.
     public init(settings: ChannelSettings) {
-        accessToken = settings.sandboxValue("access_token", default: SandboxCredentials.accessToken)
-        appSecret = settings.sandboxValue("app_secret", default: SandboxCredentials.appSecret)
+        credentials = SandboxCredentials(settings: settings)
         phoneNumberID = settings.sandboxValue("phone_number_id", default: Self.defaultPhoneNumberID)
         maxMessageCharacters = settings.integer("max_message_characters", default: 4096)
     }
 
+    /// The prefix of the message ids the emulated Send API hands out.
     public var sentMessageIDPrefix: String { "wamid.sandbox.out." }
+    /// `whatsapp`, as Graph names the product in media lookups.
     public var messagingProduct: String? { "whatsapp" }
     /// 20 files of up to 16 MiB; download URLs live 5 minutes and need the token.
     public var media: EmulatedMediaPolicy { EmulatedMediaPolicy(uploadLimit: 16 << 20, memoryLimit: 20 * (16 << 20), countLimit: 20, access: .graphLookup(lifetime: 300)) }
 
+    /// The page's wording and look.
     public var page: SandboxPageStyle {
         var style = SandboxPageStyle(
             platform: "WhatsApp", subtitle: "WhatsApp · local sandbox", userLabel: "your number", userIDPrefix: "1555", userIDDigits: 7,
@@ -67,6 +69,7 @@ public struct WhatsAppEmulation: GraphEmulation {
         return style
     }
 
+    /// The webhook delivery of what a person sent with `POST /api/send`.
     public func personSends(_ body: MetaJSON, user: String, context: PersonContext) throws(SandboxRefusal) -> EmulatedDelivery {
         guard user != Self.displayPhoneNumber else { throw .person("user must not be the business number") }
         let id = context.newMessageID("wamid.sandbox.")
@@ -103,6 +106,7 @@ public struct WhatsAppEmulation: GraphEmulation {
                                 user: user, entry: entry, answer: [.init("id", .string(id))])
     }
 
+    /// The webhook delivery of a status (`POST /api/status`).
     public func statusDelivery(_ body: MetaJSON, context: PersonContext) throws(SandboxRefusal) -> EmulatedDelivery {
         guard let user = body["user"]?.stringValue, !user.isEmpty, let messageID = body["message_id"]?.stringValue, !messageID.isEmpty,
               let status = body["status"]?.stringValue, ["sent", "delivered", "read", "failed", "played"].contains(status)
@@ -126,13 +130,16 @@ public struct WhatsAppEmulation: GraphEmulation {
                 "entry": [["id": .string(Self.businessAccountID), "changes": [["value": .object(value + members), "field": "messages"]]]]]
     }
 
+    /// Whether a Graph id is an account the emulator answers for.
     public func isAccount(_ id: String) -> Bool { id == phoneNumberID || id == "me" }
 
+    /// Graph's answer for an account id.
     public func account(_ id: String) -> MetaJSON {
         id == "me" ? ["id": "sandbox-system-user", "name": "Sandra Sandbox"]
             : ["verified_name": "Sandra Sandbox", "display_phone_number": .string(Self.displayPhoneNumber), "quality_rating": "GREEN", "id": .string(id)]
     }
 
+    /// One Send API call, checked as Graph checks it.
     public func send(_ call: GraphSendCall) throws(SandboxRefusal) -> GraphSendRecord {
         let body = call.body
         guard call.target == phoneNumberID else {
