@@ -10,7 +10,7 @@ extension GraphEmulator {
         if faults.delay > .zero { try? await Task.sleep(for: faults.delay) }
         if let successor { return await successor.handle(request) }
         if let injected = faults.nextFailure() { return injected }
-        guard bearerToken(request) == description.credentials.accessToken else {
+        guard bearerToken(request) == emulation.credentials.accessToken else {
             return GraphSandboxReply.error(status: .unauthorized, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
         }
         switch call() {
@@ -32,11 +32,11 @@ extension GraphEmulator {
         guard let body = try? MetaJSON.decode(request.body), body.objectValue != nil else {
             return .failure(.graph("(#100) The request body is not a JSON object"))
         }
-        let call = GraphSendCall(target: target, body: body, messageID: description.sentMessageIDPrefix + String(sentCount + 1),
+        let call = GraphSendCall(target: target, body: body, messageID: emulation.sentMessageIDPrefix + String(sentCount + 1),
                                  senders: senders, injectedTextLimit: faults.maxTextLength)
         let record: GraphSendRecord
         do {
-            record = try description.send(call)
+            record = try emulation.send(call)
         } catch {
             return .failure(error)
         }
@@ -81,7 +81,7 @@ extension GraphEmulator {
         guard case .graphLookup(let lifetime) = media.policy.access else {
             return GraphSandboxReply.json(["error": "not found"], status: .notFound)
         }
-        guard bearerToken(request) == description.credentials.accessToken else {
+        guard bearerToken(request) == emulation.credentials.accessToken else {
             return GraphSandboxReply.error(status: .unauthorized, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
         }
         guard let item = media.items[id] else {
@@ -89,7 +89,7 @@ extension GraphEmulator {
                                            message: "Unsupported get request. Object with ID '\(id.prefix(40))' does not exist, cannot be loaded due to missing permissions, or does not support this operation.")
         }
         let expires = Int64(now().timeIntervalSince1970 + lifetime)
-        var answer: [MetaJSON.Member] = description.messagingProduct.map { [.init("messaging_product", .string($0))] } ?? []
+        var answer: [MetaJSON.Member] = emulation.messagingProduct.map { [.init("messaging_product", .string($0))] } ?? []
         answer += [
             .init("url", .string("\(mountURL)/media/\(id)?expires=\(expires)&sig=\(signer.signature(id, expires))")),
             .init("mime_type", .string(item.contentType)), .init("sha256", .string(MediaURLSigner.hex(item.sha256))),
@@ -102,7 +102,7 @@ extension GraphEmulator {
     /// 404 once forgotten or, for signed URLs, expired.
     func download(_ request: SandboxRequest, id: String) -> SandboxResponse {
         if case .graphLookup = media.policy.access {
-            guard bearerToken(request) == description.credentials.accessToken else {
+            guard bearerToken(request) == emulation.credentials.accessToken else {
                 return GraphSandboxReply.error(status: .unauthorized, code: 190,
                                                message: "Invalid OAuth access token - the media URL needs the bearer token")
             }

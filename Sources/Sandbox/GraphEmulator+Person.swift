@@ -44,8 +44,8 @@ extension GraphEmulator {
     private func postWebhook(_ webhookBody: [UInt8]) async -> (code: Int, error: String?) {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        headers[.userAgent] = "Sandra-\(description.page.platform)-Sandbox"
-        headers[MetaSignature.headerName] = MetaSignature.sign(body: webhookBody, secret: description.credentials.appSecret)
+        headers[.userAgent] = "Sandra-\(emulation.page.platform)-Sandbox"
+        headers[MetaSignature.headerName] = MetaSignature.sign(body: webhookBody, secret: emulation.credentials.appSecret)
         let webhook = OutboundHTTPRequest(method: .post, url: webhookURL, headers: headers, body: webhookBody,
                                           timeout: .seconds(15), maxResponseBytes: 64 * 1024)
         do {

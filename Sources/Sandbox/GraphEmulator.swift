@@ -42,7 +42,7 @@ public actor GraphEmulator: ChannelSandbox {
     public static let outboxLimit = 50_000
 
     /// The platform's part.
-    public nonisolated let description: any GraphEmulation
+    public nonisolated let emulation: any GraphEmulation
     let webhookURL: String
     let webhookPath: String
     let mountURL: String
@@ -63,13 +63,13 @@ public actor GraphEmulator: ChannelSandbox {
 
     /// Creates an emulator for the channel `channelName`.
     /// - Parameters:
-    ///   - description: the platform's part, read from the channel's settings.
+    ///   - emulation: the platform's part, read from the channel's settings.
     ///   - channelName: the channel's name (its webhook and mount paths).
     ///   - context: the host's HTTP transport, logger and own base URL.
     ///   - now: the clock (tests move it to expire media URLs).
-    public init(_ description: any GraphEmulation, channelName: String, context: ChannelContext,
+    public init(_ emulation: any GraphEmulation, channelName: String, context: ChannelContext,
                 now: @escaping @Sendable () -> Date = { Date() }) {
-        self.description = description
+        self.emulation = emulation
         self.http = context.http
         var base = context.localBaseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -80,7 +80,7 @@ public actor GraphEmulator: ChannelSandbox {
         logger[metadataKey: "sandbox"] = "\(channelName)"
         self.logger = logger
         self.now = now
-        self.media = EmulatedMediaStore(policy: description.media)
+        self.media = EmulatedMediaStore(policy: emulation.media)
     }
 
     // MARK: Routing
@@ -97,7 +97,7 @@ public actor GraphEmulator: ChannelSandbox {
 
         switch (request.method, parts) {
         case (.get, []), (.get, ["index.html"]):
-            let html = SandboxPage.html(description.page, uploadLimit: description.media.uploadLimit)
+            let html = SandboxPage.html(emulation.page, uploadLimit: emulation.media.uploadLimit)
             return SandboxResponse(status: .ok, headers: GraphSandboxReply.pageHeaders, body: Array(html.utf8))
         case (.post, ["api", "send"]):
             return await personAction(request) { body, context throws(SandboxRefusal) in
@@ -105,11 +105,11 @@ public actor GraphEmulator: ChannelSandbox {
                       user.utf8.count <= 64 else {
                     throw .person("user must be a non-empty id of at most 64 bytes")
                 }
-                return try self.description.personSends(body, user: user, context: context)
+                return try self.emulation.personSends(body, user: user, context: context)
             }
         case (.post, ["api", "status"]):
             return await personAction(request) { body, context throws(SandboxRefusal) in
-                try self.description.statusDelivery(body, context: context)
+                try self.emulation.statusDelivery(body, context: context)
             }
         case (.post, ["api", "media"]):
             return upload(request)
@@ -134,8 +134,8 @@ public actor GraphEmulator: ChannelSandbox {
             return GraphSandboxReply.json(["ok": true])
         case (.post, let graph) where graph.count == 4 && graph[0] == "graph" && graph[3] == "messages":
             return await graphCall(request) { self.graphSend(request, target: graph[2], path: path) }
-        case (.get, let graph) where graph.count == 3 && graph[0] == "graph" && description.isAccount(graph[2]):
-            return await graphCall(request) { .success(self.description.account(graph[2])) }
+        case (.get, let graph) where graph.count == 3 && graph[0] == "graph" && emulation.isAccount(graph[2]):
+            return await graphCall(request) { .success(self.emulation.account(graph[2])) }
         case (.get, let graph) where graph.count == 3 && graph[0] == "graph":
             return mediaLookup(request, id: graph[2])
         case (_, let api) where api.isEmpty || (api.count == 2 && api[0] == "api"):
@@ -150,7 +150,7 @@ public actor GraphEmulator: ChannelSandbox {
 
     /// The largest body taken per route: uploads up to the policy's limit, 1 MiB otherwise.
     public nonisolated func maxRequestBytes(for path: String) -> Int {
-        takesFileUpload(at: path) ? description.media.uploadLimit : 1 << 20
+        takesFileUpload(at: path) ? emulation.media.uploadLimit : 1 << 20
     }
 
     /// `POST /api/media` takes the file as the body, with its own `Content-Type`.
@@ -174,7 +174,7 @@ public actor GraphEmulator: ChannelSandbox {
     /// reconfiguring a channel keeps the emulated conversations going.
     public func adopt(_ previous: any ChannelSandbox) async {
         guard let previous = previous as? GraphEmulator, previous !== self,
-              type(of: previous.description) == type(of: description) else { return }
+              type(of: previous.emulation) == type(of: emulation) else { return }
         let state = await previous.handOver(to: self)
         sentCount = state.sentCount
         records = state.records

@@ -18,7 +18,7 @@ struct GraphEmulatorTests {
         #expect(testSandboxes.makeSandbox(type: "webhook", name: "hook", settings: ChannelSettings([:]), context: context) == nil)
         let made = try #require(testSandboxes.makeSandbox(type: "whatsapp", name: "wa", settings: ChannelSettings(["phone_number_id": "42"]),
                                                           context: context) as? GraphEmulator)
-        #expect((made.description as? WhatsAppEmulation)?.phoneNumberID == "42")
+        #expect((made.emulation as? WhatsAppEmulation)?.phoneNumberID == "42")
     }
 
     @Test("a message of several lines reaches the channel with its line breaks; the thread keeps the webhook request that carried it")
