@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "WhatsAppChannel", targets: ["WhatsAppChannel"]),
         .library(name: "MessengerChannel", targets: ["MessengerChannel"]),
         .library(name: "ExampleWebhookChannel", targets: ["ExampleWebhookChannel"]),
+        .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
         .library(name: "PostgreSQLStorage", targets: ["PostgreSQLStorage"]),
         .executable(name: "sandra", targets: ["ChannelHost"]),
@@ -128,7 +129,6 @@ let package = Package(
             name: "MetaPlatform",
             dependencies: [
                 "ChannelKit",
-                "ChannelMedia",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -180,6 +180,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Channels/Example",
+            swiftSettings: swiftSettings
+        ),
+        // The platforms' local emulators, beside the channels: one Graph emulator engine and
+        // one page, with a small description per platform. Only the host mounts them.
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "ChannelKit",
+                "ChannelMedia",
+                "MetaPlatform",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         // What both stores share: events and reply parts as stored JSON, times as milliseconds.
@@ -252,6 +266,7 @@ let package = Package(
                 "WhatsAppChannel",
                 "MessengerChannel",
                 "ExampleWebhookChannel",
+                "Sandbox",
                 "SQLiteStorage",
                 "PostgreSQLStorage",
                 .product(name: "Logging", package: "swift-log"),
@@ -356,6 +371,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SandboxTests",
+            dependencies: [
+                "Sandbox", "InstagramChannel", "WhatsAppChannel", "MetaPlatform", "ChannelKit", "ChannelMedia", "ChannelKitTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ExampleWebhookChannelTests",
             dependencies: [
                 "ExampleWebhookChannel", "ChannelKit", "ChannelKitTesting",
@@ -366,7 +391,7 @@ let package = Package(
         .testTarget(
             name: "ChannelHostTests",
             dependencies: [
-                "ChannelHost", "ChannelKit", "ChannelMedia", "ChannelIdentity", "ChannelPipeline", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "MessengerChannel", "ExampleWebhookChannel",
+                "ChannelHost", "ChannelKit", "ChannelMedia", "ChannelIdentity", "ChannelPipeline", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "MessengerChannel", "ExampleWebhookChannel", "Sandbox",
                 "MetaPlatform", "SQLiteStorage", "PostgreSQLStorage", "PostgreSQLTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,7 @@
 import ChannelKit
 import ChannelPipeline
 import Foundation
+import Sandbox
 import Synchronization
 import Testing
 @testable import ChannelHost
@@ -336,7 +337,7 @@ struct EndToEndTests {
         #expect(try await Self.post(host, body: InstagramFixtures.body(sender: "999", mid: "m.shutdown.1", text: "slow one")).status == 200)
         // The reply is in flight (the assistant takes 400 ms); shut down now.
         try await host.stop()
-        let sandbox = try #require(host.runtime.supervisor.channel(named: "instagram")?.channel.sandbox)
+        let sandbox = try #require(host.runtime.supervisor.channel(named: "instagram")?.sandbox)
         let outbox = await sandbox.handle(SandboxRequest(method: .get, path: "/api/outbox"))
         let text = String(decoding: outbox.body, as: UTF8.self)
         #expect(text.contains("finished late"))

@@ -55,14 +55,8 @@ struct FactoryTests {
 
     @Test func missingSecretsDoNotFailCreation() throws {
         let channel = try makeChannel(ChannelSettings([:]))
-        #expect(channel.sandbox == nil)
         let error = channelError { _ = try channel.handle(signedDelivery(#"{"object":"instagram","entry":[]}"#, secret: ""), logger: testLogger) }
         #expect(error?.code == .forbidden)
-    }
-
-    @Test func sandboxOnlyInSandboxMode() throws {
-        #expect(try makeChannel().sandbox == nil)
-        #expect(try makeChannel(sandboxMode: true).sandbox is InstagramSandbox)
     }
 
     @Test func sandboxModeUsesDevelopmentSecretsWhenNoneAreConfigured() throws {

@@ -30,10 +30,4 @@ struct FactoryTests {
             }
         }
     }
-
-    @Test("sandbox mode serves an emulator and sends to it; live mode has none")
-    func sandboxMode() throws {
-        #expect(try makeChannel(sandboxMode: true).sandbox != nil)
-        #expect(try makeChannel(sandboxMode: false).sandbox == nil)
-    }
 }

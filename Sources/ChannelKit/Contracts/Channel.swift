@@ -44,9 +44,6 @@ public protocol Channel: Sendable {
     /// - Throws: ``ChannelError`` when a lookup the platform needs fails.
     func mediaSource(for attachment: Attachment, logger: Logger) async throws -> MediaSource?
 
-    /// An optional local emulator of the platform, served by the host under `/sandbox/<name>`.
-    var sandbox: (any ChannelSandbox)? { get }
-
     /// Asks the platform whom the channel's credentials belong to, without sending anything
     /// to anyone ("Test connection" in the admin portal).
     /// - Returns: the account, or `nil` when the channel has no such check. The default is `nil`.
@@ -66,8 +63,6 @@ extension Channel {
     public func mediaSource(for attachment: Attachment, logger: Logger) async throws -> MediaSource? {
         attachment.url.map { MediaSource(url: $0) }
     }
-    /// Channels have no sandbox unless they provide one.
-    public var sandbox: (any ChannelSandbox)? { nil }
     /// No check.
     public func checkConnection(logger: Logger) async throws -> ConnectionCheck? { nil }
 }

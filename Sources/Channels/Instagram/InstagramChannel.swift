@@ -26,7 +26,6 @@ public struct InstagramChannel: MessagingPlatformChannel {
     /// The webhook checks, the parser (Instagram's attachment types and story mentions) and the
     /// Send API, with the Page-token exchange of a Facebook-Login channel with a `page_id`.
     public let messaging: MessagingEndpoint
-    private let emulator: InstagramSandbox?
 
     init(name: String, configuration: InstagramConfiguration, context: ChannelContext) {
         self.name = name
@@ -38,7 +37,6 @@ public struct InstagramChannel: MessagingPlatformChannel {
                                        channelType: "instagram")
         let parser = InstagramWebhookParser.make(channel: name, storyMentionReply: configuration.storyMentionReply)
         self.messaging = MessagingEndpoint(verifier: configuration.verifier, parser: parser, sendAPI: sendAPI)
-        self.emulator = configuration.sandboxMode ? InstagramSandbox(channelName: name, configuration: configuration, context: context) : nil
     }
 
     /// The Page-token exchange of a Facebook-Login channel with a `page_id`; `nil` otherwise.
@@ -57,9 +55,6 @@ public struct InstagramChannel: MessagingPlatformChannel {
             allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.cdninstagram.com"]
         )
     }
-
-    /// The local emulator, in sandbox mode only.
-    public var sandbox: (any ChannelSandbox)? { emulator }
 
     // Webhooks, sending and the typing indicator: ``MessagingPlatformChannel``, on
     // `POST <graph>/<version>/me/messages` — `graph.instagram.com` with the Instagram User token

@@ -17,12 +17,6 @@ struct InstagramConfiguration: Sendable {
     /// What a story mention is answered with; empty: not answered.
     var storyMentionReply: String = ""
 
-    /// Emulated ids used in sandbox mode.
-    enum Sandbox {
-        /// The emulated business account (the Instagram professional account id).
-        static let businessAccountID = "17841400000000000"
-    }
-
     /// A shared setting: `configuration.appSecret`.
     subscript<Value>(dynamicMember keyPath: KeyPath<MetaGraphSettings, Value>) -> Value {
         graph[keyPath: keyPath]

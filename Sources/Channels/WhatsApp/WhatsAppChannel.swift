@@ -31,7 +31,6 @@ public struct WhatsAppChannel: Channel {
     private let verifier: MetaWebhookVerifier
     private let parser: WhatsAppWebhookParser
     let graph: GraphAPIClient
-    private let emulator: WhatsAppSandbox?
 
     /// The longest body of an interactive (reply-button) message, in characters — counted, as
     /// the text limit is, in code points and UTF-16 code units.
@@ -49,7 +48,6 @@ public struct WhatsAppChannel: Channel {
         self.verifier = configuration.verifier
         self.parser = WhatsAppWebhookParser(channel: name, phoneNumberID: configuration.phoneNumberID.isEmpty ? nil : configuration.phoneNumberID)
         self.graph = configuration.graph.makeClient(http: context.http)
-        self.emulator = configuration.sandboxMode ? WhatsAppSandbox(channelName: name, configuration: configuration, context: context) : nil
     }
 
     /// What WhatsApp accepts: its own formatting (`*bold*`, `_italic_`, `~strike~`,
@@ -72,9 +70,6 @@ public struct WhatsAppChannel: Channel {
             allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.whatsapp.net"]
         )
     }
-
-    /// The local emulator, in sandbox mode only.
-    public var sandbox: (any ChannelSandbox)? { emulator }
 
     // MARK: Webhooks
 

@@ -17,10 +17,6 @@ struct WhatsAppConfiguration: Sendable {
     enum Sandbox {
         /// The emulated business phone number id.
         static let phoneNumberID = "100000000000001"
-        /// The emulated business phone number, as Meta displays it in `metadata`.
-        static let displayPhoneNumber = "15550100001"
-        /// The emulated WhatsApp Business Account id (`entry[].id`).
-        static let businessAccountID = "200000000000002"
     }
 
     /// A shared setting: `configuration.appSecret`.

@@ -3,9 +3,10 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Sandbox
 
-/// `/sandbox/<name>/…`: each channel's local emulator, for channels running in sandbox mode,
-/// and `/sandbox`, an index of them.
+/// `/sandbox/<name>/…`: each channel's local emulator (made from the ``SandboxRegistry`` for
+/// channels running in sandbox mode), and `/sandbox`, an index of them.
 ///
 /// The sandbox is a page of this host's origin, which it shares with the admin portal, so:
 /// - every `POST` must come from this host's own pages or from no browser page at all
@@ -26,7 +27,7 @@ struct SandboxRoutes {
     private var sandboxes: [String: any ChannelSandbox] {
         var sandboxes: [String: any ChannelSandbox] = [:]
         for mounted in supervisor.all where mounted.sandboxMode {
-            if let sandbox = mounted.channel.sandbox { sandboxes[mounted.configuration.name] = sandbox }
+            if let sandbox = mounted.sandbox { sandboxes[mounted.configuration.name] = sandbox }
         }
         return sandboxes
     }
@@ -59,7 +60,7 @@ struct SandboxRoutes {
 
     private func forward(_ request: Request, context: HostRequestContext, path: String) async throws -> Response {
         let name = try context.parameters.require("name")
-        guard let mounted = supervisor.channel(named: name), mounted.sandboxMode, let sandbox = mounted.channel.sandbox else {
+        guard let mounted = supervisor.channel(named: name), mounted.sandboxMode, let sandbox = mounted.sandbox else {
             throw HTTPError(.notFound)
         }
         if request.method == .post, let refusal = refusalReason(of: request, upload: sandbox.takesFileUpload(at: path)) {

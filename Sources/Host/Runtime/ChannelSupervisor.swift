@@ -3,6 +3,7 @@ import ChannelMedia
 import ChannelPipeline
 import Foundation
 import Logging
+import Sandbox
 import Synchronization
 
 /// The channels the host serves, with their effective settings and where each value comes
@@ -26,6 +27,8 @@ final class ChannelSupervisor: Sendable {
         let mode: ChannelMode
         /// Whether it runs against its sandbox.
         var sandboxMode: Bool { mode == .sandbox }
+        /// Its platform's emulator, in sandbox mode only.
+        let sandbox: (any ChannelSandbox)?
         /// The platform's name for people (`Instagram`).
         let displayName: String
         /// Where each setting's effective value comes from.
@@ -38,6 +41,8 @@ final class ChannelSupervisor: Sendable {
     /// What makes a channel; the host's resources.
     struct Maker: Sendable {
         let registry: ChannelRegistry
+        /// The emulators, for channels in sandbox mode.
+        var sandboxes: SandboxRegistry = .builtin
         let transport: any HTTPTransport
         let logger: Logger
         let localBaseURL: String
@@ -50,8 +55,11 @@ final class ChannelSupervisor: Sendable {
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(configuration.name)"
             let context = ChannelContext(http: transport, logger: channelLogger, localBaseURL: localBaseURL, sandboxMode: sandboxMode)
-            return Made(channel: try factory.makeChannel(name: configuration.name, settings: configuration.settings, context: context),
-                        mode: mode)
+            let channel = try factory.makeChannel(name: configuration.name, settings: configuration.settings, context: context)
+            let sandbox = sandboxMode
+                ? sandboxes.makeSandbox(type: configuration.type, name: configuration.name, settings: configuration.settings, context: context)
+                : nil
+            return Made(channel: channel, mode: mode, sandbox: sandbox)
         }
     }
 
@@ -59,6 +67,8 @@ final class ChannelSupervisor: Sendable {
     struct Made: Sendable {
         let channel: any ChannelKit.Channel
         let mode: ChannelMode
+        /// The platform's emulator, in sandbox mode only.
+        let sandbox: (any ChannelSandbox)?
         var sandboxMode: Bool { mode == .sandbox }
     }
 
@@ -121,7 +131,7 @@ final class ChannelSupervisor: Sendable {
                 throw HostStartError(component: "channel '\(configured.name)'", message: "\(error)")
             }
             mounted[configured.name] = Mounted(
-                channel: made.channel, configuration: effective, mode: made.mode,
+                channel: made.channel, configuration: effective, mode: made.mode, sandbox: made.sandbox,
                 displayName: maker.registry.factory(forType: configured.type)?.displayName ?? configured.type, origins: origins)
             names.append(configured.name)
         }
@@ -278,10 +288,10 @@ final class ChannelSupervisor: Sendable {
     private func serve(_ made: Made, in effective: ChannelConfiguration,
                        origins: [String: SettingOrigin], replacing current: Mounted) async -> Mounted {
         let name = effective.name
-        if let previous = current.channel.sandbox, let next = made.channel.sandbox {
+        if let previous = current.sandbox, let next = made.sandbox {
             await next.adopt(previous)
         }
-        let mounted = Mounted(channel: made.channel, configuration: effective, mode: made.mode,
+        let mounted = Mounted(channel: made.channel, configuration: effective, mode: made.mode, sandbox: made.sandbox,
                               displayName: current.displayName, origins: origins)
         self.mounted.withLock { $0[name] = mounted }
         if let swap = swap.withLock({ $0 }) {
@@ -330,7 +340,7 @@ final class ChannelSupervisor: Sendable {
             let (effective, origins) = Self.apply(saved, to: configured)
             if effective.settings == current.configuration.settings {
                 if origins != current.origins {
-                    let relabelled = Mounted(channel: current.channel, configuration: effective, mode: current.mode,
+                    let relabelled = Mounted(channel: current.channel, configuration: effective, mode: current.mode, sandbox: current.sandbox,
                                              displayName: current.displayName, origins: origins)
                     mounted.withLock { $0[name] = relabelled }
                 }

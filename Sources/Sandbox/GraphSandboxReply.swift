@@ -1,5 +1,6 @@
 import ChannelKit
 import HTTPTypes
+import MetaPlatform
 
 /// Responses of the Meta sandboxes' emulated Graph API, in Graph's wire format.
 ///

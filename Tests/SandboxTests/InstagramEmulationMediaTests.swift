@@ -4,13 +4,16 @@ import Foundation
 import HTTPTypes
 import InstagramChannel
 import MetaPlatform
+import Sandbox
 import Testing
 
 /// The sandbox's emulated CDN: uploads kept in memory and bounded, served with the type they
 /// came with, and sent as real Instagram attachments whose URLs point at them.
-@Suite("Sandbox media")
-struct SandboxMediaTests {
-    static func upload(_ sandbox: InstagramSandbox, _ bytes: [UInt8], contentType: String) async -> SandboxResponse {
+@Suite("Instagram emulator media")
+struct InstagramEmulationMediaTests {
+    static let policy = InstagramEmulation(settings: ChannelSettings([:])).media
+
+    static func upload(_ sandbox: GraphEmulator, _ bytes: [UInt8], contentType: String) async -> SandboxResponse {
         await sandbox.handle(SandboxRequest(method: .post, path: "/api/media", headers: [.contentType: contentType], body: bytes))
     }
 
@@ -39,7 +42,7 @@ struct SandboxMediaTests {
         let harness = SandboxHarness()
         let (_, sandbox) = try harness.makeChannel()
         var ids: [String] = []
-        for _ in 0..<(InstagramSandbox.mediaCountLimit + 3) {
+        for _ in 0..<(Self.policy.countLimit + 3) {
             let response = await Self.upload(sandbox, MediaFixtures.png(), contentType: "image/png")
             ids.append(try #require(try MetaJSON.decode(response.body)["id"]?.stringValue))
         }
@@ -49,7 +52,7 @@ struct SandboxMediaTests {
         }
         // Three files of a third of the memory limit plus a byte exceed it: every small one and
         // the oldest large one are forgotten.
-        let big = [UInt8](repeating: 7, count: InstagramSandbox.mediaMemoryLimit / 3 + 1)
+        let big = [UInt8](repeating: 7, count: Self.policy.memoryLimit / 3 + 1)
         var bigIDs: [String] = []
         for _ in 0..<3 {
             let response = await Self.upload(sandbox, big, contentType: "image/jpeg")
@@ -60,9 +63,9 @@ struct SandboxMediaTests {
         #expect(await sandbox.handle(SandboxRequest(method: .get, path: "/media/\(bigIDs[0])")).status == .notFound)
         #expect(await sandbox.handle(SandboxRequest(method: .get, path: "/media/\(bigIDs[1])")).body == big)
         #expect(await sandbox.handle(SandboxRequest(method: .get, path: "/media/\(bigIDs[2])")).status == .ok)
-        let tooBig = [UInt8](repeating: 1, count: InstagramSandbox.mediaUploadLimit + 1)
+        let tooBig = [UInt8](repeating: 1, count: Self.policy.uploadLimit + 1)
         #expect(await Self.upload(sandbox, tooBig, contentType: "image/jpeg").status == .badRequest)
-        #expect(sandbox.maxRequestBytes(for: "/api/media") == InstagramSandbox.mediaUploadLimit)
+        #expect(sandbox.maxRequestBytes(for: "/api/media") == Self.policy.uploadLimit)
         #expect(sandbox.maxRequestBytes(for: "/api/send") == 1 << 20)
     }
 
@@ -73,9 +76,9 @@ struct SandboxMediaTests {
         let photo = try #require(try MetaJSON.decode(await Self.upload(sandbox, MediaFixtures.png(), contentType: "image/png").body)["id"]?.stringValue)
         let voice = try #require(try MetaJSON.decode(await Self.upload(sandbox, MediaFixtures.mp4(), contentType: "video/mp4").body)["id"]?.stringValue)
         let body = #"{"user":"42","attachments":[{"type":"image","media_id":"\#(photo)"},{"type":"audio","media_id":"\#(voice)"}]}"#
-        let response = await SandboxTests.post(sandbox, "/api/send", body)
+        let response = await InstagramEmulationTests.post(sandbox, "/api/send", body)
         #expect(response.status == .ok)
-        #expect(try SandboxTests.json(response)["status"]?.integerValue == 200)
+        #expect(try InstagramEmulationTests.json(response)["status"]?.integerValue == 200)
 
         let events = try #require(harness.outcomes.first.flatMap { outcome -> [InboundEvent]? in
             if case .events(let events) = outcome { return events }
@@ -86,7 +89,7 @@ struct SandboxMediaTests {
         #expect(message.attachments.map(\.kind) == [.image, .audio])
         #expect(message.attachments.map(\.url) == ["\(localBaseURL)/sandbox/instagram/media/\(photo)", "\(localBaseURL)/sandbox/instagram/media/\(voice)"])
 
-        let thread = try SandboxTests.json(await SandboxTests.get(sandbox, "/api/messages", query: ["user": "42"]))
+        let thread = try InstagramEmulationTests.json(await InstagramEmulationTests.get(sandbox, "/api/messages", query: ["user": "42"]))
         let labels = thread["messages"]?.arrayValue?.first?["attachments"]?.arrayValue?.compactMap(\.stringValue)
         #expect(labels == ["image: image/png, \(MediaFixtures.png().count) bytes", "audio: video/mp4, 4 KB"])
     }
@@ -103,7 +106,7 @@ struct SandboxMediaTests {
             #"{"user":"1","attachments":[]}"#,
             #"{"user":"1"}"#,
         ] {
-            #expect(await SandboxTests.post(sandbox, "/api/send", body).status == .badRequest, "\(body)")
+            #expect(await InstagramEmulationTests.post(sandbox, "/api/send", body).status == .badRequest, "\(body)")
         }
         #expect(harness.webhookBodies.isEmpty)
     }
@@ -112,7 +115,7 @@ struct SandboxMediaTests {
     func pageAttaches() async throws {
         let harness = SandboxHarness()
         let (_, sandbox) = try harness.makeChannel()
-        let html = String(decoding: await SandboxTests.get(sandbox, "/").body, as: UTF8.self)
+        let html = String(decoding: await InstagramEmulationTests.get(sandbox, "/").body, as: UTF8.self)
         #expect(html.contains(#"<input type="file" id="file" accept="image/*,audio/*">"#))
         #expect(html.contains("api/media"))
         #expect(html.contains("attachments"))

@@ -1,5 +1,6 @@
 import ChannelKit
 import HTTPTypes
+import MetaPlatform
 
 /// Failures a Meta sandbox's emulated Graph API injects on request, the way Graph fails: so
 /// that retries, backoff and ordering can be seen working (and tested) without Meta.
@@ -116,16 +117,5 @@ public struct GraphSandboxFaults: Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-}
-
-extension MetaJSON {
-    /// The number, when this is an integer or a double.
-    public var numberValue: Double? {
-        switch self {
-        case .integer(let number): Double(number)
-        case .double(let number): number
-        default: nil
-        }
     }
 }

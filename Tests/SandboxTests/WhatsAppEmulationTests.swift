@@ -1,15 +1,17 @@
 import ChannelKit
 import Foundation
+import HTTPTypes
 import MetaPlatform
+import Sandbox
 import Testing
 import WhatsAppChannel
 
 /// The WhatsApp emulator, in process: its user side posts signed webhooks the channel
 /// accepts, and its Cloud API validates like Graph does.
-@Suite("WhatsApp sandbox")
-struct SandboxTests {
+@Suite("WhatsApp emulator")
+struct WhatsAppEmulationTests {
     static let bearer: HTTPFields = [.authorization: "Bearer sandbox-access-token", .contentType: "application/json"]
-    static let sendPath = "/graph/v24.0/\(WhatsAppSandbox.phoneNumberID)/messages"
+    static let sendPath = "/graph/v24.0/\(WhatsAppEmulation.defaultPhoneNumberID)/messages"
 
     @Test("the user side posts a webhook the channel verifies and accepts")
     func userSends() async throws {
@@ -17,8 +19,6 @@ struct SandboxTests {
         let sent = try await sandboxCall(sandbox, .post, "/api/send", body: Array(#"{"user":"15551234567","text":"héllo / there"}"#.utf8))
         #expect(sent.status == 200)
         #expect(sent.json?["status"] == 200)
-        let forged = try makeChannel(settings(["app_secret": "other"]), sandboxMode: true)
-        #expect(forged.sandbox != nil)
         let page = try await sandboxCall(sandbox, .get, "/")
         #expect(page.status == 200)
         #expect(String(decoding: page.body, as: UTF8.self).contains("WhatsApp sandbox"))
@@ -27,7 +27,7 @@ struct SandboxTests {
     @Test("the Cloud API: a text within 4096 characters is recorded; over it, code 100; a bad token, 190; another number, 100/33")
     func cloudAPI() async throws {
         let (_, sandbox) = try sandboxChannel()
-        func send(_ text: String, headers: HTTPFields = SandboxTests.bearer, path: String = SandboxTests.sendPath) async throws -> (status: Int, json: MetaJSON?, body: [UInt8]) {
+        func send(_ text: String, headers: HTTPFields = WhatsAppEmulationTests.bearer, path: String = WhatsAppEmulationTests.sendPath) async throws -> (status: Int, json: MetaJSON?, body: [UInt8]) {
             let body: MetaJSON = ["messaging_product": "whatsapp", "to": "15551234567", "type": "text", "text": ["body": .string(text)]]
             return try await sandboxCall(sandbox, .post, path, headers: headers, body: body.encoded())
         }

@@ -3,73 +3,31 @@ import Foundation
 import HTTPTypes
 import InstagramChannel
 import MetaPlatform
-import Synchronization
+import Sandbox
 import Testing
 
-/// Wires a sandbox-mode channel to its own emulator the way the host does, without a server:
-/// webhook POSTs go to `channel.handle`, Graph calls to `sandbox.handle`.
+/// Wires a sandbox-mode channel to its emulator the way the host does, without a server:
+/// webhook POSTs go to `channel.handle`, Graph calls to the emulator.
 final class SandboxHarness: Sendable {
-    let name = "instagram"
-    private let state = Locked(State())
-    let http: FakeTransport
+    let http = SandboxLoopback(name: "instagram")
 
-    final class Locked<Value: Sendable>: Sendable {
-        private let mutex: Mutex<Value>
-        init(_ value: Value) { mutex = Mutex(value) }
-        func withLock<Result: Sendable>(_ body: (inout sending Value) throws -> sending Result) rethrows -> Result {
-            try mutex.withLock(body)
-        }
+    func makeChannel(_ settings: ChannelSettings = ChannelSettings([:])) throws -> (any Channel, GraphEmulator) {
+        let (channel, sandbox) = try makeSandboxChannel("instagram", settings, http: http)
+        http.attach(channel, sandbox)
+        return (channel, sandbox)
     }
 
-    struct State: Sendable {
-        var channel: (any Channel)?
-        var webhookBodies: [[UInt8]] = []
-        var outcomes: [WebhookOutcome] = []
-    }
-
-    init() {
-        let state = self.state
-        let name = self.name
-        self.http = FakeTransport { request in
-            let channel = try #require(state.withLock { $0.channel })
-            if request.url == localBaseURL + ChannelContext.webhookPath(for: name) {
-                let body = request.body ?? []
-                state.withLock { $0.webhookBodies.append(body) }
-                do {
-                    let outcome = try channel.handle(WebhookRequest(method: request.method, headers: request.headers, body: body), logger: testLogger)
-                    state.withLock { $0.outcomes.append(outcome) }
-                    return OutboundHTTPResponse(status: .ok)
-                } catch let error as ChannelError {
-                    return OutboundHTTPResponse(status: error.code == .forbidden ? .forbidden : .badRequest)
-                }
-            }
-            let prefix = localBaseURL + ChannelContext.sandboxPath(for: name)
-            guard request.url.hasPrefix(prefix), let sandbox = channel.sandbox else {
-                throw HTTPTransportError(.connectionFailed, "unexpected URL \(request.url)")
-            }
-            let response = await sandbox.handle(SandboxRequest(method: request.method, path: String(request.url.dropFirst(prefix.count)),
-                                                               headers: request.headers, body: request.body ?? []))
-            return OutboundHTTPResponse(status: response.status, headers: response.headers, body: response.body)
-        }
-    }
-
-    func makeChannel(_ settings: ChannelSettings = ChannelSettings([:])) throws -> (any Channel, InstagramSandbox) {
-        let channel = try InstagramChannelTests.makeChannel(settings, http: http, sandboxMode: true, name: name)
-        state.withLock { $0.channel = channel }
-        return (channel, try #require(channel.sandbox as? InstagramSandbox))
-    }
-
-    var webhookBodies: [[UInt8]] { state.withLock { $0.webhookBodies } }
-    var outcomes: [WebhookOutcome] { state.withLock { $0.outcomes } }
+    var webhookBodies: [[UInt8]] { http.webhookBodies }
+    var outcomes: [WebhookOutcome] { http.outcomes }
 }
 
-@Suite("Sandbox emulator")
-struct SandboxTests {
-    static func post(_ sandbox: InstagramSandbox, _ path: String, _ json: String, headers: HTTPFields = [:]) async -> SandboxResponse {
+@Suite("Instagram emulator")
+struct InstagramEmulationTests {
+    static func post(_ sandbox: GraphEmulator, _ path: String, _ json: String, headers: HTTPFields = [:]) async -> SandboxResponse {
         await sandbox.handle(SandboxRequest(method: .post, path: path, headers: headers, body: Array(json.utf8)))
     }
 
-    static func get(_ sandbox: InstagramSandbox, _ path: String, query: [String: String] = [:]) async -> SandboxResponse {
+    static func get(_ sandbox: GraphEmulator, _ path: String, query: [String: String] = [:]) async -> SandboxResponse {
         await sandbox.handle(SandboxRequest(method: .get, path: path, query: query))
     }
 
@@ -102,7 +60,7 @@ struct SandboxTests {
             return nil
         })
         #expect(events.count == 1)
-        #expect(events[0].accountID == InstagramSandbox.businessAccountID)
+        #expect(events[0].accountID == InstagramEmulation.businessAccountID)
         #expect(events[0].senderID == "2456789012345678")
         #expect(events[0].platformMessageID == mid)
         #expect(try message(of: events[0]).text == text)
@@ -119,6 +77,18 @@ struct SandboxTests {
         #expect(try message(of: try #require(events.first)).quickReplyPayload == "LINK_YES")
     }
 
+    @Test func postbackIsATappedButton() async throws {
+        let harness = SandboxHarness()
+        let (_, sandbox) = try harness.makeChannel()
+        let sent = try Self.json(await Self.post(sandbox, "/api/send", #"{"user":"2456789012345678","postback_payload":"GET_STARTED","postback_title":"Get started"}"#))
+        guard case .events(let events) = try #require(harness.outcomes.first), case .postback(let postback) = events.first?.kind else {
+            Issue.record("expected a postback event")
+            return
+        }
+        #expect(postback.payload == "GET_STARTED" && postback.title == "Get started")
+        #expect(events.first?.platformMessageID == sent["mid"]?.stringValue)
+    }
+
     @Test func signatureUsesTheConfiguredAppSecret() async throws {
         let harness = SandboxHarness()
         let (_, sandbox) = try harness.makeChannel(ChannelSettings(["app_secret": "configured-secret"]))
@@ -132,9 +102,10 @@ struct SandboxTests {
 
     @Test func refusedWebhookStatusIsReported() async throws {
         // A channel with another secret refuses what this sandbox signs.
-        let http = FakeTransport(status: .forbidden, body: "")
-        let channel = try makeChannel(ChannelSettings([:]), http: http, sandboxMode: true)
-        let sandbox = try #require(channel.sandbox)
+        let http = SandboxLoopback(name: "instagram")
+        let (channel, _) = try makeSandboxChannel("instagram", ChannelSettings(["app_secret": "the-channel's-own"]), http: http)
+        let (_, sandbox) = try makeSandboxChannel("instagram", http: http)
+        http.attach(channel, sandbox)
         let response = await sandbox.handle(SandboxRequest(method: .post, path: "/api/send", body: Array(#"{"user":"1","text":"hi"}"#.utf8)))
         #expect(try Self.json(response)["status"]?.integerValue == 403)
         #expect(http.requests.first?.url == "http://127.0.0.1:8080/api/channels/instagram")
@@ -145,7 +116,7 @@ struct SandboxTests {
         let harness = SandboxHarness()
         let (channel, sandbox) = try harness.makeChannel()
         let user = "2456789012345678"
-        let recipient = Recipient(accountID: InstagramSandbox.businessAccountID, userID: user)
+        let recipient = Recipient(accountID: InstagramEmulation.businessAccountID, userID: user)
         let hello: MetaJSON = ["user": .string(user), "text": "hello"]
         _ = await Self.post(sandbox, "/api/send", hello.encodedString())
         try await channel.typing(to: recipient, logger: testLogger)
@@ -193,7 +164,7 @@ struct SandboxTests {
         #expect(try Self.json(await Self.get(sandbox, "/api/outbox")).arrayValue?.count == 1)
 
         // Through the channel: a channel configured with another token is unauthorized.
-        let other = try makeChannel(ChannelSettings(["access_token": "stale-token"]), http: harness.http, sandboxMode: true)
+        let other = try makeSandboxChannel("instagram", ChannelSettings(["access_token": "stale-token"]), http: harness.http).channel
         let error = await channelError { _ = try await other.send(OutboundMessage(text: "x"), to: Recipient(accountID: "a", userID: "1"), logger: testLogger) }
         #expect(error?.code == .unauthorized)
         #expect(error?.platformCode == 190)
@@ -237,11 +208,11 @@ struct SandboxTests {
         let harness = SandboxHarness()
         let (_, sandbox) = try harness.makeChannel()
         let auth: HTTPFields = [.authorization: "Bearer sandbox-access-token"]
-        for index in 0..<(InstagramSandbox.historyLimit + 5) {
+        for index in 0..<(GraphEmulator.historyLimit + 5) {
             _ = await Self.post(sandbox, "/graph/v27.0/me/messages", #"{"recipient":{"id":"7"},"message":{"text":"n\#(index)"}}"#, headers: auth)
         }
         let thread = try #require(try Self.json(await Self.get(sandbox, "/api/messages", query: ["user": "7"]))["messages"]?.arrayValue)
-        #expect(thread.count == InstagramSandbox.historyLimit)
+        #expect(thread.count == GraphEmulator.historyLimit)
         #expect(thread.first?["text"]?.stringValue == "n5")
     }
 

@@ -1,0 +1,53 @@
+import ChannelKit
+import Foundation
+import MetaPlatform
+
+/// The credentials an emulator holds the channel to: the access token Graph calls must carry
+/// and the app secret deliveries are signed with — the channel's own, or the development ones
+/// a Meta channel uses in sandbox mode for any that are not configured (see the factories).
+public struct SandboxCredentials: Sendable {
+    /// The development access token (the one Meta channels default to in sandbox mode).
+    public static let developmentAccessToken = MetaGraphSettings.SandboxCredentials.accessToken
+    /// The development app secret (the one Meta channels default to in sandbox mode).
+    public static let developmentAppSecret = MetaGraphSettings.SandboxCredentials.appSecret
+
+    /// The access token.
+    public var accessToken: String
+    /// The app secret.
+    public var appSecret: String
+
+    /// Reads `access_token` and `app_secret`, with the development values when empty.
+    public init(settings: ChannelSettings) {
+        accessToken = settings.sandboxValue("access_token", default: Self.developmentAccessToken)
+        appSecret = settings.sandboxValue("app_secret", default: Self.developmentAppSecret)
+    }
+}
+
+extension ChannelSettings {
+    /// The trimmed value of `key`, or `fallback` when it is empty.
+    public func sandboxValue(_ key: String, default fallback: String) -> String {
+        let value = string(key).trimmingCharacters(in: .whitespacesAndNewlines)
+        return value.isEmpty ? fallback : value
+    }
+}
+
+extension QuickReply {
+    /// Reads a Send API `message.quick_replies` list the way Graph checks it: at most 13
+    /// items, each with `content_type: text`, a title of 1–20 characters and a payload.
+    /// - Throws: ``SandboxRefusal`` with Graph's code 100.
+    public static func graphList(_ list: MetaJSON?) throws(SandboxRefusal) -> [QuickReply] {
+        guard let list, !list.isNull else { return [] }
+        guard let items = list.arrayValue, items.count <= 13 else {
+            throw .graph("(#100) param message[quick_replies] must be an array of at most 13 items")
+        }
+        var replies: [QuickReply] = []
+        for item in items {
+            guard item["content_type"]?.stringValue == "text",
+                  let title = item["title"]?.stringValue, !title.isEmpty, title.count <= 20,
+                  let payload = item["payload"]?.stringValue, !payload.isEmpty
+            else { throw .graph("(#100) each quick reply needs content_type text, a title of 1-20 characters and a payload") }
+            replies.append(QuickReply(title: title, payload: payload))
+        }
+        return replies
+    }
+}
