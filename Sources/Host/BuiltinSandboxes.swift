@@ -7,6 +7,7 @@ extension SandboxRegistry {
         var registry = SandboxRegistry()
         registry.register(InstagramEmulation.self)
         registry.register(WhatsAppEmulation.self)
+        registry.register(MessengerEmulation.self)
         return registry
     }
 }

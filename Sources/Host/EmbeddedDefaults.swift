@@ -137,9 +137,10 @@ channels:
     max_body_bytes: 1048576
   messenger:
     type: messenger
-    # Facebook Messenger for a Facebook Page. Live with a Page access token; without one the
-    # channel is off. It has no local emulator yet, so `sandbox: true` is refused.
-    sandbox: false
+    # Facebook Messenger for a Facebook Page. auto: live with a Page access token; without one,
+    # the local emulator at /sandbox/messenger/ while no channel of this host is live (make run),
+    # else off. true: always the sandbox.
+    sandbox: ${MESSENGER_SANDBOX:-auto}
     access_token: ${MESSENGER_PAGE_ACCESS_TOKEN:-}
     page_id: ${MESSENGER_PAGE_ID:-}                   # empty: the Page of the access token (/me)
     verify_token: ${MESSENGER_VERIFY_TOKEN:-}

@@ -54,7 +54,7 @@ struct LiveHostSafetyTests {
                 headers: ["Content-Type": "application/json", "X-Hub-Signature-256": MetaSignature.sign(body: messenger, secret: Self.developmentSecret)],
                 body: messenger)
             #expect(messengerReply.status == 404, "Messenger without its token is off: no route at all")
-            for path in ["/sandbox/whatsapp/", "/sandbox/instagram/", "/sandbox/instagram/api/outbox"] {
+            for path in ["/sandbox/whatsapp/", "/sandbox/instagram/", "/sandbox/messenger/", "/sandbox/instagram/api/outbox"] {
                 #expect(try await TestHTTP.get("\(host.baseURL)\(path)").status == 404, "\(path)")
             }
             let ready = try await TestHTTP.get("\(host.baseURL)/readyz")
@@ -126,15 +126,16 @@ struct LiveHostSafetyTests {
         #expect(HostSafety.problems(of: absent, modes: HostSafety.modes(of: absent.channels)).count == 1)
     }
 
-    @Test("the embedded defaults with no credentials run both sandboxes, as before; Messenger, which has none, is off")
+    @Test("the embedded defaults with no credentials run the three sandboxes")
     func sandboxUnchanged() async throws {
         let configuration = try Self.load(EmbeddedDefaults.channelsYAML)
         let modes = HostSafety.modes(of: configuration.channels)
-        #expect(modes == ["instagram": .sandbox, "whatsapp": .sandbox, "messenger": .off], "Messenger has no sandbox: off without its token")
+        #expect(modes == ["instagram": .sandbox, "whatsapp": .sandbox, "messenger": .sandbox])
         #expect(HostSafety.problems(of: configuration, modes: modes).isEmpty)
         try await withHost(yaml: Self.shippedYAML) { host in
             #expect(try await TestHTTP.get("\(host.baseURL)/sandbox/instagram/").status == 200)
             #expect(try await TestHTTP.get("\(host.baseURL)/sandbox/whatsapp/").status == 200)
+            #expect(try await TestHTTP.get("\(host.baseURL)/sandbox/messenger/").status == 200)
             let ready = try #require(try await TestHTTP.get("\(host.baseURL)/readyz").json() as? [String: Any])
             #expect(ready["status"] as? String == "ready")
         }

@@ -28,16 +28,32 @@ struct SandboxPageEndToEndTests {
         return (parts[0], body)
     }
 
-    @Test("Instagram: a two-line message arrives with its newline; the thread shows the webhook delivered and the Graph request the host sent")
-    func instagram() async throws {
-        try await withHost(yaml: EndToEndTests.yaml()) { host in
-            let thread = try await Self.converse(host, channel: "instagram", user: "page-lines",
+    /// A host with one Messenger channel in sandbox mode, on the development credentials.
+    static let messengerYAML = """
+        server:
+          host: 127.0.0.1
+          port: {{PORT}}
+        storage:
+          path: {{DATA}}/sandra.sqlite
+        assistant:
+          type: echo
+        channels:
+          messenger:
+            type: messenger
+            sandbox: true
+        """
+
+    @Test("Instagram and Messenger: a two-line message arrives with its newline; the thread shows the webhook delivered and the Graph request the host sent",
+          arguments: [("instagram", "instagram"), ("messenger", "page")])
+    func messagingPlatform(channel: String, object: String) async throws {
+        try await withHost(yaml: channel == "instagram" ? EndToEndTests.yaml() : Self.messengerYAML) { host in
+            let thread = try await Self.converse(host, channel: channel, user: "page-lines",
                                                  body: #"{"user":"page-lines","text":"first line\nsecond line"}"#)
             let inbound = try #require(thread.first { $0["direction"] as? String == "in" })
             #expect(inbound["text"] as? String == Self.text)
             let delivered = try Self.raw(inbound)
-            #expect(delivered.line == "POST /api/channels/instagram")
-            #expect(delivered.body["object"] as? String == "instagram")
+            #expect(delivered.line == "POST /api/channels/\(channel)")
+            #expect(delivered.body["object"] as? String == object)
             let messaging = ((delivered.body["entry"] as? [[String: Any]])?.first?["messaging"] as? [[String: Any]])?.first
             #expect((messaging?["message"] as? [String: Any])?["text"] as? String == Self.text)
 
@@ -77,7 +93,7 @@ struct SandboxPageEndToEndTests {
 
     @Test("each page takes several lines (Shift+Enter), sends on Enter, and folds each message's raw request under it")
     func page() async throws {
-        for (yaml, channel) in [(EndToEndTests.yaml(), "instagram"), (WhatsAppEndToEndTests.yaml(), "whatsapp")] {
+        for (yaml, channel) in [(EndToEndTests.yaml(), "instagram"), (WhatsAppEndToEndTests.yaml(), "whatsapp"), (Self.messengerYAML, "messenger")] {
             try await withHost(yaml: yaml) { host in
                 let html = try await TestHTTP.get("\(host.baseURL)/sandbox/\(channel)/").text
                 #expect(html.contains(#"<textarea id="text""#))

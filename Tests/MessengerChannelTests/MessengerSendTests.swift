@@ -5,6 +5,7 @@ import HTTPTypes
 import Logging
 import MessengerChannel
 import MetaPlatform
+import Synchronization
 import Testing
 
 /// What the channel sends: the Send API on the Page's `/messages`, and its profile.
@@ -93,7 +94,7 @@ struct MessengerSendTests {
         #expect(words(parts.joined(separator: " ")) == words("Opening hours " + Array(repeating: paragraph, count: 4).joined(separator: " ")))
     }
 
-    @Test("settings: the contract's keys and secrets; sandbox mode is refused (no emulator yet); a non-numeric page_id is misconfigured")
+    @Test("settings: the contract's keys and secrets; a non-numeric page_id or a non-positive limit is misconfigured; sandbox mode talks to the emulator with the development credentials")
     func factory() throws {
         let factory = MessengerChannelFactory()
         #expect(factory.type == "messenger")
@@ -102,10 +103,9 @@ struct MessengerSendTests {
                                                      "graph_api_base_url", "appsecret_proof", "max_message_characters"])
         #expect(factory.settingFields.filter(\.isSecret).map(\.key) == ["access_token", "verify_token", "app_secret"])
         #expect(factory.settingFields.allSatisfy { !$0.help.isEmpty })
-        for (settings, sandbox) in [(Page.settings(), true), (Page.settings(["page_id": "my page"]), false),
-                                    (Page.settings(["max_message_characters": "0"]), false)] {
+        for settings in [Page.settings(["page_id": "my page"]), Page.settings(["max_message_characters": "0"])] {
             do {
-                _ = try Page.channel(settings, sandboxMode: sandbox)
+                _ = try Page.channel(settings, sandboxMode: false)
                 Issue.record("must be refused")
             } catch let error as ChannelError {
                 #expect(error.code == .misconfigured)
@@ -116,11 +116,36 @@ struct MessengerSendTests {
         #expect(registry.types == ["messenger"])
     }
 
+    @Test("sandbox mode: the development secret signs deliveries and the Send API is the local emulator's, with the development token")
+    func sandboxMode() async throws {
+        let graph = PageMe(pageID: Page.id)
+        let channel = try Page.channel(ChannelSettings(["page_id": Page.id]), http: graph, sandboxMode: true)
+        let body = Page.webhook([[Page.item("6743128539012345", 1_760_000_000_500, "message", #"{"mid":"m_1","text":"hi"}"#)]])
+        let outcome = try channel.handle(Page.signed(body, secret: MetaGraphSettings.SandboxCredentials.appSecret), logger: Self.logger)
+        guard case .events(let events) = outcome else {
+            Issue.record("a delivery signed with the development secret must be taken in sandbox mode, got \(outcome)")
+            return
+        }
+        #expect(events.count == 1)
+        #expect(throws: ChannelError.self) { try channel.handle(Page.signed(body), logger: Self.logger) }
+        _ = try await channel.send(OutboundMessage(text: "hello"), to: Self.recipient, logger: Self.logger)
+        let sent = try #require(graph.requests.last)
+        #expect(sent.url == "http://127.0.0.1:8080/sandbox/messenger/graph/v27.0/\(Page.id)/messages")
+        #expect(sent.headers[.authorization] == "Bearer \(MetaGraphSettings.SandboxCredentials.accessToken)")
+    }
+
     /// Graph answering `GET me` as a Page access token's Page.
-    struct PageMe: HTTPTransport {
+    final class PageMe: HTTPTransport {
         let pageID: String
+        private let recorded = Mutex<[OutboundHTTPRequest]>([])
+        /// The requests made so far.
+        var requests: [OutboundHTTPRequest] { recorded.withLock { $0 } }
+
+        init(pageID: String) { self.pageID = pageID }
+
         func execute(_ request: OutboundHTTPRequest) async throws -> OutboundHTTPResponse {
-            OutboundHTTPResponse(status: .ok, headers: [.contentType: "application/json"],
+            recorded.withLock { $0.append(request) }
+            return OutboundHTTPResponse(status: .ok, headers: [.contentType: "application/json"],
                                  body: Array(#"{"id":"\#(pageID)","name":"Acme Shop"}"#.utf8))
         }
     }

@@ -25,8 +25,9 @@ import MetaPlatform
 /// - `max_message_characters`: the longest reply part, 2000 by default, counted in code points
 ///   and in UTF-16 code units (a part keeps within both).
 ///
-/// Messenger has no local emulator yet: a channel in sandbox mode is refused
-/// (`.misconfigured`), so that none is ever open with the public development secrets.
+/// In sandbox mode the channel talks to the local emulator at `/sandbox/<name>` (the host's
+/// `Sandbox` module) with the public development credentials for any that are not configured,
+/// which the host serves on loopback only.
 public struct MessengerChannelFactory: ChannelFactory {
     /// Messenger's own setting keys; the shared ones are ``MetaGraphSettings/Key``. Their
     /// spelling is part of the configuration contract.
@@ -63,14 +64,11 @@ public struct MessengerChannelFactory: ChannelFactory {
 
     /// Makes a Messenger channel named `name` (its webhook path) from the values of
     /// ``settingFields`` and what the host lends (``ChannelContext``).
-    /// - Throws: ``ChannelError`` `.misconfigured` in sandbox mode (Messenger has no emulator
-    ///   yet), for a non-positive `max_message_characters`, a `page_id` that is not numeric, an
+    /// - Throws: ``ChannelError`` `.misconfigured` for a non-positive `max_message_characters`, a
+    ///   `page_id` that is not numeric, an
     ///   unusable `api_version`, or a `graph_api_base_url` that is not http(s). Missing secrets
     ///   only log warnings: the channel then refuses deliveries or fails sends.
     public func makeChannel(name: String, settings: ChannelSettings, context: ChannelContext) throws -> any Channel {
-        guard !context.sandboxMode else {
-            throw ChannelError(.misconfigured, "messenger has no sandbox yet: give the channel its Page access token, or set sandbox: false")
-        }
         let configuration = try MessengerConfiguration(name: name, settings: settings, context: context)
         var logger = context.logger
         logger[metadataKey: "channel"] = "\(name)"
