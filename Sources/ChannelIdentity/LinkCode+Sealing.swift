@@ -16,13 +16,13 @@ extension LinkCode {
     public static func seal(_ code: String) -> Sealed {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Sealed(salt: hex(salt), hash: hex(mac(code, salt: salt)))
+        return Sealed(salt: Hex.encode(salt), hash: Hex.encode(mac(code, salt: salt)))
     }
 
     /// Whether `candidate` is the sealed code. The hashes are compared in constant time, and a
     /// candidate of any length is hashed first, so the time taken says nothing about the code.
     public static func matches(_ candidate: String, _ sealed: Sealed) -> Bool {
-        guard let salt = bytes(fromHex: sealed.salt), let expected = bytes(fromHex: sealed.hash) else { return false }
+        guard let salt = Hex.decode(sealed.salt.utf8), let expected = Hex.decode(sealed.hash.utf8) else { return false }
         return constantTimeEqual(mac(candidate, salt: salt), expected)
     }
 
@@ -39,37 +39,10 @@ extension LinkCode {
     /// A random id for a pending code (not secret): 16 bytes in hex.
     public static func newID() -> String {
         var generator = SystemRandomNumberGenerator()
-        return hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        return Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
     private static func mac(_ code: String, salt: [UInt8]) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: Data(code.utf8), using: SymmetricKey(data: salt)))
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    private static func bytes(fromHex text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count.isMultiple(of: 2) else { return nil }
-        var result: [UInt8] = []
-        result.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            result.append(high << 4 | low)
-            index += 2
-        }
-        return result
-    }
-
-    private static func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

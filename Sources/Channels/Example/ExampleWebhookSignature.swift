@@ -22,7 +22,7 @@ public enum ExampleWebhookSignature {
     /// - Returns: the header value, `sha256=` followed by 64 lowercase hex digits.
     public static func sign(body: [UInt8], secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return prefix + mac.map { String(format: "%02x", $0) }.joined()
+        return prefix + Hex.encode(Array(mac))
     }
 
     /// Checks a signature header against a body, in constant time (swift-crypto's MAC check).
@@ -34,25 +34,8 @@ public enum ExampleWebhookSignature {
     /// - Returns: whether the signature is the body's HMAC under the secret.
     public static func isValid(_ header: String?, body: [UInt8], secret: String) -> Bool {
         guard !secret.isEmpty, let header, header.hasPrefix(prefix) else { return false }
-        let hex = Array(header.utf8.dropFirst(prefix.utf8.count))
-        guard hex.count == SHA256.byteCount * 2 else { return false }
-        var mac: [UInt8] = []
-        mac.reserveCapacity(SHA256.byteCount)
-        var index = 0
-        while index < hex.count {
-            guard let high = nibble(hex[index]), let low = nibble(hex[index + 1]) else { return false }
-            mac.append(high << 4 | low)
-            index += 2
-        }
+        let hex = header.utf8.dropFirst(prefix.utf8.count)
+        guard hex.count == SHA256.byteCount * 2, let mac = Hex.decode(hex) else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: SymmetricKey(data: Array(secret.utf8)))
-    }
-
-    private static func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

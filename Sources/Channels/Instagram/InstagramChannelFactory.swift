@@ -95,9 +95,7 @@ public struct InstagramChannelFactory: ChannelFactory {
     ///   only log warnings: the channel then refuses deliveries or fails sends.
     public func makeChannel(name: String, settings: ChannelSettings, context: ChannelContext) throws -> any Channel {
         let configuration = try InstagramConfiguration(name: name, settings: settings, context: context)
-        var logger = context.logger
-        logger[metadataKey: "channel"] = "\(name)"
-        if configuration.graph.logStartup(channelType: type, logger: logger), let other = configuration.login.mismatch(of: configuration.accessToken) {
+        if let logger = configuration.graph.logStartup(channelType: type, name: name, context: context), let other = configuration.login.mismatch(of: configuration.accessToken) {
             logger.warning("instagram: access_token looks like a \(other.rawValue)-login token, but login is \(configuration.login.rawValue), which sends with \(configuration.login.tokenName)")
         }
         return InstagramChannel(name: name, configuration: configuration, context: context)

@@ -70,9 +70,7 @@ public struct MessengerChannelFactory: ChannelFactory {
     ///   only log warnings: the channel then refuses deliveries or fails sends.
     public func makeChannel(name: String, settings: ChannelSettings, context: ChannelContext) throws -> any Channel {
         let configuration = try MessengerConfiguration(name: name, settings: settings, context: context)
-        var logger = context.logger
-        logger[metadataKey: "channel"] = "\(name)"
-        configuration.graph.logStartup(channelType: type, logger: logger)
+        configuration.graph.logStartup(channelType: type, name: name, context: context)
         return MessengerChannel(name: name, configuration: configuration, context: context)
     }
 }

@@ -1,3 +1,4 @@
+import ChannelKit
 import Crypto
 
 /// `appsecret_proof`: the HMAC-SHA256 of the access token keyed with the app secret, as

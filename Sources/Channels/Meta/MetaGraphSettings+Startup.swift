@@ -7,14 +7,18 @@ extension MetaGraphSettings {
     /// never logged, only whether they are set.
     /// - Parameters:
     ///   - channelType: the `type:` value (`messenger`), which starts each message.
-    ///   - logger: the channel's logger.
-    /// - Returns: whether the channel is live (the caller adds its own live-only checks).
+    ///   - name: the configured channel name, set as the logger's `channel` metadata.
+    ///   - context: what the host lends, its logger among it.
+    /// - Returns: the channel's logger when the channel is live, for the caller's own live-only
+    ///   checks; `nil` in sandbox mode.
     @discardableResult
-    public func logStartup(channelType: String, logger: Logger) -> Bool {
+    public func logStartup(channelType: String, name: String, context: ChannelContext) -> Logger? {
+        var logger = context.logger
+        logger[metadataKey: "channel"] = "\(name)"
         GraphAPIVersions.warnIfAging(apiVersion, channelType: channelType, logger: logger)
         guard !sandboxMode else {
             logger.info("\(channelType): sandbox mode; Graph calls go to the local emulator", metadata: ["graph.base_url": "\(graphBaseURL)"])
-            return false
+            return nil
         }
         if appSecret.isEmpty {
             logger.warning("\(channelType): app_secret is empty; every webhook delivery will be refused (403)")
@@ -25,7 +29,7 @@ extension MetaGraphSettings {
         if accessToken.isEmpty {
             logger.warning("\(channelType): access_token is empty; replies cannot be sent")
         }
-        return true
+        return logger
     }
 
     /// Logs a reply part longer than the channel's limit, with its length in each unit the

@@ -81,9 +81,7 @@ public struct WhatsAppChannelFactory: ChannelFactory {
     ///   fails sends.
     public func makeChannel(name: String, settings: ChannelSettings, context: ChannelContext) throws -> any Channel {
         let configuration = try WhatsAppConfiguration(name: name, settings: settings, context: context)
-        var logger = context.logger
-        logger[metadataKey: "channel"] = "\(name)"
-        if configuration.graph.logStartup(channelType: type, logger: logger), configuration.phoneNumberID.isEmpty {
+        if let logger = configuration.graph.logStartup(channelType: type, name: name, context: context), configuration.phoneNumberID.isEmpty {
             logger.info("whatsapp: phone_number_id is empty; answering every phone number the webhook delivers")
         }
         return WhatsAppChannel(name: name, configuration: configuration, context: context)
