@@ -8,6 +8,12 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The Meta-family channels. Each is `Sources/Channels/<Name>` on the Meta core (target
+/// `<Name>Channel`, a library product of the same name) with its tests in
+/// `Tests/<Name>ChannelTests`, and the host links it: adding one is one name here (see the
+/// end of this file and docs/adding-a-channel.md).
+let metaChannels = ["Instagram", "WhatsApp", "Messenger"]
+
 let package = Package(
     name: "sandra-channels",
     platforms: [.macOS(.v15)],
@@ -19,9 +25,6 @@ let package = Package(
         .library(name: "ChannelIdentity", targets: ["ChannelIdentity"]),
         .library(name: "ChannelPipeline", targets: ["ChannelPipeline"]),
         .library(name: "ChannelKitTesting", targets: ["ChannelKitTesting"]),
-        .library(name: "InstagramChannel", targets: ["InstagramChannel"]),
-        .library(name: "WhatsAppChannel", targets: ["WhatsAppChannel"]),
-        .library(name: "MessengerChannel", targets: ["MessengerChannel"]),
         .library(name: "ExampleWebhookChannel", targets: ["ExampleWebhookChannel"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
@@ -136,40 +139,6 @@ let package = Package(
             path: "Sources/Channels/Meta",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "InstagramChannel",
-            dependencies: [
-                "ChannelKit",
-                "MetaPlatform",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            path: "Sources/Channels/Instagram",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "WhatsAppChannel",
-            dependencies: [
-                "ChannelKit",
-                "MetaPlatform",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            path: "Sources/Channels/WhatsApp",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "MessengerChannel",
-            dependencies: [
-                "ChannelKit",
-                "MetaPlatform",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Sources/Channels/Messenger",
-            swiftSettings: swiftSettings
-        ),
         // The example channel `docs/adding-a-channel.md` walks through: a generic
         // HMAC-signed JSON webhook. It depends on ChannelKit alone.
         .target(
@@ -262,9 +231,6 @@ let package = Package(
                 "ChannelPipeline",
                 "CCurl",
                 "MetaPlatform",
-                "InstagramChannel",
-                "WhatsAppChannel",
-                "MessengerChannel",
                 "ExampleWebhookChannel",
                 "Sandbox",
                 "SQLiteStorage",
@@ -341,36 +307,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "InstagramChannelTests",
-            dependencies: [
-                "InstagramChannel", "MetaPlatform", "ChannelKit", "ChannelPipeline", "ChannelKitTesting",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "WhatsAppChannelTests",
-            dependencies: [
-                "WhatsAppChannel", "MetaPlatform", "ChannelKit", "ChannelRendering", "ChannelMedia", "ChannelPipeline",
-                "ChannelKitTesting",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "MessengerChannelTests",
-            dependencies: [
-                "MessengerChannel", "MetaPlatform", "ChannelKit", "ChannelRendering", "ChannelKitTesting",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
             name: "SandboxTests",
             dependencies: [
                 "Sandbox", "InstagramChannel", "WhatsAppChannel", "MetaPlatform", "ChannelKit", "ChannelMedia", "ChannelKitTesting",
@@ -391,7 +327,7 @@ let package = Package(
         .testTarget(
             name: "ChannelHostTests",
             dependencies: [
-                "ChannelHost", "ChannelKit", "ChannelMedia", "ChannelIdentity", "ChannelPipeline", "ChannelKitTesting", "InstagramChannel", "WhatsAppChannel", "MessengerChannel", "ExampleWebhookChannel", "Sandbox",
+                "ChannelHost", "ChannelKit", "ChannelMedia", "ChannelIdentity", "ChannelPipeline", "ChannelKitTesting", "ExampleWebhookChannel", "Sandbox",
                 "MetaPlatform", "SQLiteStorage", "PostgreSQLStorage", "PostgreSQLTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -407,3 +343,35 @@ let package = Package(
         ),
     ]
 )
+
+// The Meta-family channels' targets, products and tests, all alike.
+for name in metaChannels {
+    package.products.append(.library(name: "\(name)Channel", targets: ["\(name)Channel"]))
+    package.targets.append(.target(
+        name: "\(name)Channel",
+        dependencies: [
+            "ChannelKit",
+            "MetaPlatform",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ],
+        path: "Sources/Channels/\(name)",
+        swiftSettings: swiftSettings
+    ))
+    package.targets.append(.testTarget(
+        name: "\(name)ChannelTests",
+        dependencies: [
+            .target(name: "\(name)Channel"), "MetaPlatform", "ChannelKit", "ChannelRendering", "ChannelMedia", "ChannelPipeline",
+            "ChannelKitTesting",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ],
+        swiftSettings: swiftSettings
+    ))
+    // The host registers it (BuiltinChannels.swift), and its end-to-end tests drive it.
+    for dependent in package.targets where ["ChannelHost", "ChannelHostTests"].contains(dependent.name) {
+        dependent.dependencies.append(.target(name: "\(name)Channel"))
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import ChannelHost
 
@@ -31,15 +32,15 @@ extension ProcessHeavyTests {
         }
 
         /// A signed webhook over a connection of its own, from `source`; returns the status line.
-        static func webhook(port: Int, from source: String? = nil, mid: String) async throws -> String {
+        static func webhook(port: Int, from source: String? = nil, mid: String, within limit: Duration = .seconds(60)) async throws -> String {
             let body = InstagramFixtures.body(sender: "1234", mid: mid, text: "hello")
             let head = "POST /api/channels/instagram HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
                 + "X-Hub-Signature-256: \(InstagramFixtures.signature(body))\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
             let connection = try await RawConnection.open(port: port, from: source)
             try await connection.send(Array(head.utf8) + body)
-            let answer = await value(within: .seconds(60)) { await connection.answer() }
+            let answer = await value(within: limit) { await connection.answer() }
             await connection.close()
-            return answer?.components(separatedBy: "\r\n").first ?? "no answer within 60 s"
+            return answer?.components(separatedBy: "\r\n").first ?? "no answer within \(limit)"
         }
 
         /// A head that never ends: the request line and one header, more to come.
@@ -184,13 +185,19 @@ extension ProcessHeavyTests {
                 #expect(held.filter(\.isOpen).count == 20, "the connections within the cap stay open")
                 // …and a connection from the first address is served again once one of its own closes.
                 await held[0].close()
+                // Each attempt has 10 s, so that one stuck attempt does not spend the whole minute.
+                let attempts = Mutex<[String]>([])
                 let answered = await value(within: .seconds(60)) {
                     while true {
-                        if let status = try? await Self.webhook(port: host.port, mid: "m.cap-2"), status == "HTTP/1.1 200 OK" { return true }
+                        let status: String
+                        do { status = try await Self.webhook(port: host.port, mid: "m.cap-2", within: .seconds(10)) } catch { status = "\(error)" }
+                        attempts.withLock { $0.append(status.isEmpty ? "closed unanswered" : status) }
+                        if status == "HTTP/1.1 200 OK" { return true }
                         try? await Task.sleep(for: .milliseconds(100))
                     }
                 }
-                #expect(answered == true)
+                let seen = attempts.withLock { $0 }
+                #expect(answered == true, "attempts after one held connection closed: \(seen.count), the last: \(seen.suffix(3))")
                 for connection in held { await connection.close() }
             }
         }
