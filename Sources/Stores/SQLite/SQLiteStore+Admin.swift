@@ -1,7 +1,8 @@
 import ChannelKit
 import Foundation
+import StoreSupport
 
-// MARK: - What operators read and change: counts per channel, linked identities, saved settings.
+// MARK: - What operators read and change: counts, retry, drop and redact of an item, linked identities, saved settings.
 
 extension SQLiteStore {
     public func countsByChannel() async throws -> [String: [InboxState: Int]] {
@@ -58,6 +59,54 @@ extension SQLiteStore {
                     ON CONFLICT (channel, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
                     """, [Row.bind(channel), Row.bind(key), Row.bind(value), Row.bind(now)])
             }
+        }
+    }
+
+    public func retry(_ id: Int64, at now: Date) async throws -> Bool {
+        try await write("retrying inbox item \(id)") { database in
+            try database.firstRow("""
+                UPDATE inbox SET state = 'received', attempts = 0, next_attempt_at = NULL, lease_expires_at = NULL,
+                                 last_error = NULL, updated_at = ?1, unfinished_claims = 0
+                WHERE id = ?2 AND (state IN ('failed', 'dead', 'expired')
+                                   OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)))
+                RETURNING id
+                """, [Row.bind(now), Row.bind(id)]) { _ in () } != nil
+        }
+    }
+
+    public func drop(_ id: Int64, at now: Date) async throws -> Bool {
+        try await write("dropping inbox item \(id)") { database in
+            try database.firstRow("""
+                UPDATE inbox SET state = 'dropped', next_attempt_at = NULL, lease_expires_at = NULL, updated_at = ?1,
+                                 unfinished_claims = 0
+                WHERE id = ?2 AND state NOT IN ('done', 'dropped')
+                RETURNING id
+                """, [Row.bind(now), Row.bind(id)]) { _ in () } != nil
+        }
+    }
+
+    public func redact(_ id: Int64, at now: Date) async throws -> Bool {
+        try await write("redacting inbox item \(id)") { database in
+            guard let json = try database.firstRow("SELECT event_json FROM inbox WHERE id = ?1", [Row.bind(id)], { try $0.text(0) })
+            else { return false }
+            let event = try Row.decode(InboundEvent.self, json: json, column: "event_json")
+            try database.run("UPDATE inbox SET event_json = ?1, updated_at = ?2 WHERE id = ?3",
+                             [Row.bind(StoredJSON.encode(event.redacted)), Row.bind(now), Row.bind(id)])
+            return true
+        }
+    }
+
+    public func counts() async throws -> [InboxState: Int] {
+        try read("counting inbox items") { database in
+            var counts = Dictionary(uniqueKeysWithValues: InboxState.allCases.map { ($0, 0) })
+            let rows = try database.rows("SELECT state, COUNT(*) FROM inbox GROUP BY state") { (try $0.text(0), try $0.integer(1)) }
+            for (name, count) in rows {
+                guard let state = InboxState(rawValue: name) else {
+                    throw StoreError(.corrupt, "unknown inbox state \(name)")
+                }
+                counts[state] = Int(count)
+            }
+            return counts
         }
     }
 }
