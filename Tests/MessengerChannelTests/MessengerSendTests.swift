@@ -134,6 +134,17 @@ struct MessengerSendTests {
         #expect(sent.headers[.authorization] == "Bearer \(MetaGraphSettings.SandboxCredentials.accessToken)")
     }
 
+    @Test("a part over the limit is still sent, and the warning gives its length in each unit under the field names operators query, never the text")
+    func overLimitWarning() {
+        let capture = LogCapture()
+        let text = String(repeating: "𝐱", count: 1500)   // 1,500 code points, 3,000 UTF-16 units
+        MetaGraphSettings.warnIfOverLimit(text, profile: MessengerChannel.profile(maxMessageCharacters: 2000), channelType: "messenger",
+                                          logger: capture.logger(label: "over-limit"))
+        #expect(capture.text.contains("code_points=1500") && capture.text.contains("utf16_units=3000") && capture.text.contains("limit=2000"),
+                "\(capture.text)")
+        #expect(!capture.text.contains("𝐱"))
+    }
+
     /// Graph answering `GET me` as a Page access token's Page.
     final class PageMe: HTTPTransport {
         let pageID: String

@@ -21,6 +21,23 @@ struct GraphEmulatorTests {
         #expect((made.emulation as? WhatsAppEmulation)?.phoneNumberID == "42")
     }
 
+    @Test("a platform that is not Meta's registers its own ChannelSandbox, made with the channel's name and settings")
+    func registryTakesAnySandbox() throws {
+        struct HookSandbox: ChannelSandbox {
+            let name: String
+            let secret: String
+            func handle(_ request: SandboxRequest) async -> SandboxResponse { .text("\(name) \(secret)") }
+        }
+        var registry = SandboxRegistry()
+        registry.register(type: "webhook") { name, settings, _ in HookSandbox(name: name, secret: settings.string("signing_secret")) }
+        let context = ChannelContext(http: SandboxLoopback(name: "unattached"), logger: testLogger, localBaseURL: localBaseURL, sandboxMode: true)
+        #expect(registry.types == ["webhook"])
+        let made = try #require(registry.makeSandbox(type: "webhook", name: "hook", settings: ChannelSettings(["signing_secret": "s3"]),
+                                                     context: context) as? HookSandbox)
+        #expect(made.name == "hook" && made.secret == "s3")
+        #expect(registry.makeSandbox(type: "instagram", name: "instagram", settings: ChannelSettings([:]), context: context) == nil)
+    }
+
     @Test("a message of several lines reaches the channel with its line breaks; the thread keeps the webhook request that carried it")
     func multiLineMessage() async throws {
         for (type, body) in [("instagram", #"{"user":"2456","text":"first line\nsecond line\n\nlast"}"#),

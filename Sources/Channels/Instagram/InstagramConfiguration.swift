@@ -44,7 +44,7 @@ struct InstagramConfiguration: Sendable {
         guard pageID.isEmpty || login == .facebook else {
             throw ChannelError(.misconfigured, "page_id is for Facebook Login; Instagram Login sends with the Instagram User access token itself")
         }
-        guard pageID.allSatisfy({ $0.isNumber }) else {
+        guard MetaGraphSettings.isNumericID(pageID) else {
             throw ChannelError(.misconfigured, "page_id must be the Facebook Page's numeric id")
         }
         self.storyMentionReply = value(.storyMentionReply)

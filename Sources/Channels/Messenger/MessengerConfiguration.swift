@@ -28,7 +28,7 @@ struct MessengerConfiguration: Sendable {
         self.graph = try MetaGraphSettings(name: name, settings: settings, context: context,
                                            defaultBaseURL: MessengerChannelFactory.defaultGraphBaseURL)
         self.pageID = MetaGraphSettings.value(MessengerChannelFactory.Key.pageID.rawValue, in: settings)
-        guard pageID.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        guard MetaGraphSettings.isNumericID(pageID) else {
             throw ChannelError(.misconfigured, "page_id must be the Facebook Page's numeric id")
         }
         self.maxMessageCharacters = try MetaGraphSettings.positiveInteger(MessengerChannelFactory.Key.maxMessageCharacters.rawValue,

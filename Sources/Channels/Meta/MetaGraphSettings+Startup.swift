@@ -40,8 +40,19 @@ extension MetaGraphSettings {
         guard !limit.fits(text) else { return }
         var metadata: Logger.Metadata = ["limit": "\(limit.maximum)"]
         for unit in limit.units {
-            metadata[unit.rawValue] = "\(limit.length(of: text, in: unit))"
+            metadata[Self.logField(unit)] = "\(limit.length(of: text, in: unit))"
         }
         logger.warning("\(channelType): reply part exceeds the text limit", metadata: metadata)
+    }
+
+    /// The log field a length in `unit` is reported under: the names operators' queries know
+    /// (`bytes` as Instagram logged it, `code_points` and `utf16_units` as WhatsApp did).
+    static func logField(_ unit: TextLimit.Unit) -> String {
+        switch unit {
+        case .utf8Bytes: "bytes"
+        case .unicodeScalars: "code_points"
+        case .utf16CodeUnits: "utf16_units"
+        case .characters: "characters"
+        }
     }
 }

@@ -38,6 +38,8 @@ public struct MetaGraphSettings: Sendable {
         public static let verifyToken = "sandbox-verify-token"
         /// The bearer token the emulator takes.
         public static let accessToken = "sandbox-access-token"
+        /// The emulated WhatsApp business phone number id, for a WhatsApp channel without one.
+        public static let whatsAppPhoneNumberID = "100000000000001"
     }
 
     /// The access token Graph calls are made with.
@@ -107,6 +109,11 @@ public struct MetaGraphSettings: Sendable {
         return number
     }
 
+    /// Whether `text` is a Graph node id: ASCII digits only (a Page's id), or empty.
+    public static func isNumericID(_ text: String) -> Bool {
+        text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
     /// Whether `text` can stand as one URL path segment: not empty, no `/`, `?`, `#` or whitespace.
     public static func isPathSegment(_ text: String) -> Bool {
         !text.isEmpty && !text.contains("/") && !text.contains("?") && !text.contains("#") && !text.contains(where: \.isWhitespace)
@@ -127,7 +134,7 @@ public struct MetaGraphSettings: Sendable {
 
 extension String {
     /// The string without leading and trailing whitespace.
-    public var trimmingWhitespace: String {
+    package var trimmingWhitespace: String {
         var view = Substring(self)
         while let first = view.first, first.isWhitespace { view.removeFirst() }
         while let last = view.last, last.isWhitespace { view.removeLast() }

@@ -13,12 +13,6 @@ struct WhatsAppConfiguration: Sendable {
     /// The longest text one message may carry, in characters.
     var maxMessageCharacters: Int
 
-    /// Emulated ids used in sandbox mode.
-    enum Sandbox {
-        /// The emulated business phone number id.
-        static let phoneNumberID = "100000000000001"
-    }
-
     /// A shared setting: `configuration.appSecret`.
     subscript<Value>(dynamicMember keyPath: KeyPath<MetaGraphSettings, Value>) -> Value {
         graph[keyPath: keyPath]
@@ -37,6 +31,6 @@ struct WhatsAppConfiguration: Sendable {
         }
         self.maxMessageCharacters = try MetaGraphSettings.positiveInteger(WhatsAppChannelFactory.Key.maxMessageCharacters.rawValue,
                                                                     default: WhatsAppChannelFactory.defaultMaxMessageCharacters, in: settings)
-        self.phoneNumberID = phoneNumberID.isEmpty && graph.sandboxMode ? Sandbox.phoneNumberID : phoneNumberID
+        self.phoneNumberID = phoneNumberID.isEmpty && graph.sandboxMode ? MetaGraphSettings.SandboxCredentials.whatsAppPhoneNumberID : phoneNumberID
     }
 }

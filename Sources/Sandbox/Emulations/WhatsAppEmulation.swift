@@ -14,7 +14,7 @@ public struct WhatsAppEmulation: GraphEmulation {
     /// `whatsapp`.
     public static let channelType = "whatsapp"
     /// The emulated business phone number id, when none is configured.
-    public static let defaultPhoneNumberID = "100000000000001"
+    public static let defaultPhoneNumberID = MetaGraphSettings.SandboxCredentials.whatsAppPhoneNumberID
     /// The emulated business phone number, as `metadata.display_phone_number`.
     public static let displayPhoneNumber = "15550100001"
     /// The emulated WhatsApp Business Account id (`entry[].id`).

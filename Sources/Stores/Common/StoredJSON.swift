@@ -14,8 +14,8 @@ import Foundation
 ///
 /// Why not `JSONEncoder`: every accepted webhook's events are written on the acknowledgement
 /// path, and every reply's parts on the way to the Send API. `JSONEncoder` builds a tree of
-/// boxed values for each: about 95,000 instructions, 43 allocations and 10.8 µs of CPU per
-/// event on the bench machine, against 23,000 instructions, 2.6 allocations and 1.7 µs here
+/// boxed values for each: about 95,000 instructions, 43 allocations and 9.2 µs of CPU per
+/// event on the bench machine, against 23,000 instructions, 2.6 allocations and 2.0 µs here
 /// (`docs/performance.md`, "One way to handle JSON").
 package enum StoredJSON {
     /// The event as `JSONEncoder().encode(event)` would write it.
