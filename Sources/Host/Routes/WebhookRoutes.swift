@@ -13,6 +13,8 @@ struct WebhookRoutes {
     let supervisor: ChannelSupervisor
     let pipeline: Pipeline
     let status: ChannelStatusBoard
+    /// Refusals counted on `/metrics` by reason.
+    let refusals: WebhookRefusals
 
     func register(on router: Router<HostRequestContext>) {
         router.get("api/channels/{name}") { request, context in
@@ -25,6 +27,15 @@ struct WebhookRoutes {
 
     private func handle(_ request: Request, context: HostRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
+        do {
+            return try await answer(request, channel: name, context: context)
+        } catch let error as ChannelKit.ChannelError {
+            refusals.refused(channel: name, reason: WebhookRefusals.reason(for: error, method: request.method))
+            throw error
+        }
+    }
+
+    private func answer(_ request: Request, channel name: String, context: HostRequestContext) async throws -> Response {
         // Looked up per request: a channel reconfigured from the admin portal serves the next one.
         guard let mounted = supervisor.channel(named: name) else {
             throw HTTPError(.notFound, message: "no channel named '\(name)'")

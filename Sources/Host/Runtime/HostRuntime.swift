@@ -211,7 +211,8 @@ struct HostRuntime: Sendable {
         let store = self.store
         HealthRoutes(status: status, prometheus: prometheus, storeProblem: { await store.unreachableReason() },
                      benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
-        WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status).register(on: router)
+        let refusals = WebhookRefusals(channels: supervisor.names, factory: PrometheusMetricsFactory(registry: prometheus))
+        WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status, refusals: refusals).register(on: router)
         SandboxRoutes(supervisor: supervisor, origins: SameOriginPolicy(publicBaseURL: configuration.admin.publicBaseURL)).register(on: router)
         DataDeletionRoutes(supervisor: supervisor, erasure: PersonErasure(store: store), store: store, status: status,
                            publicBaseURL: configuration.admin.publicBaseURL,
