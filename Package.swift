@@ -266,7 +266,6 @@ let package = Package(
                 "ChannelKit",
                 "MetaPlatform",
                 "StoreSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import MetaPlatform
 
 /// Instagram webhook bodies shaped and escaped the way Meta sends them (ASCII, `\uXXXX` for
 /// non-ASCII, `\/` for `/`), signed with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256>`.
@@ -15,8 +15,7 @@ enum InstagramPayload {
 
     /// The `X-Hub-Signature-256` header value for `body`.
     static func signature(_ body: [UInt8], secret: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return "sha256=" + hex(Array(mac))
+        MetaSignature.sign(body: body, secret: secret)
     }
 
     /// A sender id shaped like an Instagram-scoped id (16 digits).
@@ -51,18 +50,6 @@ enum InstagramPayload {
             }
         }
         return out
-    }
-
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

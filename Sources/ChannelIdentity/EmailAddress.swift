@@ -40,7 +40,7 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     /// records, so that they need not hold the address itself. (Pseudonymous, not secret:
     /// anyone who guesses an address can compute its digest.)
     public var digest: String {
-        SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(Array(SHA256.hash(data: Data(value.utf8))))
     }
 
     /// The masked form: an address never appears in clear through string interpolation.

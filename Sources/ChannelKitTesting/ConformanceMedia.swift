@@ -30,7 +30,7 @@ public struct ConformanceMedia: Sendable, Hashable {
     /// The MIME type the platform announces.
     public var mimeType: String { file.mimeType }
     /// The SHA-256 of the bytes in lowercase hex (WhatsApp's media lookup writes it so).
-    public var sha256Hex: String { SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined() }
+    public var sha256Hex: String { Hex.encode(Array(SHA256.hash(data: bytes))) }
     /// The SHA-256 of the bytes in base64 (WhatsApp's webhooks write it so).
     public var sha256Base64: String { Data(SHA256.hash(data: bytes)).base64EncodedString() }
 

@@ -26,7 +26,7 @@ public struct SandboxCredentials: Sendable {
 extension ChannelSettings {
     /// The trimmed value of `key`, or `fallback` when it is empty.
     public func sandboxValue(_ key: String, default fallback: String) -> String {
-        let value = string(key).trimmingWhitespace
+        let value = MetaGraphSettings.value(key, in: self)
         return value.isEmpty ? fallback : value
     }
 }

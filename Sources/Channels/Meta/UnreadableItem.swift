@@ -34,6 +34,6 @@ public enum UnreadableItem {
     /// records that carry none.
     public static func digest(_ value: MetaJSON) -> String {
         let hash = SHA256.hash(data: value.encoded())
-        return hash.prefix(8).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(Array(hash.prefix(8)))
     }
 }

@@ -66,25 +66,12 @@ public struct WhatsAppMediaLocation: Sendable {
 
     /// The 32 bytes of a hex or base64 SHA-256, or `nil`.
     static func decodeDigest(_ text: String) -> [UInt8]? {
-        if text.utf8.count == 64, text.utf8.allSatisfy({ isHexDigit($0) }) {
-            var bytes: [UInt8] = []
-            var index = text.startIndex
-            while index < text.endIndex {
-                let next = text.index(index, offsetBy: 2)
-                guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-                bytes.append(byte)
-                index = next
-            }
+        if text.utf8.count == 64, let bytes = Hex.decode(text.utf8) {
             return bytes
         }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.utf8.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), data.count == SHA256.byteCount else { return nil }
         return Array(data)
-    }
-
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
     }
 }

@@ -214,7 +214,7 @@ final class AdminSessions: Sendable {
 
     /// The store key of a session: the hex SHA-256 of its cookie token.
     static func digestKey(_ token: String) -> String {
-        digest(token).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(digest(token))
     }
 
     /// A session's CSRF token: an HMAC of the cookie token, so that it is kept nowhere and

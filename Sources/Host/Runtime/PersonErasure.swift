@@ -32,6 +32,6 @@ struct PersonErasure: Sendable {
     /// 20 random bytes (from the system's secure generator) as 40 lowercase hex digits.
     static func newConfirmationCode() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return Hex.encode((0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }
