@@ -47,6 +47,12 @@ struct DialectWriter: Sendable {
         scalar == openFenceSentinel || scalar == closeFenceSentinel
     }
 
+    /// Whether `text` holds a reserved scalar. Both are encoded with the lead byte `0xEF`, so a
+    /// text without one needs no look at its scalars.
+    static func containsReservedScalar(_ text: String) -> Bool {
+        text.utf8.contains(0xEF) && text.unicodeScalars.contains(where: isReservedScalar)
+    }
+
     /// Writes `blocks` out.
     func write(_ blocks: [MarkdownBlock]) -> RenderedText {
         var lines = lines(of: blocks, isTight: false)
@@ -101,7 +107,7 @@ struct DialectWriter: Sendable {
         case .quote(let blocks):
             return lines(of: blocks, isTight: false).map { $0.isBlank ? ">" : "> " + $0 }
         case .codeBlock(let code):
-            var codeLines = code.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var codeLines = LineText.lines(of: code).map(String.init)
             while let first = codeLines.first, first.isBlank { codeLines.removeFirst() }
             while let last = codeLines.last, last.isBlank { codeLines.removeLast() }
             guard !codeLines.isEmpty else { return [] }
@@ -139,8 +145,8 @@ struct DialectWriter: Sendable {
     /// never two in a row.
     private static func paragraphLines(_ text: String) -> [String] {
         var lines: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = String(line).trimmingTrailingWhitespace()
+        for line in LineText.lines(of: text) {
+            let trimmed = line.trimmingTrailingWhitespace()
             if trimmed.isEmpty, lines.last?.isEmpty ?? true { continue }
             lines.append(trimmed)
         }
@@ -233,7 +239,7 @@ struct DialectWriter: Sendable {
     /// Replaces the fence sentinels with ```` ``` ```` and records where they are.
     private func resolvingFences(in text: String) -> RenderedText {
         guard dialect == .whatsApp,
-              text.unicodeScalars.contains(where: Self.isReservedScalar) else { return RenderedText(text: text) }
+              Self.containsReservedScalar(text) else { return RenderedText(text: text) }
         var output = String.UnicodeScalarView()
         var fences: [RenderedText.Fence] = []
         var openOffset = 0
@@ -253,23 +259,5 @@ struct DialectWriter: Sendable {
             }
         }
         return RenderedText(text: String(output), fences: fences)
-    }
-}
-
-fileprivate extension StringProtocol {
-    /// Whether the text is empty or only whitespace.
-    var isBlank: Bool { allSatisfy(\.isWhitespace) }
-
-    /// The text without trailing whitespace (newlines included).
-    func trimmingTrailingWhitespace() -> String {
-        guard let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return String(self[...last])
-    }
-
-    /// The text without leading and trailing whitespace (newlines included).
-    func trimmingWhitespace() -> String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }),
-              let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return String(self[first...last])
     }
 }

@@ -51,7 +51,7 @@ enum MarkdownParser {
     /// Runs cmark-gfm under the lock; the caller owns (and must free) the returned document.
     private static func parseDocument(_ markdown: String) -> OpaquePointer? {
         var source = markdown
-        if source.unicodeScalars.contains(where: DialectWriter.isReservedScalar) {
+        if DialectWriter.containsReservedScalar(source) {
             source.unicodeScalars.removeAll(where: DialectWriter.isReservedScalar)
         }
         return lock.withLock { registered -> OpaquePointer? in
