@@ -14,16 +14,18 @@ extension PostgreSQLStore {
             for incoming in events {
                 let event = try await Self.keyOnKnownPerson(incoming, at: stamp, on: session)
                 let state: InboxState = event.isAnswerable ? .received : .ignored
+                let json = StoredJSON.encode(event)
                 let inserted = try await session.firstRow("""
                     INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
                                        event_json, state, attempts, received_at, updated_at)
                     VALUES (\(event.channel), \(event.platformMessageID), \(event.accountID), \(event.senderID),
-                            \(Rows.ms(event.timestamp)), \(StoredJSON.encode(event)), \(state.rawValue), 0,
+                            \(Rows.ms(event.timestamp)), \(json), \(state.rawValue), 0,
                             \(Rows.ms(stamp)), \(Rows.ms(stamp)))
                     ON CONFLICT (channel, platform_message_id) DO NOTHING
                     RETURNING id
                     """) { try $0.decode(Int64.self) }
                 if let id = inserted {
+                    StoredEventMemo.shared.remember(event, json: json, id: id)
                     created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
                 }
             }

@@ -20,7 +20,7 @@ enum Rows {
             try row.decode((Int64, String, String, Int64, Int64?, Int64?, String?, Int64, Int64, Int64, Int64, String?).self)
         return InboxItem(
             id: id,
-            event: try StoredValues.decode(InboundEvent.self, json: json, column: "inbox.event_json"),
+            event: try StoredEventMemo.shared.event(id: id, json: json, column: "inbox.event_json"),
             state: try StoredValues.named(InboxState.self, state, what: "inbox state"),
             attempts: Int(attempts),
             nextAttemptAt: next.map(date),

@@ -39,9 +39,10 @@ enum Row {
         guard let state = InboxState(rawValue: stateName) else {
             throw StoreError(.corrupt, "unknown inbox state \(stateName)")
         }
+        let id = try row.integer(0)
         return InboxItem(
-            id: try row.integer(0),
-            event: try decode(InboundEvent.self, json: try row.text(1), column: "inbox.event_json"),
+            id: id,
+            event: try StoredEventMemo.shared.event(id: id, json: try row.text(1), column: "inbox.event_json"),
             state: state,
             attempts: Int(try row.integer(3)),
             nextAttemptAt: try row.optionalInteger(4).map { date(milliseconds: $0) },

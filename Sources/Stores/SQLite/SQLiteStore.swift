@@ -163,6 +163,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
                         Row.bind(stamp), Row.bind(stamp),
                     ]) { try $0.integer(0) }
                 if let id = inserted {
+                    StoredEventMemo.shared.remember(event, json: json, id: id)
                     created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
                 }
             }
