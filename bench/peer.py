@@ -167,7 +167,7 @@ def report(args):
                 f"signed {results.get(name + '.signed_status', '?')} · forged signature {results.get(name + '.forged_status', '?')} · "
                 f"no signature {results.get(name + '.unsigned_status', '?')}")
 
-    settings = (f"Both runs: wrk {results.get('bare.threads', '?')} thread(s), {results.get('bare.connections', '?')} connections "
+    settings = (f"Load: wrk {results.get('bare.threads', '?')} thread(s), {results.get('bare.connections', '?')} connections "
                 f"(phase 1's settings), {results.get('wa_webhook.duration_s', results.get('pywa.duration_s', '?'))} s after 2 s of warm-up, "
                 f"the same {results.get('peer.body_bytes', '?')} B signed WhatsApp text webhooks from {whole(num('meta.wrk_senders'))} senders, "
                 "a distinct wamid per request, the BSUID fields (`contacts[].user_id`, `from_user_id`) present.")
@@ -183,7 +183,7 @@ def report(args):
     if "pywa.rps" in results:
         seen = num("pywa.handled")
         if seen >= num("pywa.expected"):
-            handler = f"every accepted message handled ({whole(seen)}) {results.get('pywa.settle_s', '?')} s after the run"
+            handler = f"every accepted message handled ({whole(seen)}), the last {results.get('pywa.settle_s', '?')} s after wrk stopped"
         else:
             handler = f"**the handler saw only {whole(seen)} of the {whole(num('pywa.expected'))} accepted messages**"
         lines.append(f"| pywa `POST /webhook` (`validate_updates=True`: HMAC checked against the app secret) | {wrk_row('pywa', 'uvicorn')}"
@@ -196,7 +196,7 @@ def report(args):
         if num("wa_webhook.host_cpu_us") > 0 and num("pywa.host_cpu_us") > 0:
             cpu = f" · CPU per request: pywa's {num('pywa.host_cpu_us') / num('wa_webhook.host_cpu_us'):.2f}× the host's"
         lines.append(f"| **Sandra's WhatsApp ingestion ÷ pywa's** | **{ratio:.2f}×** ({whole(num('wa_webhook.rps'))} / {whole(num('pywa.rps'))} req/s){cpu} |")
-    for name, label in (("pywa", "pywa"), ("sandra_wa", "Sandra")):
+    for name, label in (("pywa_probe", "pywa"), ("wa_probe", "Sandra")):
         if name + ".signed_status" in results:
             lines.append(f"| {label}: probe statuses before the run | {refusals(name)} |")
     print("\n".join(lines))
