@@ -63,11 +63,12 @@ test: deps test-deps
 	  --skip-build --filter ChannelHostTests
 
 ## bench: release build, then the benchmarks (bench/run.sh): ingestion vs the bare route
-## (wrk) and against a Python peer (pywa on FastAPI/uvicorn, from PyPI), ack latency at 5,000 webhooks/s and end-to-end latency at 1,000 messages/s (open
-## loop) on SQLite; ingestion and end to end again on PostgreSQL (a throwaway durable server),
-## the cross-host wake-up delay of two hosts on one database, and JSON in process (webhook
-## bodies read two ways, stored events written and read); prints one table and appends
-## it to docs/performance.md. Installs wrk, PostgreSQL and python3-venv if missing.
+## (wrk) and against a Python peer (pywa on FastAPI/uvicorn, from PyPI), ack latency at
+## 5,000 webhooks/s and end-to-end latency at 1,000 messages/s (open loop) on SQLite;
+## ingestion and end to end again on PostgreSQL (a throwaway durable server), the cross-host
+## wake-up delay of two hosts on one database, and JSON in process (webhook bodies read two
+## ways, stored events written and read); prints one table and appends it to
+## docs/performance.md. Installs wrk, PostgreSQL and python3-venv if missing.
 bench: deps
 	$(call apt_install,$(BENCH_APT_PACKAGES))
 	$(SWIFT) build -c release --product sandra
