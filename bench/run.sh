@@ -13,6 +13,10 @@
 #   1b. diagnostic: the webhook run again on a fresh host whose Graph API never answers, so
 #      the replies (at most max_concurrent_conversations in flight) stay out of the way and
 #      the number is ingestion alone
+#   1c. the Python peer (bench/peer.sh): pywa, the latest from PyPI in a throwaway virtualenv,
+#      on FastAPI/uvicorn (one worker), then a fresh host's POST /api/channels/whatsapp, each
+#      with phase 1's wrk settings and the same signed WhatsApp bodies; Sandra's WhatsApp
+#      ingestion as a multiple of pywa's
 #   2. `SandraBench open-loop`: signed webhooks at a fixed 5,000/s; ack latency from the
 #      scheduled send time (no coordinated omission); first the same against the bare
 #      route, the floor of the measurement (driver, loopback HTTP, scheduler)
@@ -43,7 +47,8 @@
 # BENCH_DOC (docs/performance.md; empty: do not write), BENCH_PROFILE (1: perf record
 # the host during the webhook wrk run and print the top symbols), BENCH_POSTGRES (1; 0 skips
 # phases 4 and 5), BENCH_WAKEUP_CONVERSATIONS (200 of each kind), BENCH_WAKEUP_GRAPH_DELAY_MS (50),
-# BENCH_PG_DRAIN (10: seconds phase 4b waits for its last replies).
+# BENCH_PG_DRAIN (10: seconds phase 4b waits for its last replies), BENCH_PEER (1; 0 skips
+# phase 1c), BENCH_PEER_PYTHON (python3: the interpreter phase 1c's virtualenv is made with).
 #
 # Every phase also records the host's CPU time (user + system, all its threads, from
 # /proc/<pid>/stat) per request it served, warm-up included; on PostgreSQL also the server's
@@ -122,6 +127,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Phase 1c, the Python peer.
+source "$ROOT/bench/peer.sh"
 
 say() { printf '\n== %s (at %d s)\n' "$*" "$SECONDS" >&2; }
 
@@ -188,6 +195,7 @@ channels:
     verify_token: bench-verify-token
     app_secret: $SECRET
     graph_api_base_url: http://127.0.0.1:$graph
+${HOST_EXTRA_CHANNELS:-}
 YAML
   "$SANDRA" serve --config "$WORK/$name.yaml" --log-level "$LOG_LEVEL" > "$WORK/$name.log" 2>&1 &
   HOST_PID=$!
@@ -196,7 +204,8 @@ YAML
   "$BENCH" probe --base "http://127.0.0.1:$port" --secret "$SECRET" $probe
 }
 
-# run_wrk <result name> <url> <bodies prefix> <seconds>
+# run_wrk <result name> <url> <bodies prefix> <seconds>; WRK_SETTLE: a function called with the
+# result name after wrk, before the host's CPU time is read
 run_wrk() {
   local name=$1 url=$2 bodies=$3 seconds=$4 path before
   path=/${url#http://*/}
@@ -204,6 +213,7 @@ run_wrk() {
   wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "${seconds}s" --timeout 10s -s "$LUA" "$url" -- "$bodies" "$path" \
     > "$WORK/wrk-$name.out"
   if [ "$name" != warmup ]; then
+    if [ -n "${WRK_SETTLE:-}" ]; then "$WRK_SETTLE" "$name"; fi
     host_cpu "$name" "$before" "$(sed -n 's/^result:requests=//p' "$WORK/wrk-$name.out")"
     sed -n "s/^result:/$name./p" "$WORK/wrk-$name.out" >> "$RESULTS"
     grep "^$name\." "$RESULTS" | tr '\n' ' ' >&2; echo >&2
@@ -328,6 +338,7 @@ run_wrk ingest_only "http://127.0.0.1:$HOST_PORT/api/channels/instagram" "$WORK/
 stop_pid "$HOST_PID" 5
 stop_pid "$GRAPH_PID" 1
 other_load
+peer_phase
 "$BENCH" graph --port "$GRAPH_PORT" > "$WORK/graph.log" 2>&1 &
 GRAPH_PID=$!
 PIDS+=("$GRAPH_PID")
@@ -429,5 +440,6 @@ result "meta.other_load_pct=$MAX_OTHER_LOAD"
 
 say "Results"
 "$BENCH" report --results "$RESULTS" --nproc "$(nproc)" ${DOC:+--doc "$DOC"}
+peer_report
 [ -n "$DOC" ] && echo "(appended to ${DOC#"$ROOT"/})" >&2
 exit 0
