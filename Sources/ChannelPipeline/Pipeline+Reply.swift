@@ -54,8 +54,8 @@ extension Pipeline {
     func acknowledging<T: Sendable>(_ event: InboundEvent, through channel: any Channel, logger: Logger,
                                             _ answer: () async throws -> T) async throws -> T {
         guard channel.profile.supportsTypingIndicator else { return try await answer() }
-        let acknowledge: @Sendable () async -> Void = {
-            do { try await channel.acknowledge(event, logger: logger) } catch {
+        let acknowledge: @Sendable () async -> Void = { [observer] in
+            do { try await observer.platformCall(.typing, channel: channel.name) { try await channel.acknowledge(event, logger: logger) } } catch {
                 logger.debug("typing indicator failed", metadata: ["error": "\(error)"])
             }
         }

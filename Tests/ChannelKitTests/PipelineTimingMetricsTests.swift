@@ -1,0 +1,83 @@
+import ChannelKit
+import ChannelKitTesting
+import ChannelPipeline
+import Logging
+import MetricsTestKit
+import Testing
+
+/// The pipeline's histograms and call errors: end-to-end reply time, assistant calls and
+/// platform calls, each per channel, the errors by their bounded codes.
+@Suite("Pipeline timing metrics")
+struct PipelineTimingMetricsTests {
+    let logger = Logger(label: "test")
+
+    func makePipeline(channel: RecordingChannel, assistant: any Assistant, factory: TestMetrics, clock: TestClock) -> Pipeline {
+        Pipeline(channels: [channel], store: InMemoryStore(), identities: InMemoryIdentityDirectory(), assistant: assistant,
+                 options: .init(retry: PipelineTests.fastRetry),
+                 metrics: PipelineMetrics(channels: ["test"], factory: factory),
+                 executor: TestThreads.replies, timers: TestThreads.timers, now: clock.now, logger: logger)
+    }
+
+    func timer(_ factory: TestMetrics, _ label: String, _ dimensions: [(String, String)] = []) throws -> TestTimer {
+        try factory.expectTimer(label, [("channel", "test")] + dimensions)
+    }
+
+    func count(_ factory: TestMetrics, _ label: String, _ dimensions: [(String, String)]) throws -> Int64 {
+        try factory.expectCounter(label, [("channel", "test")] + dimensions).totalValue
+    }
+
+    @Test("the reply's time runs from the message's acceptance to its last part sent; each send attempt and its failure are counted")
+    func replyAndSends() async throws {
+        let factory = TestMetrics()
+        let clock = TestClock()
+        let channel = RecordingChannel()
+        channel.failNextSends([.transient("busy")])
+        // The assistant takes 7 s on the pipeline's clock: the reply is delivered 7 s after acceptance.
+        let assistant = ScriptedAssistant { _ in
+            clock.advance(by: 7)
+            return AssistantReply(markdown: "ok")
+        }
+        let pipeline = makePipeline(channel: channel, assistant: assistant, factory: factory, clock: clock)
+        try await pipeline.accept([EventFactory.text("one", from: "u1", id: "m1")])
+        #expect(await pipeline.waitUntilIdle(timeout: .seconds(20)))
+
+        #expect(try timer(factory, "sandra_reply_seconds").values == [7_000_000_000])
+        #expect(try timer(factory, "sandra_assistant_seconds").values.count == 1)
+        // The first attempt failed (transient), the second went through: two timed calls, one error.
+        #expect(try timer(factory, "sandra_platform_request_seconds", [("operation", "send")]).values.count == 2)
+        #expect(try count(factory, "sandra_platform_errors_total", [("code", "transient")]) == 1)
+        for code in ChannelError.Code.allCases where code != .transient {
+            #expect(try count(factory, "sandra_platform_errors_total", [("code", code.rawValue)]) == 0, "\(code) listed at zero")
+        }
+        for code in AssistantError.Code.allCases {
+            #expect(try count(factory, "sandra_assistant_errors_total", [("code", code.rawValue)]) == 0, "\(code) listed at zero")
+        }
+    }
+
+    @Test("a failed assistant call is timed and counted by its code; a refused send by the channel's code, with no reply time")
+    func failures() async throws {
+        let factory = TestMetrics()
+        let channel = RecordingChannel()
+        channel.failNextSends([.permanent("refused", platformCode: 100)])
+        let assistant = ScriptedAssistant { _ in throw AssistantError(.malformed, "no choices") }
+        let pipeline = makePipeline(channel: channel, assistant: assistant, factory: factory, clock: TestClock())
+        try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "f1")])
+        #expect(await pipeline.waitUntilIdle(timeout: .seconds(20)))
+        #expect(try count(factory, "sandra_assistant_errors_total", [("code", "malformed")]) == 1)
+        #expect(try timer(factory, "sandra_assistant_seconds").values.count == 1)
+        #expect(try count(factory, "sandra_platform_errors_total", [("code", "permanent")]) == 1)
+        #expect(try timer(factory, "sandra_reply_seconds").values.isEmpty, "a reply not delivered has no reply time")
+    }
+
+    @Test("an assistant error of another type counts as refused")
+    func otherAssistantError() async throws {
+        struct Broken: Error {}
+        let factory = TestMetrics()
+        let pipeline = makePipeline(channel: RecordingChannel(), assistant: ScriptedAssistant { _ in throw Broken() },
+                                    factory: factory, clock: TestClock())
+        try await pipeline.accept([EventFactory.text("hi", from: "u1", id: "b1")])
+        #expect(await pipeline.waitUntilIdle(timeout: .seconds(20)))
+        #expect(try count(factory, "sandra_assistant_errors_total", [("code", "refused")]) == 1)
+        #expect(try count(factory, "sandra_assistant_errors_total", [("code", "unavailable")]) == 0)
+    }
+}
