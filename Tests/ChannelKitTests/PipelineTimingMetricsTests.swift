@@ -1,7 +1,6 @@
 import ChannelKit
 import ChannelKitTesting
 import ChannelPipeline
-import Logging
 import MetricsTestKit
 import Testing
 
@@ -9,13 +8,11 @@ import Testing
 /// platform calls, each per channel, the errors by their bounded codes.
 @Suite("Pipeline timing metrics")
 struct PipelineTimingMetricsTests {
-    let logger = Logger(label: "test")
+    /// The pipeline and counters of the counters' tests.
+    let counters = PipelineMetricsTests()
 
     func makePipeline(channel: RecordingChannel, assistant: any Assistant, factory: TestMetrics, clock: TestClock) -> Pipeline {
-        Pipeline(channels: [channel], store: InMemoryStore(), identities: InMemoryIdentityDirectory(), assistant: assistant,
-                 options: .init(retry: PipelineTests.fastRetry),
-                 metrics: PipelineMetrics(channels: ["test"], factory: factory),
-                 executor: TestThreads.replies, timers: TestThreads.timers, now: clock.now, logger: logger)
+        counters.makePipeline(channel: channel, assistant: assistant, factory: factory, now: clock.now)
     }
 
     func timer(_ factory: TestMetrics, _ label: String, _ dimensions: [(String, String)] = []) throws -> TestTimer {
@@ -23,7 +20,7 @@ struct PipelineTimingMetricsTests {
     }
 
     func count(_ factory: TestMetrics, _ label: String, _ dimensions: [(String, String)]) throws -> Int64 {
-        try factory.expectCounter(label, [("channel", "test")] + dimensions).totalValue
+        try counters.count(factory, label, dimensions)
     }
 
     @Test("the reply's time runs from the message's acceptance to its last part sent; each send attempt and its failure are counted")
