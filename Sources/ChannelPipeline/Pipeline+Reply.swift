@@ -55,7 +55,9 @@ extension Pipeline {
                                             _ answer: () async throws -> T) async throws -> T {
         guard channel.profile.supportsTypingIndicator else { return try await answer() }
         let acknowledge: @Sendable () async -> Void = { [observer] in
-            do { try await observer.platformCall(.typing, channel: channel.name) { try await channel.acknowledge(event, logger: logger) } } catch {
+            do {
+                try await observer.platformCall(.typing, channel: channel.name) { try await channel.acknowledge(event, logger: logger) }
+            } catch {
                 logger.debug("typing indicator failed", metadata: ["error": "\(error)"])
             }
         }
