@@ -28,7 +28,8 @@ extension Pipeline {
         }
         let (reply, preparation) = try await acknowledging(event, through: channel, logger: logger) {
             // Media fetched into memory, voice transcribed, or a direct answer; released with the turn.
-            let preparation = await preparer?.prepare(message, of: event, channel: channel, logger: logger)
+            let located = MediaLookupTimedChannel.wrapping(channel, for: message, observer: observer)
+            let preparation = await preparer?.prepare(message, of: event, channel: located, logger: logger)
                 ?? MessagePreparation(message: message)
             if Task.isCancelled { throw CancellationError() }
             let turn = AssistantTurn(conversation: conversation, message: preparation.message, history: history,

@@ -14,7 +14,7 @@ extension PipelineMetrics {
         "sandra_reply_seconds": "Seconds from a message's acceptance (its stored received time) to its reply's last part delivered, per channel.",
         "sandra_assistant_seconds": "Seconds one call to the assistant took, answered or failed, per channel.",
         "sandra_assistant_errors_total": "Failed calls to the assistant, per channel and code: unavailable (down, unreachable, timed out), refused, malformed.",
-        "sandra_platform_request_seconds": "Seconds one call to the platform's API took (each attempt), per channel and operation: send (a reply part or notice), typing (the acknowledgement).",
+        "sandra_platform_request_seconds": "Seconds one call to the platform's API took (each attempt), per channel and operation: send (a reply part or notice), typing (the acknowledgement), media (locating an attachment by its media id).",
         "sandra_platform_errors_total": "Failed calls to the platform's API, per channel and channel error code (transient, permanent, unauthorized, ...).",
     ]
 

@@ -13,7 +13,7 @@ import CoreMetrics
 /// | `sandra_reply_seconds` (histogram) | `channel` |
 /// | `sandra_assistant_seconds` (histogram) | `channel` |
 /// | `sandra_assistant_errors_total` | `channel`, `code` (``AssistantError/Code``) |
-/// | `sandra_platform_request_seconds` (histogram) | `channel`, `operation` (`send`, `typing`) |
+/// | `sandra_platform_request_seconds` (histogram) | `channel`, `operation` (`send`, `typing`, `media`) |
 /// | `sandra_platform_errors_total` | `channel`, `code` (``ChannelError/Code``) |
 ///
 /// Each one's `# HELP` text is in ``help``. The metrics are made once, for the channels named at start-up (bounded dimensions); events

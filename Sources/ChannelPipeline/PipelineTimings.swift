@@ -10,6 +10,8 @@ struct PipelineTimings: Sendable {
         case send
         /// The acknowledgement: a typing indicator, with a read receipt where the platform ties one to the message.
         case typing
+        /// Locating an attachment by its media id (WhatsApp's lookup); not the download.
+        case media
     }
 
     /// `sandra_reply_seconds`: acceptance of the message to its reply's last part delivered.

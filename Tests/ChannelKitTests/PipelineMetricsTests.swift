@@ -15,9 +15,9 @@ struct PipelineMetricsTests {
     struct Broken: Error {}
 
     func makePipeline(channel: RecordingChannel, assistant: any Assistant, factory: TestMetrics,
-                      now: @escaping @Sendable () -> Date = { Date() }) -> Pipeline {
+                      preparer: (any MessagePreparer)? = nil, now: @escaping @Sendable () -> Date = { Date() }) -> Pipeline {
         Pipeline(channels: [channel], store: InMemoryStore(), identities: InMemoryIdentityDirectory(), assistant: assistant,
-                 options: .init(retry: PipelineTests.fastRetry),
+                 preparer: preparer, options: .init(retry: PipelineTests.fastRetry),
                  metrics: PipelineMetrics(channels: ["test"], factory: factory),
                  executor: TestThreads.replies, timers: TestThreads.timers, now: now, logger: logger)
     }

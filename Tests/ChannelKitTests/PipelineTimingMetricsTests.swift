@@ -1,7 +1,9 @@
 import ChannelKit
 import ChannelKitTesting
 import ChannelPipeline
+import Logging
 import MetricsTestKit
+import Synchronization
 import Testing
 
 /// The pipeline's histograms and call errors: end-to-end reply time, assistant calls and
@@ -11,8 +13,22 @@ struct PipelineTimingMetricsTests {
     /// The pipeline and counters of the counters' tests.
     let counters = PipelineMetricsTests()
 
-    func makePipeline(channel: RecordingChannel, assistant: any Assistant, factory: TestMetrics, clock: TestClock) -> Pipeline {
-        counters.makePipeline(channel: channel, assistant: assistant, factory: factory, now: clock.now)
+    func makePipeline(channel: RecordingChannel, assistant: any Assistant, factory: TestMetrics, clock: TestClock,
+                      preparer: (any MessagePreparer)? = nil) -> Pipeline {
+        counters.makePipeline(channel: channel, assistant: assistant, factory: factory, preparer: preparer, now: clock.now)
+    }
+
+    /// Asks the channel where each attachment's media is, as the media step does.
+    final class LocatingPreparer: MessagePreparer {
+        let located = Mutex<[String]>([])
+
+        func prepare(_ message: UserMessage, of event: InboundEvent, channel: any Channel, logger: Logger) async -> MessagePreparation {
+            for attachment in message.attachments {
+                _ = try? await channel.mediaSource(for: attachment, logger: logger)
+                located.withLock { $0.append(attachment.platformType) }
+            }
+            return MessagePreparation(message: message)
+        }
     }
 
     func timer(_ factory: TestMetrics, _ label: String, _ dimensions: [(String, String)] = []) throws -> TestTimer {
@@ -64,6 +80,20 @@ struct PipelineTimingMetricsTests {
         #expect(try timer(factory, "sandra_assistant_seconds").values.count == 1)
         #expect(try count(factory, "sandra_platform_errors_total", [("code", "permanent")]) == 1)
         #expect(try timer(factory, "sandra_reply_seconds").values.isEmpty, "a reply not delivered has no reply time")
+    }
+
+    @Test("locating an attachment by its media id is a timed platform call; one that came with its URL is not")
+    func mediaLookups() async throws {
+        let factory = TestMetrics()
+        let preparer = LocatingPreparer()
+        let pipeline = makePipeline(channel: RecordingChannel(), assistant: ScriptedAssistant.echo(), factory: factory,
+                                    clock: TestClock(), preparer: preparer)
+        let byID = Attachment(kind: .image, platformType: "image", mediaID: "1234567890")
+        let byURL = Attachment(kind: .image, platformType: "ig_image", url: "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1")
+        try await pipeline.accept([EventFactory.media([byID, byURL], from: "u1", id: "media.1")])
+        #expect(await pipeline.waitUntilIdle(timeout: .seconds(20)))
+        #expect(preparer.located.withLock { $0 } == ["image", "ig_image"], "the media step still locates every attachment")
+        #expect(try timer(factory, "sandra_platform_request_seconds", [("operation", "media")]).values.count == 1)
     }
 
     @Test("an assistant error of another type counts as refused")
