@@ -31,6 +31,7 @@ public enum OperatorStoreConformance {
 
     static let scenarios: [(String, Scenario)] = [
         ("counts per channel", countsPerChannel),
+        ("summary per channel and state: counts and the oldest received", summaryPerChannel),
         ("links, newest first, limited", linksNewestFirst),
         ("saved settings: set, replace, remove, per channel", savedSettings),
     ]
@@ -52,6 +53,34 @@ public enum OperatorStoreConformance {
         #expect(counts["alpha"]?[.received] == 1)
         #expect(counts["beta"]?[.received] == 1)
         #expect(counts["beta"]?[.done] ?? 0 == 0)
+    }
+
+    static func summaryPerChannel(_ store: any Store) async throws {
+        #expect(try await store.inboxSummary(states: Set(InboxState.allCases)).isEmpty, "an empty store summarizes nothing")
+        // alpha: a1 received at t0 (then done), a2 at t10 and a3 at t20 (received); beta: b1 at
+        // t5, failed; b2 at t30, received.
+        var created: [InboxItem] = []
+        for (id, channel, second) in [("a1", "alpha", 0), ("a2", "alpha", 10), ("b1", "beta", 5), ("a3", "alpha", 20), ("b2", "beta", 30)] {
+            created += try await store.accept([StoreConformance.text(id, channel: channel)], at: StoreConformance.t(Int64(second)))
+        }
+        #expect(created.count == 5)
+        func item(_ id: String) throws -> InboxItem { try #require(created.first { $0.event.platformMessageID == id }) }
+        _ = try await store.claim(try item("a1").id, leaseUntil: StoreConformance.t(100), at: StoreConformance.t(40))
+        try await store.complete(try item("a1").id, at: StoreConformance.t(41))
+        _ = try await store.claim(try item("b1").id, leaseUntil: StoreConformance.t(100), at: StoreConformance.t(40))
+        try await store.fail(try item("b1").id, reason: "timeout", nextAttemptAt: StoreConformance.t(90), countsAsAttempt: true,
+                             at: StoreConformance.t(42))
+
+        let open = try await store.inboxSummary(states: [.received, .processing, .failed])
+        #expect(open == [
+            InboxStateSummary(channel: "alpha", state: .received, count: 2, oldestReceivedAt: StoreConformance.t(10)),
+            InboxStateSummary(channel: "beta", state: .failed, count: 1, oldestReceivedAt: StoreConformance.t(5)),
+            InboxStateSummary(channel: "beta", state: .received, count: 1, oldestReceivedAt: StoreConformance.t(30)),
+        ], "only the states asked for, oldest by received time (not by when the state was entered)")
+        let done = try await store.inboxSummary(states: [.done])
+        #expect(done == [InboxStateSummary(channel: "alpha", state: .done, count: 1, oldestReceivedAt: StoreConformance.t(0))])
+        #expect(try await store.inboxSummary(states: []).isEmpty)
+        #expect(open.first?.oldestAge(at: StoreConformance.t(70)) == 60)
     }
 
     static func linksNewestFirst(_ store: any Store) async throws {

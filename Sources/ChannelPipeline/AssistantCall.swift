@@ -21,8 +21,10 @@ struct AssistantCall: Sendable {
     /// - Throws: ``AssistantOutage`` to ask again later; `CancellationError` when cancelled.
     func reply(to turn: AssistantTurn, for item: InboxItem, logger: Logger) async throws -> AssistantReply {
         do {
-            return try await withDeadline(timeout, timers: timers) { [assistant, logger] in
-                try await assistant.reply(to: turn, logger: logger)
+            return try await observer.assistantCall(channel: item.event.channel) {
+                try await withDeadline(timeout, timers: timers) { [assistant, logger] in
+                    try await assistant.reply(to: turn, logger: logger)
+                }
             }
         } catch {
             if Task.isCancelled { throw CancellationError() }

@@ -31,7 +31,9 @@ struct PartSender: Sendable {
         while true {
             attempt += 1
             do {
-                return .sent(try await channel.send(message, to: recipient, logger: logger))
+                return .sent(try await observer.platformCall(.send, channel: channel.name) {
+                    try await channel.send(message, to: recipient, logger: logger)
+                })
             } catch {
                 if Task.isCancelled { return .cancelled }
                 let failure = (error as? ChannelError) ?? ChannelError.transient("\(type(of: error))")

@@ -58,7 +58,7 @@ extension Pipeline {
                 try await self.store.complete(item.id, fence: fence, at: self.now())
             }
         }
-        observer.replyDelivered(channel: channel.name, parts: parts.count)
+        observer.replyDelivered(channel: channel.name, parts: parts.count, seconds: now().timeIntervalSince(item.receivedAt))
         return .finished
     }
 

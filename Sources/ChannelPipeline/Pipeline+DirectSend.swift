@@ -15,7 +15,9 @@ extension Pipeline {
             while true {
                 attempt += 1
                 do {
-                    _ = try await channel.send(OutboundMessage(text: text), to: recipient, logger: logger)
+                    _ = try await observer.platformCall(.send, channel: channel.name) {
+                        try await channel.send(OutboundMessage(text: text), to: recipient, logger: logger)
+                    }
                     break
                 } catch {
                     let failure = (error as? ChannelError) ?? ChannelError.transient("\(type(of: error))")

@@ -28,7 +28,8 @@ extension Pipeline {
         }
         let (reply, preparation) = try await acknowledging(event, through: channel, logger: logger) {
             // Media fetched into memory, voice transcribed, or a direct answer; released with the turn.
-            let preparation = await preparer?.prepare(message, of: event, channel: channel, logger: logger)
+            let located = MediaLookupTimedChannel.wrapping(channel, for: message, observer: observer)
+            let preparation = await preparer?.prepare(message, of: event, channel: located, logger: logger)
                 ?? MessagePreparation(message: message)
             if Task.isCancelled { throw CancellationError() }
             let turn = AssistantTurn(conversation: conversation, message: preparation.message, history: history,
@@ -54,8 +55,10 @@ extension Pipeline {
     func acknowledging<T: Sendable>(_ event: InboundEvent, through channel: any Channel, logger: Logger,
                                             _ answer: () async throws -> T) async throws -> T {
         guard channel.profile.supportsTypingIndicator else { return try await answer() }
-        let acknowledge: @Sendable () async -> Void = {
-            do { try await channel.acknowledge(event, logger: logger) } catch {
+        let acknowledge: @Sendable () async -> Void = { [observer] in
+            do {
+                try await observer.platformCall(.typing, channel: channel.name) { try await channel.acknowledge(event, logger: logger) }
+            } catch {
                 logger.debug("typing indicator failed", metadata: ["error": "\(error)"])
             }
         }

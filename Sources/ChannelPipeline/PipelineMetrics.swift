@@ -10,8 +10,13 @@ import CoreMetrics
 /// | `sandra_reply_parts_sent_total` | `channel` |
 /// | `sandra_send_retries_total` | `channel` |
 /// | `sandra_assistant_failures_total` | `channel` |
+/// | `sandra_reply_seconds` (histogram) | `channel` |
+/// | `sandra_assistant_seconds` (histogram) | `channel` |
+/// | `sandra_assistant_errors_total` | `channel`, `code` (``AssistantError/Code``) |
+/// | `sandra_platform_request_seconds` (histogram) | `channel`, `operation` (`send`, `typing`, `media`) |
+/// | `sandra_platform_errors_total` | `channel`, `code` (``ChannelError/Code``) |
 ///
-/// The counters are made once, for the channels named at start-up (bounded dimensions); events
+/// Each one's `# HELP` text is in ``help``. The metrics are made once, for the channels named at start-up (bounded dimensions); events
 /// of another channel are not counted.
 ///
 /// ```swift
@@ -42,12 +47,19 @@ public struct PipelineMetrics: Sendable {
     }
 
     private let counters: [String: Counters]
+    /// The histograms and call errors, per channel (``PipelineMetrics+Timings``).
+    let timings: [String: PipelineTimings]
 
-    /// Makes the counters of `channels` in `factory`.
+    /// Makes the metrics of `channels` in `factory`.
     public init(channels: [String], factory: any MetricsFactory) {
         var counters: [String: Counters] = [:]
-        for channel in channels { counters[channel] = Counters(channel: channel, factory: factory) }
+        var timings: [String: PipelineTimings] = [:]
+        for channel in channels {
+            counters[channel] = Counters(channel: channel, factory: factory)
+            timings[channel] = PipelineTimings(channel: channel, factory: factory)
+        }
         self.counters = counters
+        self.timings = timings
     }
 
     /// No counters.

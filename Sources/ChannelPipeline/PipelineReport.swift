@@ -12,9 +12,10 @@ struct PipelineReport: Sendable {
         metrics.eventsAccepted(channel: channel, received: received, accepted: accepted)
     }
 
-    /// A reply was delivered, all its parts.
-    func replyDelivered(channel: String, parts: Int) {
+    /// A reply was delivered, all its parts, `seconds` after its message was accepted.
+    func replyDelivered(channel: String, parts: Int, seconds: Double) {
         metrics.replyDelivered(channel: channel, parts: parts)
+        metrics.replyTook(channel: channel, seconds: seconds)
     }
 
     /// A reply could not be delivered.

@@ -47,8 +47,51 @@ struct InboxCommandTests {
         #expect(try await reopened.accept([EventFactory.text("b", from: "u2", id: "failed.1")], at: now).isEmpty)
         await reopened.close()
 
-        let stats = try await CommandLineTests.run(["inbox", "stats", "--config", config])
-        #expect(stats.stdout.contains("received\t1") && stats.stdout.contains("dropped\t1") && stats.stdout.contains("done\t1"))
+        let stats = try await CommandLineTests.run(["inbox", "stats", "--json", "--config", config])
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(rows.map { "\($0["state"] ?? "")=\($0["count"] ?? "")" }) == ["received=1", "dropped=1", "done=1"])
+    }
+
+    @Test("stats lists each channel's count and oldest item per state, as a table or as JSON")
+    func stats() async throws {
+        let directory = makeTemporaryDirectory()
+        let database = directory + "/sandra.sqlite"
+        let config = try CommandLineTests.temporaryFile("storage:\n  path: \(database)\n")
+        let received = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 7200).rounded(.down))
+        let store = try await SQLiteStore.open(path: database, logger: Logger(label: "test"))
+        _ = try await store.accept([EventFactory.text("a", from: "u1", id: "ig.1", channel: "instagram")], at: received)
+        _ = try await store.accept([EventFactory.text("b", from: "u2", id: "ig.2", channel: "instagram")], at: received.addingTimeInterval(600))
+        let failing = try await store.accept([EventFactory.text("c", from: "u3", id: "wa.1", channel: "whatsapp")],
+                                             at: received.addingTimeInterval(1800))
+        _ = try await store.claim(failing[0].id, leaseUntil: Date().addingTimeInterval(60), at: Date())
+        try await store.fail(failing[0].id, reason: "timeout", nextAttemptAt: Date().addingTimeInterval(600), countsAsAttempt: true, at: Date())
+        await store.close()
+
+        let table = try await CommandLineTests.run(["inbox", "stats", "--config", config])
+        #expect(table.status == 0, "\(table.stderr)")
+        let lines = table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(lines.first == ["CHANNEL", "STATE", "COUNT", "OLDEST", "OLDEST", "RECEIVED"])
+        #expect(lines.dropFirst().map { Array($0.prefix(4)) } == [
+            ["instagram", "received", "2", "2h"],
+            ["whatsapp", "failed", "1", "1h"],
+        ], "\(table.stdout)")
+
+        let json = try await CommandLineTests.run(["inbox", "stats", "--json", "--config", config])
+        #expect(json.status == 0, "\(json.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 2)
+        #expect(rows.first?["channel"] as? String == "instagram" && rows.first?["state"] as? String == "received")
+        #expect(rows.first?["count"] as? Int == 2)
+        #expect(rows.first?["oldest_received_at"] as? String == ISO8601DateFormatter().string(from: received))
+        #expect((rows.first?["oldest_age_seconds"] as? Int ?? 0) >= 7200)
+        #expect(rows.last?["state"] as? String == "failed" && rows.last?["count"] as? Int == 1)
+
+        let empty = directory + "/empty.sqlite"
+        let emptyStore = try await SQLiteStore.open(path: empty, logger: Logger(label: "test"))
+        await emptyStore.close()
+        let none = try await CommandLineTests.run(["inbox", "stats", "--config", try CommandLineTests.temporaryFile("storage:\n  path: \(empty)\n")])
+        #expect(none.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "no items")
     }
 }
 

@@ -1,6 +1,7 @@
 import ChannelKit
 import ChannelKitTesting
 import ChannelPipeline
+import Foundation
 import Logging
 import MetricsTestKit
 import Testing
@@ -13,11 +14,12 @@ struct PipelineMetricsTests {
 
     struct Broken: Error {}
 
-    func makePipeline(channel: RecordingChannel, assistant: any Assistant, factory: TestMetrics) -> Pipeline {
+    func makePipeline(channel: RecordingChannel, assistant: any Assistant, factory: TestMetrics,
+                      preparer: (any MessagePreparer)? = nil, now: @escaping @Sendable () -> Date = { Date() }) -> Pipeline {
         Pipeline(channels: [channel], store: InMemoryStore(), identities: InMemoryIdentityDirectory(), assistant: assistant,
-                 options: .init(retry: PipelineTests.fastRetry),
+                 preparer: preparer, options: .init(retry: PipelineTests.fastRetry),
                  metrics: PipelineMetrics(channels: ["test"], factory: factory),
-                 executor: TestThreads.replies, timers: TestThreads.timers, logger: logger)
+                 executor: TestThreads.replies, timers: TestThreads.timers, now: now, logger: logger)
     }
 
     func count(_ factory: TestMetrics, _ label: String, _ dimensions: [(String, String)]) throws -> Int64 {

@@ -188,6 +188,11 @@ public protocol InboxStore: Sendable {
     /// The number of items in each state, per channel; a channel with no items is absent.
     func countsByChannel() async throws -> [String: [InboxState: Int]]
 
+    /// Per channel and state, for `states` only: how many items, and when the oldest was
+    /// received. One aggregate read; a channel and state with no items is absent. Ordered by
+    /// channel, then state name.
+    func inboxSummary(states: Set<InboxState>) async throws -> [InboxStateSummary]
+
     /// Replaces what the person typed in an item's event (text, quick-reply or postback
     /// payload and title) with ``InboundEvent/redactedText``, keeping everything else: for
     /// messages that must not be kept, such as verification codes and email addresses.

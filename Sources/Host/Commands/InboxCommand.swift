@@ -126,17 +126,4 @@ struct InboxCommand: AsyncParsableCommand {
             print("dropped item \(id)")
         }
     }
-
-    /// `sandra inbox stats`.
-    struct Stats: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Count items per state.")
-        @OptionGroup var options: ConfigOptions
-
-        func run() async throws {
-            let counts = try await InboxCommand.withStore(options) { try await $0.counts() }
-            for state in InboxState.allCases {
-                print("\(state.rawValue)\t\(counts[state] ?? 0)")
-            }
-        }
-    }
 }

@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try ConfigurationSource.loadOrExit(options: options, environment: environment)
 
         let prometheus = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: prometheus))
         let runtime: HostRuntime
         do {
             runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, prometheus: prometheus)

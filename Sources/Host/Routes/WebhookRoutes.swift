@@ -15,6 +15,8 @@ struct WebhookRoutes {
     let status: ChannelStatusBoard
     /// Refusals counted on `/metrics` by reason.
     let refusals: WebhookRefusals
+    /// How long accepted deliveries took to acknowledge, on `/metrics`.
+    let acks: WebhookAcks
 
     func register(on router: Router<HostRequestContext>) {
         router.get("api/channels/{name}") { request, context in
@@ -26,16 +28,18 @@ struct WebhookRoutes {
     }
 
     private func handle(_ request: Request, context: HostRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
         let name = try context.parameters.require("name")
         do {
-            return try await answer(request, channel: name, context: context)
+            return try await answer(request, channel: name, context: context, start: start)
         } catch let error as ChannelKit.ChannelError {
             refusals.refused(channel: name, reason: WebhookRefusals.reason(for: error, method: request.method))
             throw error
         }
     }
 
-    private func answer(_ request: Request, channel name: String, context: HostRequestContext) async throws -> Response {
+    private func answer(_ request: Request, channel name: String, context: HostRequestContext,
+                        start: ContinuousClock.Instant) async throws -> Response {
         // Looked up per request: a channel reconfigured from the admin portal serves the next one.
         guard let mounted = supervisor.channel(named: name) else {
             throw HTTPError(.notFound, message: "no channel named '\(name)'")
@@ -88,6 +92,7 @@ struct WebhookRoutes {
                 logger.error("events could not be recorded; asking the platform to deliver again", metadata: ["error": "\(error)"])
                 throw IntakeUnavailable(reason: "events could not be recorded")
             }
+            acks.acknowledged(channel: name, since: start)
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: "EVENT_RECEIVED")))
         }

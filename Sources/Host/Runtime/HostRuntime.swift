@@ -96,7 +96,7 @@ struct HostRuntime: Sendable {
                 (name: channel.name, mode: offNames.contains(channel.name) ? ChannelMode.off : supervisor.channel(named: channel.name)?.mode ?? .off)
             },
             degradedAfter: TimeInterval(configuration.server.degradedAfterSeconds))
-        let metricsFactory = PrometheusMetricsFactory(registry: prometheus)
+        let metricsFactory = DescribedMetricsFactory(registry: prometheus)
         let metrics = PipelineMetrics(channels: supervisor.names, factory: metricsFactory)
         let assistant: any Assistant = switch configuration.assistant.type {
         case .echo: EchoAssistant()
@@ -118,7 +118,7 @@ struct HostRuntime: Sendable {
         let identity = configuration.identity
         let mailer = try makeMailer(identity.email)
         let identityLinking = identity.enabled ? IdentityLinkFlow(
-            store: store, mailer: ObservedMailer(base: mailer, status: status),
+            store: store, mailer: ObservedMailer(base: mailer, status: status, metrics: MailMetrics(factory: metricsFactory)),
             options: IdentityLinkFlow.Options(
                 codeLifetime: .seconds(identity.codeTTLSeconds), maxAttempts: identity.maxAttempts,
                 limits: CodeLimits(perIdentity: identity.maxCodesPerUserPerHour, perEmail: identity.maxCodesPerEmailPerHour, window: 3600),
@@ -211,8 +211,10 @@ struct HostRuntime: Sendable {
         let store = self.store
         HealthRoutes(status: status, prometheus: prometheus, storeProblem: { await store.unreachableReason() },
                      benchmarkRoutes: configuration.server.benchmarkRoutes).register(on: router)
-        let refusals = WebhookRefusals(channels: supervisor.names, factory: PrometheusMetricsFactory(registry: prometheus))
-        WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status, refusals: refusals).register(on: router)
+        let metricsFactory = DescribedMetricsFactory(registry: prometheus)
+        let refusals = WebhookRefusals(channels: supervisor.names, factory: metricsFactory)
+        let acks = WebhookAcks(channels: supervisor.names, factory: metricsFactory)
+        WebhookRoutes(supervisor: supervisor, pipeline: pipeline, status: status, refusals: refusals, acks: acks).register(on: router)
         SandboxRoutes(supervisor: supervisor, origins: SameOriginPolicy(publicBaseURL: configuration.admin.publicBaseURL)).register(on: router)
         DataDeletionRoutes(supervisor: supervisor, erasure: PersonErasure(store: store), store: store, status: status,
                            publicBaseURL: configuration.admin.publicBaseURL,
@@ -233,7 +235,7 @@ struct HostRuntime: Sendable {
     static let shutdownMargin = 5
 
     /// The services in start order; shutdown runs in reverse: the email retries, the token
-    /// refreshes and the retention sweeps (at start, then hourly) stop, the pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
+    /// refreshes, the retention sweeps (at start, then hourly) and the inbox gauges' refreshes stop, the pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
     /// the store, then the server stops, then the HTTP client closes.
     /// - Parameter lifecycleLogger: where the service group reports its own steps (the host's logger by default).
     func makeServiceGroup(signals: [UnixSignal], lifecycleLogger: Logger? = nil) -> ServiceGroup {
@@ -243,6 +245,9 @@ struct HostRuntime: Sendable {
             .init(service: PipelineService(pipeline: pipeline, supervisor: supervisor, store: store, status: status,
                                            deadline: .seconds(configuration.server.shutdownTimeoutSeconds), logger: logger)),
         ]
+        services.append(.init(service: InboxGaugeService(
+            store: store, gauges: InboxGauges(channels: supervisor.names, factory: DescribedMetricsFactory(registry: prometheus)),
+            interval: InboxGaugeService.defaultInterval, logger: logger)))
         services.append(.init(service: RetentionService(store: store, retentionDays: configuration.storage.retentionDays,
                                                         interval: RetentionService.defaultInterval, logger: logger)))
         services.append(.init(service: TokenRefreshService(supervisor: supervisor, status: status, interval: TokenRefreshService.defaultInterval,

@@ -14,6 +14,11 @@ struct WebhookRefusals: Sendable {
         case signature, handshake, size, malformed, other
     }
 
+    /// The metric's `# HELP` text.
+    static let help = [
+        "sandra_webhooks_refused_total": "Webhook requests refused, per channel and reason: signature (403), handshake (wrong verify token), size (413), malformed (400), other.",
+    ]
+
     private let counters: [String: [Reason: Counter]]
 
     /// Makes the counters of `channels` in `factory`.
