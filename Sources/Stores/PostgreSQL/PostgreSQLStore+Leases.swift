@@ -54,7 +54,7 @@ extension PostgreSQLStore {
     public func claimableHeadIDs(at now: Date) async throws -> [Int64] {
         var binds = PostgresBindings()
         binds.append(Rows.ms(now))
-        let query = PostgresQuery(unsafeSQL: InboxQueries.claimableHeadIDs(now: "$1"), binds: binds)
+        let query = PostgresQuery(unsafeSQL: InboxQueries.claimableHeadIDs(now: "$1", open: .inList), binds: binds)
         return try await session("listing claimable conversations") { session in
             try await session.rows(query) { try $0.decode(Int64.self) }
         }

@@ -104,6 +104,15 @@ final class Database: @unchecked Sendable {
     /// Rows inserted, updated or deleted by completed statements since the connection opened.
     var totalChanges: Int64 { sqlite_nio_sqlite3_total_changes64(handle) }
 
+    /// Rows the last completed `INSERT`, `UPDATE` or `DELETE` inserted, updated or deleted.
+    ///
+    /// Where one statement's effect is all a caller needs, this rather than a `RETURNING`
+    /// clause: SQLite buffers `RETURNING` rows in a temporary table it builds for every run.
+    var changes: Int64 { sqlite_nio_sqlite3_changes64(handle) }
+
+    /// The rowid of the last row an `INSERT` added on this connection.
+    var lastInsertRowID: Int64 { sqlite_nio_sqlite3_last_insert_rowid(handle) }
+
     /// Whether a transaction is open (SQLite may roll one back by itself after some errors).
     var isInTransaction: Bool { sqlite_nio_sqlite3_get_autocommit(handle) == 0 }
 

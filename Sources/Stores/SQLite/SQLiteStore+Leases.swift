@@ -20,7 +20,7 @@ extension SQLiteStore {
         }
         let blocker = try database.firstRow("""
             SELECT state, next_attempt_at, lease_expires_at FROM inbox
-            WHERE channel = ?1 AND account_id = ?2 AND sender_id = ?3 AND state IN ('received', 'failed', 'processing')
+            WHERE channel = ?1 AND account_id = ?2 AND sender_id = ?3 AND (state = 'received' OR state = 'failed' OR state = 'processing')
               AND (event_timestamp_ms < ?4 OR (event_timestamp_ms = ?4 AND id < ?5))
             ORDER BY event_timestamp_ms, id LIMIT 1
             """, [Row.bind(item.channel), Row.bind(item.account), Row.bind(item.sender), Row.bind(item.timestamp), Row.bind(id)],
@@ -37,7 +37,7 @@ extension SQLiteStore {
 
     public func claimableHeadIDs(at now: Date) async throws -> [Int64] {
         try read("listing claimable conversations") { database in
-            try database.rows(InboxQueries.claimableHeadIDs(now: "?1"), [Row.bind(now)]) { try $0.integer(0) }
+            try database.rows(InboxQueries.claimableHeadIDs(now: "?1", open: .comparisons), [Row.bind(now)]) { try $0.integer(0) }
         }
     }
 
@@ -45,7 +45,7 @@ extension SQLiteStore {
         try read("reading a conversation's oldest open message") { database in
             try database.firstRow("""
                 SELECT \(Row.inboxColumns) FROM inbox
-                WHERE channel = ?1 AND account_id = ?2 AND sender_id = ?3 AND state IN ('received', 'failed', 'processing')
+                WHERE channel = ?1 AND account_id = ?2 AND sender_id = ?3 AND (state = 'received' OR state = 'failed' OR state = 'processing')
                 ORDER BY event_timestamp_ms, id LIMIT 1
                 """, [Row.bind(conversation.channel), Row.bind(conversation.accountID), Row.bind(conversation.userID)],
                 Row.inboxItem)

@@ -151,18 +151,19 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
                 let event = try Self.keyOnKnownPerson(incoming, at: stamp, on: database)
                 let json = StoredJSON.encode(event)
                 let state: InboxState = event.isAnswerable ? .received : .ignored
-                let inserted = try database.firstRow("""
+                try database.run("""
                     INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
                                        event_json, state, attempts, received_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
                     ON CONFLICT (channel, platform_message_id) DO NOTHING
-                    RETURNING id
                     """, [
                         Row.bind(event.channel), Row.bind(event.platformMessageID), Row.bind(event.accountID),
                         Row.bind(event.senderID), Row.bind(event.timestamp), Row.bind(json), Row.bind(state.rawValue),
                         Row.bind(stamp), Row.bind(stamp),
-                    ]) { try $0.integer(0) }
-                if let id = inserted {
+                    ])
+                // No row changed: a delivery seen before (no RETURNING: see `Database.changes`).
+                if database.changes == 1 {
+                    let id = database.lastInsertRowID
                     StoredEventMemo.shared.remember(event, json: json, id: id)
                     created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
                 }
@@ -220,7 +221,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
         try await write("expiring old inbox items") { database in
             try database.rows("""
                 UPDATE inbox SET state = 'expired', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?1
-                WHERE state IN ('received', 'failed', 'processing') AND event_timestamp_ms < ?2
+                WHERE (state = 'received' OR state = 'failed' OR state = 'processing') AND event_timestamp_ms < ?2
                 RETURNING id
                 """, [Row.bind(now), Row.bind(cutoff)]) { _ in () }.count
         }
@@ -348,21 +349,24 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     /// an invalid transition that says what state the row is in.
     static func guardedUpdate(_ sql: String, _ binds: [SQLValue], table: String, key: SQLValue, thing: String,
                                       action: String, expected: String, missing: String, on database: Database) throws {
-        guard try database.firstRow(sql + " RETURNING id", binds, { _ in () }) == nil else { return }
+        try database.run(sql, binds)
+        guard database.changes == 0 else { return }
         let state = try database.firstRow("SELECT state FROM \(table) WHERE id = ?", [key]) { try $0.text(0) }
         throw StoreError(.invalidTransition, "cannot \(action) \(thing): " + (state.map { "it is \($0), not \(expected)" } ?? missing))
     }
 
     static func claim(_ id: Int64, owner: String? = nil, leaseUntil: Date, at now: Date, on database: Database) throws -> InboxItem? {
-        try database.firstRow("""
+        // Updated, then read by its key (see `Database.changes` for why not RETURNING).
+        try database.run("""
             UPDATE inbox SET state = 'processing', lease_expires_at = ?1, next_attempt_at = NULL, updated_at = ?2,
                              unfinished_claims = unfinished_claims + 1, claim_epoch = claim_epoch + 1, lease_owner = ?4
             WHERE id = ?3 AND (
                 state = 'received'
                 OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?2))
                 OR (state = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= ?2)))
-            RETURNING \(Row.inboxColumns)
-            """, [Row.bind(leaseUntil), Row.bind(now), Row.bind(id), Row.bind(owner)], Row.inboxItem)
+            """, [Row.bind(leaseUntil), Row.bind(now), Row.bind(id), Row.bind(owner)])
+        guard database.changes == 1 else { return nil }
+        return try database.firstRow("SELECT \(Row.inboxColumns) FROM inbox WHERE id = ?1", [Row.bind(id)], Row.inboxItem)
     }
 
     private static func configureWriter(_ database: Database, maxSizeBytes: Int?) throws {
