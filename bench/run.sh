@@ -449,8 +449,9 @@ if [ "$INSTRUCTIONS" = 1 ]; then
   say "7. instructions per request and per message (callgrind, the host pinned to one CPU)"
   stores=sqlite
   [ "$POSTGRES" = 1 ] && stores=both
+  # A failed count (valgrind, the shim) loses only this phase, not the times measured above.
   python3 "$ROOT/bench/instructions.py" --bin "$SANDRA" --out "$WORK/instructions" --store "$stores" \
-    --markdown "$WORK/instructions.md" > /dev/null
+    --markdown "$WORK/instructions.md" > /dev/null || echo "bench: the instruction counts failed (see above); the report goes on without them" >&2
 fi
 
 other_load
