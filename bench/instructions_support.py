@@ -1,5 +1,7 @@
-"""The fake Graph API and the throwaway PostgreSQL server of bench/instructions.py."""
+"""What bench/instructions.py runs the host with: the webhooks it sends, the fake Graph API,
+the throwaway PostgreSQL server, and what valgrind 3.19 needs to run the host at all."""
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -7,7 +9,23 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SECRET = "instructions-app-secret"
+ACCOUNT = "17841400000000002"
+
+SHIM_SOURCE = r"""
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+/* valgrind writes into the mask it is given; libdispatch's is read-only: hand over a copy. */
+int sigsuspend(const sigset_t *mask) {
+    sigset_t copy = *mask;
+    return (int)syscall(SYS_rt_sigsuspend, &copy, (size_t)(_NSIG / 8));
+}
+"""
 
 
 def free_port():
@@ -27,6 +45,7 @@ class FakeGraph:
         self.messages = 0
         self.typing = 0
         self.released = threading.Event()
+        self.first_at = None  # time.monotonic() of the first POST
         graph = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,7 +63,7 @@ class FakeGraph:
                 self.wfile.write(body)
 
             def do_GET(self):
-                self.reply({"id": "17841400000000002", "name": "bench", "username": "bench"})
+                self.reply({"id": ACCOUNT, "name": "bench", "username": "bench"})
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -54,6 +73,8 @@ class FakeGraph:
                     request = {}
                 recipient = (request.get("recipient") or {}).get("id")
                 with graph.changed:
+                    if graph.first_at is None:
+                        graph.first_at = time.monotonic()
                     if "sender_action" in request:
                         graph.typing += 1
                         answer = {"recipient_id": recipient}
@@ -83,6 +104,13 @@ class FakeGraph:
                 raise SystemExit(f"instructions: the fake Graph API got {self.messages} messages and {self.typing} "
                                  f"typing indicators of {messages} and {typing} after {timeout} s")
 
+    def wait_for_first(self, timeout):
+        """Waits for the first POST; its time.monotonic()."""
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.first_at is not None, timeout):
+                raise SystemExit(f"instructions: the fake Graph API got nothing after {timeout} s")
+            return self.first_at
+
     def stop(self):
         self.released.set()
         self.server.shutdown()
@@ -105,6 +133,7 @@ class Postgres:
         self.dir = tempfile.mkdtemp(prefix="instructions-pg.", dir=out)
         self.port = free_port()
         self.password = os.urandom(16).hex()
+        self.created = 0
         with open(os.path.join(self.dir, "password"), "w") as f:
             f.write(self.password)
         if os.getuid() == 0:
@@ -125,7 +154,9 @@ class Postgres:
         return r.stdout
 
     def database(self, name):
-        """A fresh database; its URL."""
+        """A fresh database (the name numbered, so a second host of that name gets its own); its URL."""
+        self.created += 1
+        name = f"{name}_{self.created}"
         self.run("psql", "-X", "-q", "-h", self.dir, "-p", str(self.port), "-U", "postgres", "-d", "postgres",
                  "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {name}")
         return f"postgres://postgres:{self.password}@127.0.0.1:{self.port}/{name}?sslmode=disable"
@@ -137,3 +168,41 @@ class Postgres:
             except SystemExit:
                 pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Webhooks:
+    """Signed Instagram text webhooks, each from a new sender with a new message id, all of the
+    same length (ids and numbers are zero-padded)."""
+
+    def __init__(self, series):
+        self.series = series
+        self.count = 0
+        self.base = int(time.time()) * 1000
+
+    def next(self):
+        self.count += 1
+        n, ts = self.count, self.base + self.count
+        body = {"object": "instagram", "entry": [{"id": ACCOUNT, "time": ts, "messaging": [{
+            "sender": {"id": "93%02d%012d" % (self.series, n)}, "recipient": {"id": ACCOUNT}, "timestamp": ts,
+            "message": {"mid": "mid.in.%02d.%08d" % (self.series, n), "text": "bench message %05d" % n}}]}]}
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
+def prepare(options):
+    """The debug-stripped copy of the binary and the sigsuspend shim, in --out."""
+    os.makedirs(options.out, exist_ok=True)
+    with open(options.bin, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    options.binary = os.path.join(options.out, f"sandra-{digest}-nodebug")
+    if not os.path.exists(options.binary):
+        subprocess.run(["objcopy", "--strip-debug", options.bin, options.binary + ".part"], check=True)
+        os.replace(options.binary + ".part", options.binary)
+    source = os.path.join(options.out, "sigsuspend_shim.c")
+    options.shim = source[:-2] + ".so"
+    with open(source, "w") as f:
+        f.write(SHIM_SOURCE)
+    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not compiler:
+        sys.exit("instructions: a C compiler (cc) is needed for the sigsuspend shim")
+    subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", options.shim, source], check=True)
+    return digest
