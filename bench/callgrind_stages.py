@@ -34,12 +34,15 @@ SYMBOL_RULES = [
     (r"\bMetaSignature\b|\bMetaSignedRequest\b|\bAppSecretProof\b|\bWebhookVerifier\b|\bHex\b", "HMAC"),
     (r"\bMetaJSON|\bMessagingWebhookParser\b|\bWebhookParser\b|\bMetaWebhookEnvelope\b|\bUnreadableItem\b|"
      r"\bJSONDecoder\b|\bJSONSerialization\b|\bJSONEncoder\b", "JSON"),
-    (r"\bChannelHost\.(AsyncHTTPTransport|TransportFailureDescription)\b|\bNIOSSL\.TLSConfiguration\b", "Graph client"),
-    (r"\bChannelHost\.(HostObserver|WebhookRefusals|ProcessThreads)\b", "logging and metrics"),
+    (r"\bChannelHost\.(AsyncHTTPTransport|TransportFailureDescription|HTTPClientService)\b|"
+     r"\bNIOSSL\.TLSConfiguration\b", "Graph client"),
+    (r"\bChannelHost\.(\w*LogHandler|\w*Metrics\w*|InboxGauge\w*|HostObserver|WebhookRefusals|ProcessThreads)\b",
+     "logging and metrics"),
     (r"\bChannelHost\.(ClientConnectionCounter|ConnectionCapHandler|ConnectionDeadlineHandler|ConnectionLimits|"
-     r"GuardedHTTP1Channel|RequestProgressHandler|RequestLogMiddleware|WebhookRoutes|HostAllowlist\w*|HostRequestContext|SameOriginPolicy|"
-     r"BrowserHeaders|HealthRoutes|ServerService)\b|\bHummingbirdCore\.Request\b", "HTTP server"),
-    (r"\bChannelHost\.(ChannelStatusBoard|ChannelSupervisor)\b|\bChannelMedia\.", "dispatch"),
+     r"GuardedHTTP\w*|RequestProgressHandler|RequestLogMiddleware|WebhookRoutes|WebhookAcks|JSONResponse|ErrorBody|"
+     r"HostAllowlist\w*|HostRequestContext|SameOriginPolicy|BrowserHeaders|HealthRoutes|ServerService)\b|"
+     r"\bHummingbirdCore\.Request\b", "HTTP server"),
+    (r"\bChannelHost\.(ChannelStatusBoard|ChannelSupervisor|PipelineService)\b|\bChannelMedia\.", "dispatch"),
     (r"\bChannelHost\.(HostStore|StoreFactory)\b", "store"),
     (r"\bStoredJSON\b|\bStoredValues\b|\bInboxQueries\b|\bOpenInboxItem\b", "store"),
     (r"\bGraphAPIClient\b|\bMessagingSendAPI\b|\bMessagingEndpoint\b|\bHTTPTransport\b|\bAsyncHTTPClientTransport\b|"
