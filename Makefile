@@ -11,10 +11,12 @@ APT_PACKAGES := libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-de
 # pg_ctl and the server, run as its `postgres` user when the tests run as root); gdb prints a
 # stuck test run's thread stacks (Tests/Tools/watchdog.sh).
 TEST_APT_PACKAGES := chromium chromium-driver python3-selenium python3-aiosmtpd python3-cryptography postgresql gdb
-# `make bench` drives the host with wrk (HTTP load generator, LuaJIT scripts), and measures it
-# on PostgreSQL too, on a throwaway server it starts itself (postgresql: initdb, pg_ctl, psql);
+# `make bench` drives the host with wrk (HTTP load generator, LuaJIT scripts), measures it
+# on PostgreSQL too, on a throwaway server it starts itself (postgresql: initdb, pg_ctl, psql),
+# and counts its instructions per request and per message (valgrind: callgrind and
+# callgrind_control; binutils: objcopy; gcc: the sigsuspend shim bench/instructions.py builds);
 # its Python peer (pywa, from PyPI) goes into a throwaway virtualenv (python3-venv).
-BENCH_APT_PACKAGES := wrk postgresql python3-venv
+BENCH_APT_PACKAGES := wrk postgresql python3-venv valgrind binutils gcc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps test-deps build run test bench check-config clean
@@ -66,9 +68,11 @@ test: deps test-deps
 ## (wrk) and against a Python peer (pywa on FastAPI/uvicorn, from PyPI), ack latency at
 ## 5,000 webhooks/s and end-to-end latency at 1,000 messages/s (open loop) on SQLite;
 ## ingestion and end to end again on PostgreSQL (a throwaway durable server), the cross-host
-## wake-up delay of two hosts on one database, and JSON in process (webhook bodies read two
-## ways, stored events written and read); prints one table and appends it to
-## docs/performance.md. Installs wrk, PostgreSQL and python3-venv if missing.
+## wake-up delay of two hosts on one database, JSON in process (webhook bodies read two
+## ways, stored events written and read), and instructions per request and per message
+## under callgrind (bench/instructions.py); prints one table and the instruction counts and
+## appends them to docs/performance.md. Installs wrk, PostgreSQL, python3-venv and valgrind
+## if missing.
 bench: deps
 	$(call apt_install,$(BENCH_APT_PACKAGES))
 	$(SWIFT) build -c release --product sandra

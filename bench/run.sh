@@ -39,6 +39,11 @@
 #   6. `SandraBench json`: no host; the four webhook bodies of Sources/Bench/JSONBenchBodies.swift
 #      read by the hand-written reader (MetaJSON) and by JSONDecoder into Codable models of
 #      the same fields, and the stored events' JSON written and read; thread CPU per operation
+#   7. bench/instructions.py: instructions (valgrind --tool=callgrind, all threads, the host
+#      pinned to one CPU) per no-op request, per accepted webhook with replies held back and
+#      per answered message, two repetitions and their spread, each split into stages; on
+#      SQLite, and on PostgreSQL too unless BENCH_POSTGRES=0 (a throwaway server of its own).
+#      Printed after the table and appended under it to docs/performance.md
 #
 # Knobs (environment): BENCH_WRK_THREADS (1), BENCH_WRK_CONNECTIONS (64),
 # BENCH_WRK_SECONDS (10), BENCH_WRK_BODIES (200000), BENCH_ACK_RATE (5000),
@@ -48,7 +53,8 @@
 # the host during the webhook wrk run and print the top symbols), BENCH_POSTGRES (1; 0 skips
 # phases 4 and 5), BENCH_WAKEUP_CONVERSATIONS (200 of each kind), BENCH_WAKEUP_GRAPH_DELAY_MS (50),
 # BENCH_PG_DRAIN (10: seconds phase 4b waits for its last replies), BENCH_PEER (1; 0 skips
-# phase 1c), BENCH_PEER_PYTHON (python3: the interpreter phase 1c's virtualenv is made with).
+# phase 1c), BENCH_PEER_PYTHON (python3: the interpreter phase 1c's virtualenv is made with),
+# BENCH_INSTRUCTIONS (1; 0 skips phase 7).
 #
 # Every phase also records the host's CPU time (user + system, all its threads, from
 # /proc/<pid>/stat) per request it served, warm-up included; on PostgreSQL also the server's
@@ -79,12 +85,16 @@ WAKEUP_GRAPH_DELAY_MS=${BENCH_WAKEUP_GRAPH_DELAY_MS:-50}
 # How long the end-to-end run on PostgreSQL waits for its last replies (SQLite's waits up to 30 s):
 # a host that falls behind there would otherwise add half a minute to the run.
 PG_DRAIN=${BENCH_PG_DRAIN:-10}
+INSTRUCTIONS=${BENCH_INSTRUCTIONS:-1}
 SECRET=bench-app-secret
 
 for tool in "$SANDRA" "$BENCH"; do
   [ -x "$tool" ] || { echo "bench: $tool is missing; run make bench" >&2; exit 1; }
 done
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+if [ "$INSTRUCTIONS" = 1 ]; then
+  command -v valgrind >/dev/null || { echo "bench: valgrind is missing (apt-get install valgrind; or BENCH_INSTRUCTIONS=0)" >&2; exit 1; }
+fi
 PG_BIN=""
 if [ "$POSTGRES" = 1 ]; then
   for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4,4n); do
@@ -434,6 +444,16 @@ other_load
 say "6. JSON in process: webhook bodies read by the hand-written reader and by JSONDecoder; stored events written and read"
 "$BENCH" json --results "$RESULTS" >&2
 
+if [ "$INSTRUCTIONS" = 1 ]; then
+  other_load
+  say "7. instructions per request and per message (callgrind, the host pinned to one CPU)"
+  stores=sqlite
+  [ "$POSTGRES" = 1 ] && stores=both
+  # A failed count (valgrind, the shim) loses only this phase, not the times measured above.
+  python3 "$ROOT/bench/instructions.py" --bin "$SANDRA" --out "$WORK/instructions" --store "$stores" \
+    --markdown "$WORK/instructions.md" > /dev/null || echo "bench: the instruction counts failed (see above); the report goes on without them" >&2
+fi
+
 other_load
 result "meta.load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
 result "meta.other_load_pct=$MAX_OTHER_LOAD"
@@ -441,5 +461,11 @@ result "meta.other_load_pct=$MAX_OTHER_LOAD"
 say "Results"
 "$BENCH" report --results "$RESULTS" --nproc "$(nproc)" ${DOC:+--doc "$DOC"}
 peer_report
+if [ -f "$WORK/instructions.md" ]; then
+  # Beside the times: the instruction counts of the same build, under the run's section.
+  { printf '\n### Instructions per request and per message (callgrind)\n\n'; cat "$WORK/instructions.md"; } > "$WORK/instructions.section"
+  cat "$WORK/instructions.section"
+  [ -n "$DOC" ] && cat "$WORK/instructions.section" >> "$DOC"
+fi
 [ -n "$DOC" ] && echo "(appended to ${DOC#"$ROOT"/})" >&2
 exit 0
