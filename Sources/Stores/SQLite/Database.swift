@@ -35,7 +35,7 @@ struct SQLiteFailure: Error, CustomStringConvertible {
 /// until it is put back.
 final class Database: @unchecked Sendable {
     private let handle: OpaquePointer
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [StatementKey: OpaquePointer] = [:]
 
     /// Statements kept prepared; past this (SQL built with a varying number of parameters),
     /// the cache is emptied and refilled.
@@ -120,7 +120,8 @@ final class Database: @unchecked Sendable {
 
     private func prepared(_ sql: String, _ binds: [SQLValue]) throws -> OpaquePointer {
         let statement: OpaquePointer
-        if let cached = statements[sql] {
+        let key = StatementKey(sql)
+        if let cached = statements[key] {
             statement = cached
         } else {
             var made: OpaquePointer?
@@ -130,7 +131,7 @@ final class Database: @unchecked Sendable {
                 for old in statements.values { sqlite_nio_sqlite3_finalize(old) }
                 statements.removeAll(keepingCapacity: true)
             }
-            statements[sql] = made
+            statements[key] = made
             statement = made
         }
         let expected = Int(sqlite_nio_sqlite3_bind_parameter_count(statement))
