@@ -17,6 +17,12 @@ struct MetaJSONTests {
         #expect(Self.value.encoded(style: .metaWebhook).allSatisfy { $0 < 0x80 })
     }
 
+    @Test func asciiTextIsEscapedTheSameWayInEitherStyle() {
+        let ascii: MetaJSON = ["text": "a/b \"q\" \\ \r\n\t\u{08}\u{0C}\u{01}\u{1F} end"]
+        #expect(ascii.encodedString(style: .metaWebhook) == #"{"text":"a\/b \"q\" \\ \r\n\t\b\f\u0001\u001f end"}"#)
+        #expect(ascii.encodedString() == #"{"text":"a/b \"q\" \\ \r\n\t\b\f\u0001\u001f end"}"#)
+    }
+
     @Test func compactStyleKeepsUTF8AndSlashes() {
         #expect(Self.value.encodedString() == "{\"text\":\"äöå 🤘 a/b \\\"q\\\" \\\\ \\n\\t\\u0001\",\"n\":1569262486134,\"ok\":true,\"none\":null,\"list\":[1,\"x\"]}")
     }

@@ -290,21 +290,34 @@ extension MetaJSON {
     }
 
     private static func writeString(_ text: String, into output: inout [UInt8], style: Style) {
+        var text = text
+        let written = text.withUTF8 { utf8 -> Bool in
+            // Bytes written as they are go in runs; non-ASCII text in Meta's style is escaped
+            // scalar by scalar below.
+            if style == .metaWebhook, utf8.contains(where: { $0 >= 0x80 }) { return false }
+            output.append(UInt8(ascii: "\""))
+            var runStart = 0
+            for (offset, byte) in utf8.enumerated()
+            where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || (byte == UInt8(ascii: "/") && style == .metaWebhook) {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<offset]))
+                writeEscaped(Unicode.Scalar(byte), into: &output)
+                runStart = offset + 1
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+            output.append(UInt8(ascii: "\""))
+            return true
+        }
+        guard !written else { return }
         output.append(UInt8(ascii: "\""))
         for scalar in text.unicodeScalars {
             switch scalar {
-            case "\"": output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case "\\": output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case "\n": output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case "\r": output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case "\t": output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case "\u{08}": output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case "\u{0C}": output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case "\"", "\\":
+                writeEscaped(scalar, into: &output)
             case "/" where style == .metaWebhook:
-                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "/")])
+                writeEscaped(scalar, into: &output)
             default:
                 if scalar.value < 0x20 {
-                    appendUnicodeEscape(UInt16(scalar.value), into: &output)
+                    writeEscaped(scalar, into: &output)
                 } else if scalar.value < 0x80 || style == .compact {
                     UTF8.encode(scalar) { output.append($0) }
                 } else {
@@ -313,5 +326,21 @@ extension MetaJSON {
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// The escape of a quote, a backslash, a slash or a control character.
+    private static func writeEscaped(_ scalar: Unicode.Scalar, into output: inout [UInt8]) {
+        let short: UInt8? = switch scalar {
+        case "\"", "\\", "/": UInt8(scalar.value)
+        case "\n": UInt8(ascii: "n")
+        case "\r": UInt8(ascii: "r")
+        case "\t": UInt8(ascii: "t")
+        case "\u{08}": UInt8(ascii: "b")
+        case "\u{0C}": UInt8(ascii: "f")
+        default: nil
+        }
+        guard let short else { return appendUnicodeEscape(UInt16(scalar.value), into: &output) }
+        output.append(UInt8(ascii: "\\"))
+        output.append(short)
     }
 }
