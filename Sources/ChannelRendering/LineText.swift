@@ -20,17 +20,25 @@ enum LineText {
     /// `text.split(separator: "\n", omittingEmptySubsequences: false)`.
     static func lines<Text: StringProtocol>(of text: Text) -> [Text.SubSequence] {
         let utf8 = text.utf8
-        guard !utf8.contains(0x0D) else {
-            // A `\r\n` is one `Character`, which is not `"\n"`.
-            return text.split(separator: "\n", omittingEmptySubsequences: false)
-        }
+        // The offsets of the line feeds, read from the text's bytes; nil with a `\r` (a `\r\n`
+        // is one `Character`, which is not `"\n"`) or when the bytes are not contiguous.
+        let newlines: [Int]? = utf8.withContiguousStorageIfAvailable { bytes -> [Int]? in
+            var offsets: [Int] = []
+            for (offset, byte) in bytes.enumerated() {
+                if byte == 0x0A { offsets.append(offset) } else if byte == 0x0D { return nil }
+            }
+            return offsets
+        } ?? nil
+        guard let newlines else { return text.split(separator: "\n", omittingEmptySubsequences: false) }
         var lines: [Text.SubSequence] = []
+        lines.reserveCapacity(newlines.count + 1)
         var start = utf8.startIndex
-        var index = start
-        while let newline = utf8[index...].firstIndex(of: 0x0A) {
+        var consumed = 0
+        for offset in newlines {
+            let newline = utf8.index(start, offsetBy: offset - consumed)
             lines.append(text[start..<newline])
-            index = utf8.index(after: newline)
-            start = index
+            start = utf8.index(after: newline)
+            consumed = offset + 1
         }
         lines.append(text[start..<utf8.endIndex])
         return lines
