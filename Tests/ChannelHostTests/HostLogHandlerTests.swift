@@ -10,6 +10,11 @@ struct HostLogHandlerTests {
     final class Lines: TextOutputStream, Sendable {
         private let text = Mutex("")
         func write(_ string: String) { text.withLock { $0 += string } }
+        /// The lines' timestamps.
+        var timestamps: [String] {
+            text.withLock { $0 }.split(separator: "\n").map { String($0.prefix(while: { $0 != " " })) }
+        }
+
         /// The lines without their timestamps (which may differ by a second).
         var withoutTimestamps: [String] {
             text.withLock { $0 }.split(separator: "\n").map { line in
@@ -51,11 +56,15 @@ struct HostLogHandlerTests {
                 return handler
             }
             Self.exercise { label in
-                HostLogHandler(output: StreamLogHandler(label: label, stream: actual, metadataProvider: nil), level: .info,
-                               metadataProvider: provider)
+                HostLogHandler(label: label, level: .info, metadataProvider: provider) { actual.write($0) }
             }
             #expect(expected.withoutTimestamps.count == 7)
             #expect(actual.withoutTimestamps == expected.withoutTimestamps)
+            // The time as StreamLogHandler writes it: local time with its offset, to the second.
+            for timestamp in actual.timestamps {
+                #expect(timestamp.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}/) != nil, "\(timestamp)")
+            }
+            #expect(actual.timestamps.count == 7)
         }
     }
 }
