@@ -1,5 +1,3 @@
-import NIOCore
-import NIOPosix
 import PostgresNIO
 import Synchronization
 
@@ -37,30 +35,20 @@ enum ConnectionLease {
                         race.finish(.failure(error))
                     }
                 }
-                // The bounds are timers on an event loop, not a task sleeping: every store call
-                // runs through here, and a task with its sleep cost more than the call's
-                // statements.
-                let loop = MultiThreadedEventLoopGroup.singleton.any()
-                let timer = loop.scheduleTask(in: Self.timeAmount(wait)) {
+                let timer = Task {
+                    do { try await Task.sleep(for: wait) } catch { return }
                     if !race.isLeased {
                         if race.finish(.failure(Timeout())) { worker.cancel() }
                         return
                     }
-                    race.track(timer: loop.scheduleTask(in: Self.timeAmount(work)) { race.finish(.failure(Abandoned())) })
+                    do { try await Task.sleep(for: work) } catch { return }
+                    race.finish(.failure(Abandoned()))
                 }
-                race.track(worker: worker)
-                race.track(timer: timer)
+                race.track(worker: worker, timer: timer)
             }
         } onCancel: {
             race.cancel()
         }
-    }
-
-    /// `duration` as NIO's time amount.
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
-            ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// The work, its timer and the caller's continuation: whichever ends first resumes it, once.
@@ -71,7 +59,7 @@ enum ConnectionLease {
             var finished = false
             var cancelled = false
             var worker: Task<Void, Never>?
-            var timer: Scheduled<Void>?
+            var timer: Task<Void, Never>?
         }
 
         private let state = Mutex(State())
@@ -86,29 +74,23 @@ enum ConnectionLease {
 
         var isLeased: Bool { state.withLock { $0.leased } }
 
-        /// Keeps the work's task, to cancel it; when the caller was cancelled already, at once.
-        func track(worker: Task<Void, Never>) {
-            let cancelled = state.withLock { state in
+        /// Keeps the tasks, to cancel them; a race already over cancels the timer (and, when
+        /// the caller was cancelled, the work) at once.
+        func track(worker: Task<Void, Never>, timer: Task<Void, Never>) {
+            let (finished, cancelled) = state.withLock { state in
                 state.worker = worker
-                return state.cancelled
-            }
-            if cancelled { worker.cancel() }
-        }
-
-        /// Keeps the pending timer, to cancel it; a race already over cancels it at once.
-        func track(timer: Scheduled<Void>) {
-            let finished = state.withLock { state in
                 state.timer = timer
-                return state.finished
+                return (state.finished, state.cancelled)
             }
             if finished { timer.cancel() }
+            if cancelled { worker.cancel() }
         }
 
         /// Resumes the caller with `result` unless it was resumed already.
         /// - Returns: whether this call resumed it.
         @discardableResult
         func finish(_ result: Result<Value, any Error>) -> Bool {
-            let (continuation, timer) = state.withLock { state -> (CheckedContinuation<Value, any Error>?, Scheduled<Void>?) in
+            let (continuation, timer) = state.withLock { state -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
                 guard !state.finished else { return (nil, nil) }
                 state.finished = true
                 defer { state.continuation = nil }
