@@ -84,7 +84,7 @@ identity: {{enabled: false}}
 pipeline: {{max_concurrent_conversations: {max_conversations}, typing_indicator_delay_ms: 0}}
 channels:
   instagram: {{type: instagram, sandbox: false, access_token: instructions-token, verify_token: instructions-verify,
-              app_secret: {SECRET}, api_version: v19.0, graph_api_base_url: "http://127.0.0.1:{graph.port}"}}
+              app_secret: {SECRET}, api_version: v27.0, graph_api_base_url: "http://127.0.0.1:{graph.port}"}}
 """)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("INSTAGRAM_", "WHATSAPP_", "MESSENGER_", "SANDRA_", "OPENAI_"))}
