@@ -47,13 +47,7 @@ public struct MarkdownRenderer: Sendable {
         case .whatsapp:
             DialectWriter(dialect: .whatsApp).write(MarkdownParser.parse(markdown))
         case .markdown:
-            RenderedText(text: Self.trimmed(markdown))
+            RenderedText(text: markdown.trimmingWhitespace())
         }
-    }
-
-    private static func trimmed(_ text: String) -> String {
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
-              let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return String(text[first...last])
     }
 }
