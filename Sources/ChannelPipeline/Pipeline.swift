@@ -252,12 +252,17 @@ public final class Pipeline: Sendable {
             return await waitForChannel(item, until: until, reason: "channel paused: credentials refused", logger: logger)
         }
 
-        // The reply: recorded earlier (an interrupted run), or made now.
-        var parts: [OutboxPart]
-        do {
-            parts = try await store.parts(for: item.id)
-        } catch {
-            return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false, logger: logger)
+        // The reply: recorded earlier (an interrupted run), or made now. A reply is recorded
+        // only under a claim, so an item's first claim has none to read. (Should one be there
+        // all the same, recording the new reply returns it instead, and it is what is sent.)
+        var parts: [OutboxPart] = []
+        if item.claimEpoch != 1 {
+            do {
+                parts = try await store.parts(for: item.id)
+            } catch {
+                return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false,
+                                  logger: logger)
+            }
         }
         if parts.isEmpty {
             do {
