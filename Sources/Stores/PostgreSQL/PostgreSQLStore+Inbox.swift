@@ -8,35 +8,9 @@ import StoreSupport
 extension PostgreSQLStore {
     public func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem] {
         guard !events.isEmpty else { return [] }
-        let stamp = StoredValues.stored(now)
-        let body: @Sendable (Session) async throws -> [InboxItem] = { session in
-            var created: [InboxItem] = []
-            for incoming in events {
-                let event = try await Self.keyOnKnownPerson(incoming, at: stamp, on: session)
-                let state: InboxState = event.isAnswerable ? .received : .ignored
-                let json = StoredJSON.encode(event)
-                let inserted = try await session.firstRow("""
-                    INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
-                                       event_json, state, attempts, received_at, updated_at)
-                    VALUES (\(event.channel), \(event.platformMessageID), \(event.accountID), \(event.senderID),
-                            \(Rows.ms(event.timestamp)), \(json), \(state.rawValue), 0,
-                            \(Rows.ms(stamp)), \(Rows.ms(stamp)))
-                    ON CONFLICT (channel, platform_message_id) DO NOTHING
-                    RETURNING id
-                    """) { try $0.decode(Int64.self) }
-                if let id = inserted {
-                    StoredEventMemo.shared.remember(event, json: json, id: id)
-                    created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
-                }
-            }
-            return created
+        return try await accepts.accept(events, at: now) { batch, stamps in
+            try await self.acceptTogether(batch, stamps: stamps)
         }
-        // One event naming one id reads an alias and inserts: the insert alone changes
-        // anything, and it is atomic by itself. Anything more is one transaction.
-        if events.count == 1, PersonAliases.ids(of: events[0]).count == 1 {
-            return try await session("accepting events", body)
-        }
-        return try await transaction("accepting events", body)
     }
 
     public func claim(_ id: Int64, leaseUntil: Date, at now: Date) async throws -> InboxItem? {

@@ -9,6 +9,18 @@ extension PostgreSQLStore {
     public func recordReply(for inboxID: Int64, parts messages: [OutboundMessage], conversation: ConversationKey,
                             turns: [ConversationTurn], fence: LeaseFence?, at now: Date) async throws -> [OutboxPart] {
         let encoded = messages.map { StoredJSON.encode($0) }
+        let ids = encoded.indices.map { "\(inboxID).\($0)" }
+        // The usual case in one statement; anything else (a reply already recorded, a lost
+        // lease, an item no longer processing) in the transaction below, which says which.
+        if turns.count <= Self.historyCapacity,
+           try await session("recording the reply to inbox item \(inboxID)", { session in
+               try await Self.recordFirstReply(inboxID, ids: ids, encoded: encoded, conversation: conversation, turns: turns,
+                                               fence: fence, at: now, on: session)
+           }) {
+            return zip(ids, messages).enumerated().map { index, part in
+                OutboxPart(id: part.0, inboxID: inboxID, index: index, message: part.1, state: .pending)
+            }
+        }
         return try await transaction("recording the reply to inbox item \(inboxID)") { session in
             // The item's row lock makes two recordings of one reply take turns: the second
             // then reads the parts the first committed (each statement sees the latest commits);
@@ -30,7 +42,6 @@ extension PostgreSQLStore {
                 try await Self.append(turns, to: conversation, on: session)
                 return []
             }
-            let ids = encoded.indices.map { "\(inboxID).\($0)" }
             try await session.run("""
                 INSERT INTO outbox (id, inbox_id, part_index, message_json, state, created_at, updated_at)
                 SELECT part.id, \(inboxID), part.n - 1, part.json, 'pending', \(Rows.ms(now)), \(Rows.ms(now))
@@ -63,6 +74,25 @@ extension PostgreSQLStore {
 
     public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, fence: LeaseFence?,
                                     at now: Date) async throws {
+        // One statement when both changes hold; when it changes nothing, the transaction
+        // below finds out why and throws it (a lost lease, a part or an item in another state).
+        let done = try await session("mark as sent outbox part \(partID) and complete") { session in
+            try await session.returnsRow("""
+                WITH item AS (
+                    SELECT id FROM inbox
+                    WHERE id = \(inboxID) AND state = 'processing' AND (\(fence == nil) OR claim_epoch = \(fence?.epoch ?? -1))
+                    FOR NO KEY UPDATE),
+                part AS (
+                    UPDATE outbox SET state = 'sent', platform_message_id = \(platformMessageID), updated_at = \(Rows.ms(now))
+                    WHERE id = \(partID) AND state = 'pending' AND EXISTS (SELECT 1 FROM item) RETURNING 1),
+                done AS (
+                    UPDATE inbox SET state = 'done', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = \(Rows.ms(now)),
+                                     unfinished_claims = 0
+                    WHERE id IN (SELECT id FROM item) AND state = 'processing' AND EXISTS (SELECT 1 FROM part) RETURNING 1)
+                SELECT 1 FROM done
+                """)
+        }
+        guard !done else { return }
         try await transaction("mark as sent outbox part \(partID) and complete") { session in
             try await Self.checkFence(fence, for: "mark as sent outbox part \(partID) and complete", locking: true, on: session)
             try await Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: session)
@@ -127,6 +157,51 @@ extension PostgreSQLStore {
     }
 
     // MARK: Helpers
+
+    /// Records the first reply to a processing item, its parts and turns, in one statement:
+    /// the item's row is locked (the fence and the state checked on its newest version), and
+    /// nothing is written unless it is processing under the fence with no part recorded yet.
+    /// The history is trimmed first to leave room for the new turns, as `append` does after
+    /// them (the statement's parts all see the same snapshot). Whether it recorded; a second
+    /// recording that raced this one (the parts' ids are taken) is `false` too.
+    private static func recordFirstReply(_ inboxID: Int64, ids: [String], encoded: [String], conversation: ConversationKey,
+                                         turns: [ConversationTurn], fence: LeaseFence?, at now: Date,
+                                         on session: Session) async throws -> Bool {
+        let keep = Int64(historyCapacity - turns.count)
+        do {
+            return try await session.returnsRow("""
+                WITH item AS (
+                    SELECT id FROM inbox
+                    WHERE id = \(inboxID) AND state = 'processing' AND (\(fence == nil) OR claim_epoch = \(fence?.epoch ?? -1))
+                      AND NOT EXISTS (SELECT 1 FROM outbox WHERE inbox_id = \(inboxID))
+                    FOR NO KEY UPDATE),
+                parts AS (
+                    INSERT INTO outbox (id, inbox_id, part_index, message_json, state, created_at, updated_at)
+                    SELECT part.id, \(inboxID), part.n - 1, part.json, 'pending', \(Rows.ms(now)), \(Rows.ms(now))
+                    FROM unnest(\(ids)::text[], \(encoded)::text[]) WITH ORDINALITY AS part (id, json, n)
+                    WHERE EXISTS (SELECT 1 FROM item)),
+                trimmed AS (
+                    DELETE FROM conversation_turns
+                    WHERE \(!turns.isEmpty) AND EXISTS (SELECT 1 FROM item)
+                      AND channel = \(conversation.channel) AND account_id = \(conversation.accountID)
+                      AND user_id = \(conversation.userID)
+                      AND id <= (SELECT id FROM conversation_turns
+                                 WHERE channel = \(conversation.channel) AND account_id = \(conversation.accountID)
+                                   AND user_id = \(conversation.userID)
+                                 ORDER BY id DESC LIMIT 1 OFFSET \(keep))),
+                added AS (
+                    INSERT INTO conversation_turns (channel, account_id, user_id, role, text, timestamp_ms)
+                    SELECT \(conversation.channel), \(conversation.accountID), \(conversation.userID), turn.role, turn.text, turn.at
+                    FROM unnest(\(turns.map(\.role.rawValue))::text[], \(turns.map(\.text))::text[],
+                                \(turns.map { Rows.ms($0.timestamp) })::bigint[]) WITH ORDINALITY AS turn (role, text, at, n)
+                    WHERE EXISTS (SELECT 1 FROM item)
+                    ORDER BY turn.n)
+                SELECT 1 FROM item
+                """)
+        } catch where PostgreSQLFailure.sqlState(of: error) == "23505" {
+            return false  // unique violation: another recording of this reply committed first
+        }
+    }
 
     static func parts(for inboxID: Int64, on session: Session) async throws -> [OutboxPart] {
         try await session.rows("""

@@ -13,9 +13,12 @@ import Synchronization
 ///   `run()` this store runs in a task of its own until ``close()``) and runs its statements
 ///   with bound parameters; a call that changes several rows runs them in one transaction.
 /// - What SQLite's single writer gave for free is explicit here: deduplication is
-///   `INSERT … ON CONFLICT DO NOTHING` on (channel, platform message id); a claim is one
-///   conditional `UPDATE … RETURNING`; issuing a link code counts and inserts under a
-///   transaction-scoped advisory lock; a reply is recorded with its item's row locked.
+///   `INSERT … ON CONFLICT DO NOTHING` on (channel, platform message id), for the webhooks
+///   that arrive together in one statement (``AcceptQueue``); a claim is one
+///   conditional `UPDATE … RETURNING`; a reply is recorded, and its last part marked sent
+///   with its item done, each in one statement that locks the item's row first (what that
+///   statement refuses, a transaction then explains); issuing a link code counts and inserts
+///   under a transaction-scoped advisory lock.
 ///   Transactions that deadlock with another host are run again (up to three times).
 /// - Times are `BIGINT` milliseconds since 1970, events and reply parts the same JSON text as
 ///   SQLite's (``StoredJSON``), so dates read back with millisecond precision.
@@ -47,6 +50,15 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
     private let poolSize: Int
     private let closed = Mutex(false)
     private let reachability = ReachabilityProbe()
+    /// Accepts that arrive together are written together (group commit), by at most a
+    /// quarter of the pool's connections at once.
+    let accepts: AcceptQueue
+    private let statements = StatementCounter()
+
+    /// Statements this store has sent to the server since it was opened (`BEGIN` and
+    /// `COMMIT` included; the schema migration not): what a change to the queries saves
+    /// shows here.
+    public var statementsRun: Int { statements.value }
 
     private init(location: PostgreSQLLocation, client: PostgresClient, runner: Task<Void, Never>, connectTimeout: Duration,
                  callTimeout: Duration, poolSize: Int, logger: Logger) {
@@ -57,6 +69,7 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
         self.callTimeout = callTimeout
         self.poolSize = poolSize
         self.logger = logger
+        self.accepts = AcceptQueue(writers: max(1, poolSize / 4))
     }
 
     deinit {
@@ -133,9 +146,10 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
     func session<Value: Sendable>(_ action: String, _ body: @escaping @Sendable (Session) async throws -> Value) async throws -> Value {
         guard !closed.withLock({ $0 }) else { throw StoreError(.unavailable, "\(action): the store is closed") }
         let logger = self.logger
+        let counter = statements
         do {
             let value = try await ConnectionLease.run(client, waitingAtMost: connectTimeout, workingAtMost: callTimeout) { connection in
-                try await body(Session(connection: connection, logger: logger))
+                try await body(Session(connection: connection, logger: logger, counter: counter))
             }
             reachability.succeeded()
             return value

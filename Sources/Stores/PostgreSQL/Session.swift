@@ -6,10 +6,13 @@ import PostgresNIO
 struct Session: Sendable {
     let connection: PostgresConnection
     let logger: Logger
+    /// Counts the statements run (``PostgreSQLStore/statementsRun``), when given.
+    var counter: StatementCounter? = nil
 
     /// Every row of `query`, each made into a value by `decode`.
     func rows<Value>(_ query: PostgresQuery, _ decode: (PostgresRow) throws -> Value) async throws -> [Value] {
         var values: [Value] = []
+        counter?.add()
         for try await row in try await connection.query(query, logger: logger) {
             values.append(try decode(row))
         }
@@ -33,6 +36,7 @@ struct Session: Sendable {
 
     /// Runs a statement whose rows, if any, are not needed.
     func run(_ query: PostgresQuery) async throws {
+        counter?.add()
         for try await _ in try await connection.query(query, logger: logger) {}
     }
 

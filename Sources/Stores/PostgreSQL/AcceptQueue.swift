@@ -1,0 +1,112 @@
+import ChannelKit
+import Foundation
+import Synchronization
+
+/// Accepts that arrive together, written together (group commit): the events of every
+/// webhook waiting when a write starts go to the database in one write, one commit, and
+/// each caller returns once that commit is done.
+///
+/// A write starts at once when fewer than `writers` are running, so a lone webhook waits
+/// for nothing; under load, the webhooks that arrive while the writes run make the next
+/// one. A write that fails is made again one caller at a time, so that one webhook the
+/// database refuses fails alone and the others are still accepted.
+final class AcceptQueue: Sendable {
+    /// Writes the events of several callers (each with its time) at once; the items each
+    /// caller's events created, in the callers' order.
+    typealias Write = @Sendable (_ batch: [[InboundEvent]], _ stamps: [Date]) async throws -> [[InboxItem]]
+
+    private struct Waiting {
+        var events: [InboundEvent]
+        var now: Date
+        var continuation: CheckedContinuation<[InboxItem], any Error>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var running = 0
+        var unanswered = 0
+    }
+
+    private let state = Mutex(State())
+    private let writers: Int
+    private let mostEventsPerWrite: Int
+
+    /// - Parameters:
+    ///   - writers: the most writes running at once.
+    ///   - mostEventsPerWrite: a write takes waiting callers until their events reach this.
+    init(writers: Int, mostEventsPerWrite: Int = 500) {
+        self.writers = max(1, writers)
+        self.mostEventsPerWrite = max(1, mostEventsPerWrite)
+    }
+
+    /// Callers that have not returned yet: waiting, or in a write.
+    var unanswered: Int { state.withLock { $0.unanswered } }
+
+    /// Accepts `events` in the next write; returns when it is committed. A caller that
+    /// starts a writer lends it `write` (every caller passes the same).
+    func accept(_ events: [InboundEvent], at now: Date, write: @escaping Write) async throws -> [InboxItem] {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state -> Bool in
+                state.waiting.append(Waiting(events: events, now: now, continuation: continuation))
+                state.unanswered += 1
+                guard state.running < writers else { return false }
+                state.running += 1
+                return true
+            }
+            if start {
+                Task { await self.drain(write) }
+            }
+        }
+    }
+
+    /// Writes batches until nobody is waiting.
+    private func drain(_ write: Write) async {
+        while let batch = next() {
+            await run(batch, write)
+        }
+    }
+
+    /// The callers of the next write, or `nil` (and one writer fewer) when nobody waits.
+    private func next() -> [Waiting]? {
+        state.withLock { state in
+            guard !state.waiting.isEmpty else {
+                state.running -= 1
+                return nil
+            }
+            var count = 0
+            var taken = 0
+            for waiting in state.waiting {
+                if taken > 0 && count + waiting.events.count > mostEventsPerWrite { break }
+                count += waiting.events.count
+                taken += 1
+            }
+            let batch = Array(state.waiting.prefix(taken))
+            state.waiting.removeFirst(taken)
+            return batch
+        }
+    }
+
+    private func run(_ batch: [Waiting], _ write: Write) async {
+        defer { state.withLock { $0.unanswered -= batch.count } }
+        do {
+            let created = try await write(batch.map(\.events), batch.map(\.now))
+            for (waiting, items) in zip(batch, created) {
+                waiting.continuation.resume(returning: items)
+            }
+            return
+        } catch {
+            guard batch.count > 1 else {
+                batch[0].continuation.resume(throwing: error)
+                return
+            }
+        }
+        for waiting in batch {
+            do {
+                let created = try await write([waiting.events], [waiting.now])
+                waiting.continuation.resume(returning: created[0])
+            } catch {
+                waiting.continuation.resume(throwing: error)
+            }
+        }
+    }
+}

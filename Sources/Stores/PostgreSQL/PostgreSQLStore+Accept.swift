@@ -1,0 +1,65 @@
+import ChannelKit
+import Foundation
+import PostgresNIO
+import StoreSupport
+
+// MARK: - Accepting events: the webhooks that arrive together in one statement and one commit.
+
+extension PostgreSQLStore {
+    /// Writes the events of several ``accept(_:at:)`` calls (see ``AcceptQueue``), each keyed
+    /// on its known person, deduplicated by (channel, platform message id); the items each
+    /// call's events created, in order. Events naming one id each take two statements (their
+    /// aliases read, then one insert, atomic by itself); any more is one transaction.
+    func acceptTogether(_ batch: [[InboundEvent]], stamps: [Date]) async throws -> [[InboxItem]] {
+        let events = batch.flatMap { $0 }
+        let single = events.allSatisfy { PersonAliases.ids(of: $0).count == 1 }
+        let body: @Sendable (Session) async throws -> [[InboxItem]] = { session in
+            try await Self.insert(batch, stamps: stamps, on: session)
+        }
+        let action = events.count == 1 ? "accepting an event" : "accepting \(events.count) events"
+        return try await single ? session(action, body) : transaction(action, body)
+    }
+
+    private static func insert(_ batch: [[InboundEvent]], stamps: [Date], on session: Session) async throws -> [[InboxItem]] {
+        let stamps = stamps.map { StoredValues.stored($0) }
+        let keyed = try await keyOnKnownPeople(batch.flatMap { $0 }, at: stamps.max() ?? Date(), on: session)
+        let owners = batch.indices.flatMap { call in Array(repeating: call, count: batch[call].count) }
+        let states = keyed.map { ($0.isAnswerable ? InboxState.received : .ignored).rawValue }
+        let json = keyed.map { StoredJSON.encode($0) }
+        let received = owners.map { Rows.ms(stamps[$0]) }
+        var created: [EventKey: Int64] = [:]
+        for (channel, messageID, id) in try await session.rows("""
+            INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
+                               event_json, state, attempts, received_at, updated_at)
+            SELECT e.channel, e.message_id, e.account_id, e.sender_id, e.at, e.json, e.state, 0, e.received, e.received
+            FROM unnest(\(keyed.map(\.channel))::text[], \(keyed.map(\.platformMessageID))::text[],
+                        \(keyed.map(\.accountID))::text[], \(keyed.map(\.senderID))::text[],
+                        \(keyed.map { Rows.ms($0.timestamp) })::bigint[], \(json)::text[], \(states)::text[],
+                        \(received)::bigint[]) WITH ORDINALITY
+                 AS e (channel, message_id, account_id, sender_id, at, json, state, received, n)
+            ORDER BY e.n
+            ON CONFLICT (channel, platform_message_id) DO NOTHING
+            RETURNING channel, platform_message_id, id
+            """, { try $0.decode((String, String, Int64).self) }) {
+            created[EventKey(channel: channel, messageID: messageID)] = id
+        }
+        // An event named twice in one write was created once: by its first copy.
+        var results: [[InboxItem]] = batch.map { _ in [] }
+        for (index, event) in keyed.enumerated() {
+            guard let id = created.removeValue(forKey: EventKey(channel: event.channel, messageID: event.platformMessageID)) else {
+                continue
+            }
+            StoredEventMemo.shared.remember(event, json: json[index], id: id)
+            let stamp = stamps[owners[index]]
+            let state = InboxState(rawValue: states[index]) ?? .received
+            results[owners[index]].append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
+        }
+        return results
+    }
+
+    /// An event's deduplication key.
+    private struct EventKey: Hashable {
+        var channel: String
+        var messageID: String
+    }
+}
