@@ -13,7 +13,9 @@ import Synchronization
 /// erased, keyed on a person) is decoded afresh. Ids are never reused by either store, and the
 /// JSON comparison keeps a remembered event right even across two stores in one process.
 ///
-/// Bounded: beyond ``capacity`` entries the oldest is forgotten first.
+/// Bounded: beyond ``capacity`` entries the oldest is forgotten first. The stores forget an
+/// event as soon as its message is finished (done, dead, dropped) or redacted, and a
+/// person's events when they are erased, so what stays is mostly the events still being answered.
 package final class StoredEventMemo: Sendable {
     /// The process's memo, shared by every store (see above for why that is safe).
     package static let shared = StoredEventMemo(capacity: 4_096)
@@ -54,15 +56,41 @@ package final class StoredEventMemo: Sendable {
         }
     }
 
-    /// The event stored as `json` in row `id`: remembered, or decoded (and then remembered).
+    /// The event stored as `json` in row `id`: remembered, or decoded (and then remembered
+    /// when its item is `open`: one still to be answered, read again when it is claimed).
     /// - Throws: `StoreError(.corrupt, …)` naming `column` when the JSON does not decode.
-    package func event(id: Int64, json: String, column: String) throws -> InboundEvent {
+    package func event(id: Int64, json: String, open: Bool, column: String) throws -> InboundEvent {
         if let entry = state.withLock({ $0.entries[id] }), entry.json == json {
             return entry.event
         }
         let event = try StoredValues.decode(InboundEvent.self, json: json, column: column)
-        remember(event, json: json, id: id)
+        if open { remember(event, json: json, id: id) }
         return event
+    }
+
+    /// Forgets the event of row `id` (finished, dropped, redacted: not read again, and its
+    /// text should not stay in memory).
+    package func forget(_ id: Int64) {
+        state.withLock { _ = $0.entries.removeValue(forKey: id) }
+    }
+
+    /// Forgets the events of `people` (after an erasure: none of their text stays in memory).
+    package func forget(eventsOf people: [ChannelIdentity]) {
+        guard !people.isEmpty else { return }
+        state.withLock { state in
+            state.entries = state.entries.filter { _, entry in
+                let event = entry.event
+                return !people.contains { person in
+                    person.channel == event.channel
+                        && (person.userID == event.senderID || event.alternativeSenderIDs.contains(person.userID))
+                }
+            }
+        }
+    }
+
+    /// Whether the event stored as `json` in row `id` is remembered.
+    package func remembers(id: Int64, json: String) -> Bool {
+        state.withLock { $0.entries[id]?.json == json }
     }
 
     /// How many events are remembered now.

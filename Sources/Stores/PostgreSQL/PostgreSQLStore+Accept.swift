@@ -49,9 +49,9 @@ extension PostgreSQLStore {
             guard let id = created.removeValue(forKey: EventKey(channel: event.channel, messageID: event.platformMessageID)) else {
                 continue
             }
-            StoredEventMemo.shared.remember(event, json: json[index], id: id)
             let stamp = stamps[owners[index]]
             let state = InboxState(rawValue: states[index]) ?? .received
+            if state == .received { StoredEventMemo.shared.remember(event, json: json[index], id: id) }
             results[owners[index]].append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
         }
         return results

@@ -38,7 +38,8 @@ extension PostgreSQLStore {
     }
 
     public func complete(_ id: Int64, fence: LeaseFence?, at now: Date) async throws {
-        try await transition(id, "complete", Self.completeQuery(id, fence: fence, at: now), fence: fence)
+        defer { StoredEventMemo.shared.forget(id) }  // its text is not kept in memory once it is finished
+        return try await transition(id, "complete", Self.completeQuery(id, fence: fence, at: now), fence: fence)
     }
 
     public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, fence: LeaseFence?,
@@ -52,7 +53,8 @@ extension PostgreSQLStore {
     }
 
     public func kill(_ id: Int64, reason: String, fence: LeaseFence?, at now: Date) async throws {
-        try await transition(id, "kill", """
+        defer { StoredEventMemo.shared.forget(id) }  // its text is not kept in memory once it is finished
+        return try await transition(id, "kill", """
             UPDATE inbox SET state = 'dead', attempts = attempts + 1, next_attempt_at = NULL, lease_expires_at = NULL,
                              last_error = \(reason), updated_at = \(Rows.ms(now)), unfinished_claims = 0
             WHERE id = \(id) AND state = 'processing' AND (\(fence == nil) OR claim_epoch = \(fence?.epoch ?? -1)) RETURNING 1
@@ -142,7 +144,8 @@ extension PostgreSQLStore {
     }
 
     public func drop(_ id: Int64, at now: Date) async throws -> Bool {
-        try await session("dropping inbox item \(id)") { session in
+        defer { StoredEventMemo.shared.forget(id) }  // its text is not kept in memory once it is finished
+        return try await session("dropping inbox item \(id)") { session in
             try await session.returnsRow("""
                 UPDATE inbox SET state = 'dropped', next_attempt_at = NULL, lease_expires_at = NULL,
                                  updated_at = \(Rows.ms(now)), unfinished_claims = 0
@@ -153,7 +156,8 @@ extension PostgreSQLStore {
     }
 
     public func redact(_ id: Int64, at now: Date) async throws -> Bool {
-        try await transaction("redacting inbox item \(id)") { session in
+        defer { StoredEventMemo.shared.forget(id) }  // its text is not kept in memory once it is finished
+        return try await transaction("redacting inbox item \(id)") { session in
             guard let json = try await session.firstRow("SELECT event_json FROM inbox WHERE id = \(id) FOR UPDATE", {
                 try $0.decode(String.self)
             }) else { return false }

@@ -74,6 +74,7 @@ extension PostgreSQLStore {
 
     public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, fence: LeaseFence?,
                                     at now: Date) async throws {
+        defer { StoredEventMemo.shared.forget(inboxID) }  // its text is not kept in memory once it is finished
         // One statement when both changes hold; when it changes nothing, the transaction
         // below finds out why and throws it (a lost lease, a part or an item in another state).
         let done = try await session("mark as sent outbox part \(partID) and complete") { session in

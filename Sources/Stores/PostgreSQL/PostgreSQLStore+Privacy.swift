@@ -13,6 +13,7 @@ extension PostgreSQLStore {
     static let sweepBatchSize = 500
 
     public func erase(_ identities: [ChannelIdentity], recording record: ErasureRecord, at now: Date) async throws -> ErasureRecord {
+        defer { StoredEventMemo.shared.forget(eventsOf: identities) }  // no erased text is kept in memory
         let channelsJSON = StoredJSON.encode(record.channels)
         return try await transaction("erasing a person's data") { session in
             var erased = record

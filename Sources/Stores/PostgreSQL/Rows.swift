@@ -16,12 +16,13 @@ enum Rows {
         + "claim_epoch, lease_owner"
 
     static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
-        let (id, json, state, attempts, next, lease, lastError, received, updated, unfinished, epoch, owner) =
+        let (id, json, stateName, attempts, next, lease, lastError, received, updated, unfinished, epoch, owner) =
             try row.decode((Int64, String, String, Int64, Int64?, Int64?, String?, Int64, Int64, Int64, Int64, String?).self)
+        let state = try StoredValues.named(InboxState.self, stateName, what: "inbox state")
         return InboxItem(
             id: id,
-            event: try StoredEventMemo.shared.event(id: id, json: json, column: "inbox.event_json"),
-            state: try StoredValues.named(InboxState.self, state, what: "inbox state"),
+            event: try StoredEventMemo.shared.event(id: id, json: json, open: !state.isTerminal, column: "inbox.event_json"),
+            state: state,
             attempts: Int(attempts),
             nextAttemptAt: next.map(date),
             leaseExpiresAt: lease.map(date),

@@ -75,7 +75,8 @@ extension SQLiteStore {
     }
 
     public func drop(_ id: Int64, at now: Date) async throws -> Bool {
-        try await write("dropping inbox item \(id)") { database in
+        defer { StoredEventMemo.shared.forget(id) }  // its text is not kept in memory once it is finished
+        return try await write("dropping inbox item \(id)") { database in
             try database.firstRow("""
                 UPDATE inbox SET state = 'dropped', next_attempt_at = NULL, lease_expires_at = NULL, updated_at = ?1,
                                  unfinished_claims = 0
@@ -86,7 +87,8 @@ extension SQLiteStore {
     }
 
     public func redact(_ id: Int64, at now: Date) async throws -> Bool {
-        try await write("redacting inbox item \(id)") { database in
+        defer { StoredEventMemo.shared.forget(id) }  // its text is not kept in memory once it is finished
+        return try await write("redacting inbox item \(id)") { database in
             guard let json = try database.firstRow("SELECT event_json FROM inbox WHERE id = ?1", [Row.bind(id)], { try $0.text(0) })
             else { return false }
             let event = try Row.decode(InboundEvent.self, json: json, column: "event_json")

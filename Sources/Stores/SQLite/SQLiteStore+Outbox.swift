@@ -55,7 +55,8 @@ extension SQLiteStore {
 
     public func markSentAndComplete(_ partID: String, platformMessageID: String?, inboxID: Int64, fence: LeaseFence?,
                                     at now: Date) async throws {
-        try await write("mark as sent outbox part \(partID) and complete") { database in
+        defer { StoredEventMemo.shared.forget(inboxID) }  // its text is not kept in memory once it is finished
+        return try await write("mark as sent outbox part \(partID) and complete") { database in
             try Self.checkFence(fence, for: "mark as sent outbox part \(partID) and complete", on: database)
             try Self.markSent(partID, platformMessageID: platformMessageID, at: now, on: database)
             try Self.transition(inboxID, "complete", Self.completeSQL, [Row.bind(now), Row.bind(inboxID)], on: database)

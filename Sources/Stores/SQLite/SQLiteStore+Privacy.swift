@@ -12,7 +12,8 @@ extension SQLiteStore: PrivacyStore {
     static let sweepBatchSize = 500
 
     public func erase(_ identities: [ChannelIdentity], recording record: ErasureRecord, at now: Date) async throws -> ErasureRecord {
-        try await write("erasing a person's data") { database in
+        defer { StoredEventMemo.shared.forget(eventsOf: identities) }  // no erased text is kept in memory
+        return try await write("erasing a person's data") { database in
             var erased = record
             for person in try Self.everyID(of: identities, on: database) {
                 let key = [Row.bind(person.channel), Row.bind(person.userID)]

@@ -164,7 +164,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
                 // No row changed: a delivery seen before (no RETURNING: see `Database.changes`).
                 if database.changes == 1 {
                     let id = database.lastInsertRowID
-                    StoredEventMemo.shared.remember(event, json: json, id: id)
+                    if state == .received { StoredEventMemo.shared.remember(event, json: json, id: id) }
                     created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
                 }
             }
@@ -196,7 +196,8 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     }
 
     public func complete(_ id: Int64, fence: LeaseFence?, at now: Date) async throws {
-        try await transition(id, "complete", Self.completeSQL, [Row.bind(now), Row.bind(id)], fence: fence)
+        defer { StoredEventMemo.shared.forget(id) }  // its text is not kept in memory once it is finished
+        return try await transition(id, "complete", Self.completeSQL, [Row.bind(now), Row.bind(id)], fence: fence)
     }
 
     public func fail(_ id: Int64, reason: String, nextAttemptAt: Date, countsAsAttempt: Bool, fence: LeaseFence?,
@@ -210,7 +211,8 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     }
 
     public func kill(_ id: Int64, reason: String, fence: LeaseFence?, at now: Date) async throws {
-        try await transition(id, "kill", """
+        defer { StoredEventMemo.shared.forget(id) }  // its text is not kept in memory once it is finished
+        return try await transition(id, "kill", """
             UPDATE inbox SET state = 'dead', attempts = attempts + 1, next_attempt_at = NULL,
                              lease_expires_at = NULL, last_error = ?1, updated_at = ?2, unfinished_claims = 0
             WHERE id = ?3 AND state = 'processing'
