@@ -7,7 +7,7 @@ import Synchronization
 /// each caller returns once that commit is done.
 ///
 /// A write starts at once when fewer than `writers` are running, so a lone webhook waits
-/// for nothing; under load, the webhooks that arrive while the writes run make the next
+/// for nothing (and writes its own events, on its own task); under load, the webhooks that arrive while the writes run make the next
 /// one. A write that fails is made again one caller at a time, so that one webhook the
 /// database refuses fails alone and the others are still accepted.
 final class AcceptQueue: Sendable {
@@ -45,7 +45,29 @@ final class AcceptQueue: Sendable {
     /// Accepts `events` in the next write; returns when it is committed. A caller that
     /// starts a writer lends it `write` (every caller passes the same).
     func accept(_ events: [InboundEvent], at now: Date, write: @escaping Write) async throws -> [InboxItem] {
-        try await withCheckedThrowingContinuation { continuation in
+        // Nobody writing or waiting: this caller writes its own events itself, and hands the
+        // writer's work on to a task only if others came meanwhile.
+        let alone = state.withLock { state -> Bool in
+            guard state.running < writers, state.waiting.isEmpty else { return false }
+            state.running += 1
+            state.unanswered += 1
+            return true
+        }
+        if alone {
+            defer {
+                let more = state.withLock { state -> Bool in
+                    state.unanswered -= 1
+                    guard !state.waiting.isEmpty else {
+                        state.running -= 1
+                        return false
+                    }
+                    return true
+                }
+                if more { Task { await self.drain(write) } }
+            }
+            return try await write([events], [now])[0]
+        }
+        return try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state -> Bool in
                 state.waiting.append(Waiting(events: events, now: now, continuation: continuation))
                 state.unanswered += 1

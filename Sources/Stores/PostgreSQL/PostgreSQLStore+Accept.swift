@@ -21,6 +21,9 @@ extension PostgreSQLStore {
     }
 
     private static func insert(_ batch: [[InboundEvent]], stamps: [Date], on session: Session) async throws -> [[InboxItem]] {
+        if batch.count == 1, batch[0].count == 1 {
+            return [try await insertOne(batch[0][0], at: stamps[0], on: session).map { [$0] } ?? []]
+        }
         let stamps = stamps.map { StoredValues.stored($0) }
         let keyed = try await keyOnKnownPeople(batch.flatMap { $0 }, at: stamps.max() ?? Date(), on: session)
         let owners = batch.indices.flatMap { call in Array(repeating: call, count: batch[call].count) }
@@ -55,6 +58,25 @@ extension PostgreSQLStore {
             results[owners[index]].append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
         }
         return results
+    }
+
+    /// One event alone (a webhook that arrived by itself): the same statements with single
+    /// values instead of arrays, which PostgresNIO encodes for less.
+    private static func insertOne(_ incoming: InboundEvent, at now: Date, on session: Session) async throws -> InboxItem? {
+        let stamp = StoredValues.stored(now)
+        let event = try await keyOnKnownPeople([incoming], at: stamp, on: session)[0]
+        let state: InboxState = event.isAnswerable ? .received : .ignored
+        let json = StoredJSON.encode(event)
+        guard let id = try await session.firstRow("""
+            INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
+                               event_json, state, attempts, received_at, updated_at)
+            VALUES (\(event.channel), \(event.platformMessageID), \(event.accountID), \(event.senderID),
+                    \(Rows.ms(event.timestamp)), \(json), \(state.rawValue), 0, \(Rows.ms(stamp)), \(Rows.ms(stamp)))
+            ON CONFLICT (channel, platform_message_id) DO NOTHING
+            RETURNING id
+            """, { try $0.decode(Int64.self) }) else { return nil }
+        if state == .received { StoredEventMemo.shared.remember(event, json: json, id: id) }
+        return InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp)
     }
 
     /// An event's deduplication key.

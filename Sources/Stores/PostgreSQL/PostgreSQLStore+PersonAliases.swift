@@ -15,6 +15,16 @@ extension PostgreSQLStore {
         let ids = events.map { PersonAliases.ids(of: $0) }
         let pairs = Set(zip(events, ids).flatMap { event, ids in ids.map { AliasKey(channel: event.channel, id: $0) } })
         var recorded: [AliasKey: String] = [:]
+        if events.count == 1, ids[0].count == 1 {
+            // One id: a primary-key lookup with single values, which PostgresNIO encodes for less.
+            let channel = events[0].channel
+            if let user = try await session.firstRow("""
+                SELECT user_id FROM person_aliases WHERE channel = \(channel) AND alias_id = \(ids[0][0])
+                """, { try $0.decode(String.self) }) {
+                return [PersonAliases.rekeyed(events[0], on: user)]
+            }
+            return events
+        }
         for (channel, alias, user) in try await session.rows("""
             SELECT a.channel, a.alias_id, a.user_id FROM person_aliases a
             JOIN unnest(\(pairs.map(\.channel))::text[], \(pairs.map(\.id))::text[]) AS wanted (channel, id)
