@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import NIOCore
-import NIOPosix
 
 /// `SandraBench capacity`: the highest sustained rate of answered messages at which the
 /// end-to-end p99 stays under a bound, found by search against hosts already running.
@@ -18,11 +16,7 @@ struct Capacity: AsyncParsableCommand {
         commandName: "capacity", abstract: "Search the highest answered msg/s with end-to-end p99 under a bound.")
 
     @OptionGroup var webhook: WebhookOptions
-    @Option var host: String = "127.0.0.1"
-    @Option(name: .customLong("port"), help: "A host's port; repeat for several hosts (sender s goes to host s mod hosts).")
-    var ports: [Int]
-    @Option var graphPort: Int
-    @Option var path: String = "/api/channels/instagram"
+    @OptionGroup var targets: EndToEndTargets
     @Option(help: "The first rate tried (msg/s).") var start: Double = 200
     @Option(help: "Each step up multiplies the rate by this.") var factor: Double = 1.6
     @Option(help: "The highest rate tried (msg/s).") var maxRate: Double = 20_000
@@ -33,18 +27,18 @@ struct Capacity: AsyncParsableCommand {
     @Option(help: "The p99 bound (ms).") var p99Ms: Double = 100
     @Option(help: "Stop bisecting when fail / pass is below 1 + this.") var precision: Double = 0.08
     @Option(help: "Seconds the whole search may take.") var budget: Double = 180
-    @Option var connections: Int = 32
     @Option var name: String = "capacity"
     @Option var results: String?
 
     func run() async throws {
         let recorder = GraphRecorder(matchTokens: true)
-        let graphGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = try await FakeGraph.start(host: host, port: graphPort, recorder: recorder, group: graphGroup)
-        defer {
-            server.channel.close(promise: nil)
-            graphGroup.shutdownGracefully { _ in }
+        try await FakeGraph.serving(host: targets.host, port: targets.graphPort, recorder: recorder) {
+            try await search(recorder: recorder)
         }
+    }
+
+    /// The steps, each printed, then the result written.
+    private func search(recorder: GraphRecorder) async throws {
         let began = monotonicNanos()
         func elapsed() -> Double { Double(monotonicNanos() - began) / 1e9 }
         var pass: (rate: Double, outcome: EndToEndRun.Outcome)?
@@ -55,8 +49,8 @@ struct Capacity: AsyncParsableCommand {
         var tokenBase = 0
         // A step takes its warm-up, its measured seconds and at most its drain.
         while elapsed() + warmup + stepSeconds + drain <= budget, rate >= 1 {
-            let step = EndToEndRun(host: host, ports: ports, path: path, webhook: webhook, rate: rate, duration: stepSeconds,
-                                   warmup: warmup, drain: drain, connections: connections, tokenBase: tokenBase)
+            let step = EndToEndRun(targets: targets, webhook: webhook, rate: rate, duration: stepSeconds, warmup: warmup,
+                                   drain: drain, tokenBase: tokenBase)
             let outcome = try await step.run(recorder: recorder)
             tokenBase += Int(rate * (warmup + stepSeconds)) + 1
             owed += outcome.acceptedTotal
@@ -81,7 +75,7 @@ struct Capacity: AsyncParsableCommand {
         }
         let best = pass?.outcome
         ResultsFile(path: results).write(name, [
-            "hosts": String(ports.count), "senders": String(webhook.senders), "p99_bound_ms": String(Int(p99Ms)),
+            "hosts": String(targets.ports.count), "senders": String(webhook.senders), "p99_bound_ms": String(Int(p99Ms)),
             "max_rps": String(Int(pass?.rate ?? 0)), "first_fail_rps": String(Int(fail ?? 0)),
             "limited_by_max_rate": String(fail == nil), "best_p99_us": micros(best?.replies.value(99) ?? 0),
             "best_p50_us": micros(best?.replies.value(50) ?? 0), "best_completed_rps": String(format: "%.0f", best?.completedRate ?? 0),

@@ -1,3 +1,4 @@
+import ArgumentParser
 import NIOCore
 import NIOPosix
 
@@ -9,15 +10,12 @@ import NIOPosix
 /// the hosts, and consecutive messages alternate between the hosts. Each host has its own
 /// connections and its own share of the schedule, interleaved on one clock.
 struct EndToEndRun {
-    var host: String
-    var ports: [Int]
-    var path: String
+    var targets: EndToEndTargets
     var webhook: WebhookOptions
     var rate: Double
     var duration: Double
     var warmup: Double
     var drain: Double
-    var connections: Int
     /// The first message's token and sequence number: runs that share a fake Graph API (the
     /// steps of a capacity search) keep their tokens and message ids apart with it.
     var tokenBase = 0
@@ -43,16 +41,17 @@ struct EndToEndRun {
 
     /// The host a message goes to.
     func portIndex(ofMessage index: Int) -> Int {
-        (index % webhook.senders) % ports.count
+        (index % webhook.senders) % targets.ports.count
     }
 
     /// Sends the run's webhooks, waits up to `drain` seconds for the replies, and measures.
     func run(recorder: GraphRecorder) async throws -> Outcome {
+        let (host, ports, path) = (targets.host, targets.ports, targets.path)
         guard !ports.isEmpty, webhook.senders % ports.count == 0 else {
             throw BenchJSONError(description: "\(webhook.senders) senders cannot be spread evenly over \(ports.count) hosts")
         }
-        let warmupCount = Int(rate * warmup)
-        let total = warmupCount + Int(rate * duration)
+        let warmupCount = Int((rate * warmup).rounded())
+        let total = warmupCount + Int((rate * duration).rounded())
         guard total >= ports.count, warmupCount < total else {
             throw BenchJSONError(description: "\(total) messages at \(rate) msg/s: too few for \(ports.count) hosts and a measured span")
         }
@@ -76,7 +75,7 @@ struct EndToEndRun {
             OpenLoopDriver(loop: group.next(), host: host, port: ports[index], requests: requests[index],
                            ratePerSecond: rate / Double(hosts), maxConnections: 1024)
         }
-        for driver in drivers { try await driver.preconnect(max(1, connections / hosts)) }
+        for driver in drivers { try await driver.preconnect(max(1, targets.connections / hosts)) }
         // Host k's messages are due 1/rate after host k-1's: one schedule, interleaved.
         let start = monotonicNanos() + 5_000_000
         let interval = 1e9 / rate
@@ -122,4 +121,14 @@ struct EndToEndRun {
         outcome.acceptedTotal = accepted
         return outcome
     }
+}
+
+/// Where the end-to-end commands send: the hosts' ports, and the fake Graph API's they reply to.
+struct EndToEndTargets: ParsableArguments {
+    @Option var host: String = "127.0.0.1"
+    @Option(name: .customLong("port"), help: "A host's port; repeat for several hosts (sender s goes to host s mod hosts).")
+    var ports: [Int]
+    @Option(help: "The fake Graph API's port (run by this command; every host replies there).") var graphPort: Int
+    @Option var path: String = "/api/channels/instagram"
+    @Option(help: "Connections opened before a run (shared between the hosts).") var connections: Int = 32
 }

@@ -120,6 +120,18 @@ enum FakeGraph {
             .bind(host: host, port: port).get()
         return (channel, channel.localAddress?.port ?? port)
     }
+
+    /// Runs `body` while a fake Graph API answering at once listens on `port`, on an event
+    /// loop of its own; stops it after.
+    static func serving<T>(host: String, port: Int, recorder: GraphRecorder, _ body: () async throws -> T) async throws -> T {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await start(host: host, port: port, recorder: recorder, group: group)
+        defer {
+            server.channel.close(promise: nil)
+            group.shutdownGracefully { _ in }
+        }
+        return try await body()
+    }
 }
 
 /// Answers each Send API call as soon as its body has arrived (or `delay` after).
