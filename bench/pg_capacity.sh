@@ -9,6 +9,8 @@
 #
 # --async-commit: synchronous_commit off (not durable: for comparison only, it shows what the
 # server does when commits no longer wait for the WAL's fsync).
+# --notify: each message's last transaction also sends a NOTIFY (what waking the other hosts
+# by LISTEN/NOTIFY would add; the host does not use it today: it polls).
 # The schema is the host's own: a release `sandra` (BENCH_BIN, .build/release by default) is
 # started once on the fresh database, which migrates it, and stopped. Then, per client count,
 # a fresh database copied from that one and one pgbench run (extended protocol, as PostgresNIO
@@ -28,12 +30,14 @@ CLIENTS=${BENCH_PG_CAPACITY_CLIENTS:-1 4 16 64}
 SECONDS_RUN=${BENCH_PG_CAPACITY_SECONDS:-10}
 MARKDOWN=""
 ASYNC_COMMIT=0
+NOTIFY=0
 while [ $# -gt 0 ]; do
   case $1 in
     --clients) CLIENTS=$2; shift 2 ;;
     --seconds) SECONDS_RUN=$2; shift 2 ;;
     --markdown) MARKDOWN=$2; shift 2 ;;
     --async-commit) ASYNC_COMMIT=1; shift ;;
+    --notify) NOTIFY=1; shift ;;
     *) echo "pg_capacity: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -46,6 +50,7 @@ WORK=$(mktemp -d "$ROOT/.build/pg-capacity.XXXXXX")
 META=$WORK/meta.txt
 result() { echo "$1" >> "$META"; }
 source "$ROOT/bench/postgres.sh"
+source "$ROOT/bench/host_config.sh"
 PG_BIN=$(pg_bin) || { echo "pg_capacity: PostgreSQL is missing (apt-get install postgresql)" >&2; exit 1; }
 [ -x "$PG_BIN/pgbench" ] || { echo "pg_capacity: $PG_BIN/pgbench is missing" >&2; exit 1; }
 PG_DIR=""
@@ -70,34 +75,20 @@ fi
 # The template: the host's schema, made by the host.
 url=$(pg_database template_sandra)
 read -r port <<< "$("$BENCH" free-ports --count 1)"
-cat > "$WORK/host.yaml" <<YAML
-server:
-  host: 127.0.0.1
-  port: $port
-storage:
-  path: "$WORK/unused.sqlite"
-  postgres:
-    url: "$url"
-admin:
-  secret_key: "$PG_SECRET_KEY"
-assistant:
-  type: echo
-identity:
-  enabled: false
-channels:
-  instagram:
-    type: instagram
-    sandbox: false
-    access_token: bench-access-token
-    verify_token: bench-verify-token
-    app_secret: bench-app-secret
-    graph_api_base_url: http://127.0.0.1:9
-YAML
+host_config "$WORK/host.yaml" "$port" "$WORK/unused.sqlite" 9 "$url"
 "$SANDRA" serve --config "$WORK/host.yaml" > "$WORK/host.log" 2>&1 &
 HOST_PID=$!
 "$BENCH" wait-ready --url "http://127.0.0.1:$port/readyz" --timeout 60
 kill "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true
 HOST_PID=""
+
+if [ "$NOTIFY" = 1 ]; then
+  # The same statements, a NOTIFY before the last COMMIT.
+  awk '{ line[NR] = $0 } /^COMMIT;/ { last = NR } END { for (i = 1; i <= NR; i++) { if (i == last) print "NOTIFY inbox_wakeup, '"'"'wake'"'"';"; print line[i] } }' \
+    "$SCRIPT" > "$WORK/message-notify.sql"
+  SCRIPT=$WORK/message-notify.sql
+  if [ "$(id -u)" = 0 ]; then chown postgres "$WORK" "$SCRIPT"; fi
+fi
 
 CLK_TCK=$(getconf CLK_TCK)
 rows=()
@@ -133,7 +124,7 @@ done
 
 {
   echo "PostgreSQL $(sed -n 's/^meta.pg_version=//p' "$META") on $(sed -n 's/^meta.pg_fs=//p' "$META") ($(sed -n 's/^meta.pg_settings=//p' "$META" | tail -n 1)); $(nproc) CPUs, pgbench on the same CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Each transaction is one answered message's statements (bench/pg_message.sql: 2 for accept, 1 for claimHead, 8 in recordReply's transaction, 5 in markSentAndComplete's); ${SECONDS_RUN} s per client count."
+  echo "Each transaction is one answered message's statements (bench/pg_message.sql: 2 for accept, 1 for claimHead, 8 in recordReply's transaction, 5 in markSentAndComplete's$([ "$NOTIFY" = 1 ] && echo ', plus a NOTIFY before its COMMIT')); ${SECONDS_RUN} s per client count."
   echo
   echo "| pgbench clients | messages/s | latency per message | server CPU per message | WAL per message | messages done / run |"
   echo "|---|---|---|---|---|---|"

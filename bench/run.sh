@@ -128,8 +128,9 @@ command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)
 if [ "$INSTRUCTIONS" = 1 ]; then
   command -v valgrind >/dev/null || { echo "bench: valgrind is missing (apt-get install valgrind; or BENCH_INSTRUCTIONS=0)" >&2; exit 1; }
 fi
-# The PostgreSQL server's helpers (start_postgres, pg_sql, pg_ticks, …).
+# The PostgreSQL server's helpers (start_postgres, pg_sql, pg_ticks, …) and the hosts' configuration.
 source "$ROOT/bench/postgres.sh"
+source "$ROOT/bench/host_config.sh"
 PG_BIN=""
 if [ "$POSTGRES" = 1 ]; then
   PG_BIN=$(pg_bin) || { echo "bench: PostgreSQL is missing (apt-get install postgresql; or BENCH_POSTGRES=0)" >&2; exit 1; }
@@ -212,41 +213,22 @@ host_cpu() {
 # start_host <name> <port> <graph port> [probe flags]: a fresh host on a fresh SQLite file,
 # or on the PostgreSQL database HOST_DATABASE_URL names when set; sets HOST_PID
 start_host() {
-  local name=$1 port=$2 graph=$3 probe=${4:-} postgres=""
+  local name=$1 port=$2 graph=$3 probe=${4:-}
   mkdir -p "$WORK/$name"
-  if [ -n "${HOST_DATABASE_URL:-}" ]; then
-    postgres=$(printf '  postgres:\n    url: "%s"\nadmin:\n  secret_key: "%s"' "$HOST_DATABASE_URL" "$PG_SECRET_KEY")
-  fi
-  cat > "$WORK/$name.yaml" <<YAML
-server:
-  host: 127.0.0.1
-  port: $port
-  shutdown_timeout_seconds: 2
-  benchmark_routes: true
-  # The load generators open up to 1,024 connections from one address: no per-client cap.
-  max_connections_per_client: 0
-storage:
-  path: "$WORK/$name/sandra.sqlite"
-$postgres
-assistant:
-  type: echo
-identity:
-  enabled: false
-channels:
-  instagram:
-    type: instagram
-    sandbox: false
-    access_token: bench-access-token
-    verify_token: bench-verify-token
-    app_secret: $SECRET
-    graph_api_base_url: http://127.0.0.1:$graph
-${HOST_EXTRA_CHANNELS:-}
-YAML
+  host_config "$WORK/$name.yaml" "$port" "$WORK/$name/sandra.sqlite" "$graph" "${HOST_DATABASE_URL:-}"
   "$SANDRA" serve --config "$WORK/$name.yaml" --log-level "$LOG_LEVEL" > "$WORK/$name.log" 2>&1 &
   HOST_PID=$!
   PIDS+=("$HOST_PID")
   "$BENCH" wait-ready --url "http://127.0.0.1:$port/readyz" --timeout 60
   "$BENCH" probe --base "http://127.0.0.1:$port" --secret "$SECRET" $probe
+}
+
+# start_two_hosts <name> <database URL>: two fresh hosts on one PostgreSQL database, on
+# HOST_PORT and HOST_B_PORT, both replying to E2E_GRAPH_PORT; sets HOST_A_PID and HOST_PID
+start_two_hosts() {
+  HOST_DATABASE_URL=$2 start_host "$1-a" "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
+  HOST_A_PID=$HOST_PID
+  HOST_DATABASE_URL=$2 start_host "$1-b" "$HOST_B_PORT" "$E2E_GRAPH_PORT" --bare-only
 }
 
 # run_wrk <result name> <url> <bodies prefix> <seconds>; WRK_SETTLE: a function called with the
@@ -470,9 +452,7 @@ if [ "$POSTGRES" = 1 ]; then
 
     say "4d. capacity on PostgreSQL, two hosts on one database (sender s to host s mod 2)"
     url=$(pg_database capacity2)
-    HOST_DATABASE_URL=$url start_host pg-cap2-a "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
-    HOST_A_PID=$HOST_PID
-    HOST_DATABASE_URL=$url start_host pg-cap2-b "$HOST_B_PORT" "$E2E_GRAPH_PORT" --bare-only
+    start_two_hosts pg-cap2 "$url"
     HOST_PIDS="$HOST_A_PID $HOST_PID" capacity cap_pg2 "$HOST_PORT" "$HOST_B_PORT"
     stop_pid "$HOST_PID"
     stop_pid "$HOST_A_PID"
@@ -480,10 +460,8 @@ if [ "$POSTGRES" = 1 ]; then
   fi
 
   say "5. cross-host wake-up delay: two hosts on one PostgreSQL database"
-  WAKEUP_URL=$(pg_database wakeup)
-  HOST_DATABASE_URL=$WAKEUP_URL start_host pg-wakeup-a "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
-  HOST_A_PID=$HOST_PID
-  HOST_DATABASE_URL=$WAKEUP_URL start_host pg-wakeup-b "$HOST_B_PORT" "$E2E_GRAPH_PORT" --bare-only
+  url=$(pg_database wakeup)
+  start_two_hosts pg-wakeup "$url"
   "$BENCH" wakeup --port-a "$HOST_PORT" --port-b "$HOST_B_PORT" --graph-port "$E2E_GRAPH_PORT" \
     --graph-delay-ms "$WAKEUP_GRAPH_DELAY_MS" --conversations "$WAKEUP_CONVERSATIONS" --secret "$SECRET" \
     --run "k$RUN_ID" --name wakeup --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
