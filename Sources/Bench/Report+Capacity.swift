@@ -28,7 +28,9 @@ extension Report {
             lines.append("| **headline: highest sustained answered msg/s with end-to-end p99 < \(bound) ms — \(setup)** "
                          + "(search: open-loop steps of \(r["\(name).step_seconds"] ?? "?") s, \(r["\(name).senders"] ?? "?") senders, echo assistant, one fake Graph API; "
                          + "a step passes when every message is answered within the drain window and p99 < \(bound) ms) | "
-                         + "**\(rps(best, unit: "msg/s"))**\(ceiling) · at that step p50 \(ms(num("\(name).best_p50_us"))) · p99 \(ms(num("\(name).best_p99_us")))"
+                         + (best > 0
+                            ? "**\(rps(best, unit: "msg/s"))**\(ceiling) · at that step p50 \(ms(num("\(name).best_p50_us"))) · p99 \(ms(num("\(name).best_p99_us")))"
+                            : "**no step passed** (the search's time ran out first)")
                          + "\(failed)\(cpu) · steps: \(r["\(name).steps"] ?? "?") | — | — | — |")
         }
         return lines
