@@ -66,13 +66,15 @@ test: deps test-deps
 
 ## bench: release build, then the benchmarks (bench/run.sh): ingestion vs the bare route
 ## (wrk) and against a Python peer (pywa on FastAPI/uvicorn, from PyPI), ack latency at
-## 5,000 webhooks/s and end-to-end latency at 1,000 messages/s (open loop) on SQLite;
-## ingestion and end to end again on PostgreSQL (a throwaway durable server), the cross-host
-## wake-up delay of two hosts on one database, JSON in process (webhook bodies read two
-## ways, stored events written and read), and instructions per request and per message
-## under callgrind (bench/instructions.py); prints one table and the instruction counts and
-## appends them to docs/performance.md. Installs wrk, PostgreSQL, python3-venv and valgrind
-## if missing.
+## 5,000 webhooks/s (and the reply backlog it leaves) and end-to-end latency at 1,000
+## messages/s (open loop) on SQLite; resident memory idle and after 10k and 100k messages;
+## the highest answered msg/s with end-to-end p99 under 100 ms (a search) on SQLite, one
+## PostgreSQL host and two; ingestion and end to end again on PostgreSQL (a throwaway durable
+## server), the cross-host wake-up delay of two hosts on one database, JSON and Markdown
+## rendering in process, instructions per request and per message under callgrind
+## (bench/instructions.py), and PostgreSQL alone under pgbench (bench/pg_capacity.sh); prints
+## one table and the instruction counts and appends them to docs/performance.md. Installs
+## wrk, PostgreSQL, python3-venv and valgrind if missing.
 bench: deps
 	$(call apt_install,$(BENCH_APT_PACKAGES))
 	$(SWIFT) build -c release --product sandra

@@ -259,12 +259,16 @@ let package = Package(
         ),
         // `make bench`: load generators, the fake Graph Send API and the report (no host code).
         // The JSON phase (`SandraBench json`) also calls the Meta webhook reader and the
-        // stores' JSON, to compare them with Foundation's coders on the same bodies.
+        // stores' JSON, to compare them with Foundation's coders on the same bodies; the
+        // rendering one (`SandraBench render`) the renderer with Instagram's and WhatsApp's profiles.
         .executableTarget(
             name: "SandraBench",
             dependencies: [
                 "ChannelKit",
+                "ChannelRendering",
                 "MetaPlatform",
+                "InstagramChannel",
+                "WhatsAppChannel",
                 "StoreSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

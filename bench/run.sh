@@ -19,11 +19,24 @@
 #      ingestion as a multiple of pywa's
 #   2. `SandraBench open-loop`: signed webhooks at a fixed 5,000/s; ack latency from the
 #      scheduled send time (no coordinated omission); first the same against the bare
-#      route, the floor of the measurement (driver, loopback HTTP, scheduler)
+#      route, the floor of the measurement (driver, loopback HTTP, scheduler). With the
+#      replies running: when the last webhook is acknowledged, how many replies the fake
+#      Graph API (`SandraBench graph`, asked on GET /bench/counts) has still to receive, and
+#      how long until it has them all (the processing lag and its drain)
 #   2b. diagnostic: the acknowledgement run again on a fresh host whose Graph API never
 #      answers: acknowledgements alone, without the replies competing for the CPUs
 #   3. `SandraBench e2e`: signed webhooks at a fixed 1,000/s from 200 senders; latency from
-#      the send to the echo reply's arrival at SandraBench's own fake Graph API
+#      the send to the echo reply's arrival at SandraBench's own fake Graph API; the host's
+#      CPU per answered message (replies at the fake Graph API, warm-up included)
+#   3b. memory: a fresh host's VmRSS (/proc/<pid>/status) after start-up and BENCH_RSS_SETTLE
+#      seconds, then after 10,000 and after 100,000 answered messages (`SandraBench e2e` at
+#      BENCH_RSS_RATE msg/s from 1,000 senders, each run waiting for every reply, then the same
+#      settle)
+#   3c. `SandraBench capacity` on SQLite: the highest answered msg/s at which the end-to-end
+#      p99 stays under 100 ms, searched on a fresh host: open-loop steps of 3 s from 200 msg/s
+#      up by 1.6× until a step fails (a message unanswered within 3 s of the step's end, or p99
+#      ≥ 100 ms), then bisection between the last pass and the first fail, the whole search
+#      within BENCH_CAPACITY_BUDGET seconds; every step is printed
 #   4. PostgreSQL (storage.postgres.url): the bench starts a throwaway PostgreSQL server of its
 #      own (the newest /usr/lib/postgresql/<version>/bin; as the `postgres` user when run as
 #      root), durable as in production: fsync, synchronous_commit and full_page_writes on, its
@@ -32,6 +45,9 @@
 #   4a. the webhook run of phase 1 (same wrk settings and bodies) against a host on it
 #   4b. the end-to-end run of phase 3 against a host on it (waiting at most BENCH_PG_DRAIN
 #       seconds for the last replies)
+#   4c. the capacity search of phase 3c against one host on PostgreSQL (fresh database)
+#   4d. the same against two hosts on one fresh database, the webhooks spread over both: sender
+#       s always to host s mod 2, so consecutive messages alternate; one fake Graph API
 #   5. `SandraBench wakeup`: two hosts on one PostgreSQL database; per conversation (a new
 #      sender) one message to one host, then, once acknowledged, the next to the same host or
 #      to the other one, the fake Graph API answering every send after 50 ms; the gap between
@@ -39,11 +55,18 @@
 #   6. `SandraBench json`: no host; the four webhook bodies of Sources/Bench/JSONBenchBodies.swift
 #      read by the hand-written reader (MetaJSON) and by JSONDecoder into Codable models of
 #      the same fields, and the stored events' JSON written and read; thread CPU per operation
+#   6b. `SandraBench render`: no host; a ~4 KB Markdown reply (Sources/Bench/RenderBenchReply.swift)
+#      rendered and split by the host's renderer with Instagram's profile (plain text, 1,000
+#      UTF-8 bytes a part) and WhatsApp's (its dialect, 4,096 characters); thread CPU per reply
 #   7. bench/instructions.py: instructions (valgrind --tool=callgrind, all threads, the host
 #      pinned to one CPU) per no-op request, per accepted webhook with replies held back and
 #      per answered message, two repetitions and their spread, each split into stages; on
 #      SQLite, and on PostgreSQL too unless BENCH_POSTGRES=0 (a throwaway server of its own).
 #      Printed after the table and appended under it to docs/performance.md
+#   8. bench/pg_capacity.sh: PostgreSQL alone (no host), pgbench replaying one answered
+#      message's statements (bench/pg_message.sql) at several client counts: transactions/s,
+#      the server's CPU and WAL bytes per message; printed after the table and appended under
+#      it (BENCH_PG_CAPACITY=0 skips it)
 #
 # Knobs (environment): BENCH_WRK_THREADS (1), BENCH_WRK_CONNECTIONS (64),
 # BENCH_WRK_SECONDS (10), BENCH_WRK_BODIES (200000), BENCH_ACK_RATE (5000),
@@ -54,7 +77,11 @@
 # phases 4 and 5), BENCH_WAKEUP_CONVERSATIONS (200 of each kind), BENCH_WAKEUP_GRAPH_DELAY_MS (50),
 # BENCH_PG_DRAIN (10: seconds phase 4b waits for its last replies), BENCH_PEER (1; 0 skips
 # phase 1c), BENCH_PEER_PYTHON (python3: the interpreter phase 1c's virtualenv is made with),
-# BENCH_INSTRUCTIONS (1; 0 skips phase 7).
+# BENCH_INSTRUCTIONS (1; 0 skips phase 7), BENCH_RSS (1; 0 skips phase 3b), BENCH_RSS_RATE (2000),
+# BENCH_RSS_SETTLE (5 s), BENCH_CAPACITY (1; 0 skips phases 3c, 4c and 4d),
+# BENCH_CAPACITY_BUDGET (180: seconds each capacity search may take), BENCH_PG_CAPACITY (1; 0 skips
+# phase 8; skipped too with BENCH_POSTGRES=0), BENCH_PG_CAPACITY_CLIENTS ("1 4 16 64"),
+# BENCH_PG_CAPACITY_SECONDS (10).
 #
 # Every phase also records the host's CPU time (user + system, all its threads, from
 # /proc/<pid>/stat) per request it served, warm-up included; on PostgreSQL also the server's
@@ -86,6 +113,12 @@ WAKEUP_GRAPH_DELAY_MS=${BENCH_WAKEUP_GRAPH_DELAY_MS:-50}
 # a host that falls behind there would otherwise add half a minute to the run.
 PG_DRAIN=${BENCH_PG_DRAIN:-10}
 INSTRUCTIONS=${BENCH_INSTRUCTIONS:-1}
+RSS=${BENCH_RSS:-1}
+RSS_RATE=${BENCH_RSS_RATE:-2000}
+RSS_SETTLE=${BENCH_RSS_SETTLE:-5}
+CAPACITY=${BENCH_CAPACITY:-1}
+CAPACITY_BUDGET=${BENCH_CAPACITY_BUDGET:-180}
+PG_CAPACITY=${BENCH_PG_CAPACITY:-1}
 SECRET=bench-app-secret
 
 for tool in "$SANDRA" "$BENCH"; do
@@ -95,12 +128,12 @@ command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)
 if [ "$INSTRUCTIONS" = 1 ]; then
   command -v valgrind >/dev/null || { echo "bench: valgrind is missing (apt-get install valgrind; or BENCH_INSTRUCTIONS=0)" >&2; exit 1; }
 fi
+# The PostgreSQL server's helpers (start_postgres, pg_sql, pg_ticks, …) and the hosts' configuration.
+source "$ROOT/bench/postgres.sh"
+source "$ROOT/bench/host_config.sh"
 PG_BIN=""
 if [ "$POSTGRES" = 1 ]; then
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4,4n); do
-    [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && [ -x "$dir/psql" ] && PG_BIN=$dir
-  done
-  [ -n "$PG_BIN" ] || { echo "bench: PostgreSQL is missing (apt-get install postgresql; or BENCH_POSTGRES=0)" >&2; exit 1; }
+  PG_BIN=$(pg_bin) || { echo "bench: PostgreSQL is missing (apt-get install postgresql; or BENCH_POSTGRES=0)" >&2; exit 1; }
 fi
 
 # The SQLite files live on the same file system as ./data (not a tmpfs), so fsync costs
@@ -163,7 +196,10 @@ result() { echo "$1" >> "$RESULTS"; }
 
 # The host's CPU time (user + system, all threads) in clock ticks, for CPU per request.
 CLK_TCK=$(getconf CLK_TCK)
-host_ticks() { awk '{print $14 + $15}' "/proc/$HOST_PID/stat"; }
+# HOST_PIDS: the hosts measured together (the two of phase 4d); HOST_PID alone by default.
+host_ticks() { local pid; for pid in ${HOST_PIDS:-$HOST_PID}; do cat "/proc/$pid/stat"; done | awk '{t += $14 + $15} END {print t}'; }
+# rss_kib: the host's resident memory (VmRSS, KiB)
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$HOST_PID/status"; }
 # host_cpu <result name> <ticks before> <requests>: records the host's CPU per request (µs)
 host_cpu() {
   local after
@@ -177,41 +213,22 @@ host_cpu() {
 # start_host <name> <port> <graph port> [probe flags]: a fresh host on a fresh SQLite file,
 # or on the PostgreSQL database HOST_DATABASE_URL names when set; sets HOST_PID
 start_host() {
-  local name=$1 port=$2 graph=$3 probe=${4:-} postgres=""
+  local name=$1 port=$2 graph=$3 probe=${4:-}
   mkdir -p "$WORK/$name"
-  if [ -n "${HOST_DATABASE_URL:-}" ]; then
-    postgres=$(printf '  postgres:\n    url: "%s"\nadmin:\n  secret_key: "%s"' "$HOST_DATABASE_URL" "$PG_SECRET_KEY")
-  fi
-  cat > "$WORK/$name.yaml" <<YAML
-server:
-  host: 127.0.0.1
-  port: $port
-  shutdown_timeout_seconds: 2
-  benchmark_routes: true
-  # The load generators open up to 1,024 connections from one address: no per-client cap.
-  max_connections_per_client: 0
-storage:
-  path: "$WORK/$name/sandra.sqlite"
-$postgres
-assistant:
-  type: echo
-identity:
-  enabled: false
-channels:
-  instagram:
-    type: instagram
-    sandbox: false
-    access_token: bench-access-token
-    verify_token: bench-verify-token
-    app_secret: $SECRET
-    graph_api_base_url: http://127.0.0.1:$graph
-${HOST_EXTRA_CHANNELS:-}
-YAML
+  host_config "$WORK/$name.yaml" "$port" "$WORK/$name/sandra.sqlite" "$graph" "${HOST_DATABASE_URL:-}"
   "$SANDRA" serve --config "$WORK/$name.yaml" --log-level "$LOG_LEVEL" > "$WORK/$name.log" 2>&1 &
   HOST_PID=$!
   PIDS+=("$HOST_PID")
   "$BENCH" wait-ready --url "http://127.0.0.1:$port/readyz" --timeout 60
   "$BENCH" probe --base "http://127.0.0.1:$port" --secret "$SECRET" $probe
+}
+
+# start_two_hosts <name> <database URL>: two fresh hosts on one PostgreSQL database, on
+# HOST_PORT and HOST_B_PORT, both replying to E2E_GRAPH_PORT; sets HOST_A_PID and HOST_PID
+start_two_hosts() {
+  HOST_DATABASE_URL=$2 start_host "$1-a" "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
+  HOST_A_PID=$HOST_PID
+  HOST_DATABASE_URL=$2 start_host "$1-b" "$HOST_B_PORT" "$E2E_GRAPH_PORT" --bare-only
 }
 
 # run_wrk <result name> <url> <bodies prefix> <seconds>; WRK_SETTLE: a function called with the
@@ -228,63 +245,6 @@ run_wrk() {
     sed -n "s/^result:/$name./p" "$WORK/wrk-$name.out" >> "$RESULTS"
     grep "^$name\." "$RESULTS" | tr '\n' ' ' >&2; echo >&2
   fi
-}
-
-# PostgreSQL: runs its programs as the `postgres` user when the bench runs as root (the server
-# refuses to run as root).
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-pg_sql() { # <database> <sql>: runs one statement as the superuser over the unix socket
-  as_pg "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d "$1" -c "$2"
-}
-# The postmaster's and its processes' CPU time in clock ticks.
-pg_ticks() {
-  local pid stat line
-  pid=$(head -n 1 "$PG_DIR/data/postmaster.pid")
-  # One file at a time: a process may end between the listing and the read.
-  for stat in /proc/[0-9]*/stat; do { read -r line < "$stat" && echo "$line"; } 2>/dev/null || true; done |
-    awk -v pm="$pid" '{ own = $1 == pm; sub(/^.*\) /, ""); if (own || $2 == pm) t += $12 + $13 } END { print t + 0 }'
-}
-# pg_cpu <result name> <ticks before> <requests>: the server's CPU per request (µs)
-pg_cpu() {
-  local after
-  after=$(pg_ticks)
-  if [ "${3:-0}" -gt 0 ] 2>/dev/null; then
-    result "$1.pg_cpu_us=$(( (after - $2) * 1000000 / CLK_TCK / $3 ))"
-  fi
-}
-# start_postgres: initdb into a fresh folder beside the SQLite files and start the server on a
-# free loopback port, durable as in production (fsync, synchronous_commit, full_page_writes on)
-start_postgres() {
-  PG_DIR=$(mktemp -d "$ROOT/.build/bench-pg.XXXXXX")
-  PG_PORT=$("$BENCH" free-ports --count 1)
-  PG_PASSWORD=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-  PG_SECRET_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-  printf '%s' "$PG_PASSWORD" > "$PG_DIR/password"
-  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$PG_DIR"; fi
-  as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --pwfile="$PG_DIR/password" --auth-local=trust \
-    --auth-host=scram-sha-256 -E UTF8 --locale=C > "$WORK/pg-initdb.log" 2>&1
-  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 -o \
-    "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c full_page_writes=on" \
-    start > "$WORK/pg-start.log" 2>&1
-  result "meta.pg_version=$(pg_sql postgres 'SHOW server_version' | cut -d' ' -f1)"
-  result "meta.pg_settings=$(pg_sql postgres "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings
-    WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'shared_buffers', 'max_connections')")"
-  result "meta.pg_fs=$(df -T "$PG_DIR" | awk 'NR==2 {print $2}')"
-}
-stop_postgres() {
-  [ -n "$PG_DIR" ] || return 0
-  if [ -f "$PG_DIR/data/postmaster.pid" ]; then
-    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop > /dev/null 2>&1 || true
-  fi
-  rm -rf "$PG_DIR"
-  PG_DIR=""
-}
-# pg_database <name>: a fresh database; prints its URL
-pg_database() {
-  pg_sql postgres "CREATE DATABASE $1" >&2
-  echo "postgres://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/$1?sslmode=disable"
 }
 
 read -r HOST_PORT GRAPH_PORT E2E_GRAPH_PORT HOST_B_PORT <<< "$("$BENCH" free-ports --count 4)"
@@ -368,7 +328,7 @@ say "2. acknowledgement latency at $ACK_RATE webhooks/s (open loop)"
 start_host ack "$HOST_PORT" "$GRAPH_PORT"
 # The floor of the measurement: the same driver and rate against the bare route.
 open_loop bare5000 "b$RUN_ID" --path /bench/ack
-open_loop ack5000 "a$RUN_ID"
+open_loop ack5000 "a$RUN_ID" --graph-counts "http://127.0.0.1:$GRAPH_PORT/bench/counts"
 stop_pid "$HOST_PID"
 stop_pid "$GRAPH_PID"
 other_load
@@ -388,8 +348,64 @@ start_host e2e "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
 before=$(host_ticks)
 "$BENCH" e2e --port "$HOST_PORT" --graph-port "$E2E_GRAPH_PORT" --rate "$E2E_RATE" --duration "$SECONDS_MEASURED" \
   --warmup 1 --senders "$E2E_SENDERS" --secret "$SECRET" --run "e$RUN_ID" --name e2e --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
-host_cpu e2e "$before" "$(( E2E_RATE * (SECONDS_MEASURED + 1) ))"
+# Per answered message (replies at the fake Graph API, warm-up included).
+host_cpu e2e "$before" "$(sed -n 's/^e2e.graph_messages=//p' "$RESULTS")"
 stop_pid "$HOST_PID"
+
+if [ "$RSS" = 1 ]; then
+  other_load
+  say "3b. resident memory: idle, after 10k and after 100k answered messages (SQLite, $RSS_RATE msg/s)"
+  start_host rss "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
+  sleep "$RSS_SETTLE"
+  result "rss.settle_s=$RSS_SETTLE"
+  result "rss.rate=$RSS_RATE"
+  result "rss.idle_kib=$(rss_kib)"
+  answered=0
+  # rss_run <name> <messages>: messages at RSS_RATE, every reply awaited; then the host's RSS
+  rss_run() {
+    "$BENCH" e2e --port "$HOST_PORT" --graph-port "$E2E_GRAPH_PORT" --rate "$RSS_RATE" \
+      --duration "$(awk -v n="$2" -v r="$RSS_RATE" 'BEGIN {print n / r}')" --warmup 0 --drain 120 \
+      --senders "$WRK_SENDERS" --secret "$SECRET" --run "$1$RUN_ID" --name "$1" > "$WORK/$1.out"
+    answered=$(( answered + $(sed -n "s/^$1.replied=//p" "$WORK/$1.out") ))
+    echo "$1: $(sed -n -E "/^$1\.(sent|replied|p99_us)=/p" "$WORK/$1.out" | tr '\n' ' ')" >&2
+  }
+  rss_run rss10k 10000
+  result "rss.busy10k_kib=$(rss_kib)"
+  sleep "$RSS_SETTLE"
+  result "rss.after10k_kib=$(rss_kib)"
+  result "rss.answered10k=$answered"
+  rss_run rss100k 90000
+  result "rss.busy100k_kib=$(rss_kib)"
+  sleep "$RSS_SETTLE"
+  result "rss.after100k_kib=$(rss_kib)"
+  result "rss.answered100k=$answered"
+  grep '^rss\.' "$RESULTS" | tr '\n' ' ' >&2; echo >&2
+  stop_pid "$HOST_PID"
+fi
+
+# capacity <result name> <port>...: the capacity search against hosts already running
+# (HOST_PIDS or HOST_PID), with their CPU (and PostgreSQL's, when PG_DIR is set) per answered message
+capacity() {
+  local name=$1 before pg_before="" answered flags=()
+  shift
+  for port in "$@"; do flags+=(--port "$port"); done
+  before=$(host_ticks)
+  [ -n "$PG_DIR" ] && pg_before=$(pg_ticks)
+  "$BENCH" capacity "${flags[@]}" --graph-port "$E2E_GRAPH_PORT" --senders "$E2E_SENDERS" --secret "$SECRET" \
+    --run "$name$RUN_ID" --budget "$CAPACITY_BUDGET" --name "$name" --results "$RESULTS" | sed '/=/d' >&2
+  answered=$(sed -n "s/^$name.answered_total=//p" "$RESULTS")
+  host_cpu "$name" "$before" "$answered"
+  [ -n "$pg_before" ] && pg_cpu "$name" "$pg_before" "$answered"
+  sed -n -E "/^$name\.(max_rps|first_fail_rps|best_p99_us|host_cpu_us|pg_cpu_us)=/p" "$RESULTS" | tr '\n' ' ' >&2; echo >&2
+}
+
+if [ "$CAPACITY" = 1 ]; then
+  other_load
+  say "3c. capacity on SQLite: highest answered msg/s with end-to-end p99 < 100 ms (search, at most ${CAPACITY_BUDGET} s)"
+  start_host cap-sqlite "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
+  capacity cap_sqlite "$HOST_PORT"
+  stop_pid "$HOST_PID"
+fi
 
 if [ "$POSTGRES" = 1 ]; then
   other_load
@@ -426,11 +442,26 @@ if [ "$POSTGRES" = 1 ]; then
   stop_pid "$HOST_PID"
   other_load
 
+  if [ "$CAPACITY" = 1 ]; then
+    say "4c. capacity on PostgreSQL, one host (search, at most ${CAPACITY_BUDGET} s)"
+    url=$(pg_database capacity1)
+    HOST_DATABASE_URL=$url start_host pg-cap1 "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
+    capacity cap_pg1 "$HOST_PORT"
+    stop_pid "$HOST_PID"
+    other_load
+
+    say "4d. capacity on PostgreSQL, two hosts on one database (sender s to host s mod 2)"
+    url=$(pg_database capacity2)
+    start_two_hosts pg-cap2 "$url"
+    HOST_PIDS="$HOST_A_PID $HOST_PID" capacity cap_pg2 "$HOST_PORT" "$HOST_B_PORT"
+    stop_pid "$HOST_PID"
+    stop_pid "$HOST_A_PID"
+    other_load
+  fi
+
   say "5. cross-host wake-up delay: two hosts on one PostgreSQL database"
-  WAKEUP_URL=$(pg_database wakeup)
-  HOST_DATABASE_URL=$WAKEUP_URL start_host pg-wakeup-a "$HOST_PORT" "$E2E_GRAPH_PORT" --bare-only
-  HOST_A_PID=$HOST_PID
-  HOST_DATABASE_URL=$WAKEUP_URL start_host pg-wakeup-b "$HOST_B_PORT" "$E2E_GRAPH_PORT" --bare-only
+  url=$(pg_database wakeup)
+  start_two_hosts pg-wakeup "$url"
   "$BENCH" wakeup --port-a "$HOST_PORT" --port-b "$HOST_B_PORT" --graph-port "$E2E_GRAPH_PORT" \
     --graph-delay-ms "$WAKEUP_GRAPH_DELAY_MS" --conversations "$WAKEUP_CONVERSATIONS" --secret "$SECRET" \
     --run "k$RUN_ID" --name wakeup --results "$RESULTS" | tr '\n' ' ' >&2; echo >&2
@@ -443,6 +474,8 @@ rm -f "$WORK"/bodies.* "$WORK"/warmup.*
 other_load
 say "6. JSON in process: webhook bodies read by the hand-written reader and by JSONDecoder; stored events written and read"
 "$BENCH" json --results "$RESULTS" >&2
+say "6b. rendering in process: a 4 KB Markdown reply rendered and split for Instagram and WhatsApp"
+"$BENCH" render --results "$RESULTS" >&2
 
 if [ "$INSTRUCTIONS" = 1 ]; then
   other_load
@@ -452,6 +485,13 @@ if [ "$INSTRUCTIONS" = 1 ]; then
   # A failed count (valgrind, the shim) loses only this phase, not the times measured above.
   python3 "$ROOT/bench/instructions.py" --bin "$SANDRA" --out "$WORK/instructions" --store "$stores" \
     --markdown "$WORK/instructions.md" > /dev/null || echo "bench: the instruction counts failed (see above); the report goes on without them" >&2
+fi
+
+if [ "$POSTGRES" = 1 ] && [ "$PG_CAPACITY" = 1 ]; then
+  other_load
+  say "8. PostgreSQL alone: one answered message's statements under pgbench"
+  BENCH_BIN=$BIN bash "$ROOT/bench/pg_capacity.sh" --markdown "$WORK/pg_capacity.md" >&2 \
+    || echo "bench: the PostgreSQL capacity run failed (see above); the report goes on without it" >&2
 fi
 
 other_load
@@ -466,6 +506,11 @@ if [ -f "$WORK/instructions.md" ]; then
   { printf '\n### Instructions per request and per message (callgrind)\n\n'; cat "$WORK/instructions.md"; } > "$WORK/instructions.section"
   cat "$WORK/instructions.section"
   [ -n "$DOC" ] && cat "$WORK/instructions.section" >> "$DOC"
+fi
+if [ -f "$WORK/pg_capacity.md" ]; then
+  { printf '\n### PostgreSQL alone: one answered message'"'"'s statements under pgbench\n\n'; cat "$WORK/pg_capacity.md"; } > "$WORK/pg_capacity.section"
+  cat "$WORK/pg_capacity.section"
+  [ -n "$DOC" ] && cat "$WORK/pg_capacity.section" >> "$DOC"
 fi
 [ -n "$DOC" ] && echo "(appended to ${DOC#"$ROOT"/})" >&2
 exit 0

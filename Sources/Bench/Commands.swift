@@ -178,8 +178,13 @@ struct OpenLoop: AsyncParsableCommand {
     @Option(help: "Most connections open at once.") var maxConnections: Int = 1024
     @Option(help: "Name of the result in the results file.") var name: String = "openloop"
     @Option(help: "Results file (key=value lines).") var results: String?
+    @Option(help: "The fake Graph API's count URL (`SandraBench graph`'s \(FakeGraph.countsPath)): also measure the replies still owed when the burst ends and how long they take.")
+    var graphCounts: String?
+    @Option(help: "Seconds to wait for the replies owed after the burst.") var drain: Double = 60
 
     func run() async throws {
+        var repliesBefore: Int?
+        if let graphCounts { repliesBefore = try await Self.count(graphCounts) }
         let warmupCount = Int(rate * warmup)
         let total = warmupCount + Int(rate * duration)
         let base = wallClockMs()
@@ -199,6 +204,7 @@ struct OpenLoop: AsyncParsableCommand {
                                     ratePerSecond: rate, maxConnections: maxConnections)
         try await driver.preconnect(connections)
         let outcomes = try await driver.run(timeout: .seconds(30))
+        let backlog = try await replyBacklog(since: repliesBefore, owed: outcomes.filter { $0.status == 200 }.count)
         await driver.closeAll()
         try await group.shutdownGracefully()
 
@@ -219,89 +225,38 @@ struct OpenLoop: AsyncParsableCommand {
             "send_late_p50_us": micros(lateness.value(50)), "send_late_p99_us": micros(lateness.value(99)),
             "connection_errors": String(driver.connectionErrors), "body_bytes": String(requests.first.map { $0.body.readableBytes } ?? 0),
         ])
+        if let backlog {
+            ResultsFile(path: results).write(name, [
+                "backlog_at_end": String(backlog.atEnd), "backlog_drain_ms": String(format: "%.0f", backlog.drainNanos / 1e6),
+                "backlog_left": String(backlog.left),
+            ])
+        }
     }
-}
 
-// MARK: - e2e
-
-/// Runs the fake Graph Send API and sends signed webhooks at a fixed rate; each reply's
-/// arrival at the fake Graph API is matched to its webhook by the token in the text.
-struct EndToEnd: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "e2e", abstract: "Webhook-to-reply latency at a fixed rate.")
-
-    @OptionGroup var webhook: WebhookOptions
-    @Option var host: String = "127.0.0.1"
-    @Option var port: Int
-    @Option var graphPort: Int
-    @Option var path: String = "/api/channels/instagram"
-    @Option(help: "Messages per second.") var rate: Double = 1000
-    @Option(help: "Measured seconds.") var duration: Double = 10
-    @Option(help: "Unmeasured seconds before.") var warmup: Double = 1
-    @Option(help: "Seconds to wait for the last replies.") var drain: Double = 30
-    @Option var connections: Int = 32
-    @Option var name: String = "e2e"
-    @Option var results: String?
-
-    func run() async throws {
-        let recorder = GraphRecorder(matchTokens: true)
-        let graphGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = try await FakeGraph.start(host: host, port: graphPort, recorder: recorder, group: graphGroup)
-        defer {
-            server.channel.close(promise: nil)
-            graphGroup.shutdownGracefully { _ in }
+    /// The replies owed when the burst ended (every webhook acknowledged; warm-up included),
+    /// and how long the host then took to send them all (to `drain` seconds at most; `left`:
+    /// still owed then).
+    private func replyBacklog(since before: Int?, owed: Int) async throws -> (atEnd: Int, drainNanos: Double, left: Int)? {
+        guard let before, let graphCounts else { return nil }
+        let end = monotonicNanos()
+        let atEnd = max(0, owed - (try await Self.count(graphCounts) - before))
+        var left = atEnd
+        var lastSeen = end
+        while left > 0, monotonicNanos() < end + UInt64(drain * 1e9) {
+            try await Task.sleep(for: .milliseconds(10))
+            let now = max(0, owed - (try await Self.count(graphCounts) - before))
+            if now < left { lastSeen = monotonicNanos() }
+            left = now
         }
+        return (atEnd, Double(lastSeen - end), left)
+    }
 
-        let warmupCount = Int(rate * warmup)
-        let total = warmupCount + Int(rate * duration)
-        let base = wallClockMs()
-        var requests: [PreparedRequest] = []
-        requests.reserveCapacity(total)
-        for index in 0..<total {
-            let body = InstagramPayload.body(
-                sender: InstagramPayload.sender(index % webhook.senders),
-                mid: InstagramPayload.mid(run: webhook.run, sequence: index),
-                text: InstagramPayload.text(token: index),
-                timestampMs: base + Int64(Double(index) * 1000 / rate))
-            requests.append(.webhook(host: host, port: port, path: path, body: body,
-                                     signature: InstagramPayload.signature(body, secret: webhook.secret)))
-        }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let driver = OpenLoopDriver(loop: group.next(), host: host, port: port, requests: requests,
-                                    ratePerSecond: rate, maxConnections: 1024)
-        try await driver.preconnect(connections)
-        let outcomes = try await driver.run(timeout: .seconds(30))
-        await driver.closeAll()
-        try await group.shutdownGracefully()
-
-        // Wait for the replies of every accepted message, up to `drain` seconds.
-        let accepted = Set(outcomes.indices.filter { outcomes[$0].status == 200 })
-        let drainDeadline = Date().addingTimeInterval(drain)
-        while Date() < drainDeadline, recorder.arrivals.count < accepted.count {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let arrivals = recorder.arrivals
-        let counts = recorder.counts
-
-        let measured = warmupCount..<total
-        var latencies: [UInt64] = []
-        var lastArrival: UInt64 = 0
-        for index in measured {
-            guard let arrival = arrivals[index] else { continue }
-            latencies.append(arrival > outcomes[index].scheduled ? arrival - outcomes[index].scheduled : 0)
-            lastArrival = max(lastArrival, arrival)
-        }
-        let firstDue = outcomes[warmupCount].scheduled
-        let completedRate = lastArrival > firstDue ? Double(latencies.count) / (Double(lastArrival - firstDue) / 1e9) : 0
-        let acks = Percentiles(outcomes[measured].filter { $0.status == 200 }.map(\.latency))
-        let replies = Percentiles(latencies)
-        ResultsFile(path: results).write(name, [
-            "rate": String(Int(rate)), "duration_s": String(duration), "senders": String(webhook.senders),
-            "sent": String(measured.count), "acked": String(outcomes[measured].filter { $0.status == 200 }.count),
-            "replied": String(latencies.count), "completed_rps": String(format: "%.0f", completedRate),
-            "p50_us": micros(replies.value(50)), "p90_us": micros(replies.value(90)), "p99_us": micros(replies.value(99)),
-            "max_us": micros(replies.max), "ack_p50_us": micros(acks.value(50)), "ack_p99_us": micros(acks.value(99)),
-            "graph_messages": String(counts.messages), "graph_typing": String(counts.typing), "graph_unmatched": String(counts.unmatched),
-        ])
+    /// The fake Graph API's count of messages sent.
+    private static func count(_ url: String) async throws -> Int {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 64)
+        guard let value = Int(String(buffer: body)) else { throw BenchJSONError(description: "\(url) did not answer a count") }
+        return value
     }
 }
 

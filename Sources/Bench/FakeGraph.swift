@@ -77,17 +77,28 @@ final class GraphRecorder: Sendable {
     }
 
     var arrivals: [Int: UInt64] { state.withLock { $0.arrivals } }
+    /// How many tokens have had a reply.
+    var arrivalCount: Int { state.withLock { $0.arrivals.count } }
+
+    /// The arrivals of the tokens in `tokens` only.
+    func arrivals(tokens: Range<Int>) -> [Int: UInt64] {
+        state.withLock { state in state.arrivals.filter { tokens.contains($0.key) } }
+    }
     var counts: (messages: Int, typing: Int, unmatched: Int) {
         state.withLock { ($0.messages, $0.typing, $0.unmatched) }
     }
 }
 
 /// A fake Graph Send API on loopback: `POST /<version>/me/messages` answers
-/// `{"recipient_id":…,"message_id":…}` at once (after `delay`, when given; or never, with `stall`).
+/// `{"recipient_id":…,"message_id":…}` at once (after `delay`, when given; or never, with `stall`);
+/// `GET /bench/counts` answers the number of messages sent so far (for the bench, never the host).
 ///
 /// Raw SwiftNIO on one event loop, answering from the channel handler: it stands in for Meta's
 /// servers, which do not share the host's CPUs, so it should take as little of them as it can.
 enum FakeGraph {
+    /// The path that answers the number of messages sent so far.
+    static let countsPath = "/bench/counts"
+
     /// Starts the server on its own event loop.
     /// - Parameter stall: never answer (the diagnostic run that holds replies back so that
     ///   only ingestion uses the CPUs; the host's calls wait for their timeout).
@@ -109,6 +120,18 @@ enum FakeGraph {
             .bind(host: host, port: port).get()
         return (channel, channel.localAddress?.port ?? port)
     }
+
+    /// Runs `body` while a fake Graph API answering at once listens on `port`, on an event
+    /// loop of its own; stops it after.
+    static func serving<T>(host: String, port: Int, recorder: GraphRecorder, _ body: () async throws -> T) async throws -> T {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await start(host: host, port: port, recorder: recorder, group: group)
+        defer {
+            server.channel.close(promise: nil)
+            group.shutdownGracefully { _ in }
+        }
+        return try await body()
+    }
 }
 
 /// Answers each Send API call as soon as its body has arrived (or `delay` after).
@@ -116,13 +139,14 @@ private final class FakeGraphHandler: ChannelInboundHandler, @unchecked Sendable
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private static let reply = ByteBuffer(string: #"{"recipient_id":"5000000000000000","message_id":"m_bench"}"#)
+    static let reply = ByteBuffer(string: #"{"recipient_id":"5000000000000000","message_id":"m_bench"}"#)
 
     private let recorder: GraphRecorder
     private let stall: Bool
     private let delay: TimeAmount?
     private var body = ByteBuffer()
     private var keepAlive = true
+    private var countsAsked = false
 
     init(recorder: GraphRecorder, stall: Bool, delay: TimeAmount?) {
         self.recorder = recorder
@@ -134,10 +158,14 @@ private final class FakeGraphHandler: ChannelInboundHandler, @unchecked Sendable
         switch unwrapInboundIn(data) {
         case .head(let head):
             keepAlive = head.isKeepAlive
+            countsAsked = head.method == .GET && head.uri == FakeGraph.countsPath
             body.clear()
         case .body(var chunk):
             body.writeBuffer(&chunk)
         case .end:
+            if countsAsked {
+                return answer(context: context, keepAlive: keepAlive, body: ByteBuffer(string: String(recorder.counts.messages)))
+            }
             recorder.record(body, at: monotonicNanos())
             guard !stall else { return }
             if let delay {
@@ -152,13 +180,13 @@ private final class FakeGraphHandler: ChannelInboundHandler, @unchecked Sendable
         }
     }
 
-    private func answer(context: ChannelHandlerContext, keepAlive: Bool) {
+    private func answer(context: ChannelHandlerContext, keepAlive: Bool, body: ByteBuffer = FakeGraphHandler.reply) {
         guard context.channel.isActive else { return }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(Self.reply.readableBytes))
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(Self.reply))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {

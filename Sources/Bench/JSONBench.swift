@@ -3,10 +3,6 @@ import ChannelKit
 import Foundation
 import StoreSupport
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `SandraBench json`: what JSON costs the host per webhook and per stored event, measured in
 /// process (no HTTP): each webhook body of ``JSONBenchBodies`` read by the hand-written reader
 /// (`MetaJSON.decode`, then the parsers' field reads) and by `JSONDecoder` into `Codable`
@@ -64,10 +60,7 @@ struct JSONBench: ParsableCommand {
         lines.append("json.stored_jsonencoder_ns=\(Int(encoder))")
         lines.append("json.stored_decode_ns=\(Int(decode))")
         if let results {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: results))
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
-            try handle.close()
+            try ResultsFile.append(lines, to: results)
         }
     }
 
@@ -101,22 +94,7 @@ struct JSONBench: ParsableCommand {
 
     /// CPU nanoseconds per operation: the fastest round after one warm-up round.
     private func time(_ operation: () throws -> Int) throws -> Double {
-        var best = Double.infinity
-        var sink = 0
-        for round in 0...rounds {
-            let start = Self.threadCPUNanoseconds()
-            for _ in 0..<iterations { sink &+= try operation() }
-            let elapsed = Double(Self.threadCPUNanoseconds() - start) / Double(iterations)
-            if round > 0 { best = min(best, elapsed) }
-        }
-        if sink == 42 { print("") }
-        return best
-    }
-
-    private static func threadCPUNanoseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        try CPUTimer.best(rounds: rounds, iterations: iterations, operation)
     }
 
     /// Both readers read the same fields from every body.

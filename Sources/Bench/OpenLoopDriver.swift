@@ -77,11 +77,13 @@ final class OpenLoopDriver: @unchecked Sendable {
 
     /// Runs the schedule; returns once every request has a response or an error, or at
     /// `timeout` after the last one was due.
-    func run(timeout: TimeAmount) async throws -> [RequestOutcome] {
+    /// - Parameter startingAt: monotonic nanoseconds at which the first request is due
+    ///   (drivers sharing one schedule start apart); 1 ms from now by default.
+    func run(timeout: TimeAmount, startingAt: UInt64? = nil) async throws -> [RequestOutcome] {
         try await loop.flatSubmit { () -> EventLoopFuture<Void> in
             let promise = self.loop.makePromise(of: Void.self)
             self.finished = promise
-            self.start = monotonicNanos() + 1_000_000
+            self.start = startingAt ?? monotonicNanos() + 1_000_000
             let lastDue = self.due(self.requests.count - 1)
             self.loop.scheduleTask(deadline: .uptimeNanoseconds(lastDue) + timeout) {
                 self.finished?.succeed(())

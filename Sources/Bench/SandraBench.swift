@@ -9,7 +9,7 @@ struct SandraBench: AsyncParsableCommand {
         abstract: "Benchmarks for the Sandra channel host (run through `make bench`).",
         subcommands: [
             WrkBodies.self, FreePorts.self, WaitReady.self, Probe.self, Graph.self, OpenLoop.self,
-            EndToEnd.self, WakeUp.self, FsyncProbe.self, JSONBench.self, Report.self,
+            EndToEnd.self, WakeUp.self, Capacity.self, FsyncProbe.self, JSONBench.self, RenderBench.self, Report.self,
         ])
 }
 

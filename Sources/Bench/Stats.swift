@@ -48,6 +48,14 @@ struct ResultsFile {
         try? handle.close()
     }
 
+    /// Appends ready-made `key=value` lines to the file at `path`, which must exist.
+    static func append(_ lines: [String], to path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+        try handle.close()
+    }
+
     static func read(_ path: String) -> [String: String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
         var values: [String: String] = [:]
