@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # PostgreSQL's own capacity for answered messages, without the host: pgbench replays one
-# answered message's statements (bench/pg_message.sql: accept, claimHead, recordReply,
-# markSentAndComplete, as the store sends them) against a throwaway server, durable as in
-# production (fsync, synchronous_commit, full_page_writes on), its data folder under .build
+# answered message's statements (bench/pg_message.sql: accept, claimHead, the assistant's
+# context, recordReply, markSentAndComplete, the next message, as the store sends them)
+# against a throwaway server, durable as in production (fsync, synchronous_commit, full_page_writes on), its data folder under .build
 # (the file system the host's SQLite files and the bench's PostgreSQL use).
 #
 #   bench/pg_capacity.sh [--clients "1 4 16 64"] [--seconds 10] [--markdown FILE] [--async-commit]
@@ -83,9 +83,9 @@ kill "$HOST_PID"; wait "$HOST_PID" 2>/dev/null || true
 HOST_PID=""
 
 if [ "$NOTIFY" = 1 ]; then
-  # The same statements, a NOTIFY before the last COMMIT.
-  awk '{ line[NR] = $0 } /^COMMIT;/ { last = NR } END { for (i = 1; i <= NR; i++) { if (i == last) print "NOTIFY inbox_wakeup, '"'"'wake'"'"';"; print line[i] } }' \
-    "$SCRIPT" > "$WORK/message-notify.sql"
+  # The same statements, and a NOTIFY after the reply is marked sent (the statement that
+  # completes the item is one statement, its own transaction: the NOTIFY is one more).
+  awk '{ print } /^SELECT 1 FROM done;/ { print "NOTIFY inbox_wakeup, '"'"'wake'"'"';" }' "$SCRIPT" > "$WORK/message-notify.sql"
   SCRIPT=$WORK/message-notify.sql
   if [ "$(id -u)" = 0 ]; then chown postgres "$WORK" "$SCRIPT"; fi
 fi
@@ -124,7 +124,7 @@ done
 
 {
   echo "PostgreSQL $(sed -n 's/^meta.pg_version=//p' "$META") on $(sed -n 's/^meta.pg_fs=//p' "$META") ($(sed -n 's/^meta.pg_settings=//p' "$META" | tail -n 1)); $(nproc) CPUs, pgbench on the same CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Each transaction is one answered message's statements (bench/pg_message.sql: 2 for accept, 1 for claimHead, 8 in recordReply's transaction, 5 in markSentAndComplete's$([ "$NOTIFY" = 1 ] && echo ', plus a NOTIFY before its COMMIT')); ${SECONDS_RUN} s per client count."
+  echo "Each transaction is one answered message's statements (bench/pg_message.sql, 8 statements: 2 for accept, 1 for claimHead, 2 reads of the assistant's context, 1 each for recordReply and markSentAndComplete, 1 read of the conversation's next message$([ "$NOTIFY" = 1 ] && echo ', plus a NOTIFY after the reply is marked sent')); ${SECONDS_RUN} s per client count."
   echo
   echo "| pgbench clients | messages/s | latency per message | server CPU per message | WAL per message | messages done / run |"
   echo "|---|---|---|---|---|---|"
