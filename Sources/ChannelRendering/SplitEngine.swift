@@ -176,9 +176,24 @@ struct SplitEngine: Sendable {
             offsets.reserveCapacity(estimate)
 
             let scalars = text.unicodeScalars
+            let utf8 = text.utf8
             var offset = 0
             var index = text.startIndex
             while index < text.endIndex {
+                // An ASCII byte other than CR followed by another ASCII byte (or the end) is a
+                // grapheme cluster of its own, one wide in every unit: no grapheme breaking.
+                // (Only non-ASCII scalars extend a cluster; CR joins a following LF.)
+                let byte = utf8[index]
+                if byte < 0x80, byte != 0x0D {
+                    let next = utf8.index(after: index)
+                    if next == utf8.endIndex || utf8[next] < 0x80 {
+                        append(end: next, flags: Self.flags(of: Unicode.Scalar(byte), isSingleScalar: true)) { _ in 1 }
+                        offsets.append(offset)
+                        offset += 1
+                        index = next
+                        continue
+                    }
+                }
                 let next = text.index(after: index)
                 let first = scalars[index]
                 let isSingleScalar = scalars.index(after: index) == next
