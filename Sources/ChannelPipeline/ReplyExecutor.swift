@@ -69,8 +69,11 @@ public final class ReplyExecutor: TaskExecutor, Sendable {
 
     private func run() {
         #if os(Linux)
-        // Linux keeps the nice value per thread; 0 means the calling thread.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
+        // Linux keeps the nice value per thread; 0 means the calling thread. Relative to the
+        // thread that made this one (the process's), so a host started with `nice` keeps the gap.
+        errno = 0
+        let base = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, (errno == 0 ? base : 0) + Self.niceness))
         #endif
         let executor = asUnownedTaskExecutor()
         while true {
