@@ -6,7 +6,7 @@ import StoreSupport
 // MARK: - InboxStore
 
 extension PostgreSQLStore {
-    public func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem] {
+    public func accept(_ events: [InboundEvent], traceContext: String?, at now: Date) async throws -> [InboxItem] {
         guard !events.isEmpty else { return [] }
         let stamp = StoredValues.stored(now)
         let body: @Sendable (Session) async throws -> [InboxItem] = { session in
@@ -17,16 +17,17 @@ extension PostgreSQLStore {
                 let json = StoredJSON.encode(event)
                 let inserted = try await session.firstRow("""
                     INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
-                                       event_json, state, attempts, received_at, updated_at)
+                                       event_json, state, attempts, received_at, updated_at, trace_context)
                     VALUES (\(event.channel), \(event.platformMessageID), \(event.accountID), \(event.senderID),
                             \(Rows.ms(event.timestamp)), \(json), \(state.rawValue), 0,
-                            \(Rows.ms(stamp)), \(Rows.ms(stamp)))
+                            \(Rows.ms(stamp)), \(Rows.ms(stamp)), \(traceContext))
                     ON CONFLICT (channel, platform_message_id) DO NOTHING
                     RETURNING id
                     """) { try $0.decode(Int64.self) }
                 if let id = inserted {
                     StoredEventMemo.shared.remember(event, json: json, id: id)
-                    created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
+                    created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp,
+                                             traceContext: traceContext))
                 }
             }
             return created
