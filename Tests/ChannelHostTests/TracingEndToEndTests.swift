@@ -35,12 +35,26 @@ struct TracingEndToEndTests {
     /// Starts a host with `tracing`, delivers one message carrying the caller's trace, and
     /// stops the host gracefully: the reply is sent before it exits, and the exporter, which
     /// stops last, flushes its spans.
-    static func deliverOne(tracing: (FakeOTLPCollector) -> String) async throws -> (graph: FakeGraphServer, collector: FakeOTLPCollector) {
+    /// - Returns: the collector, stopped, with what it received.
+    static func deliverOne(tracing: (FakeOTLPCollector) -> String) async throws -> FakeOTLPCollector {
         let graph = try await FakeGraphServer.start()
         let collector = try await FakeOTLPCollector.start()
+        do {
+            try await deliverOne(graph: graph, collector: collector, tracing: tracing(collector))
+        } catch {
+            try? await graph.stop()
+            try? await collector.stop()
+            throw error
+        }
+        try await graph.stop()
+        try await collector.stop()
+        return collector
+    }
+
+    private static func deliverOne(graph: FakeGraphServer, collector: FakeOTLPCollector, tracing: String) async throws {
         let data = makeTemporaryDirectory()
         let host = try await ChildHost.launch(configuredFor: { port in
-            try ProcessHeavyTests.DurabilityTests.write(config(port: port, data: data, graph: graph, tracing: tracing(collector)))
+            try ProcessHeavyTests.DurabilityTests.write(config(port: port, data: data, graph: graph, tracing: tracing))
         }).host
         defer { host.killInBackground() }
         let body = InstagramFixtures.body(sender: "igsid-trace", mid: "m-trace-1", text: text,
@@ -52,17 +66,14 @@ struct TracingEndToEndTests {
         #expect(reply.status == 200)
         #expect(await host.terminate() == 0, "\(host.log)")
         #expect(graph.requests(to: "/me/messages").count == 1, "the message was answered before the host stopped")
-        return (graph, collector)
     }
 
     @Test("on: the collector gets webhook → process → assistant, render, send in the caller's trace, with their parents",
           .timeLimit(.minutes(3)))
     func spansOfOneMessage() async throws {
-        let (graph, collector) = try await Self.deliverOne { collector in
+        let spans = try await Self.deliverOne { collector in
             #"{ enabled: true, endpoint: "\#(collector.baseURL)", protocol: http/json, service_name: sandra-test }"#
-        }
-        defer { Task { try? await graph.stop(); try? await collector.stop() } }
-        let spans = collector.received
+        }.received
         func one(_ name: String) throws -> FakeOTLPCollector.Span {
             let named = spans.filter { $0.name == name }
             #expect(named.count == 1, "\(name): \(spans.map(\.name))")
@@ -95,10 +106,9 @@ struct TracingEndToEndTests {
     @Test("off (the default): nothing reaches the collector, and the message is answered all the same",
           .timeLimit(.minutes(3)))
     func offExportsNothing() async throws {
-        let (graph, collector) = try await Self.deliverOne { collector in
+        let collector = try await Self.deliverOne { collector in
             #"{ enabled: false, endpoint: "\#(collector.baseURL)", protocol: http/json }"#
         }
-        defer { Task { try? await graph.stop(); try? await collector.stop() } }
         #expect(collector.requests == 0)
     }
 }
