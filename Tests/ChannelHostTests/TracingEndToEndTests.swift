@@ -57,15 +57,18 @@ struct TracingEndToEndTests {
             try ProcessHeavyTests.DurabilityTests.write(config(port: port, data: data, graph: graph, tracing: tracing))
         }).host
         defer { host.killInBackground() }
-        let body = InstagramFixtures.body(sender: "igsid-trace", mid: "m-trace-1", text: text,
-                                          timestamp: Int64(Date().timeIntervalSince1970 * 1000))
-        let reply = try await TestHTTP.request("POST", "\(host.baseURL)/api/channels/instagram", headers: [
-            "Content-Type": "application/json", "X-Hub-Signature-256": InstagramFixtures.signature(body),
-            "traceparent": "00-\(callerTrace)-\(callerSpan)-01",
-        ], body: body)
-        #expect(reply.status == 200)
+        #expect(try await deliverTraced(to: host, sender: "igsid-trace", mid: "m-trace-1", text: text) == 200)
         #expect(await host.terminate() == 0, "\(host.log)")
         #expect(graph.requests(to: "/me/messages").count == 1, "the message was answered before the host stopped")
+    }
+
+    /// Delivers one signed Instagram message carrying the caller's trace; returns the status.
+    static func deliverTraced(to host: ChildHost, sender: String, mid: String, text: String) async throws -> Int {
+        let body = InstagramFixtures.body(sender: sender, mid: mid, text: text, timestamp: Int64(Date().timeIntervalSince1970 * 1000))
+        return try await TestHTTP.request("POST", "\(host.baseURL)/api/channels/instagram", headers: [
+            "Content-Type": "application/json", "X-Hub-Signature-256": InstagramFixtures.signature(body),
+            "traceparent": "00-\(callerTrace)-\(callerSpan)-01",
+        ], body: body).status
     }
 
     @Test("on: the collector gets webhook → process → assistant, render, send in the caller's trace, with their parents",
