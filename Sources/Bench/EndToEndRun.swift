@@ -82,7 +82,8 @@ struct EndToEndRun {
         let perHost = try await withThrowingTaskGroup(of: (Int, [RequestOutcome]).self) { tasks in
             for (index, driver) in drivers.enumerated() {
                 tasks.addTask {
-                    (index, try await driver.run(timeout: .seconds(30), startingAt: start + UInt64(Double(index) * interval)))
+                    let outcomes = try await driver.run(timeout: .seconds(30), startingAt: start + UInt64(Double(index) * interval))
+                    return (index, outcomes)
                 }
             }
             var all = Array(repeating: [RequestOutcome](), count: hosts)

@@ -63,6 +63,10 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
     // MARK: - InboxStore
 
     public func accept(_ events: [InboundEvent], at now: Date) -> [InboxItem] {
+        accept(events, traceContext: nil, at: now)
+    }
+
+    public func accept(_ events: [InboundEvent], traceContext: String?, at now: Date) -> [InboxItem] {
         var created: [InboxItem] = []
         for incoming in events {
             let key = Key(channel: incoming.channel, platformMessageID: incoming.platformMessageID)
@@ -71,7 +75,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
             let id = nextID
             nextID += 1
             let item = InboxItem(id: id, event: event, state: event.isAnswerable ? .received : .ignored,
-                                 receivedAt: now, updatedAt: now)
+                                 receivedAt: now, updatedAt: now, traceContext: traceContext)
             items[id] = item
             keys[key] = id
             order.append(id)

@@ -70,4 +70,28 @@ extension StoreConformance {
         let pending = try await store.pending(at: t(10))
         #expect(Set(pending.map(\.event)) == Set(events.filter(\.isAnswerable)))
     }
+
+    static func traceContextRoundTrip(_ store: any PipelineStore) async throws {
+        let context = "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\ntracestate: congo=t61rcWkgMzE"
+        let traced = try await store.accept([text("traced", from: "u1"), text("traced-2", from: "u2")], traceContext: context, at: t(1))
+        #expect(traced.map(\.traceContext) == [context, context], "accept returns what it stored")
+        let untraced = try #require(try await store.accept([text("untraced", from: "u3")], at: t(1)).first)
+        #expect(untraced.traceContext == nil)
+
+        // Whichever host claims the item gets the trace with it, by either claim.
+        let claimed = try #require(try await store.claim(traced[0].id, leaseUntil: t(100), at: t(2)))
+        #expect(claimed.traceContext == context)
+        guard case .claimed(let head) = try await store.claimHead(traced[1].id, owner: "host-b", leaseUntil: t(100), at: t(2)) else {
+            Issue.record("the head of u2's conversation was not claimed")
+            return
+        }
+        #expect(head.traceContext == context)
+        #expect(try await store.item(traced[0].id)?.traceContext == context)
+        #expect(try await store.items(withIDs: traced.map(\.id)).map(\.traceContext) == [context, context])
+        let pendingUntraced = try #require(try await store.pending(at: t(2)).first { $0.id == untraced.id })
+        #expect(pendingUntraced.traceContext == nil)
+        // A redelivery of a traced event creates nothing and changes nothing.
+        #expect(try await store.accept([text("traced", from: "u1")], traceContext: "traceparent: other", at: t(3)).isEmpty)
+        #expect(try await store.item(traced[0].id)?.traceContext == context)
+    }
 }

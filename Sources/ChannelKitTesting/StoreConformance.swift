@@ -56,6 +56,7 @@ public enum StoreConformance {
         ("shared history across a person's conversations", sharedHistory),
         ("millisecond timestamps", millisecondTimestamps),
         ("rich events round-trip", richEventsRoundTrip),
+        ("the trace context kept at accept comes back with every read", traceContextRoundTrip),
         ("redact", redact),
         ("a person's ids keep one conversation", personAliases),
         ("the pipeline's claim: a conversation's oldest open message first", headClaims),

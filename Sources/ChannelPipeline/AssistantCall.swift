@@ -2,6 +2,7 @@ import ChannelConcurrency
 import ChannelKit
 import Foundation
 import Logging
+import Tracing
 
 /// Asks the assistant for the answer to one turn, within its deadline.
 ///
@@ -15,15 +16,18 @@ struct AssistantCall: Sendable {
     let retryWindow: Duration
     let apology: String
     let observer: PipelineReport
+    let tracing: PipelineTracing
     let now: @Sendable () -> Date
 
     /// The assistant's reply to `turn`, made for `item`, or the apology.
     /// - Throws: ``AssistantOutage`` to ask again later; `CancellationError` when cancelled.
     func reply(to turn: AssistantTurn, for item: InboxItem, logger: Logger) async throws -> AssistantReply {
         do {
-            return try await observer.assistantCall(channel: item.event.channel) {
-                try await withDeadline(timeout, timers: timers) { [assistant, logger] in
-                    try await assistant.reply(to: turn, logger: logger)
+            return try await tracing.span("assistant", kind: .client) { _ in
+                try await observer.assistantCall(channel: item.event.channel) {
+                    try await withDeadline(timeout, timers: timers) { [assistant, logger] in
+                        try await assistant.reply(to: turn, logger: logger)
+                    }
                 }
             }
         } catch {

@@ -2,6 +2,7 @@ import ChannelKit
 import Foundation
 import Logging
 import Synchronization
+import Tracing
 
 // MARK: - One event: claimed under a lease the store can fence, kept while the work runs.
 
@@ -50,8 +51,15 @@ extension Pipeline {
             return await giveUp(onPoison: item, channel: channel, logger: logger)
         }
         let workLogger = logger
-        let verdict = await withLease(of: item, logger: logger) {
-            await self.answer(item, channel: channel, generation: generation, logger: workLogger)
+        // The trace the message was accepted in goes on here, on whichever host claimed it.
+        let verdict = await tracing.span("process", parent: .stored(item.traceContext), kind: .consumer, attributes: { attributes in
+            attributes["sandra.channel"] = event.channel
+            attributes["sandra.inbox_id"] = item.id
+            attributes["sandra.attempt"] = item.attempts + 1
+        }) { _ in
+            await withLease(of: item, logger: logger) {
+                await self.answer(item, channel: channel, generation: generation, logger: workLogger)
+            }
         }
         if Task.isCancelled {
             // A graceful shutdown cut the answer short: the claim ends here, so that it is not

@@ -17,7 +17,7 @@ extension Pipeline {
             // nothing more goes out.
             guard !Task.isCancelled else { return .finished }
             let receipt: SendReceipt
-            switch await sender.send(part.message, to: item.event.recipient, through: channel, logger: logger) {
+            switch await sender.send(part.message, index: part.index, to: item.event.recipient, through: channel, logger: logger) {
             case .sent(let sent):
                 receipt = sent
             case .cancelled:

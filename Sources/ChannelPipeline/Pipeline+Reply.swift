@@ -90,7 +90,9 @@ extension Pipeline {
     /// `userTurn` is given.
     func record(_ answer: AssistantReply, for item: InboxItem, channel: any Channel,
                         userTurn: ConversationTurn?, logger: Logger) async throws -> [OutboxPart] {
-        let (reply, messages) = composer.compose(answer, for: channel.profile, logger: logger)
+        let (reply, messages) = await tracing.span("render") { _ in
+            composer.compose(answer, for: channel.profile, logger: logger)
+        }
         let turns = userTurn.map { [$0, ConversationTurn(role: .assistant, text: reply.markdown, timestamp: now())] } ?? []
         return try await store.recordReply(for: item.id, parts: messages, conversation: item.event.conversation, turns: turns,
                                            fence: LeaseFence(item), at: now())

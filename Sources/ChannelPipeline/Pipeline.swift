@@ -52,6 +52,8 @@ public final class Pipeline: Sendable {
     let renderer: MarkdownRenderer
     let options: Options
     let observer: PipelineReport
+    /// The message's spans; off unless the host turned tracing on.
+    public let tracing: PipelineTracing
     let logger: Logger
     let timers: TimerThread
     let now: @Sendable () -> Date
@@ -67,6 +69,7 @@ public final class Pipeline: Sendable {
     ///   - preparer: runs before the assistant in the conversation's lane (media, transcription).
     ///   - metrics: the pipeline's counters (swift-metrics); none by default.
     ///   - health: told how each channel's sends fare.
+    ///   - tracing: the spans of each message's way; off by default.
     ///   - commands: handlers asked, in order, before the assistant (identity linking).
     ///   - executor: the threads replies are made on; one per process, made by the host.
     ///   - timers: the timer thread for the typing delay and the assistant's deadline; one per process.
@@ -74,7 +77,8 @@ public final class Pipeline: Sendable {
     public init(channels: [any Channel], store: any PipelineStore, identities: any IdentityDirectory,
                 assistant: any Assistant, preparer: (any MessagePreparer)? = nil,
                 renderer: MarkdownRenderer = MarkdownRenderer(), options: Options = Options(),
-                metrics: PipelineMetrics = .none, health: (any ChannelHealthObserver)? = nil, commands: [any CommandHandler] = [],
+                metrics: PipelineMetrics = .none, health: (any ChannelHealthObserver)? = nil, tracing: PipelineTracing = .off,
+                commands: [any CommandHandler] = [],
                 executor: ReplyExecutor, timers: TimerThread, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         var byName: [String: (channel: any Channel, generation: Int)] = [:]
         for channel in channels { byName[channel.name] = (channel, 0) }
@@ -88,14 +92,15 @@ public final class Pipeline: Sendable {
         self.options = options
         let report = PipelineReport(metrics: metrics, health: health)
         self.observer = report
+        self.tracing = tracing
         self.logger = logger
         self.timers = timers
         self.now = now
         gate = ChannelGate(store: store, probeWindow: options.channelProbeWindow.seconds)
         assistantCall = AssistantCall(assistant: assistant, timeout: options.assistantTimeout, timers: timers, retryWindow: options.assistantRetryWindow,
-                                      apology: options.apology, observer: report, now: now)
+                                      apology: options.apology, observer: report, tracing: tracing, now: now)
         composer = ReplyComposer(renderer: renderer, apology: options.apology)
-        sender = PartSender(retry: options.retry, observer: report)
+        sender = PartSender(retry: options.retry, observer: report, tracing: tracing)
         let box = WeakPipeline()
         // Replies are made on threads of their own, so acknowledgements never queue behind them.
         self.dispatcher = ConversationDispatcher(limit: options.maxConcurrentConversations, executor: executor,
@@ -152,12 +157,13 @@ public final class Pipeline: Sendable {
 
     /// Records a verified delivery's events durably and queues the new, answerable ones.
     ///
-    /// Returns once the events are recorded; the replies happen afterwards.
+    /// Returns once the events are recorded; the replies happen afterwards. With tracing on,
+    /// each new item keeps the current trace (the webhook's span), for the host that claims it.
     /// - Throws: the store's error; the caller must then not acknowledge the delivery.
     @discardableResult
     public func accept(_ events: [InboundEvent]) async throws -> Acceptance {
         guard !events.isEmpty else { return Acceptance(received: 0, accepted: 0, queued: 0) }
-        let created = try await store.accept(events, at: now())
+        let created = try await store.accept(events, traceContext: tracing.currentContext(), at: now())
         let answerable = channels.withLock { channels in
             created.filter { $0.state == .received && channels[$0.event.channel] != nil }
         }

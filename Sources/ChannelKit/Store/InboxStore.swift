@@ -53,11 +53,15 @@ public struct InboxItem: Sendable, Hashable {
     public var claimEpoch: Int64
     /// Who holds (or last held) the item's lease: a host's worker id.
     public var leaseOwner: String?
+    /// The trace the item was accepted in, as W3C Trace Context headers (`traceparent`, and
+    /// `tracestate` when there is one, one `name: value` line each), so that whichever host
+    /// claims the item continues that trace; `nil` when tracing was off.
+    public var traceContext: String?
 
     /// Creates an item.
     public init(id: Int64, event: InboundEvent, state: InboxState, attempts: Int = 0, nextAttemptAt: Date? = nil,
                 leaseExpiresAt: Date? = nil, lastError: String? = nil, receivedAt: Date, updatedAt: Date,
-                unfinishedClaims: Int = 0, claimEpoch: Int64 = 0, leaseOwner: String? = nil) {
+                unfinishedClaims: Int = 0, claimEpoch: Int64 = 0, leaseOwner: String? = nil, traceContext: String? = nil) {
         self.id = id
         self.event = event
         self.state = state
@@ -70,6 +74,7 @@ public struct InboxItem: Sendable, Hashable {
         self.unfinishedClaims = unfinishedClaims
         self.claimEpoch = claimEpoch
         self.leaseOwner = leaseOwner
+        self.traceContext = traceContext
     }
 }
 
@@ -82,7 +87,15 @@ public protocol InboxStore: Sendable {
     /// concurrent deliveries of the same event exactly one sees it as new. A new answerable
     /// event becomes `received`, a new unanswerable one `ignored`. A known key — whatever
     /// its state — creates nothing.
+    ///
+    /// Each created item keeps `traceContext` (``InboxItem/traceContext``), returned by every
+    /// later read of it; `nil` stores nothing.
     /// - Returns: the items created, in the order of `events`.
+    func accept(_ events: [InboundEvent], traceContext: String?, at now: Date) async throws -> [InboxItem]
+
+    /// ``accept(_:traceContext:at:)`` outside any trace. (A requirement rather than an
+    /// extension method, so that a store's synchronous version stays the one chosen in async
+    /// code.)
     func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem]
 
     /// Moves a `received` item, a `failed` one whose next attempt is due, or a `processing`

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChannelIdentity
 import ChannelKit
+import ChannelPipeline
 import Foundation
 import Logging
 import Metrics
@@ -30,8 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(DescribedMetricsFactory(registry: prometheus))
         let runtime: HostRuntime
+        let tracing: HostTracing?
         do {
-            runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, prometheus: prometheus)
+            tracing = try HostTracing.bootstrap(configuration.tracing, logger: logger)
+            runtime = try await HostRuntime.build(configuration: configuration, registry: .builtin, logger: logger, prometheus: prometheus,
+                                                  tracing: tracing?.tracing ?? .off)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(78)
@@ -47,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("channel off: no access token on a host with a live channel; set sandbox: true to use its sandbox",
                           metadata: ["channel": "\(name)"])
         }
-        let group = runtime.makeServiceGroup(signals: [.sigterm, .sigint])
+        let group = runtime.makeServiceGroup(signals: [.sigterm, .sigint], first: tracing.map { [$0.exporter] } ?? [])
         let announce = Task {
             guard let port = await runtime.status.waitUntilServing() else { return }
             let base = HostRuntime.localBaseURL(host: configuration.server.host, port: port)

@@ -103,6 +103,12 @@ extension ConfigurationLoader {
             "  max_failed_logins: \(admin.maxFailedLogins)",
             "  lockout_minutes: \(admin.lockoutMinutes)",
             "  trusted_proxies: \(Self.list(admin.trustedProxies))",
+            "tracing:",
+            "  enabled: \(config.tracing.enabled)",
+            "  endpoint: \(Self.quoted(config.tracing.endpoint))",
+            "  protocol: \(config.tracing.wireProtocol.rawValue)",
+            "  service_name: \(Self.quoted(config.tracing.serviceName))",
+            "  sample_ratio: \(config.tracing.sampleRatio)",
         ]
         if config.channels.isEmpty {
             lines.append("channels: {}")

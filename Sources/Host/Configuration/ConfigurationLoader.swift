@@ -20,7 +20,8 @@ import Yams
 ///
 /// The keys of each section are documented on ``ServerConfiguration``, ``StorageConfiguration``,
 /// ``AssistantConfiguration``, ``TranscriptionConfiguration``, ``PipelineConfiguration``,
-/// ``IdentityConfiguration``, ``IdentityEmailConfiguration`` and ``ChannelConfiguration``.
+/// ``IdentityConfiguration``, ``IdentityEmailConfiguration``, ``ChannelConfiguration``,
+/// ``AdminConfiguration`` and ``TracingConfiguration``.
 struct ConfigurationLoader: Sendable {
     /// The channel types `type:` may name; their fields are the keys a channel accepts.
     let registry: ChannelRegistry
@@ -80,7 +81,7 @@ struct ConfigurationLoader: Sendable {
             root,
             keyPath: "",
             keyMark: nil,
-            expectation: "a mapping of sections (server, storage, assistant, transcription, pipeline, identity, channels, admin)",
+            expectation: "a mapping of sections (server, storage, assistant, transcription, pipeline, identity, channels, admin, tracing)",
             problems: problems,
             interpolator: EnvironmentInterpolator(environment: environment)
         )
@@ -100,6 +101,7 @@ struct ConfigurationLoader: Sendable {
             ))
         )
         configuration.admin = readAdmin(document.section("admin"))
+        configuration.tracing = readTracing(document.section("tracing"))
         requireSharedSecretKey(configuration, storage: storageSection)
         guard problems.isEmpty else {
             // Stable, so problems at one position keep the order they were found in.

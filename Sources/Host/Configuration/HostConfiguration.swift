@@ -11,6 +11,7 @@
 /// pipeline:  { max_concurrent_conversations: 64, send_attempts: 5 }
 /// identity:  { shared_history: false, email: { smtp_url: "smtps://mail.example.com", from: "sandra@example.com" } }
 /// admin:     { password: ${SANDRA_ADMIN_PASSWORD:-} }
+/// tracing:   { enabled: false, endpoint: "http://127.0.0.1:4318" }
 /// channels:
 ///   instagram:
 ///     type: instagram
@@ -35,9 +36,11 @@ struct HostConfiguration: Sendable, Hashable {
     var channels: [ChannelConfiguration]
     /// The `admin:` section.
     var admin: AdminConfiguration = AdminConfiguration()
+    /// The `tracing:` section.
+    var tracing: TracingConfiguration = TracingConfiguration()
 
     /// The top-level keys of `channels.yaml`.
-    static let keys = ["server", "storage", "assistant", "transcription", "pipeline", "identity", "channels", "admin"]
+    static let keys = ["server", "storage", "assistant", "transcription", "pipeline", "identity", "channels", "admin", "tracing"]
 
     /// Creates a configuration; every section defaults to its defaults.
     /// - Parameters:

@@ -1,8 +1,10 @@
 import ChannelKit
 import ChannelPipeline
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Tracing
 
 /// `GET` and `POST /api/channels/<name>`: the platform's handshake and signed deliveries.
 ///
@@ -31,11 +33,28 @@ struct WebhookRoutes {
         let start = ContinuousClock.now
         let name = try context.parameters.require("name")
         do {
-            return try await answer(request, channel: name, context: context, start: start)
+            guard pipeline.tracing.isOn else {
+                return try await answer(request, channel: name, context: context, start: start)
+            }
+            // The delivery's trace, continuing the caller's when the request carries one; the
+            // events accepted in it keep it for whichever host answers them.
+            return try await pipeline.tracing.span("webhook", parent: .headers(Self.traceHeaders(of: request)), kind: .server,
+                                                   attributes: { $0["sandra.channel"] = name }) { _ in
+                try await answer(request, channel: name, context: context, start: start)
+            }
         } catch let error as ChannelKit.ChannelError {
             refusals.refused(channel: name, reason: WebhookRefusals.reason(for: error, method: request.method))
             throw error
         }
+    }
+
+    /// The request's W3C Trace Context headers, by lowercase name.
+    static func traceHeaders(of request: Request) -> [String: String] {
+        var headers: [String: String] = [:]
+        for name in ["traceparent", "tracestate"] {
+            if let field = HTTPField.Name(name), let value = request.headers[field] { headers[name] = value }
+        }
+        return headers
     }
 
     private func answer(_ request: Request, channel name: String, context: HostRequestContext,

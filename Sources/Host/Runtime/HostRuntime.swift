@@ -35,10 +35,13 @@ struct HostRuntime: Sendable {
 
     /// Opens the store, builds the channels and the pipeline, and takes up the work an
     /// earlier run left (released leases, expired old messages, queued the rest).
-    /// - Parameter now: identity linking's clock (code lifetimes, rate limits); tests pass their own.
+    /// - Parameters:
+    ///   - tracing: the spans of each message's way (``HostTracing``); off by default.
+    ///   - now: identity linking's clock (code lifetimes, rate limits); tests pass their own.
     /// - Throws: ``HostStartError`` when the store cannot be opened or a channel cannot be made.
     static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
                       prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                      tracing: PipelineTracing = .off,
                       now: @escaping @Sendable () -> Date = { Date() }) async throws -> HostRuntime {
         let store = try await StoreFactory.open(configuration.storage, role: .host, logger: logger)
         let httpClient = AsyncHTTPTransport.makeClient()
@@ -64,7 +67,7 @@ struct HostRuntime: Sendable {
             }
             let runtime = try build(configuration: configuration, registry: registry, logger: logger, prometheus: prometheus,
                                     httpClient: httpClient, store: store, secrets: secrets, overrides: overrides,
-                                    adminSessions: adminSessions, now: now)
+                                    adminSessions: adminSessions, tracing: tracing, now: now)
             try await runtime.pipeline.start()
             return runtime
         } catch {
@@ -77,7 +80,7 @@ struct HostRuntime: Sendable {
     private static func build(configuration: HostConfiguration, registry: ChannelRegistry, logger: Logger,
                               prometheus: PrometheusCollectorRegistry, httpClient: HTTPClient, store: any HostStore,
                               secrets: SecretBox, overrides: ChannelSupervisor.Overrides, adminSessions: AdminSessions,
-                              now: @escaping @Sendable () -> Date) throws -> HostRuntime {
+                              tracing: PipelineTracing, now: @escaping @Sendable () -> Date) throws -> HostRuntime {
         let transport = AsyncHTTPTransport(client: httpClient, timers: ProcessThreads.timers)
         let localBaseURL = Self.localBaseURL(host: configuration.server.host, port: configuration.server.port)
         let supervisor = try ChannelSupervisor(
@@ -147,7 +150,7 @@ struct HostRuntime: Sendable {
                 assistantHoldNoteAfter: .seconds(configuration.assistant.holdNoteAfterSeconds),
                 workerID: configuration.pipeline.effectiveWorkerID(port: configuration.server.port),
                 sharedStore: configuration.storage.postgres.isEnabled),
-            metrics: metrics, health: HostObserver(status: status), commands: identityLinking.map { [$0] } ?? [],
+            metrics: metrics, health: HostObserver(status: status), tracing: tracing, commands: identityLinking.map { [$0] } ?? [],
             executor: ProcessThreads.replies, timers: ProcessThreads.timers, logger: logger)
         supervisor.attach(ChannelSupervisor.Swap(pipeline: pipeline, preparer: preparer, status: status))
         return HostRuntime(configuration: configuration, supervisor: supervisor, pipeline: pipeline, identityLinking: identityLinking,
@@ -237,9 +240,12 @@ struct HostRuntime: Sendable {
     /// The services in start order; shutdown runs in reverse: the email retries, the token
     /// refreshes, the retention sweeps (at start, then hourly) and the inbox gauges' refreshes stop, the pipeline drains (webhooks answer 503 meanwhile, so the platform redelivers) and closes
     /// the store, then the server stops, then the HTTP client closes.
-    /// - Parameter lifecycleLogger: where the service group reports its own steps (the host's logger by default).
-    func makeServiceGroup(signals: [UnixSignal], lifecycleLogger: Logger? = nil) -> ServiceGroup {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+    /// - Parameters:
+    ///   - lifecycleLogger: where the service group reports its own steps (the host's logger by default).
+    ///   - first: services started before the others and so stopped after them (the span exporter).
+    func makeServiceGroup(signals: [UnixSignal], lifecycleLogger: Logger? = nil, first: [any Service] = []) -> ServiceGroup {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = first.map { .init(service: $0) }
+        services += [
             .init(service: HTTPClientService(client: httpClient)),
             .init(service: ServerService(application: makeApplication(), status: status)),
             .init(service: PipelineService(pipeline: pipeline, supervisor: supervisor, store: store, status: status,

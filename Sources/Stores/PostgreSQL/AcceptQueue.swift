@@ -11,13 +11,19 @@ import Synchronization
 /// one. A write that fails is made again one caller at a time, so that one webhook the
 /// database refuses fails alone and the others are still accepted.
 final class AcceptQueue: Sendable {
-    /// Writes the events of several callers (each with its time) at once; the items each
-    /// caller's events created, in the callers' order.
-    typealias Write = @Sendable (_ batch: [[InboundEvent]], _ stamps: [Date]) async throws -> [[InboxItem]]
-
-    private struct Waiting {
+    /// One caller's accept: its events, its time, the trace they arrived in.
+    struct Call: Sendable {
         var events: [InboundEvent]
         var now: Date
+        var traceContext: String?
+    }
+
+    /// Writes the events of several calls at once; the items each call's events created, in
+    /// the calls' order.
+    typealias Write = @Sendable (_ calls: [Call]) async throws -> [[InboxItem]]
+
+    private struct Waiting {
+        var call: Call
         var continuation: CheckedContinuation<[InboxItem], any Error>
     }
 
@@ -42,9 +48,9 @@ final class AcceptQueue: Sendable {
     /// Callers that have not returned yet: waiting, or in a write.
     var unanswered: Int { state.withLock { $0.unanswered } }
 
-    /// Accepts `events` in the next write; returns when it is committed. A caller that
+    /// Accepts the call's events in the next write; returns when it is committed. A caller that
     /// starts a writer lends it `write` (every caller passes the same).
-    func accept(_ events: [InboundEvent], at now: Date, write: @escaping Write) async throws -> [InboxItem] {
+    func accept(_ call: Call, write: @escaping Write) async throws -> [InboxItem] {
         // Nobody writing or waiting: this caller writes its own events itself, and hands the
         // writer's work on to a task only if others came meanwhile.
         let alone = state.withLock { state -> Bool in
@@ -65,11 +71,11 @@ final class AcceptQueue: Sendable {
                 }
                 if more { Task { await self.drain(write) } }
             }
-            return try await write([events], [now])[0]
+            return try await write([call])[0]
         }
         return try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state -> Bool in
-                state.waiting.append(Waiting(events: events, now: now, continuation: continuation))
+                state.waiting.append(Waiting(call: call, continuation: continuation))
                 state.unanswered += 1
                 guard state.running < writers else { return false }
                 state.running += 1
@@ -98,8 +104,8 @@ final class AcceptQueue: Sendable {
             var count = 0
             var taken = 0
             for waiting in state.waiting {
-                if taken > 0 && count + waiting.events.count > mostEventsPerWrite { break }
-                count += waiting.events.count
+                if taken > 0 && count + waiting.call.events.count > mostEventsPerWrite { break }
+                count += waiting.call.events.count
                 taken += 1
             }
             let batch = Array(state.waiting.prefix(taken))
@@ -111,7 +117,7 @@ final class AcceptQueue: Sendable {
     private func run(_ batch: [Waiting], _ write: Write) async {
         defer { state.withLock { $0.unanswered -= batch.count } }
         do {
-            let created = try await write(batch.map(\.events), batch.map(\.now))
+            let created = try await write(batch.map(\.call))
             for (waiting, items) in zip(batch, created) {
                 waiting.continuation.resume(returning: items)
             }
@@ -124,7 +130,7 @@ final class AcceptQueue: Sendable {
         }
         for waiting in batch {
             do {
-                let created = try await write([waiting.events], [waiting.now])
+                let created = try await write([waiting.call])
                 waiting.continuation.resume(returning: created[0])
             } catch {
                 waiting.continuation.resume(throwing: error)

@@ -181,6 +181,11 @@ enum PostgreSQLSchema {
             WHERE state IN ('received', 'failed', 'processing')
             """,
         ],
+        // 3: the trace a message was accepted in (W3C Trace Context), so that the host that
+        // claims it continues that trace; NULL when tracing is off.
+        [
+            "ALTER TABLE inbox ADD COLUMN trace_context TEXT",
+        ],
     ]
 
     /// The version this build writes and expects.

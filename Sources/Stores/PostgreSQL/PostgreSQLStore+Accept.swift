@@ -10,36 +10,39 @@ extension PostgreSQLStore {
     /// on its known person, deduplicated by (channel, platform message id); the items each
     /// call's events created, in order. Events naming one id each take two statements (their
     /// aliases read, then one insert, atomic by itself); any more is one transaction.
-    func acceptTogether(_ batch: [[InboundEvent]], stamps: [Date]) async throws -> [[InboxItem]] {
-        let events = batch.flatMap { $0 }
+    func acceptTogether(_ calls: [AcceptQueue.Call]) async throws -> [[InboxItem]] {
+        let events = calls.flatMap(\.events)
         let single = events.allSatisfy { PersonAliases.ids(of: $0).count == 1 }
         let body: @Sendable (Session) async throws -> [[InboxItem]] = { session in
-            try await Self.insert(batch, stamps: stamps, on: session)
+            try await Self.insert(calls, on: session)
         }
         let action = events.count == 1 ? "accepting an event" : "accepting \(events.count) events"
         return try await single ? session(action, body) : transaction(action, body)
     }
 
-    private static func insert(_ batch: [[InboundEvent]], stamps: [Date], on session: Session) async throws -> [[InboxItem]] {
-        if batch.count == 1, batch[0].count == 1 {
-            return [try await insertOne(batch[0][0], at: stamps[0], on: session).map { [$0] } ?? []]
+    private static func insert(_ calls: [AcceptQueue.Call], on session: Session) async throws -> [[InboxItem]] {
+        if calls.count == 1, calls[0].events.count == 1 {
+            return [try await insertOne(calls[0].events[0], at: calls[0].now, traceContext: calls[0].traceContext, on: session)
+                .map { [$0] } ?? []]
         }
-        let stamps = stamps.map { StoredValues.stored($0) }
+        let batch = calls.map(\.events)
+        let stamps = calls.map { StoredValues.stored($0.now) }
         let keyed = try await keyOnKnownPeople(batch.flatMap { $0 }, at: stamps.max() ?? Date(), on: session)
         let owners = batch.indices.flatMap { call in Array(repeating: call, count: batch[call].count) }
         let states = keyed.map { ($0.isAnswerable ? InboxState.received : .ignored).rawValue }
         let json = keyed.map { StoredJSON.encode($0) }
         let received = owners.map { Rows.ms(stamps[$0]) }
+        let traces = owners.map { calls[$0].traceContext }
         var created: [EventKey: Int64] = [:]
         for (channel, messageID, id) in try await session.rows("""
             INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
-                               event_json, state, attempts, received_at, updated_at)
-            SELECT e.channel, e.message_id, e.account_id, e.sender_id, e.at, e.json, e.state, 0, e.received, e.received
+                               event_json, state, attempts, received_at, updated_at, trace_context)
+            SELECT e.channel, e.message_id, e.account_id, e.sender_id, e.at, e.json, e.state, 0, e.received, e.received, NULLIF(e.trace, '')
             FROM unnest(\(keyed.map(\.channel))::text[], \(keyed.map(\.platformMessageID))::text[],
                         \(keyed.map(\.accountID))::text[], \(keyed.map(\.senderID))::text[],
                         \(keyed.map { Rows.ms($0.timestamp) })::bigint[], \(json)::text[], \(states)::text[],
-                        \(received)::bigint[]) WITH ORDINALITY
-                 AS e (channel, message_id, account_id, sender_id, at, json, state, received, n)
+                        \(received)::bigint[], \(traces.map { $0 ?? "" })::text[]) WITH ORDINALITY
+                 AS e (channel, message_id, account_id, sender_id, at, json, state, received, trace, n)
             ORDER BY e.n
             ON CONFLICT (channel, platform_message_id) DO NOTHING
             RETURNING channel, platform_message_id, id
@@ -55,28 +58,31 @@ extension PostgreSQLStore {
             let stamp = stamps[owners[index]]
             let state = InboxState(rawValue: states[index]) ?? .received
             if state == .received { StoredEventMemo.shared.remember(event, json: json[index], id: id) }
-            results[owners[index]].append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
+            results[owners[index]].append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp,
+                                                    traceContext: traces[index]))
         }
         return results
     }
 
     /// One event alone (a webhook that arrived by itself): the same statements with single
     /// values instead of arrays, which PostgresNIO encodes for less.
-    private static func insertOne(_ incoming: InboundEvent, at now: Date, on session: Session) async throws -> InboxItem? {
+    private static func insertOne(_ incoming: InboundEvent, at now: Date, traceContext: String?,
+                                  on session: Session) async throws -> InboxItem? {
         let stamp = StoredValues.stored(now)
         let event = try await keyOnKnownPeople([incoming], at: stamp, on: session)[0]
         let state: InboxState = event.isAnswerable ? .received : .ignored
         let json = StoredJSON.encode(event)
         guard let id = try await session.firstRow("""
             INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
-                               event_json, state, attempts, received_at, updated_at)
+                               event_json, state, attempts, received_at, updated_at, trace_context)
             VALUES (\(event.channel), \(event.platformMessageID), \(event.accountID), \(event.senderID),
-                    \(Rows.ms(event.timestamp)), \(json), \(state.rawValue), 0, \(Rows.ms(stamp)), \(Rows.ms(stamp)))
+                    \(Rows.ms(event.timestamp)), \(json), \(state.rawValue), 0, \(Rows.ms(stamp)), \(Rows.ms(stamp)),
+                    \(traceContext))
             ON CONFLICT (channel, platform_message_id) DO NOTHING
             RETURNING id
             """, { try $0.decode(Int64.self) }) else { return nil }
         if state == .received { StoredEventMemo.shared.remember(event, json: json, id: id) }
-        return InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp)
+        return InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp, traceContext: traceContext)
     }
 
     /// An event's deduplication key.

@@ -6,10 +6,10 @@ import StoreSupport
 // MARK: - InboxStore
 
 extension PostgreSQLStore {
-    public func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem] {
+    public func accept(_ events: [InboundEvent], traceContext: String?, at now: Date) async throws -> [InboxItem] {
         guard !events.isEmpty else { return [] }
-        return try await accepts.accept(events, at: now) { batch, stamps in
-            try await self.acceptTogether(batch, stamps: stamps)
+        return try await accepts.accept(AcceptQueue.Call(events: events, now: now, traceContext: traceContext)) { calls in
+            try await self.acceptTogether(calls)
         }
     }
 

@@ -139,6 +139,11 @@ public final class PostgreSQLStore: PipelineStore, IdentityStore, ChannelSetting
         await runner.value
     }
 
+    /// ``accept(_:traceContext:at:)`` outside any trace.
+    public func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem] {
+        try await accept(events, traceContext: nil, at: now)
+    }
+
     // MARK: - Running statements
 
     /// Runs `body` on a leased connection. Waiting for the connection is bounded by the

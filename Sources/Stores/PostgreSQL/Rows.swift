@@ -13,11 +13,11 @@ enum Rows {
     /// The inbox columns ``inboxItem(_:)`` reads, in its order.
     static let inboxColumns =
         "id, event_json, state, attempts, next_attempt_at, lease_expires_at, last_error, received_at, updated_at, unfinished_claims, "
-        + "claim_epoch, lease_owner"
+        + "claim_epoch, lease_owner, trace_context"
 
     static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
-        let (id, json, stateName, attempts, next, lease, lastError, received, updated, unfinished, epoch, owner) =
-            try row.decode((Int64, String, String, Int64, Int64?, Int64?, String?, Int64, Int64, Int64, Int64, String?).self)
+        let (id, json, stateName, attempts, next, lease, lastError, received, updated, unfinished, epoch, owner, traceContext) =
+            try row.decode((Int64, String, String, Int64, Int64?, Int64?, String?, Int64, Int64, Int64, Int64, String?, String?).self)
         let state = try StoredValues.named(InboxState.self, stateName, what: "inbox state")
         return InboxItem(
             id: id,
@@ -31,7 +31,8 @@ enum Rows {
             updatedAt: date(updated),
             unfinishedClaims: Int(unfinished),
             claimEpoch: epoch,
-            leaseOwner: owner)
+            leaseOwner: owner,
+            traceContext: traceContext)
     }
 
     /// The outbox columns ``outboxPart(_:)`` reads, in its order.

@@ -32,7 +32,7 @@ enum Row {
     /// The inbox columns ``inboxItem(_:)`` reads, in its order.
     static let inboxColumns =
         "id, event_json, state, attempts, next_attempt_at, lease_expires_at, last_error, received_at, updated_at, unfinished_claims, "
-        + "claim_epoch, lease_owner"
+        + "claim_epoch, lease_owner, trace_context"
 
     static func inboxItem(_ row: Columns) throws -> InboxItem {
         let stateName = try row.text(2)
@@ -52,7 +52,8 @@ enum Row {
             updatedAt: date(milliseconds: try row.integer(8)),
             unfinishedClaims: Int(try row.integer(9)),
             claimEpoch: try row.integer(10),
-            leaseOwner: try row.optionalText(11)
+            leaseOwner: try row.optionalText(11),
+            traceContext: try row.optionalText(12)
         )
     }
 

@@ -143,6 +143,10 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
     // MARK: - InboxStore
 
     public func accept(_ events: [InboundEvent], at now: Date) async throws -> [InboxItem] {
+        try await accept(events, traceContext: nil, at: now)
+    }
+
+    public func accept(_ events: [InboundEvent], traceContext: String?, at now: Date) async throws -> [InboxItem] {
         guard !events.isEmpty else { return [] }
         let stamp = Row.stored(now)
         return try await write("accepting events") { database in
@@ -153,19 +157,20 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
                 let state: InboxState = event.isAnswerable ? .received : .ignored
                 try database.run("""
                     INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
-                                       event_json, state, attempts, received_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                                       event_json, state, attempts, received_at, updated_at, trace_context)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                     ON CONFLICT (channel, platform_message_id) DO NOTHING
                     """, [
                         Row.bind(event.channel), Row.bind(event.platformMessageID), Row.bind(event.accountID),
                         Row.bind(event.senderID), Row.bind(event.timestamp), Row.bind(json), Row.bind(state.rawValue),
-                        Row.bind(stamp), Row.bind(stamp),
+                        Row.bind(stamp), Row.bind(stamp), Row.bind(traceContext),
                     ])
                 // No row changed: a delivery seen before (no RETURNING: see `Database.changes`).
                 if database.changes == 1 {
                     let id = database.lastInsertRowID
                     if state == .received { StoredEventMemo.shared.remember(event, json: json, id: id) }
-                    created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp))
+                    created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp,
+                                             traceContext: traceContext))
                 }
             }
             return created

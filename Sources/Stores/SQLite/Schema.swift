@@ -209,6 +209,11 @@ enum Schema {
             WHERE (state = 'received' OR state = 'failed' OR state = 'processing')
             """,
         ],
+        // 11: the trace a message was accepted in (W3C Trace Context), so that the host that
+        // claims it continues that trace; NULL when tracing is off.
+        [
+            "ALTER TABLE inbox ADD COLUMN trace_context TEXT",
+        ],
     ]
 
     /// The version this build writes and expects.

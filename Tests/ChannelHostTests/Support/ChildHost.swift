@@ -27,7 +27,9 @@ final class ChildHost: Sendable {
         process.executableURL = try CommandLineTests.executable()
         process.arguments = ["serve", "--config", path, "--log-level", logLevel]
         var env = ProcessInfo.processInfo.environment
-        for key in env.keys where key.hasPrefix("INSTAGRAM_") || key.hasPrefix("SANDRA_") || key.hasPrefix("OPENAI_") { env[key] = nil }
+        for key in env.keys where key.hasPrefix("INSTAGRAM_") || key.hasPrefix("SANDRA_") || key.hasPrefix("OPENAI_") || key.hasPrefix("OTEL_") {
+            env[key] = nil
+        }
         env.merge(environment) { $1 }
         process.environment = env
         let pipe = Pipe()
