@@ -198,4 +198,33 @@ struct PostgreSQLStatementTests {
         #expect(try await store.counts()[.received] == 15)
         await store.close()
     }
+
+    @Test("with the server down, accepts waiting behind a write fail with it, within the connect timeout, not after their own wait too")
+    func waitingAcceptsFailTogether() async throws {
+        let cluster = try await Task.detached { try TestPostgreSQLCluster.start() }.value
+        defer { cluster.remove() }
+        // A pool of 4: one write at a time, so an accept that comes while one runs waits for it.
+        let store = try await PostgreSQLStore.open(url: try await cluster.createDatabase(), poolSize: 4, connectTimeout: .seconds(2),
+                                                   queryTimeout: .seconds(2), logger: quietLogger)
+        _ = try await store.accept([EventFactory.text("before", from: "u0", id: "before")], at: now)
+        try await Task.detached { try cluster.stopServer() }.value
+        // Webhooks every 300 ms for 2.4 s: each comes while a write waits for the server. Had it
+        // to wait for that write and then make its own, its refusal would take up to two
+        // connect timeouts (4 s); failing with the write it waited for, at most one.
+        let slowest = try await withThrowingTaskGroup(of: Duration.self) { group in
+            for n in 0..<8 {
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(300 * n))
+                    let started = ContinuousClock.now
+                    await #expect(throws: StoreError.self) {
+                        _ = try await store.accept([EventFactory.text("m\(n)", from: "u\(n)", id: "down-\(n)")], at: now)
+                    }
+                    return ContinuousClock.now - started
+                }
+            }
+            return try await group.reduce(Duration.zero) { max($0, $1) }
+        }
+        #expect(slowest < .seconds(3), "the slowest refusal took \(slowest)")
+        await store.close()
+    }
 }

@@ -7,9 +7,12 @@ import Synchronization
 /// each caller returns once that commit is done.
 ///
 /// A write starts at once when fewer than `writers` are running, so a lone webhook waits
-/// for nothing (and writes its own events, on its own task); under load, the webhooks that arrive while the writes run make the next
-/// one. A write that fails is made again one caller at a time, so that one webhook the
-/// database refuses fails alone and the others are still accepted.
+/// for nothing (and writes its own events, on its own task); under load, the webhooks that
+/// arrive while the writes run make the next one. What a write refuses is the writer's to say
+/// per call (``Outcome``): one webhook the database refuses fails alone. A write that finds
+/// the store unavailable fails the callers waiting behind it too, at once: they came while it
+/// waited for the server, and each waiting its own turn for a server that is down would make
+/// the last of them wait several connect timeouts for its 503.
 final class AcceptQueue: Sendable {
     /// One caller's accept: its events, its time, the trace they arrived in.
     struct Call: Sendable {
@@ -18,9 +21,15 @@ final class AcceptQueue: Sendable {
         var traceContext: String?
     }
 
-    /// Writes the events of several calls at once; the items each call's events created, in
-    /// the calls' order.
-    typealias Write = @Sendable (_ calls: [Call]) async throws -> [[InboxItem]]
+    /// What a write did: per call, in the calls' order, the items its events created or why
+    /// it failed; and, when the store could not be used at all, that error.
+    struct Outcome: Sendable {
+        var results: [Result<[InboxItem], any Error>]
+        var unavailable: (any Error)?
+    }
+
+    /// Writes the events of several calls at once.
+    typealias Write = @Sendable (_ calls: [Call]) async -> Outcome
 
     private struct Waiting {
         var call: Call
@@ -60,18 +69,21 @@ final class AcceptQueue: Sendable {
             return true
         }
         if alone {
-            defer {
-                let more = state.withLock { state -> Bool in
-                    state.unanswered -= 1
-                    guard !state.waiting.isEmpty else {
-                        state.running -= 1
-                        return false
-                    }
-                    return true
+            let outcome = await write([call])
+            if let error = outcome.unavailable { failWaiting(error) }
+            let more = state.withLock { state -> Bool in
+                state.unanswered -= 1
+                guard !state.waiting.isEmpty else {
+                    state.running -= 1
+                    return false
                 }
-                if more { Task { await self.drain(write) } }
+                return true
             }
-            return try await write([call])[0]
+            if more { Task { await self.drain(write) } }
+            guard let result = outcome.results.first else {
+                throw StoreError(.unavailable, "accepting events: a write returned no result")
+            }
+            return try result.get()
         }
         return try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state -> Bool in
@@ -115,26 +127,26 @@ final class AcceptQueue: Sendable {
     }
 
     private func run(_ batch: [Waiting], _ write: Write) async {
-        defer { state.withLock { $0.unanswered -= batch.count } }
-        do {
-            let created = try await write(batch.map(\.call))
-            for (waiting, items) in zip(batch, created) {
-                waiting.continuation.resume(returning: items)
-            }
-            return
-        } catch {
-            guard batch.count > 1 else {
-                batch[0].continuation.resume(throwing: error)
-                return
-            }
+        let outcome = await write(batch.map(\.call))
+        state.withLock { $0.unanswered -= batch.count }
+        for (index, waiting) in batch.enumerated() {
+            // Every caller is resumed exactly once, whatever `write` returned.
+            waiting.continuation.resume(with: index < outcome.results.count
+                ? outcome.results[index]
+                : .failure(StoreError(.unavailable, "accepting events: a write returned no result")))
         }
-        for waiting in batch {
-            do {
-                let created = try await write([waiting.call])
-                waiting.continuation.resume(returning: created[0])
-            } catch {
-                waiting.continuation.resume(throwing: error)
+        if let error = outcome.unavailable { failWaiting(error) }
+    }
+
+    /// Fails every caller waiting now with `error` (the store could not be used).
+    private func failWaiting(_ error: any Error) {
+        let waiting = state.withLock { state -> [Waiting] in
+            defer {
+                state.unanswered -= state.waiting.count
+                state.waiting = []
             }
+            return state.waiting
         }
+        for waiting in waiting { waiting.continuation.resume(throwing: error) }
     }
 }

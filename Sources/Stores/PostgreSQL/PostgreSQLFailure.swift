@@ -21,6 +21,13 @@ enum PostgreSQLFailure {
         return state == "40001" || state == "40P01"  // serialization failure, deadlock detected
     }
 
+    /// The server refused the data itself (a value it cannot store, a constraint, a limit):
+    /// the same statement with other data would have gone through.
+    static func isDataRefusal(_ error: any Error) -> Bool {
+        guard let state = sqlState(of: error) else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23") || state.hasPrefix("54")
+    }
+
     /// What went wrong, in words that are safe to log.
     static func reason(_ error: any Error) -> String {
         if let error = error as? StoreError { return error.message }

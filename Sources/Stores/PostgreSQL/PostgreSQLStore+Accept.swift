@@ -2,6 +2,7 @@ import ChannelKit
 import Foundation
 import PostgresNIO
 import StoreSupport
+import Synchronization
 
 // MARK: - Accepting events: the webhooks that arrive together in one statement and one commit.
 
@@ -10,14 +11,42 @@ extension PostgreSQLStore {
     /// on its known person, deduplicated by (channel, platform message id); the items each
     /// call's events created, in order. Events naming one id each take two statements (their
     /// aliases read, then one insert, atomic by itself); any more is one transaction.
-    func acceptTogether(_ calls: [AcceptQueue.Call]) async throws -> [[InboxItem]] {
+    ///
+    /// When the database refuses the data (a value it cannot store, a constraint), the calls
+    /// are written again one at a time, so that the one it refuses fails alone. Any other
+    /// failure (no server, a timeout) fails them all and says the store is unavailable.
+    func acceptTogether(_ calls: [AcceptQueue.Call]) async -> AcceptQueue.Outcome {
         let events = calls.flatMap(\.events)
         let single = events.allSatisfy { PersonAliases.ids(of: $0).count == 1 }
+        let refused = Mutex(false)
         let body: @Sendable (Session) async throws -> [[InboxItem]] = { session in
-            try await Self.insert(calls, on: session)
+            do {
+                return try await Self.insert(calls, on: session)
+            } catch {
+                if PostgreSQLFailure.isDataRefusal(error) { refused.withLock { $0 = true } }
+                throw error
+            }
         }
         let action = events.count == 1 ? "accepting an event" : "accepting \(events.count) events"
-        return try await single ? session(action, body) : transaction(action, body)
+        do {
+            let created = try await single ? session(action, body) : transaction(action, body)
+            return AcceptQueue.Outcome(results: created.map { .success($0) }, unavailable: nil)
+        } catch {
+            guard refused.withLock({ $0 }) else {
+                return AcceptQueue.Outcome(results: calls.map { _ in .failure(error) }, unavailable: error)
+            }
+            guard calls.count > 1 else { return AcceptQueue.Outcome(results: [.failure(error)], unavailable: nil) }
+            var results: [Result<[InboxItem], any Error>] = []
+            for call in calls {
+                let alone = await acceptTogether([call])
+                if let unavailable = alone.unavailable {
+                    results += calls.dropFirst(results.count).map { _ in .failure(unavailable) }
+                    return AcceptQueue.Outcome(results: results, unavailable: unavailable)
+                }
+                results += alone.results
+            }
+            return AcceptQueue.Outcome(results: results, unavailable: nil)
+        }
     }
 
     private static func insert(_ calls: [AcceptQueue.Call], on session: Session) async throws -> [[InboxItem]] {

@@ -9,7 +9,7 @@ extension PostgreSQLStore {
     public func accept(_ events: [InboundEvent], traceContext: String?, at now: Date) async throws -> [InboxItem] {
         guard !events.isEmpty else { return [] }
         return try await accepts.accept(AcceptQueue.Call(events: events, now: now, traceContext: traceContext)) { calls in
-            try await self.acceptTogether(calls)
+            await self.acceptTogether(calls)
         }
     }
 
