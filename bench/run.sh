@@ -77,7 +77,8 @@
 # phases 4 and 5), BENCH_WAKEUP_CONVERSATIONS (200 of each kind), BENCH_WAKEUP_GRAPH_DELAY_MS (50),
 # BENCH_PG_DRAIN (10: seconds phase 4b waits for its last replies), BENCH_PEER (1; 0 skips
 # phase 1c), BENCH_PEER_PYTHON (python3: the interpreter phase 1c's virtualenv is made with),
-# BENCH_INSTRUCTIONS (1; 0 skips phase 7), BENCH_RSS (1; 0 skips phase 3b), BENCH_RSS_RATE (2000),
+# BENCH_INSTRUCTIONS (1; 0 skips phase 7), BENCH_RSS (1; 0 skips phase 3b), BENCH_RSS_RATE (1000: phase 3's rate, one the host keeps up with; above what it answers, the
+# backlog the dispatcher holds in memory is measured instead),
 # BENCH_RSS_SETTLE (5 s), BENCH_CAPACITY (1; 0 skips phases 3c, 4c and 4d),
 # BENCH_CAPACITY_BUDGET (180: seconds each capacity search may take), BENCH_PG_CAPACITY (1; 0 skips
 # phase 8; skipped too with BENCH_POSTGRES=0), BENCH_PG_CAPACITY_CLIENTS ("1 4 16 64"),
@@ -114,7 +115,7 @@ WAKEUP_GRAPH_DELAY_MS=${BENCH_WAKEUP_GRAPH_DELAY_MS:-50}
 PG_DRAIN=${BENCH_PG_DRAIN:-10}
 INSTRUCTIONS=${BENCH_INSTRUCTIONS:-1}
 RSS=${BENCH_RSS:-1}
-RSS_RATE=${BENCH_RSS_RATE:-2000}
+RSS_RATE=${BENCH_RSS_RATE:-1000}
 RSS_SETTLE=${BENCH_RSS_SETTLE:-5}
 CAPACITY=${BENCH_CAPACITY:-1}
 CAPACITY_BUDGET=${BENCH_CAPACITY_BUDGET:-180}
