@@ -129,7 +129,17 @@ class Postgres:
         if not bins:
             raise SystemExit("instructions: PostgreSQL is missing (apt-get install postgresql)")
         self.bin = bins[-1]
-        os.chmod(out, 0o755)  # the server's user reaches its folder through this one
+        # The server's user reaches its folder through `out` and the folders above it, up to
+        # .build (make bench puts `out` in a folder of its own, made private by mktemp): they
+        # get search permission (x) for others, nothing more.
+        os.chmod(out, 0o755)
+        build = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".build")
+        folder = os.path.dirname(os.path.abspath(out))
+        while folder.startswith(build + os.sep):
+            mode = os.stat(folder).st_mode
+            if not mode & 0o001:
+                os.chmod(folder, (mode & 0o7777) | 0o011)
+            folder = os.path.dirname(folder)
         self.dir = tempfile.mkdtemp(prefix="instructions-pg.", dir=out)
         self.port = free_port()
         self.password = os.urandom(16).hex()
