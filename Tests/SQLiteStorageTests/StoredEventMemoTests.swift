@@ -16,25 +16,25 @@ struct StoredEventMemoTests {
         let memo = StoredEventMemo(capacity: 8)
         let json = StoredJSON.encode(Self.stored)
         // Remember a different event under this JSON: getting it back shows that no decoding happened.
-        memo.remember(Self.other, json: json, id: 7)
-        #expect(try memo.event(id: 7, json: json, open: true, column: "c") == Self.other)
+        memo.remember(Self.other, json: json, id: 7, state: .received)
+        #expect(try memo.event(id: 7, json: json, state: .received, column: "c") == Self.other)
         // The row's JSON changed (redacted, rewritten): decoded afresh, and that is remembered.
         let changed = StoredJSON.encode(Self.stored.redacted)
-        #expect(try memo.event(id: 7, json: changed, open: true, column: "c") == Self.stored.redacted)
-        #expect(try memo.event(id: 7, json: changed, open: true, column: "c") == Self.stored.redacted)
+        #expect(try memo.event(id: 7, json: changed, state: .received, column: "c") == Self.stored.redacted)
+        #expect(try memo.event(id: 7, json: changed, state: .received, column: "c") == Self.stored.redacted)
         // Unknown ids are decoded.
-        #expect(try memo.event(id: 8, json: json, open: true, column: "c") == Self.stored)
-        #expect(throws: StoreError.self) { try memo.event(id: 9, json: "{", open: true, column: "c") }
+        #expect(try memo.event(id: 8, json: json, state: .received, column: "c") == Self.stored)
+        #expect(throws: StoreError.self) { try memo.event(id: 9, json: "{", state: .received, column: "c") }
     }
 
     @Test("beyond its capacity the oldest events are forgotten first")
     func bounded() throws {
         let memo = StoredEventMemo(capacity: 2)
         let json = StoredJSON.encode(Self.stored)
-        for id in Int64(1)...3 { memo.remember(Self.other, json: json, id: id) }
+        for id in Int64(1)...3 { memo.remember(Self.other, json: json, id: id, state: .received) }
         #expect(memo.count == 2)
-        #expect(try memo.event(id: 1, json: json, open: true, column: "c") == Self.stored)   // forgotten: decoded
-        #expect(try memo.event(id: 3, json: json, open: true, column: "c") == Self.other)    // still remembered
+        #expect(try memo.event(id: 1, json: json, state: .received, column: "c") == Self.stored)   // forgotten: decoded
+        #expect(try memo.event(id: 3, json: json, state: .received, column: "c") == Self.other)    // still remembered
     }
 
     @Test("through the store: a claimed item has its event, and a redacted one reads back redacted")

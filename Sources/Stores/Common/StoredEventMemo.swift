@@ -41,8 +41,15 @@ package final class StoredEventMemo: Sendable {
         self.capacity = max(1, capacity)
     }
 
-    /// Remembers `event`, stored as `json` in row `id`.
-    package func remember(_ event: InboundEvent, json: String, id: Int64) {
+    /// Remembers `event`, stored as `json` in row `id`, while its item is open (`state` is
+    /// not terminal: the event is read again when the item is claimed); a finished or
+    /// ignored item's event is not kept.
+    package func remember(_ event: InboundEvent, json: String, id: Int64, state itemState: InboxState) {
+        guard !itemState.isTerminal else { return }
+        remember(event, json: json, id: id)
+    }
+
+    private func remember(_ event: InboundEvent, json: String, id: Int64) {
         let entry = Entry(json: json, event: event)
         state.withLock { state in
             if state.entries.updateValue(entry, forKey: id) != nil { return }
@@ -56,15 +63,15 @@ package final class StoredEventMemo: Sendable {
         }
     }
 
-    /// The event stored as `json` in row `id`: remembered, or decoded (and then remembered
-    /// when its item is `open`: one still to be answered, read again when it is claimed).
+    /// The event stored as `json` in row `id`, whose item is in `state`: remembered, or
+    /// decoded (and then remembered as ``remember(_:json:id:state:)`` does).
     /// - Throws: `StoreError(.corrupt, …)` naming `column` when the JSON does not decode.
-    package func event(id: Int64, json: String, open: Bool, column: String) throws -> InboundEvent {
+    package func event(id: Int64, json: String, state itemState: InboxState, column: String) throws -> InboundEvent {
         if let entry = state.withLock({ $0.entries[id] }), entry.json == json {
             return entry.event
         }
         let event = try StoredValues.decode(InboundEvent.self, json: json, column: column)
-        if open { remember(event, json: json, id: id) }
+        remember(event, json: json, id: id, state: itemState)
         return event
     }
 

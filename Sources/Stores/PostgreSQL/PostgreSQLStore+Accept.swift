@@ -58,35 +58,35 @@ extension PostgreSQLStore {
         let stamps = calls.map { StoredValues.stored($0.now) }
         let keyed = try await keyOnKnownPeople(batch.flatMap { $0 }, at: stamps.max() ?? Date(), on: session)
         let owners = batch.indices.flatMap { call in Array(repeating: call, count: batch[call].count) }
-        let states = keyed.map { ($0.isAnswerable ? InboxState.received : .ignored).rawValue }
+        let states = keyed.map { $0.isAnswerable ? InboxState.received : .ignored }
         let json = keyed.map { StoredJSON.encode($0) }
         let received = owners.map { Rows.ms(stamps[$0]) }
         let traces = owners.map { calls[$0].traceContext }
-        var created: [EventKey: Int64] = [:]
+        var created: [ChannelScopedID: Int64] = [:]
         for (channel, messageID, id) in try await session.rows("""
             INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
                                event_json, state, attempts, received_at, updated_at, trace_context)
             SELECT e.channel, e.message_id, e.account_id, e.sender_id, e.at, e.json, e.state, 0, e.received, e.received, NULLIF(e.trace, '')
             FROM unnest(\(keyed.map(\.channel))::text[], \(keyed.map(\.platformMessageID))::text[],
                         \(keyed.map(\.accountID))::text[], \(keyed.map(\.senderID))::text[],
-                        \(keyed.map { Rows.ms($0.timestamp) })::bigint[], \(json)::text[], \(states)::text[],
+                        \(keyed.map { Rows.ms($0.timestamp) })::bigint[], \(json)::text[], \(states.map(\.rawValue))::text[],
                         \(received)::bigint[], \(traces.map { $0 ?? "" })::text[]) WITH ORDINALITY
                  AS e (channel, message_id, account_id, sender_id, at, json, state, received, trace, n)
             ORDER BY e.n
             ON CONFLICT (channel, platform_message_id) DO NOTHING
             RETURNING channel, platform_message_id, id
             """, { try $0.decode((String, String, Int64).self) }) {
-            created[EventKey(channel: channel, messageID: messageID)] = id
+            created[ChannelScopedID(channel: channel, id: messageID)] = id
         }
         // An event named twice in one write was created once: by its first copy.
         var results: [[InboxItem]] = batch.map { _ in [] }
         for (index, event) in keyed.enumerated() {
-            guard let id = created.removeValue(forKey: EventKey(channel: event.channel, messageID: event.platformMessageID)) else {
+            guard let id = created.removeValue(forKey: ChannelScopedID(channel: event.channel, id: event.platformMessageID)) else {
                 continue
             }
             let stamp = stamps[owners[index]]
-            let state = InboxState(rawValue: states[index]) ?? .received
-            if state == .received { StoredEventMemo.shared.remember(event, json: json[index], id: id) }
+            let state = states[index]
+            StoredEventMemo.shared.remember(event, json: json[index], id: id, state: state)
             results[owners[index]].append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp,
                                                     traceContext: traces[index]))
         }
@@ -110,13 +110,7 @@ extension PostgreSQLStore {
             ON CONFLICT (channel, platform_message_id) DO NOTHING
             RETURNING id
             """, { try $0.decode(Int64.self) }) else { return nil }
-        if state == .received { StoredEventMemo.shared.remember(event, json: json, id: id) }
+        StoredEventMemo.shared.remember(event, json: json, id: id, state: state)
         return InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp, traceContext: traceContext)
-    }
-
-    /// An event's deduplication key.
-    private struct EventKey: Hashable {
-        var channel: String
-        var messageID: String
     }
 }

@@ -13,8 +13,8 @@ extension PostgreSQLStore {
     /// Events naming one id each need the first statement only, and record nothing.
     static func keyOnKnownPeople(_ events: [InboundEvent], at now: Date, on session: Session) async throws -> [InboundEvent] {
         let ids = events.map { PersonAliases.ids(of: $0) }
-        let pairs = Set(zip(events, ids).flatMap { event, ids in ids.map { AliasKey(channel: event.channel, id: $0) } })
-        var recorded: [AliasKey: String] = [:]
+        let pairs = Set(zip(events, ids).flatMap { event, ids in ids.map { ChannelScopedID(channel: event.channel, id: $0) } })
+        var recorded: [ChannelScopedID: String] = [:]
         if events.count == 1, ids[0].count == 1 {
             // One id: a primary-key lookup with single values, which PostgresNIO encodes for less.
             let channel = events[0].channel
@@ -30,15 +30,15 @@ extension PostgreSQLStore {
             JOIN unnest(\(pairs.map(\.channel))::text[], \(pairs.map(\.id))::text[]) AS wanted (channel, id)
               ON a.channel = wanted.channel AND a.alias_id = wanted.id
             """, { try $0.decode((String, String, String).self) }) {
-            recorded[AliasKey(channel: channel, id: alias)] = user
+            recorded[ChannelScopedID(channel: channel, id: alias)] = user
         }
-        let unknown = Set(zip(events, ids).flatMap { event, ids -> [AliasKey] in
-            guard ids.count > 1, !ids.contains(where: { recorded[AliasKey(channel: event.channel, id: $0)] != nil }) else {
+        let unknown = Set(zip(events, ids).flatMap { event, ids -> [ChannelScopedID] in
+            guard ids.count > 1, !ids.contains(where: { recorded[ChannelScopedID(channel: event.channel, id: $0)] != nil }) else {
                 return []
             }
-            return ids.map { AliasKey(channel: event.channel, id: $0) }
+            return ids.map { ChannelScopedID(channel: event.channel, id: $0) }
         })
-        var known: Set<AliasKey> = []
+        var known: Set<ChannelScopedID> = []
         if !unknown.isEmpty {
             for (channel, id) in try await session.rows("""
                 SELECT candidate.channel, candidate.id
@@ -46,19 +46,19 @@ extension PostgreSQLStore {
                 WHERE EXISTS (SELECT 1 FROM identity_links WHERE channel = candidate.channel AND user_id = candidate.id)
                    OR EXISTS (SELECT 1 FROM conversation_turns WHERE channel = candidate.channel AND user_id = candidate.id)
                 """, { try $0.decode((String, String).self) }) {
-                known.insert(AliasKey(channel: channel, id: id))
+                known.insert(ChannelScopedID(channel: channel, id: id))
             }
         }
         var keyed: [InboundEvent] = []
-        var added: [(key: AliasKey, person: String)] = []
+        var added: [(key: ChannelScopedID, person: String)] = []
         for (event, ids) in zip(events, ids) {
             let channel = event.channel
-            let person = PersonAliases.key(for: ids, recorded: { recorded[AliasKey(channel: channel, id: $0)] },
-                                           known: { known.contains(AliasKey(channel: channel, id: $0)) })
+            let person = PersonAliases.key(for: ids, recorded: { recorded[ChannelScopedID(channel: channel, id: $0)] },
+                                           known: { known.contains(ChannelScopedID(channel: channel, id: $0)) })
             if ids.count > 1 {
-                for id in ids where recorded[AliasKey(channel: channel, id: id)] == nil {
-                    recorded[AliasKey(channel: channel, id: id)] = person
-                    added.append((AliasKey(channel: channel, id: id), person))
+                for id in ids where recorded[ChannelScopedID(channel: channel, id: id)] == nil {
+                    recorded[ChannelScopedID(channel: channel, id: id)] = person
+                    added.append((ChannelScopedID(channel: channel, id: id), person))
                 }
             }
             keyed.append(PersonAliases.rekeyed(event, on: person))
@@ -76,8 +76,8 @@ extension PostgreSQLStore {
         return keyed
     }
 
-    /// An id on a channel.
-    struct AliasKey: Hashable {
+    /// An id on a channel: a person's alias, or a message's platform id (the inbox's key).
+    struct ChannelScopedID: Hashable {
         var channel: String
         var id: String
     }

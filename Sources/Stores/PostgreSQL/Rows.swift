@@ -21,7 +21,7 @@ enum Rows {
         let state = try StoredValues.named(InboxState.self, stateName, what: "inbox state")
         return InboxItem(
             id: id,
-            event: try StoredEventMemo.shared.event(id: id, json: json, open: !state.isTerminal, column: "inbox.event_json"),
+            event: try StoredEventMemo.shared.event(id: id, json: json, state: state, column: "inbox.event_json"),
             state: state,
             attempts: Int(attempts),
             nextAttemptAt: next.map(date),

@@ -42,7 +42,7 @@ enum Row {
         let id = try row.integer(0)
         return InboxItem(
             id: id,
-            event: try StoredEventMemo.shared.event(id: id, json: try row.text(1), open: !state.isTerminal, column: "inbox.event_json"),
+            event: try StoredEventMemo.shared.event(id: id, json: try row.text(1), state: state, column: "inbox.event_json"),
             state: state,
             attempts: Int(try row.integer(3)),
             nextAttemptAt: try row.optionalInteger(4).map { date(milliseconds: $0) },

@@ -168,7 +168,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
                 // No row changed: a delivery seen before (no RETURNING: see `Database.changes`).
                 if database.changes == 1 {
                     let id = database.lastInsertRowID
-                    if state == .received { StoredEventMemo.shared.remember(event, json: json, id: id) }
+                    StoredEventMemo.shared.remember(event, json: json, id: id, state: state)
                     created.append(InboxItem(id: id, event: event, state: state, receivedAt: stamp, updatedAt: stamp,
                                              traceContext: traceContext))
                 }
