@@ -86,3 +86,15 @@ extension InMemoryStore {
         return (inboxID, index)
     }
 }
+
+// MARK: - Parts by the platform's message id (delivery statuses).
+
+extension InMemoryStore {
+    public func part(withPlatformMessageID platformMessageID: String) -> OutboxPart? {
+        // The lowest inbox id first, as the stores' index returns it.
+        for inboxID in outbox.keys.sorted() {
+            if let part = outbox[inboxID]?.first(where: { $0.platformMessageID == platformMessageID }) { return part }
+        }
+        return nil
+    }
+}

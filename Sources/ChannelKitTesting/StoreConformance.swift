@@ -52,6 +52,7 @@ public enum StoreConformance {
         ("recordReply atomicity", recordReplyAtomicity),
         ("markSent and markFailed", markSentAndFailed),
         ("replaceRefusedPart", replaceRefusedPart),
+        ("a part found by the platform's message id", partByPlatformMessageID),
         ("history order and limits", historyOrderAndLimits),
         ("shared history across a person's conversations", sharedHistory),
         ("millisecond timestamps", millisecondTimestamps),

@@ -212,7 +212,7 @@ struct SQLiteStoreTests {
         await (try await SQLiteStore.open(path: path, logger: quietLogger)).close()
         let afterFirst = try await migrations()
         #expect(afterFirst.map { $0[0] } == (1...SQLiteStore.schemaVersion).map(Int64.init), "one row per migration step")
-        #expect(SQLiteStore.schemaVersion == 11)
+        #expect(SQLiteStore.schemaVersion == 12)
 
         await (try await SQLiteStore.open(path: path, logger: quietLogger)).close()
         #expect(try await migrations() == afterFirst, "reopening applies nothing")

@@ -64,6 +64,11 @@ public protocol OutboxStore: Sendable {
     /// The recorded parts of a reply, in order; empty when none were recorded.
     func parts(for inboxID: Int64) async throws -> [OutboxPart]
 
+    /// The part the platform took under `platformMessageID` (a delivery status names it), or
+    /// `nil` when no part has that id. A status arrives on its own, often after its reply's
+    /// message is done, on any host: the lookup is the store's, by an index.
+    func part(withPlatformMessageID platformMessageID: String) async throws -> OutboxPart?
+
     /// `pending` → `sent`; with a fence, only while it holds.
     func markSent(_ partID: String, platformMessageID: String?, fence: LeaseFence?, at now: Date) async throws
 

@@ -186,6 +186,11 @@ enum PostgreSQLSchema {
         [
             "ALTER TABLE inbox ADD COLUMN trace_context TEXT",
         ],
+        // 4: outbox parts by the platform's message id, for delivery statuses that report a
+        // sent part refused (WhatsApp's 131047 outside the reply window).
+        [
+            "CREATE INDEX outbox_platform_message_id ON outbox (platform_message_id) WHERE platform_message_id IS NOT NULL",
+        ],
     ]
 
     /// The version this build writes and expects.
