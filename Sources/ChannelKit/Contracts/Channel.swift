@@ -50,6 +50,11 @@ public protocol Channel: Sendable {
     /// - Throws: ``ChannelError`` — `.unauthorized` for refused credentials, `.transient`,
     ///   `.permanent` — with the platform's code and message.
     func checkConnection(logger: Logger) async throws -> ConnectionCheck?
+
+    /// The platform message id of a sent message that `event` reports refused because the
+    /// person's reply window had closed (a WhatsApp `failed` status with error 131047), or
+    /// `nil` for any other event. Runs inside the HTTP request: no I/O. The default is `nil`.
+    func windowRefusal(in event: InboundEvent) -> String?
 }
 
 extension Channel {
@@ -65,4 +70,6 @@ extension Channel {
     }
     /// No check.
     public func checkConnection(logger: Logger) async throws -> ConnectionCheck? { nil }
+    /// No refusals reported by events.
+    public func windowRefusal(in event: InboundEvent) -> String? { nil }
 }

@@ -20,6 +20,9 @@ public struct ChannelProfile: Sendable, Hashable, Codable {
     public var supportsImages: Bool
     /// Hosts media may be fetched from (`*.` prefixes match subdomains).
     public var allowedMediaHosts: [String]
+    /// How long after the person's last message replies are taken, and what goes outside that
+    /// window; `nil` when the platform has no such window.
+    public var replyWindow: ReplyWindow?
 
     /// Formatting dialects.
     public enum Formatting: String, Sendable, Hashable, Codable, CaseIterable {
@@ -34,7 +37,8 @@ public struct ChannelProfile: Sendable, Hashable, Codable {
     /// Creates a profile.
     public init(formatting: Formatting, textLimit: TextLimit, supportsTypingIndicator: Bool = false,
                 acknowledgementMarksRead: Bool = false,
-                quickReplies: QuickReplyLimits? = nil, supportsImages: Bool = false, allowedMediaHosts: [String] = []) {
+                quickReplies: QuickReplyLimits? = nil, supportsImages: Bool = false, allowedMediaHosts: [String] = [],
+                replyWindow: ReplyWindow? = nil) {
         self.formatting = formatting
         self.textLimit = textLimit
         self.supportsTypingIndicator = supportsTypingIndicator
@@ -42,6 +46,7 @@ public struct ChannelProfile: Sendable, Hashable, Codable {
         self.quickReplies = quickReplies
         self.supportsImages = supportsImages
         self.allowedMediaHosts = allowedMediaHosts
+        self.replyWindow = replyWindow
     }
 }
 

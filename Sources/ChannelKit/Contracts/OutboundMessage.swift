@@ -4,11 +4,19 @@ public struct OutboundMessage: Sendable, Hashable, Codable {
     public var text: String
     /// Quick replies offered with the text, within the profile's limits.
     public var quickReplies: [QuickReply]
+    /// The message tag to send it with outside the reply window (`HUMAN_AGENT`); `nil` for
+    /// an ordinary reply. Set by the sender at send time, never recorded.
+    public var tag: String?
+    /// A template to send instead of the text (WhatsApp, outside the reply window); `nil` for
+    /// an ordinary reply. Set by the sender at send time, never recorded.
+    public var template: MessageTemplate?
 
     /// Creates a message.
-    public init(text: String, quickReplies: [QuickReply] = []) {
+    public init(text: String, quickReplies: [QuickReply] = [], tag: String? = nil, template: MessageTemplate? = nil) {
         self.text = text
         self.quickReplies = quickReplies
+        self.tag = tag
+        self.template = template
     }
 }
 

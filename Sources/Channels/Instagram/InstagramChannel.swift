@@ -30,7 +30,7 @@ public struct InstagramChannel: MessagingPlatformChannel {
     init(name: String, configuration: InstagramConfiguration, context: ChannelContext) {
         self.name = name
         self.configuration = configuration
-        self.profile = Self.profile(maxMessageBytes: configuration.maxMessageBytes)
+        self.profile = Self.profile(maxMessageBytes: configuration.maxMessageBytes, humanAgentTag: configuration.humanAgentTag)
         self.graph = configuration.graph.makeClient(http: context.http)
         let exchanges = configuration.login == .facebook && !configuration.pageID.isEmpty && !configuration.sandboxMode
         let sendAPI = MessagingSendAPI(graph: graph, pageTokens: exchanges ? PageTokenExchange(pageID: configuration.pageID) : nil,
@@ -44,15 +44,20 @@ public struct InstagramChannel: MessagingPlatformChannel {
 
     /// What Instagram accepts: plain text within `max_message_bytes` UTF-8 bytes, a typing
     /// indicator, up to 13 quick replies of 20 characters, images, and media from Meta's CDNs.
-    /// - Parameter maxMessageBytes: the text limit in UTF-8 bytes.
-    public static func profile(maxMessageBytes: Int) -> ChannelProfile {
+    /// Replies go within 24 hours of the person's last message; up to 7 days tagged
+    /// `HUMAN_AGENT` with `humanAgentTag`.
+    /// - Parameters:
+    ///   - maxMessageBytes: the text limit in UTF-8 bytes.
+    ///   - humanAgentTag: whether the app may send `HUMAN_AGENT` replies (``HumanAgentTag``).
+    public static func profile(maxMessageBytes: Int, humanAgentTag: Bool = false) -> ChannelProfile {
         ChannelProfile(
             formatting: .plain,
             textLimit: TextLimit(maximum: maxMessageBytes, unit: .utf8Bytes),
             supportsTypingIndicator: true,
             quickReplies: QuickReplyLimits(maximumCount: 13, maximumTitleLength: 20),
             supportsImages: true,
-            allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.cdninstagram.com"]
+            allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.cdninstagram.com"],
+            replyWindow: HumanAgentTag.replyWindow(enabled: humanAgentTag)
         )
     }
 

@@ -31,6 +31,9 @@ import MetaPlatform
 /// - `max_message_bytes`: the longest reply part in UTF-8 bytes, 1000 by default.
 /// - `story_mention_reply`: what a person who mentions the account in their story is sent
 ///   (a short thanks); empty by default: story mentions are recorded, not answered.
+/// - `human_agent_tag`: `true` when the app has Meta's Human Agent permission: replies due 24
+///   hours to 7 days after the person's last message go tagged `HUMAN_AGENT` (``HumanAgentTag``);
+///   `false` by default: such replies are not sent.
 ///
 /// In sandbox mode the channel talks to its own emulator (`/sandbox/<name>/graph`) and uses
 /// development credentials (`sandbox-app-secret`, `sandbox-verify-token`,
@@ -62,7 +65,7 @@ public struct InstagramChannelFactory: ChannelFactory {
     /// `instagram`, the `type:` value in `channels.yaml`.
     public var type: String { "instagram" }
 
-    /// The ten settings described above, with labels, kinds, defaults and help.
+    /// The eleven settings described above, with labels, kinds, defaults and help.
     public var settingFields: [SettingField] {
         [
             SettingField(key: Key.login.rawValue, label: "Login",
@@ -80,6 +83,7 @@ public struct InstagramChannelFactory: ChannelFactory {
                          help: "The longest reply part, in UTF-8 bytes (Instagram accepts 1000)."),
             SettingField(key: Key.storyMentionReply.rawValue, label: "Story Mention Reply",
                          help: "What a person who mentions the account in their story is sent, such as a short thanks. Empty: story mentions are recorded and not answered."),
+            HumanAgentTag.field,
         ]
     }
 

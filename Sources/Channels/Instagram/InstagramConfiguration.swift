@@ -14,6 +14,8 @@ struct InstagramConfiguration: Sendable {
     var pageID: String = ""
     /// The longest text one message may carry, in UTF-8 bytes.
     var maxMessageBytes: Int
+    /// Whether replies due 24 hours to 7 days after the person's last message go tagged `HUMAN_AGENT`.
+    var humanAgentTag: Bool
     /// What a story mention is answered with; empty: not answered.
     var storyMentionReply: String = ""
 
@@ -40,6 +42,7 @@ struct InstagramConfiguration: Sendable {
         self.graph = try MetaGraphSettings(name: name, settings: settings, context: context, defaultBaseURL: login.defaultBaseURL)
         self.maxMessageBytes = try MetaGraphSettings.positiveInteger(InstagramChannelFactory.Key.maxMessageBytes.rawValue,
                                                                      default: InstagramChannelFactory.defaultMaxMessageBytes, in: settings)
+        self.humanAgentTag = HumanAgentTag.isEnabled(in: settings)
         self.pageID = value(.pageID)
         guard pageID.isEmpty || login == .facebook else {
             throw ChannelError(.misconfigured, "page_id is for Facebook Login; Instagram Login sends with the Instagram User access token itself")

@@ -39,7 +39,7 @@ public struct MessengerChannel: MessagingPlatformChannel, WebhookSubscribing {
     init(name: String, configuration: MessengerConfiguration, context: ChannelContext) {
         self.name = name
         self.configuration = configuration
-        self.profile = Self.profile(maxMessageCharacters: configuration.maxMessageCharacters)
+        self.profile = Self.profile(maxMessageCharacters: configuration.maxMessageCharacters, humanAgentTag: configuration.humanAgentTag)
         self.graph = configuration.graph.makeClient(http: context.http)
         let sendAPI = MessagingSendAPI(graph: graph, path: "\(configuration.pageNode)/messages", channelType: "messenger")
         self.messaging = MessagingEndpoint(verifier: configuration.verifier, parser: MessengerWebhookParser.make(channel: name), sendAPI: sendAPI)
@@ -49,15 +49,21 @@ public struct MessengerChannel: MessagingPlatformChannel, WebhookSubscribing {
     /// characters — counted in code points and in UTF-16 code units, so that a part fits however
     /// Graph counts them — a typing indicator, up to 13 quick replies of 20 characters, images,
     /// and media from Meta's CDNs. Longer replies are split, never truncated.
-    /// - Parameter maxMessageCharacters: the text limit (2000 by default).
-    public static func profile(maxMessageCharacters: Int = MessengerChannelFactory.defaultMaxMessageCharacters) -> ChannelProfile {
+    /// Replies go within 24 hours of the person's last message; up to 7 days tagged
+    /// `HUMAN_AGENT` with `humanAgentTag`.
+    /// - Parameters:
+    ///   - maxMessageCharacters: the text limit (2000 by default).
+    ///   - humanAgentTag: whether the app may send `HUMAN_AGENT` replies (``HumanAgentTag``).
+    public static func profile(maxMessageCharacters: Int = MessengerChannelFactory.defaultMaxMessageCharacters,
+                               humanAgentTag: Bool = false) -> ChannelProfile {
         ChannelProfile(
             formatting: .plain,
             textLimit: TextLimit(maximum: maxMessageCharacters, units: [.unicodeScalars, .utf16CodeUnits]),
             supportsTypingIndicator: true,
             quickReplies: QuickReplyLimits(maximumCount: 13, maximumTitleLength: 20),
             supportsImages: true,
-            allowedMediaHosts: ["lookaside.fbsbx.com", "cdn.fbsbx.com", "*.fbcdn.net"]
+            allowedMediaHosts: ["lookaside.fbsbx.com", "cdn.fbsbx.com", "*.fbcdn.net"],
+            replyWindow: HumanAgentTag.replyWindow(enabled: humanAgentTag)
         )
     }
 

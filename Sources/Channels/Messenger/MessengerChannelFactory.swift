@@ -24,6 +24,9 @@ import MetaPlatform
 ///   call, for apps with "Require App Secret" on; `false` by default.
 /// - `max_message_characters`: the longest reply part, 2000 by default, counted in code points
 ///   and in UTF-16 code units (a part keeps within both).
+/// - `human_agent_tag`: `true` when the app has Meta's Human Agent permission: replies due 24
+///   hours to 7 days after the person's last message go tagged `HUMAN_AGENT` (``HumanAgentTag``);
+///   `false` by default: such replies are not sent.
 ///
 /// In sandbox mode the channel talks to the local emulator at `/sandbox/<name>` (the host's
 /// `Sandbox` module) with the public development credentials for any that are not configured,
@@ -49,7 +52,7 @@ public struct MessengerChannelFactory: ChannelFactory {
     /// `messenger`, the `type:` value in `channels.yaml`.
     public var type: String { "messenger" }
 
-    /// The eight settings described above, with labels, kinds, defaults and help.
+    /// The nine settings described above, with labels, kinds, defaults and help.
     public var settingFields: [SettingField] {
         [
             MetaGraphSettings.field(.accessToken, help: "The Facebook Page's access token (pages_messaging), used to send replies."),
@@ -59,6 +62,7 @@ public struct MessengerChannelFactory: ChannelFactory {
             SettingField(key: Key.maxMessageCharacters.rawValue, label: "Max Message Characters", kind: .integer,
                          defaultValue: String(Self.defaultMaxMessageCharacters),
                          help: "The longest reply part (Messenger accepts 2000), counted in code points and UTF-16 units; longer replies are split."),
+            HumanAgentTag.field,
         ]
     }
 

@@ -11,6 +11,8 @@ struct MessengerConfiguration: Sendable {
     var pageID: String
     /// The longest text one message may carry, in characters.
     var maxMessageCharacters: Int
+    /// Whether replies due 24 hours to 7 days after the person's last message go tagged `HUMAN_AGENT`.
+    var humanAgentTag: Bool
 
     /// A shared setting: `configuration.appSecret`.
     subscript<Value>(dynamicMember keyPath: KeyPath<MetaGraphSettings, Value>) -> Value {
@@ -33,5 +35,6 @@ struct MessengerConfiguration: Sendable {
         }
         self.maxMessageCharacters = try MetaGraphSettings.positiveInteger(MessengerChannelFactory.Key.maxMessageCharacters.rawValue,
                                                                     default: MessengerChannelFactory.defaultMaxMessageCharacters, in: settings)
+        self.humanAgentTag = HumanAgentTag.isEnabled(in: settings)
     }
 }

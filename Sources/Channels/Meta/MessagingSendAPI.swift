@@ -68,7 +68,8 @@ public struct MessagingSendAPI: Sendable {
         }
     }
 
-    /// The Send API body of a text message, with `quick_replies` when it has any.
+    /// The Send API body of a text message, with `quick_replies` when it has any; a tagged
+    /// message (``OutboundMessage/tag``) goes as `messaging_type: MESSAGE_TAG` with its `tag`.
     public static func messageBody(_ message: OutboundMessage, to userID: String) -> MetaJSON {
         var content: [MetaJSON.Member] = [.init("text", .string(message.text))]
         if !message.quickReplies.isEmpty {
@@ -76,7 +77,11 @@ public struct MessagingSendAPI: Sendable {
                 ["content_type": "text", "title": .string(reply.title), "payload": .string(reply.payload)]
             })))
         }
-        return ["recipient": ["id": .string(userID)], "messaging_type": "RESPONSE", "message": .object(content)]
+        guard let tag = message.tag else {
+            return ["recipient": ["id": .string(userID)], "messaging_type": "RESPONSE", "message": .object(content)]
+        }
+        // Outside the 24-hour window: a tagged message (`HUMAN_AGENT`, within 7 days).
+        return ["recipient": ["id": .string(userID)], "messaging_type": "MESSAGE_TAG", "tag": .string(tag), "message": .object(content)]
     }
 
     /// The Send API body of the typing indicator: the recipient and the action, nothing else.

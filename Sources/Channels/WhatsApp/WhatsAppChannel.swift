@@ -44,7 +44,8 @@ public struct WhatsAppChannel: Channel {
     init(name: String, configuration: WhatsAppConfiguration, context: ChannelContext) {
         self.name = name
         self.configuration = configuration
-        self.profile = Self.profile(maxMessageCharacters: configuration.maxMessageCharacters)
+        self.profile = Self.profile(maxMessageCharacters: configuration.maxMessageCharacters,
+                                    reengagementTemplate: configuration.reengagementTemplate)
         self.verifier = configuration.verifier
         self.parser = WhatsAppWebhookParser(channel: name, phoneNumberID: configuration.phoneNumberID.isEmpty ? nil : configuration.phoneNumberID)
         self.graph = configuration.graph.makeClient(http: context.http)
@@ -58,8 +59,14 @@ public struct WhatsAppChannel: Channel {
     /// Graph counts a text's "characters" in code points or UTF-16 code units, not in what a
     /// person sees as one (a family emoji is 7 code points, 11 UTF-16 units), so the limit holds
     /// in both: a part fits however Graph counts it.
-    /// - Parameter maxMessageCharacters: the text limit (4096 by default).
-    public static func profile(maxMessageCharacters: Int = WhatsAppChannelFactory.defaultMaxMessageCharacters) -> ChannelProfile {
+    ///
+    /// Free-form messages go within 24 hours of the person's last message (the customer-service
+    /// window); after that only a template, when one is configured.
+    /// - Parameters:
+    ///   - maxMessageCharacters: the text limit (4096 by default).
+    ///   - reengagementTemplate: the template sent outside the window; `nil`: nothing is sent there.
+    public static func profile(maxMessageCharacters: Int = WhatsAppChannelFactory.defaultMaxMessageCharacters,
+                               reengagementTemplate: MessageTemplate? = nil) -> ChannelProfile {
         ChannelProfile(
             formatting: .whatsapp,
             textLimit: TextLimit(maximum: maxMessageCharacters, units: [.unicodeScalars, .utf16CodeUnits]),
@@ -67,7 +74,8 @@ public struct WhatsAppChannel: Channel {
             acknowledgementMarksRead: true,
             quickReplies: QuickReplyLimits(maximumCount: 3, maximumTitleLength: 20),
             supportsImages: true,
-            allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.whatsapp.net"]
+            allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.whatsapp.net"],
+            replyWindow: ReplyWindow(outside: reengagementTemplate.map { .template($0) } ?? .nothing)
         )
     }
 
@@ -102,7 +110,9 @@ public struct WhatsAppChannel: Channel {
     /// - Returns: the receipt carrying WhatsApp's message id (`wamid.…`).
     /// - Throws: ``ChannelError`` `.transient`, `.unauthorized`, `.permanent` or `.misconfigured`.
     public func send(_ message: OutboundMessage, to recipient: Recipient, logger: Logger) async throws -> SendReceipt {
-        MetaGraphSettings.warnIfOverLimit(message.text, profile: profile, channelType: "whatsapp", logger: logger)
+        if message.template == nil {
+            MetaGraphSettings.warnIfOverLimit(message.text, profile: profile, channelType: "whatsapp", logger: logger)
+        }
         if !message.quickReplies.isEmpty, !Self.fitsInteractiveBody(message.text) {
             logger.info("whatsapp: reply buttons left out; the text is too long for an interactive message")
         }
@@ -119,6 +129,17 @@ public struct WhatsAppChannel: Channel {
         guard event.isAnswerable else { return }
         _ = try await graph.post(try messagesPath(for: event.accountID), body: Self.readBody(messageID: event.platformMessageID), logger: logger)
     }
+
+    /// The wamid of a sent message that `event`, a `failed` status with error 131047
+    /// ("more than 24 hours have passed since the customer last replied"), reports refused.
+    public func windowRefusal(in event: InboundEvent) -> String? {
+        guard case .ignored(let ignored) = event.kind, ignored.reason == .status,
+              ignored.detail == WhatsAppWebhookParser.statusDetail(status: "failed", code: Self.windowClosedCode) else { return nil }
+        return ignored.targetMessageID
+    }
+
+    /// WhatsApp's error code for a message sent outside the customer-service window.
+    public static let windowClosedCode = 131047
 
     /// The Graph path replies from a business phone number go to.
     /// `GET /<version>/<phone-number-id>` (its verified name and display number), or
@@ -140,6 +161,9 @@ public struct WhatsAppChannel: Channel {
     /// (`US.13491208655302741918`) in `recipient`, as the Cloud API takes it since 2026.
     static func messageBody(_ message: OutboundMessage, to userID: String) -> MetaJSON {
         let addressKey = isBusinessScopedUserID(userID) ? "recipient" : "to"
+        if let template = message.template {
+            return templateBody(template, addressKey: addressKey, to: userID)
+        }
         if !message.quickReplies.isEmpty, fitsInteractiveBody(message.text) {
             let buttons: [MetaJSON] = message.quickReplies.prefix(3).map { reply in
                 ["type": "reply", "reply": ["id": .string(String(reply.payload.prefix(256))), "title": .string(String(reply.title.prefix(20)))]]
@@ -163,6 +187,21 @@ public struct WhatsAppChannel: Channel {
         let parts = userID.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 2, parts[0].count == 2, parts[0].allSatisfy({ $0.isASCII && $0.isUppercase }) else { return false }
         return parts.dropFirst().allSatisfy { part in !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+    }
+
+    /// The Cloud API body of a template message: its name, its language, and its body's
+    /// parameters as text (`components: [{type: body, parameters: [{type: text, text}]}]`;
+    /// no components when it has none).
+    static func templateBody(_ template: MessageTemplate, addressKey: String, to userID: String) -> MetaJSON {
+        var content: [MetaJSON.Member] = [.init("name", .string(template.name)), .init("language", ["code": .string(template.language)])]
+        if !template.parameters.isEmpty {
+            let parameters: [MetaJSON] = template.parameters.map { ["type": "text", "text": .string($0)] }
+            content.append(.init("components", [["type": "body", "parameters": .array(parameters)]]))
+        }
+        return [
+            "messaging_product": "whatsapp", "recipient_type": "individual", addressKey: .string(userID), "type": "template",
+            "template": .object(content),
+        ]
     }
 
     /// The Cloud API body of a read receipt with the typing indicator.

@@ -25,6 +25,12 @@ import MetaPlatform
 ///   call, for apps with "Require App Secret" on; `false` by default.
 /// - `max_message_characters`: the longest reply part, 4096 by default, counted as Graph
 ///   counts it: in code points and in UTF-16 code units (a part keeps within both).
+/// - `reengagement_template`: the name of an approved message template sent when a reply is
+///   due after the 24-hour customer-service window has closed; the reply itself goes when the
+///   person writes again. Empty (the default): such a reply is not sent.
+/// - `reengagement_template_language`: the template's language code, `en_US` by default.
+/// - `reengagement_template_parameters`: the texts of the template body's `{{1}}`, `{{2}}`, …,
+///   separated by `|`; empty for a template without parameters.
 ///
 /// In sandbox mode the channel talks to its own emulator (`/sandbox/<name>/graph`) and uses
 /// development credentials (`sandbox-app-secret`, `sandbox-verify-token`,
@@ -37,6 +43,12 @@ public struct WhatsAppChannelFactory: ChannelFactory {
         case phoneNumberID = "phone_number_id"
         /// The text limit in characters.
         case maxMessageCharacters = "max_message_characters"
+        /// The re-engagement template's name.
+        case reengagementTemplate = "reengagement_template"
+        /// The re-engagement template's language code.
+        case reengagementTemplateLanguage = "reengagement_template_language"
+        /// The re-engagement template's body parameters, `|`-separated.
+        case reengagementTemplateParameters = "reengagement_template_parameters"
     }
 
     /// The default Graph version.
@@ -55,7 +67,10 @@ public struct WhatsAppChannelFactory: ChannelFactory {
     /// `WhatsApp`.
     public var displayName: String { "WhatsApp" }
 
-    /// The eight settings described above, with labels, kinds, defaults and help.
+    /// The default language of the re-engagement template.
+    public static let defaultTemplateLanguage = "en_US"
+
+    /// The eleven settings described above, with labels, kinds, defaults and help.
     public var settingFields: [SettingField] {
         [
             MetaGraphSettings.field(.accessToken, help: "A system-user access token with whatsapp_business_messaging, used to send replies and fetch media."),
@@ -66,6 +81,12 @@ public struct WhatsAppChannelFactory: ChannelFactory {
             SettingField(key: Key.maxMessageCharacters.rawValue, label: "Max Message Characters", kind: .integer,
                          defaultValue: String(Self.defaultMaxMessageCharacters),
                          help: "The longest reply part (WhatsApp accepts 4096), counted in code points and UTF-16 units as Graph counts."),
+            SettingField(key: Key.reengagementTemplate.rawValue, label: "Re-engagement Template",
+                         help: "An approved template sent when a reply is due after the 24-hour window closed; the reply follows when the person writes again. Empty: such replies are not sent."),
+            SettingField(key: Key.reengagementTemplateLanguage.rawValue, label: "Re-engagement Template Language",
+                         defaultValue: Self.defaultTemplateLanguage, help: "The template's language code, such as en_US."),
+            SettingField(key: Key.reengagementTemplateParameters.rawValue, label: "Re-engagement Template Parameters",
+                         help: "The texts of the template body's {{1}}, {{2}}, … separated by |; empty for none."),
         ]
     }
 
@@ -76,8 +97,8 @@ public struct WhatsAppChannelFactory: ChannelFactory {
     ///   - context: the host's HTTP transport, logger, base URL and sandbox switch.
     /// - Returns: a ``WhatsAppChannel``.
     /// - Throws: ``ChannelError`` `.misconfigured` for a non-positive `max_message_characters`,
-    ///   an unusable `api_version` or `phone_number_id`, or a `graph_api_base_url` that is not
-    ///   http(s). Missing secrets only log warnings: the channel then refuses deliveries or
+    ///   an unusable `api_version` or `phone_number_id`, a `graph_api_base_url` that is not
+    ///   http(s), or a re-engagement template name or language WhatsApp would not take. Missing secrets only log warnings: the channel then refuses deliveries or
     ///   fails sends.
     public func makeChannel(name: String, settings: ChannelSettings, context: ChannelContext) throws -> any Channel {
         let configuration = try WhatsAppConfiguration(name: name, settings: settings, context: context)

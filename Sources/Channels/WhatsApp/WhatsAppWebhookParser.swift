@@ -234,12 +234,17 @@ struct WhatsAppWebhookParser: Sendable {
         let recipient = userID ?? phone ?? phoneNumberID
         let timestamp = item["timestamp"].flatMap(Self.date) ?? Date(timeIntervalSince1970: 0)
         let code = item["errors"]?.arrayValue?.first?["code"]?.integerValue.flatMap { Int(exactly: $0) }
-        let detail = "\(status.prefix(20))" + (code.map { " \($0)" } ?? "")
+        let detail = Self.statusDetail(status: status, code: code)
         let event = InboundEvent(channel: channel, accountID: phoneNumberID, senderID: recipient,
                                  platformMessageID: "status:\(id):\(status.prefix(20))", timestamp: timestamp,
                                  kind: .ignored(IgnoredEvent(reason: .status, targetMessageID: id, detail: detail)),
                                  alternativeSenderIDs: userID != nil ? (phone.map { [$0] } ?? []) : [])
         return (event, status == "failed", code)
+    }
+
+    /// What a status event keeps as its detail: the status, and the error code of a failed one.
+    static func statusDetail(status: String, code: Int?) -> String {
+        "\(status.prefix(20))" + (code.map { " \($0)" } ?? "")
     }
 
     private func error(_ item: MetaJSON, phoneNumberID: String, place: String) throws -> (InboundEvent, Int?) {

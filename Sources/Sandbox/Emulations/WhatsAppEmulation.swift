@@ -162,8 +162,21 @@ public struct WhatsAppEmulation: GraphEmulation {
         guard let to = phone ?? body["recipient"]?.idValue.flatMap({ $0.isEmpty ? nil : $0 }) else { throw Self.invalid("The parameter to (or recipient) is required") }
         if let kind = body["recipient_type"]?.stringValue, kind != "individual" { throw Self.invalid("recipient_type must be individual") }
         let type = body["type"]?.stringValue ?? "text"
-        let (text, buttons) = try type == "interactive" ? Self.buttons(body["interactive"]) : (textBody(body, type: type, call: call), [])
-        return GraphSendRecord(recipient: to, outbox: outbox(to, type: type, text: text, buttons: buttons, id: call.messageID, field: phone == nil ? "recipient" : "to"),
+        var text: String
+        var buttons: [QuickReply] = []
+        var template: MetaJSON = .null
+        switch type {
+        case "interactive":
+            (text, buttons) = try Self.buttons(body["interactive"])
+        case "template":
+            text = try Self.template(body["template"])
+            template = body["template"] ?? .null
+        default:
+            text = try textBody(body, type: type, call: call)
+        }
+        var record = outbox(to, type: type, text: text, buttons: buttons, id: call.messageID, field: phone == nil ? "recipient" : "to")
+        record.append(.init("template", template))
+        return GraphSendRecord(recipient: to, outbox: record,
                                entries: [SandboxEntry(.outbound, kind: "text", text: text, choices: buttons, messageID: call.messageID)],
                                answer: ["messaging_product": "whatsapp", "contacts": [["input": .string(to), (phone == nil ? "user_id" : "wa_id"): .string(to)]],
                                         "messages": [["id": .string(call.messageID)]]], isMessage: true)
@@ -171,12 +184,22 @@ public struct WhatsAppEmulation: GraphEmulation {
 
     /// A text's body, refused over the limit in code points or UTF-16 units, as Graph counts.
     private func textBody(_ body: MetaJSON, type: String, call: GraphSendCall) throws(SandboxRefusal) -> String {
-        guard type == "text" else { throw Self.invalid("The sandbox accepts text and interactive messages only (got type \(type.prefix(20)))") }
+        guard type == "text" else { throw Self.invalid("The sandbox accepts text, interactive and template messages only (got type \(type.prefix(20)))") }
         guard let text = body["text"]?["body"]?.stringValue, !text.isEmpty else { throw Self.invalid("The parameter text['body'] is required") }
         let length = max(text.unicodeScalars.count, text.utf16.count)
         guard length <= maxMessageCharacters else { throw Self.invalid("Param text['body'] must be at most \(maxMessageCharacters) characters long (got \(length))") }
         if call.injectedLimitRefuses(text) { throw Self.invalid("Param text['body'] must be at most \(call.injectedTextLimit ?? 0) characters long (an injected fault)") }
         return text
+    }
+
+    /// What the person sees of a template message: its name, language and body parameters
+    /// (the sandbox has no approved templates to fill in). Graph needs a name and a language code.
+    private static func template(_ template: MetaJSON?) throws(SandboxRefusal) -> String {
+        guard let name = template?["name"]?.stringValue, !name.isEmpty, let language = template?["language"]?["code"]?.stringValue, !language.isEmpty else {
+            throw invalid("Param template['name'] and template['language']['code'] are required")
+        }
+        let parameters = (template?["components"]?.arrayValue ?? []).flatMap { $0["parameters"]?.arrayValue ?? [] }.compactMap { $0["text"]?.stringValue }
+        return "[template \(name) (\(language))]" + (parameters.isEmpty ? "" : " " + parameters.joined(separator: " · "))
     }
 
     /// An `interactive` reply-button message's body text and buttons.
