@@ -9,6 +9,13 @@ extension Pipeline {
     /// sent, the last together with the message's completion.
     func deliver(_ parts: [OutboxPart], of item: InboxItem, through channel: any Channel, generation: Int,
                  logger: Logger) async -> ConversationDispatcher.Verdict {
+        var parts = parts
+        switch windowDecision(for: item, profile: channel.profile) {   // see Pipeline+Window
+        case .open: break
+        case .tagged(let tag): for index in parts.indices { parts[index].message.tag = tag }
+        case .template(let template): return await holdForTemplate(parts, of: item, template: template, channel: channel, logger: logger)
+        case .closed(let reason): return await refuseOutsideWindow(parts, of: item, reason: reason, channel: channel, logger: logger)
+        }
         let fence = LeaseFence(item)
         let lastPending = parts.last(where: { $0.state == .pending })?.id
         var completed = false

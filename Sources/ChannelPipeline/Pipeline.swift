@@ -164,6 +164,7 @@ public final class Pipeline: Sendable {
     public func accept(_ events: [InboundEvent]) async throws -> Acceptance {
         guard !events.isEmpty else { return Acceptance(received: 0, accepted: 0, queued: 0) }
         let created = try await store.accept(events, traceContext: tracing.currentContext(), at: now())
+        await handleWindowRefusals(created)   // statuses of replies refused outside the reply window
         let answerable = channels.withLock { channels in
             created.filter { $0.state == .received && channels[$0.event.channel] != nil }
         }
@@ -257,6 +258,9 @@ public final class Pipeline: Sendable {
         if case .wait(let until) = await gate.admit(channel.name, at: start) {
             return await waitForChannel(item, until: until, reason: "channel paused: credentials refused", logger: logger)
         }
+
+        // Replies held while the conversation's window was closed go first (see Pipeline+Window).
+        await sendHeldReplies(before: item, through: channel, logger: logger)
 
         // The reply: recorded earlier (an interrupted run), or made now. A reply is recorded
         // only under a claim, so an item's first claim has none to read. (Should one be there

@@ -179,7 +179,7 @@ struct EndToEndTests {
             // Deliveries arrive in scrambled order; platform timestamps say the real order.
             let order = [3, 0, 7, 1, 2, 5, 4, 6, 9, 8, 10, 13, 11, 12, 15, 14, 16, 19, 17, 18]
             let messages = order.map {
-                InstagramFixtures.Message(sender: "555", mid: "m.busy.\($0)", text: "busy \($0)", timestamp: 1_760_000_000_000 + Int64($0))
+                InstagramFixtures.Message(sender: "555", mid: "m.busy.\($0)", text: "busy \($0)", timestamp: InstagramFixtures.baseMs + Int64($0))
             }
             // The first delivery carries all 20, out of order; the other sender's comes right after.
             #expect(try await Self.post(host, body: InstagramFixtures.body(messages)).status == 200)

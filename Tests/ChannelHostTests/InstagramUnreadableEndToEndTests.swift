@@ -10,7 +10,7 @@ struct InstagramUnreadableEndToEndTests {
     typealias E2E = EndToEndTests
 
     static func attachment(_ type: String, sender: String, mid: String) -> [UInt8] {
-        InstagramFixtures.body([InstagramFixtures.Message(sender: sender, mid: mid, text: nil, timestamp: 1_760_000_000_000,
+        InstagramFixtures.body([InstagramFixtures.Message(sender: sender, mid: mid, text: nil, timestamp: InstagramFixtures.baseMs,
                                                           attachments: [(type, "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1&signature=x")])])
     }
 

@@ -51,7 +51,7 @@ struct MediaEndToEndTests {
 
     static func message(_ sender: String, _ mid: String, text: String? = nil, _ attachments: [(type: String, url: String)],
                         at offset: Int64 = 0) -> InstagramFixtures.Message {
-        InstagramFixtures.Message(sender: sender, mid: mid, text: text, timestamp: 1_760_000_000_000 + offset, attachments: attachments)
+        InstagramFixtures.Message(sender: sender, mid: mid, text: text, timestamp: InstagramFixtures.baseMs + offset, attachments: attachments)
     }
 
     static func texts(_ host: TestHost, to recipient: String) async throws -> [String] {
@@ -97,7 +97,7 @@ struct MediaEndToEndTests {
             #expect((parts.last?["image_url"] as? [String: Any])?["url"] as? String == "data:image/png;base64," + Data(png).base64EncodedString())
 
             // The next turn is text: the chat model, and the history notes the image, never its bytes.
-            try await Self.send(host, [InstagramFixtures.Message(sender: "u-photo", mid: "m.photo.2", text: "thanks", timestamp: 1_760_000_000_100)])
+            try await Self.send(host, [InstagramFixtures.Message(sender: "u-photo", mid: "m.photo.2", text: "thanks", timestamp: InstagramFixtures.baseMs + 100)])
             let next = try #require(openAI.requests.last)
             #expect(next.model == "text-model")
             #expect(next.lastParts == nil)

@@ -19,7 +19,7 @@ struct WhatsAppIdentityEndToEndTests {
         WhatsAppFixtures.envelope(#""contacts":[\#(contacts)],"messages":[\#(items.joined(separator: ","))]"#)
     }
 
-    static func item(from: String?, userID: String?, id: String, text: String, timestamp: Int64 = 1_760_000_000) -> String {
+    static func item(from: String?, userID: String?, id: String, text: String, timestamp: Int64 = WhatsAppFixtures.baseSeconds) -> String {
         let phone = from.map { #""from":"\#($0)","# } ?? ""
         let user = userID.map { #""from_user_id":"\#($0)","# } ?? ""
         return #"{\#(phone)\#(user)"id":"\#(id)","timestamp":"\#(timestamp)","type":"text","text":{"body":"\#(text)"}}"#
@@ -28,8 +28,8 @@ struct WhatsAppIdentityEndToEndTests {
     @Test("an unsupported message and an order are answered with what Sandra can read, not with silence")
     func unreadableMessagesAreAnswered() async throws {
         try await withHost(yaml: E2E.yaml()) { host in
-            let unsupported = #"{"from":"15551230101","id":"wamid.unsup.1","timestamp":"1760000000","type":"unsupported","errors":[{"code":131051,"title":"Message type unknown","message":"Message type unknown","error_data":{"details":"Message type is currently not supported."}}],"unsupported":{"type":"edit"}}"#
-            let order = #"{"from":"15551230102","id":"wamid.order.1","timestamp":"1760000000","type":"order","order":{"catalog_id":"cat-1","product_items":[{"product_retailer_id":"sku-1","quantity":1,"item_price":10000,"currency":"EUR"}]}}"#
+            let unsupported = #"{"from":"15551230101","id":"wamid.unsup.1","timestamp":"\#(WhatsAppFixtures.baseSeconds)","type":"unsupported","errors":[{"code":131051,"title":"Message type unknown","message":"Message type unknown","error_data":{"details":"Message type is currently not supported."}}],"unsupported":{"type":"edit"}}"#
+            let order = #"{"from":"15551230102","id":"wamid.order.1","timestamp":"\#(WhatsAppFixtures.baseSeconds)","type":"order","order":{"catalog_id":"cat-1","product_items":[{"product_retailer_id":"sku-1","quantity":1,"item_price":10000,"currency":"EUR"}]}}"#
             #expect(try await E2E.post(host, body: Self.body(unsupported, order)).status == 200)
             await host.waitUntilIdle()
             let texts = try await E2E.outbox(host).filter { $0.text != nil }
@@ -45,7 +45,7 @@ struct WhatsAppIdentityEndToEndTests {
     @Test("assistant.unreadable_reply sets what a message with nothing readable is answered with")
     func unreadableReplyIsConfigurable() async throws {
         try await withHost(yaml: E2E.yaml(assistant: "type: echo\nunreadable_reply: \"Only *text*, photos and voice notes, please.\"")) { host in
-            let document = #"{"from":"15551230106","id":"wamid.document.1","timestamp":"1760000000","type":"document","document":{"filename":"menu.pdf","mime_type":"application\/pdf","sha256":"x","id":"9001"}}"#
+            let document = #"{"from":"15551230106","id":"wamid.document.1","timestamp":"\#(WhatsAppFixtures.baseSeconds)","type":"document","document":{"filename":"menu.pdf","mime_type":"application\/pdf","sha256":"x","id":"9001"}}"#
             let reply = try await E2E.post(host, body: Self.body(document))
             #expect(reply.status == 200)
             await host.waitUntilIdle()
@@ -79,10 +79,10 @@ struct WhatsAppIdentityEndToEndTests {
             await host.waitUntilIdle()
             // 2. Both ids, as webhooks carry them since 2026.
             let contacts = #"{"profile":{"name":"Kerry"},"wa_id":"\#(phone)","user_id":"\#(Self.bsuid)"}"#
-            #expect(try await E2E.post(host, body: Self.body(contacts: contacts, Self.item(from: phone, userID: Self.bsuid, id: "wamid.h.2", text: "what colour?", timestamp: 1_760_000_010))).status == 200)
+            #expect(try await E2E.post(host, body: Self.body(contacts: contacts, Self.item(from: phone, userID: Self.bsuid, id: "wamid.h.2", text: "what colour?", timestamp: WhatsAppFixtures.baseSeconds + 10))).status == 200)
             await host.waitUntilIdle()
             // 3. The person adopted a username: BSUID only.
-            #expect(try await E2E.post(host, body: Self.body(Self.item(from: nil, userID: Self.bsuid, id: "wamid.h.3", text: "and again?", timestamp: 1_760_000_020))).status == 200)
+            #expect(try await E2E.post(host, body: Self.body(Self.item(from: nil, userID: Self.bsuid, id: "wamid.h.3", text: "and again?", timestamp: WhatsAppFixtures.baseSeconds + 20))).status == 200)
             await host.waitUntilIdle()
 
             let requests = openAI.requests
@@ -103,8 +103,8 @@ struct WhatsAppIdentityEndToEndTests {
     @Test("a delivery with a user_changed_user_id system message and a good message is answered 200, and the message is answered")
     func mixedDeliveryIsAccepted() async throws {
         try await withHost(yaml: E2E.yaml()) { host in
-            let system = #"{"id":"wamid.sys.1","timestamp":"1760000000","type":"system","system":{"body":"User Kerry changed from US.111 to US.222","user_id":"US.222","type":"user_changed_user_id"}}"#
-            let broken = #"{"id":"wamid.broken.1","timestamp":"1760000000","type":"text","text":{"body":"no sender at all"}}"#
+            let system = #"{"id":"wamid.sys.1","timestamp":"\#(WhatsAppFixtures.baseSeconds)","type":"system","system":{"body":"User Kerry changed from US.111 to US.222","user_id":"US.222","type":"user_changed_user_id"}}"#
+            let broken = #"{"id":"wamid.broken.1","timestamp":"\#(WhatsAppFixtures.baseSeconds)","type":"text","text":{"body":"no sender at all"}}"#
             let good = Self.item(from: "15551230104", userID: nil, id: "wamid.good.1", text: "still here")
             let reply = try await E2E.post(host, body: Self.body(system, broken, good))
             #expect(reply.status == 200)
@@ -124,7 +124,7 @@ struct WhatsAppIdentityEndToEndTests {
         let openAI = try await FakeOpenAIServer.start { _ in .init(content: "Booked.") }
         defer { Task { try? await openAI.stop() } }
         try await withHost(yaml: E2E.yaml(assistant: "type: openai\nbase_url: \(openAI.baseURL)\nmodel: test-model")) { host in
-            let item = #"{"from":"15551230105","id":"wamid.list.1","timestamp":"1760000000","context":{"from":"15550100001","id":"wamid.sandbox.out.1"},"type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"slot-tue-10","title":"Tuesday","description":"10am"}}}"#
+            let item = #"{"from":"15551230105","id":"wamid.list.1","timestamp":"\#(WhatsAppFixtures.baseSeconds)","context":{"from":"15550100001","id":"wamid.sandbox.out.1"},"type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"slot-tue-10","title":"Tuesday","description":"10am"}}}"#
             let reply = try await E2E.post(host, body: Self.body(item))
             #expect(reply.status == 200)
             await host.waitUntilIdle()

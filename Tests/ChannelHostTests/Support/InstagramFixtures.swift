@@ -8,6 +8,9 @@ enum InstagramFixtures {
     static let verifyToken = "test-verify-token"
     static let accessToken = "test-access-token"
     static let account = "17841400000000001"
+    /// Now, when the test process first asked, in milliseconds: messages the platform
+    /// delivers are recent, within the 24-hour reply window.
+    static let baseMs = Int64(Date().timeIntervalSince1970 * 1000)
 
     struct Message {
         var sender: String
@@ -34,7 +37,7 @@ enum InstagramFixtures {
         return Array(json.utf8)
     }
 
-    static func body(sender: String, mid: String, text: String, timestamp: Int64 = 1_760_000_000_000) -> [UInt8] {
+    static func body(sender: String, mid: String, text: String, timestamp: Int64 = baseMs) -> [UInt8] {
         body([Message(sender: sender, mid: mid, text: text, timestamp: timestamp)])
     }
 

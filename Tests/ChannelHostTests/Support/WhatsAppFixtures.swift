@@ -9,12 +9,15 @@ enum WhatsAppFixtures {
     static let accessToken = "wa-e2e-access-token"
     /// The sandbox's phone number id (the channel in sandbox mode sends from it).
     static let phoneNumberID = "100000000000001"
+    /// Now, when the test process first asked, in seconds: messages the platform delivers are
+    /// recent, within the 24-hour customer-service window.
+    static let baseSeconds = Int64(Date().timeIntervalSince1970)
 
     struct Message {
         var sender: String
         var id: String
         var text: String
-        var timestamp: Int64 = 1_760_000_000
+        var timestamp: Int64 = WhatsAppFixtures.baseSeconds
     }
 
     /// One delivery holding `messages` in one `messages` change.
