@@ -326,10 +326,14 @@ public enum ChannelConformance {
 
     // MARK: - Helpers
 
-    /// A whole-second time `seconds` after 2025-10-09T08:53:20Z.
+    /// A whole-second time `seconds` after a minute before the suite first asked: the
+    /// messages are recent, as the platforms deliver them, within their 24-hour reply windows.
     public static func time(_ seconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(1_760_000_000 + seconds))
+        Date(timeIntervalSince1970: Double(baseSeconds + seconds))
     }
+
+    /// A minute before the suite first asked for a time, in whole seconds.
+    static let baseSeconds = Int64(Date().timeIntervalSince1970) - 60
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String,
                        sourceLocation: SourceLocation = #_sourceLocation) {

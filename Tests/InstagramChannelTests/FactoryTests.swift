@@ -38,8 +38,11 @@ struct FactoryTests {
             supportsTypingIndicator: true,
             quickReplies: QuickReplyLimits(maximumCount: 13, maximumTitleLength: 20),
             supportsImages: true,
-            allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.cdninstagram.com"]
+            allowedMediaHosts: ["lookaside.fbsbx.com", "*.fbcdn.net", "*.cdninstagram.com"],
+            replyWindow: ReplyWindow(length: .seconds(86_400), outside: .nothing)
         ))
+        let tagged = try makeChannel(settings(["human_agent_tag": "true"]))
+        #expect(tagged.profile.replyWindow == ReplyWindow(outside: .tagged(tag: "HUMAN_AGENT", until: .seconds(7 * 86_400))))
     }
 
     @Test(arguments: [
