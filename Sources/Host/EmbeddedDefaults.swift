@@ -115,6 +115,7 @@ channels:
     api_version: ${INSTAGRAM_API_VERSION:-v27.0}
     graph_api_base_url: ${INSTAGRAM_GRAPH_API_BASE_URL:-}      # empty: the login's host
     max_message_bytes: 1000
+    human_agent_tag: ${INSTAGRAM_HUMAN_AGENT_TAG:-false}   # true with Meta's Human Agent permission: replies up to 7 days
     max_body_bytes: 1048576
     # Photos and voice messages are downloaded into memory (never to disk) over HTTPS from
     # Instagram's CDNs (lookaside.fbsbx.com, *.fbcdn.net, *.cdninstagram.com) plus these hosts.
@@ -134,6 +135,11 @@ channels:
     graph_api_base_url: ${WHATSAPP_GRAPH_API_BASE_URL:-https://graph.facebook.com}
     appsecret_proof: ${WHATSAPP_APPSECRET_PROOF:-false}
     max_message_characters: 4096
+    # Sent when a reply is due more than 24 hours after the person's last message; the reply
+    # follows when they write again. Empty: such replies are not sent.
+    reengagement_template: ${WHATSAPP_REENGAGEMENT_TEMPLATE:-}
+    reengagement_template_language: ${WHATSAPP_REENGAGEMENT_TEMPLATE_LANGUAGE:-en_US}
+    reengagement_template_parameters: ${WHATSAPP_REENGAGEMENT_TEMPLATE_PARAMETERS:-}   # {{1}} | {{2}} | …
     max_body_bytes: 1048576
   messenger:
     type: messenger
@@ -149,6 +155,7 @@ channels:
     graph_api_base_url: ${MESSENGER_GRAPH_API_BASE_URL:-https://graph.facebook.com}
     appsecret_proof: ${MESSENGER_APPSECRET_PROOF:-false}
     max_message_characters: 2000      # longer replies are split, never truncated
+    human_agent_tag: ${MESSENGER_HUMAN_AGENT_TAG:-false}   # true with Meta's Human Agent permission: replies up to 7 days
     max_body_bytes: 1048576
 
 admin:
