@@ -181,4 +181,27 @@ struct ReplyWindowEndToEndTests {
             #expect(dead.first?.lastError?.contains("reply window had closed") == true)
         }
     }
+
+    // MARK: - Configuration
+
+    @Test("a template name, language or parameter WhatsApp would not take is refused with its file, line and key")
+    func badTemplateSettings() {
+        let yaml = """
+            channels:
+              whatsapp:
+                type: whatsapp
+                reengagement_template: Follow Up
+                reengagement_template_language: english
+                reengagement_template_parameters: a || b
+            """
+        do {
+            _ = try ConfigurationLoader(registry: .builtin, environment: [:]).load(yaml: yaml, file: "channels.yaml")
+            Issue.record("the settings were accepted")
+        } catch {
+            let found = error.problems.map(\.description)
+            #expect(found.contains { $0.hasPrefix("channels.yaml:4:") && $0.contains("channels.whatsapp.reengagement_template:") && $0.contains("lowercase letters") })
+            #expect(found.contains { $0.hasPrefix("channels.yaml:5:") && $0.contains("channels.whatsapp.reengagement_template_language:") })
+            #expect(found.contains { $0.hasPrefix("channels.yaml:6:") && $0.contains("channels.whatsapp.reengagement_template_parameters:") })
+        }
+    }
 }

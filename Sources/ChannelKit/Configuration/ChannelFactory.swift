@@ -24,11 +24,20 @@ public protocol ChannelFactory: Sendable {
     ///   - context: process-wide resources the host lends.
     /// - Throws: ``ChannelError`` with code `.misconfigured` for settings that do not fit together.
     func makeChannel(name: String, settings: ChannelSettings, context: ChannelContext) throws -> any Channel
+
+    /// What is wrong with `value` for the setting `key`, beyond its field's kind (a template
+    /// name the platform would not take), in one line without the value if the field is
+    /// secret; `nil` when it is fine. The host reports it with the file, line and key. The
+    /// default finds nothing wrong.
+    func problem(with value: String, forKey key: String) -> String?
 }
 
 extension ChannelFactory {
     /// The type, capitalized: `instagram` → `Instagram`.
     public var displayName: String { type.prefix(1).uppercased() + type.dropFirst() }
+
+    /// Nothing wrong beyond the field's kind.
+    public func problem(with value: String, forKey key: String) -> String? { nil }
 }
 
 /// What the host lends a channel.

@@ -90,6 +90,12 @@ public struct WhatsAppChannelFactory: ChannelFactory {
         ]
     }
 
+    /// What is wrong with a re-engagement template setting (its name, language code or an
+    /// empty parameter); `nil` for every other key.
+    public func problem(with value: String, forKey key: String) -> String? {
+        WhatsAppConfiguration.problem(with: value, forKey: key)
+    }
+
     /// Makes a channel.
     /// - Parameters:
     ///   - name: the configured name, also the webhook path component.
@@ -98,8 +104,8 @@ public struct WhatsAppChannelFactory: ChannelFactory {
     /// - Returns: a ``WhatsAppChannel``.
     /// - Throws: ``ChannelError`` `.misconfigured` for a non-positive `max_message_characters`,
     ///   an unusable `api_version` or `phone_number_id`, a `graph_api_base_url` that is not
-    ///   http(s), or a re-engagement template name or language WhatsApp would not take. Missing secrets only log warnings: the channel then refuses deliveries or
-    ///   fails sends.
+    ///   http(s), or a re-engagement template name or language WhatsApp would not take. Missing
+    ///   secrets only log warnings: the channel then refuses deliveries or fails sends.
     public func makeChannel(name: String, settings: ChannelSettings, context: ChannelContext) throws -> any Channel {
         let configuration = try WhatsAppConfiguration(name: name, settings: settings, context: context)
         if let logger = configuration.graph.logStartup(channelType: type, name: name, context: context), configuration.phoneNumberID.isEmpty {

@@ -40,30 +40,46 @@ struct WhatsAppConfiguration: Sendable {
     }
 
     /// The re-engagement template of `reengagement_template`, `_language` and `_parameters`.
-    /// - Throws: ``ChannelError`` `.misconfigured` naming the key, for a name that is not
-    ///   WhatsApp's (lowercase letters, digits, `_`; at most 512) or a language code that is
-    ///   not one (`en`, `en_US`, `pt_BR`).
+    /// - Throws: ``ChannelError`` `.misconfigured` naming the key (``problem(with:forKey:)``).
     static func template(in settings: ChannelSettings) throws -> MessageTemplate? {
         typealias Key = WhatsAppChannelFactory.Key
-        let name = MetaGraphSettings.value(Key.reengagementTemplate.rawValue, in: settings)
+        func value(_ key: Key) throws -> String {
+            let text = MetaGraphSettings.value(key.rawValue, in: settings)
+            if let problem = problem(with: text, forKey: key.rawValue) { throw ChannelError(.misconfigured, "\(key.rawValue) \(problem)") }
+            return text
+        }
+        let name = try value(.reengagementTemplate)
+        let language = try value(.reengagementTemplateLanguage)
+        let list = try value(.reengagementTemplateParameters)
         guard !name.isEmpty else { return nil }
-        guard name.count <= 512, name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
-            throw ChannelError(.misconfigured, "\(Key.reengagementTemplate.rawValue) must be an approved template's name: lowercase letters, digits and '_'")
+        return MessageTemplate(name: name, language: language.isEmpty ? WhatsAppChannelFactory.defaultTemplateLanguage : language,
+                               parameters: parameters(list))
+    }
+
+    /// The texts of a `|`-separated parameter list, trimmed; none for an empty list.
+    static func parameters(_ list: String) -> [String] {
+        list.isEmpty ? [] : list.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// What is wrong with a re-engagement template setting: a name that is not WhatsApp's
+    /// (lowercase letters, digits, `_`; at most 512), a language code that is not one (`en`,
+    /// `en_US`, `pt_BR`), an empty parameter; `nil` for anything else.
+    static func problem(with value: String, forKey key: String) -> String? {
+        switch WhatsAppChannelFactory.Key(rawValue: key) {
+        case .reengagementTemplate:
+            let valid = value.count <= 512
+                && value.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+            return valid ? nil : "must be an approved template's name: lowercase letters, digits and '_'"
+        case .reengagementTemplateLanguage:
+            guard !value.isEmpty else { return nil }
+            let parts = value.split(separator: "_", omittingEmptySubsequences: false)
+            let valid = (1...2).contains(parts.count) && (2...3).contains(parts[0].count) && parts[0].allSatisfy { $0.isASCII && $0.isLowercase }
+                && (parts.count == 1 || (parts[1].count == 2 && parts[1].allSatisfy { $0.isASCII && $0.isUppercase }))
+            return valid ? nil : "must be a language code such as en or en_US"
+        case .reengagementTemplateParameters:
+            return parameters(value).contains(where: \.isEmpty) ? "must not hold an empty parameter (texts are separated by '|')" : nil
+        default:
+            return nil
         }
-        let configured = MetaGraphSettings.value(Key.reengagementTemplateLanguage.rawValue, in: settings)
-        let language = configured.isEmpty ? WhatsAppChannelFactory.defaultTemplateLanguage : configured
-        let parts = language.split(separator: "_", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), (2...3).contains(parts[0].count), parts[0].allSatisfy({ $0.isASCII && $0.isLowercase }),
-              parts.count == 1 || (parts[1].count == 2 && parts[1].allSatisfy { $0.isASCII && $0.isUppercase })
-        else {
-            throw ChannelError(.misconfigured, "\(Key.reengagementTemplateLanguage.rawValue) must be a language code such as en or en_US")
-        }
-        let list = MetaGraphSettings.value(Key.reengagementTemplateParameters.rawValue, in: settings)
-        let parameters = list.isEmpty ? [] : list.split(separator: "|", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !parameters.contains(where: \.isEmpty) else {
-            throw ChannelError(.misconfigured, "\(Key.reengagementTemplateParameters.rawValue) must not hold an empty parameter (texts are separated by '|')")
-        }
-        return MessageTemplate(name: name, language: language, parameters: parameters)
     }
 }

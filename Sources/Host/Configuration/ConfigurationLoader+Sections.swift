@@ -190,7 +190,9 @@ extension ConfigurationLoader {
         var values: [String: String] = [:]
         for field in fields {
             values[field.key] = reader.value(field.key, default: field.defaultValue ?? "") { text in
-                Self.convert(text, to: field)
+                Self.convert(text, to: field).flatMap { value in
+                    factory.problem(with: value, forKey: field.key).map { .failure(MappingReader.ValueProblem(message: $0)) } ?? .success(value)
+                }
             }
             channel.origins[field.key] = reader.origin(of: field.key)
         }
