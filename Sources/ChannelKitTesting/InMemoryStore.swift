@@ -48,7 +48,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
     /// Recorded erasures, by confirmation code (see InMemoryStore+Privacy.swift).
     var erasures: [String: ErasureRecord] = [:]
     /// Shared state, by scope and key (see InMemoryStore+SharedState.swift).
-    var sharedValues: [String: [String: (value: String, expiresAt: Date?)]] = [:]
+    var sharedValues: [String: [String: (value: String, expiresAt: Date?, updatedAt: Date)]] = [:]
 
     /// Creates an empty store.
     /// - Parameters:
@@ -74,7 +74,7 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
             let event = keyOnKnownPerson(incoming)
             let id = nextID
             nextID += 1
-            let item = InboxItem(id: id, event: event, state: event.isAnswerable ? .received : .ignored,
+            let item = InboxItem(id: id, event: event, state: event.takesTurn ? .received : .ignored,
                                  receivedAt: now, updatedAt: now, traceContext: traceContext)
             items[id] = item
             keys[key] = id
@@ -250,6 +250,13 @@ public actor InMemoryStore: PipelineStore, IdentityStore, ChannelSettingsStore, 
     }
 
     // MARK: - ConversationStore
+
+    public func recentConversations(limit: Int) -> [ConversationActivity] {
+        turns.compactMap { key, list in list.last.map { (key, $0) } }
+            .sorted { $0.1.sequence > $1.1.sequence }
+            .prefix(max(0, limit))
+            .map { ConversationActivity(conversation: $0.0, lastTurn: $0.1.turn) }
+    }
 
     public func history(of conversation: ConversationKey, limit: Int) -> [ConversationTurn] {
         guard limit > 0 else { return [] }

@@ -31,6 +31,8 @@ public enum SharedStateStoreConformance {
         ("an update sees the value before it and says what changed", updateSeesPrevious),
         ("take reads and deletes", take),
         ("50 concurrent updates of one key lose none", concurrentUpdates),
+        ("a scope's values listed, the most recently written first", listing),
+        ("a conversation's state: paused until a time, or for good while another app owns it or a person waits", conversationControl),
     ]
 
     static func t(_ seconds: Int64, _ milliseconds: Int64) -> Date { StoreConformance.t(seconds, ms: milliseconds) }
@@ -99,5 +101,60 @@ public enum SharedStateStoreConformance {
             try await group.waitForAll()
         }
         #expect(try await store.sharedValue(scope: "count", key: "k", at: t(1, 0)) == "50")
+    }
+}
+
+// MARK: - Listing a scope, and the conversation state kept on it
+
+extension SharedStateStoreConformance {
+    static func listing(_ store: any SharedStateStore) async throws {
+        try await store.setSharedValue("a", scope: "list", key: "k1", at: t(1, 0))
+        try await store.setSharedValue("b", scope: "list", key: "k2", expiresAt: t(50, 0), at: t(2, 0))
+        try await store.setSharedValue("c", scope: "list", key: "k3", at: t(3, 0))
+        try await store.setSharedValue("elsewhere", scope: "other", key: "k4", at: t(4, 0))
+        let all = try await store.sharedValues(scope: "list", at: t(10, 0), limit: 10)
+        #expect(all.map(\.key) == ["k3", "k2", "k1"], "the most recently written first")
+        #expect(all.map(\.value) == ["c", "b", "a"])
+        #expect(all.first?.updatedAt == t(3, 0))
+        #expect(try await store.sharedValues(scope: "list", at: t(10, 0), limit: 2).map(\.key) == ["k3", "k2"], "at most the limit")
+        #expect(try await store.sharedValues(scope: "list", at: t(50, 0), limit: 10).map(\.key) == ["k3", "k1"], "expired values are not listed")
+        try await store.setSharedValue("a again", scope: "list", key: "k1", at: t(60, 0))
+        #expect(try await store.sharedValues(scope: "list", at: t(61, 0), limit: 1).map(\.value) == ["a again"], "a rewrite moves it first")
+    }
+
+    static func conversationControl(_ store: any SharedStateStore) async throws {
+        let person = ConversationKey(channel: "instagram", accountID: "17841400000000000", userID: "user|with%odd")
+        let other = ConversationKey(channel: "instagram", accountID: "17841400000000000|user", userID: "with%odd")
+        #expect(try await store.conversationControl(of: person, at: t(0, 0)) == nil)
+        // A pause lasts until its end, and is gone after it.
+        try await store.updateConversationControl(of: person, at: t(0, 0)) { current in
+            var control = current ?? ConversationControl(updatedAt: t(0, 0))
+            control.pausedUntil = t(30, 0)
+            control.reason = .humanReply
+            return control
+        }
+        let paused = try #require(try await store.conversationControl(of: person, at: t(29, 0)))
+        #expect(paused.isPaused(at: t(29, 0)) && paused.reason == .humanReply && paused.updatedAt == t(0, 0))
+        #expect(try await store.conversationControl(of: other, at: t(1, 0)) == nil, "keys of different conversations never run into one another")
+        #expect(try await store.conversationControl(of: person, at: t(30, 0)) == nil, "gone when the pause ends")
+        // Another app owning the thread, or a person waiting, lasts until changed.
+        try await store.updateConversationControl(of: other, at: t(40, 0)) { _ in
+            ConversationControl(threadOwnerAppID: "777", updatedAt: t(40, 0))
+        }
+        try await store.updateConversationControl(of: person, at: t(41, 0)) { _ in
+            ConversationControl(pausedUntil: t(42, 0), reason: .personAsked, personAskedAt: t(41, 0), updatedAt: t(41, 0))
+        }
+        #expect(try await store.conversationControl(of: person, at: t(1_000, 0))?.isWaitingForPerson == true)
+        let listed = try await store.controlledConversations(at: t(1_000, 0), limit: 10)
+        #expect(listed.map(\.conversation) == [person, other])
+        #expect(listed.last?.control.threadOwnerAppID == "777")
+        // A state that no longer matters is deleted.
+        let cleared = try await store.updateConversationControl(of: other, at: t(1_001, 0)) { current in
+            var control = current
+            control?.threadOwnerAppID = nil
+            return control
+        }
+        #expect(cleared == nil)
+        #expect(try await store.controlledConversations(at: t(1_002, 0), limit: 10).map(\.conversation) == [person])
     }
 }

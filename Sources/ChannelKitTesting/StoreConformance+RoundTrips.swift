@@ -60,6 +60,15 @@ extension StoreConformance {
                          timestamp: t(3), kind: .postback(Postback())),
             InboundEvent(channel: "instagram", accountID: "acct", senderID: "u1", platformMessageID: "reaction-1",
                          timestamp: t(4), kind: .ignored(IgnoredEvent(reason: .reaction, targetMessageID: "mid.9", detail: "❤️"))),
+            InboundEvent(channel: "instagram", accountID: "acct", senderID: "u1", platformMessageID: "echo-1",
+                         timestamp: t(5), kind: .echo(Echo(text: "Ana here \"quoted\"", attachments: [Attachment(kind: .image, platformType: "image")],
+                                                           appID: "263902037430900"))),
+            InboundEvent(channel: "whatsapp", accountID: "acct", senderID: "u1", platformMessageID: "echo-2",
+                         timestamp: t(5), kind: .echo(Echo(sentMessageID: "wamid.sent"))),
+            InboundEvent(channel: "instagram", accountID: "acct", senderID: "u1", platformMessageID: "control-1",
+                         timestamp: t(6), kind: .control(ThreadControl(action: .take, appID: "777", previousAppID: "1", metadata: "helpdesk"))),
+            InboundEvent(channel: "instagram", accountID: "acct", senderID: "u1", platformMessageID: "control-2",
+                         timestamp: t(6), kind: .control(ThreadControl(action: .request))),
         ]
         let created = try await store.accept(events, at: t(10))
         #expect(created.map(\.event) == events)
@@ -68,7 +77,7 @@ extension StoreConformance {
             #expect(stored.event == event, "\(event.platformMessageID) round-trips exactly")
         }
         let pending = try await store.pending(at: t(10))
-        #expect(Set(pending.map(\.event)) == Set(events.filter(\.isAnswerable)))
+        #expect(Set(pending.map(\.event)) == Set(events.filter(\.takesTurn)))
     }
 
     static func traceContextRoundTrip(_ store: any PipelineStore) async throws {

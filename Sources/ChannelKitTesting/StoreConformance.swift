@@ -66,6 +66,7 @@ public enum StoreConformance {
         ("erasing a person follows every id they are known by", erasureFollowsAliases),
         ("erase a person", erase),
         ("retention sweep", retentionSweep),
+        ("the recent conversations, each with its last turn", recentConversations),
     ]
 
     // MARK: - Helpers

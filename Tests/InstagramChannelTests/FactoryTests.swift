@@ -13,9 +13,9 @@ struct FactoryTests {
 
     @Test func settingFieldsAreTheContract() {
         let fields = InstagramChannelFactory().settingFields
-        #expect(fields.map(\.key) == ["login", "access_token", "page_id", "verify_token", "app_secret", "appsecret_proof", "api_version",
+        #expect(fields.map(\.key) == ["login", "access_token", "page_id", "verify_token", "app_secret", "app_id", "appsecret_proof", "api_version",
                                       "graph_api_base_url", "max_message_bytes", "story_mention_reply", "human_agent_tag"])
-        #expect(fields.map(\.label) == ["Login", "Access Token", "Page ID", "Verify Token", "App Secret", "App Secret Proof", "API Version",
+        #expect(fields.map(\.label) == ["Login", "Access Token", "Page ID", "Verify Token", "App Secret", "App ID", "App Secret Proof", "API Version",
                                         "Graph API Base URL", "Max Message Bytes", "Story Mention Reply", "Human Agent Tag"])
         #expect(fields.filter(\.isSecret).map(\.key) == ["access_token", "verify_token", "app_secret"])
         let byKey = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0) })

@@ -55,6 +55,13 @@ struct InstagramSubject: ChannelConformanceSubject {
         return signedDelivery(envelope(account: Self.account, time: millis, messaging: item))
     }
 
+    /// A reply typed in the Instagram app: an echo with no app id.
+    func humanReplyDelivery(_ reply: ConformanceHumanReply) -> WebhookRequest? {
+        let text = MetaJSON.string(reply.text).encodedString(style: .metaWebhook)
+        let item = #"{"sender":{"id":"\#(Self.account)"},"recipient":{"id":"\#(reply.recipient)"},"timestamp":\#(reply.epochMilliseconds),"message":{"mid":"\#(reply.id)","text":\#(text),"is_echo":true}}"#
+        return signedDelivery(envelope(account: Self.account, time: reply.epochMilliseconds, messaging: item))
+    }
+
     func statusDelivery(of sent: ConformanceDelivery) -> WebhookRequest? {
         let millis = Int64(sent.timestamp.timeIntervalSince1970) * 1000
         let item = #"{"sender":{"id":"\#(sent.message.recipient)"},"recipient":{"id":"\#(Self.account)"},"timestamp":\#(millis),"read":{"mid":"\#(sent.messageID)"}}"#

@@ -137,8 +137,21 @@ struct WebhookParsingTests {
         #expect(event.senderID == Self.user)
         #expect(event.accountID == Self.account)
         #expect(event.platformMessageID == "m-echo")
-        #expect(try ignored(event) == IgnoredEvent(reason: .echo, targetMessageID: "m-echo"))
-        #expect(!event.isAnswerable)
+        // No app id to tell this host's own send from a person's: the pipeline decides, by the
+        // message id its send got back.
+        #expect(event.kind == .echo(Echo(text: "Sandra's reply")))
+        #expect(!event.isAnswerable && event.takesTurn)
+    }
+
+    @Test func echoWithTheConfiguredAppIDIsThisHostsOwn() throws {
+        let configured = settings(["app_id": "1517776481860111"])
+        let own = envelope(messaging: Self.item(#""message":{"mid":"m-own-echo","is_echo":true,"app_id":1517776481860111,"text":"hi"}"#,
+                                                sender: Self.account, recipient: Self.user))
+        let other = envelope(messaging: Self.item(#""message":{"mid":"m-app-echo","is_echo":true,"app_id":263902037430900,"text":"Ana here"}"#,
+                                                  sender: Self.account, recipient: Self.user))
+        #expect(try events(own, settings: configured).map(\.kind) == [.ignored(IgnoredEvent(reason: .echo, targetMessageID: "m-own-echo"))])
+        #expect(try events(other, settings: configured).map(\.kind) == [.echo(Echo(text: "Ana here", appID: "263902037430900"))])
+        #expect(throws: ChannelError.self) { try makeChannel(settings(["app_id": "not-a-number"])) }
     }
 
     @Test func messageFromTheOwnAccount() throws {
@@ -212,11 +225,18 @@ struct WebhookParsingTests {
         #expect(event.platformMessageID == "referral:\(Self.user):1569262486134")
     }
 
-    @Test(arguments: ["pass_thread_control", "take_thread_control", "request_thread_control"])
-    func handover(_ key: String) throws {
-        let event = try singleEvent(envelope(messaging: Self.item(#""\#(key)":{"new_owner_app_id":"263902037430900","metadata":"x"}"#)))
-        #expect(try ignored(event) == IgnoredEvent(reason: .handover, detail: key))
+    @Test(arguments: [("pass_thread_control", ThreadControl.Action.pass), ("take_thread_control", .take), ("release_thread_control", .release)])
+    func handover(_ key: String, _ action: ThreadControl.Action) throws {
+        let item = #""\#(key)":{"previous_owner_app_id":"1517776481860111","new_owner_app_id":"263902037430900","metadata":"x"}"#
+        let event = try singleEvent(envelope(messaging: Self.item(item)))
+        #expect(event.kind == .control(ThreadControl(action: action, appID: "263902037430900", previousAppID: "1517776481860111", metadata: "x")))
         #expect(event.platformMessageID == "handover:\(key):\(Self.user):1569262486134")
+        #expect(event.senderID == Self.user && !event.isAnswerable && event.takesTurn)
+    }
+
+    @Test func requestForThreadControl() throws {
+        let event = try singleEvent(envelope(messaging: Self.item(#""request_thread_control":{"requested_owner_app_id":"777","metadata":"please"}"#)))
+        #expect(event.kind == .control(ThreadControl(action: .request, appID: "777", metadata: "please")))
     }
 
     @Test func unknownKey() throws {

@@ -99,7 +99,7 @@ struct MessengerSendTests {
         let factory = MessengerChannelFactory()
         #expect(factory.type == "messenger")
         #expect(factory.displayName == "Messenger")
-        #expect(factory.settingFields.map(\.key) == ["access_token", "page_id", "verify_token", "app_secret", "api_version",
+        #expect(factory.settingFields.map(\.key) == ["access_token", "page_id", "verify_token", "app_secret", "app_id", "api_version",
                                                      "graph_api_base_url", "appsecret_proof", "max_message_characters", "human_agent_tag"])
         #expect(factory.settingFields.filter(\.isSecret).map(\.key) == ["access_token", "verify_token", "app_secret"])
         #expect(factory.settingFields.allSatisfy { !$0.help.isEmpty })

@@ -55,6 +55,12 @@ struct MessengerSubject: ChannelConformanceSubject {
         return Page.signed(Page.webhook([[Page.item(sent.message.recipient, millis(sent), "delivery", value)]]))
     }
 
+    /// A reply typed in Meta Business Suite's inbox: an echo carrying the inbox app's id.
+    func humanReplyDelivery(_ reply: ConformanceHumanReply) -> WebhookRequest? {
+        let value = #"{"is_echo":true,"app_id":263902037430900,"mid":"\#(reply.id)","text":\#(quoted(reply.text))}"#
+        return Page.signed(Page.webhook([[Page.item(reply.recipient, reply.epochMilliseconds, "message", value, fromPage: true)]]))
+    }
+
     /// A Send API call's JSON body, when it has one.
     private func json(_ request: OutboundHTTPRequest) -> MetaJSON? {
         request.body.flatMap { try? MetaJSON.decode($0) }

@@ -72,12 +72,12 @@ struct MessengerWebhookTests {
         #expect(attachments[4].title == "A page")
     }
 
-    @Test("an echo of the Page's own message is recorded for the person's conversation and never answered")
+    @Test("an echo of a message the Page sent belongs to the person's conversation, carries its text and app id for the pipeline to tell whose it was, and is never answered")
     func echo() throws {
         let event = try single("message", #"{"is_echo":true,"app_id":1517776481860111,"metadata":"sandra","mid":"m_echo","text":"Hi!"}"#, fromPage: true)
         #expect(event.senderID == Self.psid, "the conversation is the recipient's")
-        #expect(try ignored(event) == IgnoredEvent(reason: .echo, targetMessageID: "m_echo"))
-        #expect(!event.isAnswerable)
+        #expect(event.kind == .echo(Echo(text: "Hi!", appID: "1517776481860111")))
+        #expect(!event.isAnswerable && event.takesTurn)
     }
 
     @Test("a read (watermark), a delivery (mids, watermark) and a reaction are recorded with their reason, never answered")

@@ -22,6 +22,12 @@ extension InboundEvent {
         case .ignored(var ignored):
             ignored.detail = nil
             copy.kind = .ignored(ignored)
+        case .echo(var echo):
+            echo.attachments = []
+            copy.kind = .echo(echo)
+        case .control(var control):
+            control.metadata = nil
+            copy.kind = .control(control)
         }
         return copy
     }

@@ -34,6 +34,12 @@ public struct InboundEvent: Sendable, Hashable, Codable {
         case message(InboundMessage)
         /// A button press (icebreaker, template button): answered.
         case postback(Postback)
+        /// A message the business account sent that may be a person's (from Meta's apps, a
+        /// helpdesk, the WhatsApp Business app): never answered; the pipeline tells this host's
+        /// own sends from a person's, and a person's reply pauses Sandra in the conversation.
+        case echo(Echo)
+        /// A change of which app answers the conversation (Conversation Routing): never answered.
+        case control(ThreadControl)
         /// Recorded for the record and never answered.
         case ignored(IgnoredEvent)
     }
@@ -106,14 +112,27 @@ public struct InboundEvent: Sendable, Hashable, Codable {
             if postback.title != nil { postback.title = Self.redactedText }
             if postback.payload != nil { postback.payload = Self.redactedText }
             copy.kind = .postback(postback)
-        case .ignored:
+        case .echo(var echo):
+            if echo.text != nil { echo.text = Self.redactedText }
+            copy.kind = .echo(echo)
+        case .ignored, .control:
             break
         }
         return copy
     }
 
-    /// Whether the pipeline answers this event.
+    /// Whether the pipeline answers this event: a message or a postback from the person.
     public var isAnswerable: Bool {
+        switch kind {
+        case .message, .postback: true
+        case .echo, .control, .ignored: false
+        }
+    }
+
+    /// Whether the pipeline takes this event up in its conversation's turn, in order with the
+    /// messages: the answerable ones, and echoes and thread-control changes (recorded in the
+    /// conversation, never answered). The store keeps the rest as `ignored`.
+    public var takesTurn: Bool {
         if case .ignored = kind { return false }
         return true
     }

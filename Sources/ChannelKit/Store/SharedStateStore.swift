@@ -22,6 +22,27 @@ public protocol SharedStateStore: Sendable {
     @discardableResult
     func updateSharedValue(scope: String, key: String, at now: Date,
                            _ transform: @escaping @Sendable (String?) -> SharedValueUpdate) async throws -> SharedValueChange
+
+    /// The values of `scope` that have not expired at `now`, at most `limit`, the most
+    /// recently written first (an operator's list: paused conversations, for one).
+    func sharedValues(scope: String, at now: Date, limit: Int) async throws -> [SharedEntry]
+}
+
+/// One value of a scope, as ``SharedStateStore/sharedValues(scope:at:limit:)`` lists it.
+public struct SharedEntry: Sendable, Hashable {
+    /// Its key.
+    public var key: String
+    /// The value.
+    public var value: String
+    /// When it was last written.
+    public var updatedAt: Date
+
+    /// Creates an entry.
+    public init(key: String, value: String, updatedAt: Date) {
+        self.key = key
+        self.value = value
+        self.updatedAt = updatedAt
+    }
 }
 
 /// What ``SharedStateStore/updateSharedValue(scope:key:at:_:)`` changed.

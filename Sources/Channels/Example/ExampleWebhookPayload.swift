@@ -11,8 +11,9 @@ import Foundation
 ///  {"type": "status", "id": "st-1", "from": "user-42", "message_id": "out-7", "status": "delivered", "timestamp": 1760000003}]
 /// ```
 ///
-/// `type` is `message` (the default: a person wrote), `echo` (a message the business itself
-/// sent; `from` is the person it went to) or `status` (what became of a reply). A message
+/// `type` is `message` (the default: a person wrote), `echo` (a message the business sent,
+/// from this host or by a person of the business, which pauses Sandra there; `from` is the
+/// person it went to, `id` the message's id) or `status` (what became of a reply). A message
 /// carries text, attachments, or both; an attachment's `type` is `image`, `audio` (voice
 /// notes), `video` or `file`, and its `url` is fetched by the pipeline's media step from the
 /// hosts named in `media_allowed_hosts`. `timestamp` is epoch seconds, a number or a string
@@ -107,7 +108,9 @@ struct ExampleWebhookPayload: Decodable, Sendable {
             kind = .message(InboundMessage(text: text, attachments: media.map(\.attachment)))
             platformID = id
         case "echo":
-            kind = .ignored(IgnoredEvent(reason: .echo, targetMessageID: id))
+            // This host's own reply (`id` is what its send got back) or a person of the business's.
+            kind = .echo(Echo(text: text?.isEmpty == true ? nil : text, attachments: (attachments ?? []).map(\.attachment),
+                              sentMessageID: id))
             platformID = "echo:\(id)"
         case "status":
             kind = .ignored(IgnoredEvent(reason: .status, targetMessageID: messageID, detail: status.map { String($0.prefix(20)) }))

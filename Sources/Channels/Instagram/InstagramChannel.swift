@@ -35,7 +35,8 @@ public struct InstagramChannel: MessagingPlatformChannel {
         let exchanges = configuration.login == .facebook && !configuration.pageID.isEmpty && !configuration.sandboxMode
         let sendAPI = MessagingSendAPI(graph: graph, pageTokens: exchanges ? PageTokenExchange(pageID: configuration.pageID) : nil,
                                        channelType: "instagram")
-        let parser = InstagramWebhookParser.make(channel: name, storyMentionReply: configuration.storyMentionReply)
+        var parser = InstagramWebhookParser.make(channel: name, storyMentionReply: configuration.storyMentionReply)
+        parser.ownAppID = configuration.appID
         self.messaging = MessagingEndpoint(verifier: configuration.verifier, parser: parser, sendAPI: sendAPI)
     }
 

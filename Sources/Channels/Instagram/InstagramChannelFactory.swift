@@ -75,6 +75,7 @@ public struct InstagramChannelFactory: ChannelFactory {
                          help: "Facebook Login only: the Facebook Page's id. With it the access token may be a system-user token, exchanged for the Page's token; it is also the Page that Subscribe to webhooks subscribes."),
             MetaGraphSettings.field(.verifyToken),
             MetaGraphSettings.field(.appSecret, help: "The app secret that signs webhook deliveries (X-Hub-Signature-256): the Meta app's (Facebook Login) or the Instagram app's (Instagram Login). Without it every delivery is refused."),
+            MetaGraphSettings.field(.appID),
             MetaGraphSettings.field(.appSecretProof),
             MetaGraphSettings.field(.apiVersion),
             MetaGraphSettings.field(.graphAPIBaseURL, help: "Empty: the login's host (https://graph.facebook.com for Facebook Login, https://graph.instagram.com for Instagram Login); or a local emulator."),

@@ -42,7 +42,9 @@ public struct MessengerChannel: MessagingPlatformChannel, WebhookSubscribing {
         self.profile = Self.profile(maxMessageCharacters: configuration.maxMessageCharacters, humanAgentTag: configuration.humanAgentTag)
         self.graph = configuration.graph.makeClient(http: context.http)
         let sendAPI = MessagingSendAPI(graph: graph, path: "\(configuration.pageNode)/messages", channelType: "messenger")
-        self.messaging = MessagingEndpoint(verifier: configuration.verifier, parser: MessengerWebhookParser.make(channel: name), sendAPI: sendAPI)
+        var parser = MessengerWebhookParser.make(channel: name)
+        parser.ownAppID = configuration.appID
+        self.messaging = MessagingEndpoint(verifier: configuration.verifier, parser: parser, sendAPI: sendAPI)
     }
 
     /// What Messenger accepts: plain text (no Markdown) within `max_message_characters`

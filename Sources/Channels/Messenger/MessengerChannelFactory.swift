@@ -58,7 +58,8 @@ public struct MessengerChannelFactory: ChannelFactory {
             MetaGraphSettings.field(.accessToken, help: "The Facebook Page's access token (pages_messaging), used to send replies."),
             SettingField(key: Key.pageID.rawValue, label: "Page ID",
                          help: "The Facebook Page's id: replies go to /<page-id>/messages and Subscribe to webhooks subscribes it. Empty: the Page of the access token (me)."),
-        ] + MetaGraphSettings.webhookFields() + MetaGraphSettings.graphFields(baseURLDefault: Self.defaultGraphBaseURL) + [
+        ] + MetaGraphSettings.webhookFields() + [MetaGraphSettings.field(.appID)]
+          + MetaGraphSettings.graphFields(baseURLDefault: Self.defaultGraphBaseURL) + [
             SettingField(key: Key.maxMessageCharacters.rawValue, label: "Max Message Characters", kind: .integer,
                          defaultValue: String(Self.defaultMaxMessageCharacters),
                          help: "The longest reply part (Messenger accepts 2000), counted in code points and UTF-16 units; longer replies are split."),

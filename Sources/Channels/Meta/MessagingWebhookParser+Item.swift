@@ -4,7 +4,7 @@ import Foundation
 // MARK: - One messaging item
 
 extension MessagingWebhookParser {
-    private static let handoverKeys = ["pass_thread_control", "take_thread_control", "request_thread_control"]
+    private static let handoverKeys = ["pass_thread_control", "take_thread_control", "request_thread_control", "release_thread_control"]
     private static let envelopeKeys: Set<String> = ["sender", "recipient", "timestamp"]
 
     func event(_ item: MetaJSON, _ context: EntryContext, _ place: String) throws -> InboundEvent {
@@ -29,7 +29,14 @@ extension MessagingWebhookParser {
                 guard let recipientID, !recipientID.isEmpty else { throw envelope.malformed(place + ".recipient.id", "is missing on an echo") }
                 eventSender = recipientID
                 platformID = mid
-                kind = .ignored(IgnoredEvent(reason: .echo, targetMessageID: mid))
+                let appID = message["app_id"]?.idValue?.nonEmpty
+                if let appID, appID == ownAppID {
+                    // This host's own send, by the app id the operator configured: nothing to decide.
+                    kind = .ignored(IgnoredEvent(reason: .echo, targetMessageID: mid))
+                } else {
+                    let sent = try inboundMessage(message, place + ".message")
+                    kind = .echo(Echo(text: sent.text, attachments: sent.attachments, appID: appID))
+                }
             } else if message["is_self"]?.boolValue == true {
                 platformID = mid
                 kind = .ignored(IgnoredEvent(reason: .ownAccount, targetMessageID: mid))
@@ -76,9 +83,9 @@ extension MessagingWebhookParser {
         } else if let referral = item["referral"], !referral.isNull {
             platformID = "referral:\(senderID):\(millis)"
             kind = .ignored(IgnoredEvent(reason: .referral, detail: referral["ref"]?.stringValue.map { String($0.prefix(200)) }))
-        } else if let key = Self.handoverKeys.first(where: { item[$0] != nil }) {
+        } else if let key = Self.handoverKeys.first(where: { item[$0] != nil }), let change = item[key] {
             platformID = "handover:\(key):\(senderID):\(millis)"
-            kind = .ignored(IgnoredEvent(reason: .handover, detail: key))
+            kind = .control(Self.threadControl(key, change))
         } else {
             let keys = members.map(\.key).filter { !Self.envelopeKeys.contains($0) }.sorted()
             let name = keys.first.map { String($0.prefix(60)) } ?? "empty"
@@ -138,6 +145,26 @@ extension MessagingWebhookParser {
         )
     }
 
+    /// A Conversation Routing webhook: `pass_thread_control {new_owner_app_id, previous_owner_app_id,
+    /// metadata}`, `take_thread_control` (the same fields), `request_thread_control
+    /// {requested_owner_app_id, metadata}`, `release_thread_control`.
+    static func threadControl(_ key: String, _ change: MetaJSON) -> ThreadControl {
+        let metadata = change["metadata"]?.stringValue.map { String($0.prefix(500)) }
+        switch key {
+        case "pass_thread_control":
+            return ThreadControl(action: .pass, appID: change["new_owner_app_id"]?.idValue,
+                                 previousAppID: change["previous_owner_app_id"]?.idValue, metadata: metadata)
+        case "take_thread_control":
+            return ThreadControl(action: .take, appID: change["new_owner_app_id"]?.idValue,
+                                 previousAppID: change["previous_owner_app_id"]?.idValue, metadata: metadata)
+        case "request_thread_control":
+            return ThreadControl(action: .request, appID: change["requested_owner_app_id"]?.idValue, metadata: metadata)
+        default:
+            return ThreadControl(action: .release, appID: change["new_owner_app_id"]?.idValue,
+                                 previousAppID: change["previous_owner_app_id"]?.idValue, metadata: metadata)
+        }
+    }
+
     static func referral(_ value: MetaJSON?) -> Referral? {
         guard let value, value.objectValue != nil else { return nil }
         return Referral(ref: value["ref"]?.stringValue, source: value["source"]?.stringValue, type: value["type"]?.stringValue)
@@ -156,14 +183,18 @@ extension MessagingWebhookParser {
     }
 
     static func isEcho(_ kind: InboundEvent.Kind) -> Bool {
-        if case .ignored(let ignored) = kind, ignored.reason == .echo { return true }
-        return false
+        switch kind {
+        case .echo: true
+        case .ignored(let ignored): ignored.reason == .echo
+        case .message, .postback, .control: false
+        }
     }
 
     static func targetMessageID(of event: InboundEvent) -> String? {
         switch event.kind {
         case .ignored(let ignored): ignored.targetMessageID
-        case .message, .postback: event.platformMessageID
+        case .message, .postback, .echo: event.platformMessageID
+        case .control: nil
         }
     }
 
@@ -171,6 +202,8 @@ extension MessagingWebhookParser {
         switch kind {
         case .message: "message"
         case .postback: "postback"
+        case .echo: "echo"
+        case .control(let control): "thread_control:" + control.action.rawValue
         case .ignored(let ignored): ignored.reason.rawValue
         }
     }

@@ -31,6 +31,9 @@ public struct MessagingWebhookParser: Sendable {
     public let attachmentKinds: [String: Attachment.Kind]
     /// The product's own message kinds; `nil`: every message is answered as it is.
     let messageKind: MessageKind?
+    /// The Meta app this host sends as (`app_id`), when configured: echoes carrying it are this
+    /// host's own sends, recorded and nothing more. Others are left for the pipeline to decide.
+    public var ownAppID: String?
 
     /// Creates a parser.
     /// - Parameters:
@@ -38,7 +41,10 @@ public struct MessagingWebhookParser: Sendable {
     ///   - envelope: the product's envelope.
     ///   - attachmentKinds: the product's attachment types.
     ///   - messageKind: how a message of the product's own kind is answered.
-    public init(channel: String, envelope: MetaWebhookEnvelope, attachmentKinds: [String: Attachment.Kind], messageKind: MessageKind? = nil) {
+    ///   - ownAppID: the Meta app this host sends as, when configured.
+    public init(channel: String, envelope: MetaWebhookEnvelope, attachmentKinds: [String: Attachment.Kind], messageKind: MessageKind? = nil,
+                ownAppID: String? = nil) {
+        self.ownAppID = ownAppID
         self.channel = channel
         self.envelope = envelope
         self.attachmentKinds = attachmentKinds

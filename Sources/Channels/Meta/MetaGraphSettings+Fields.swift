@@ -17,6 +17,7 @@ extension MetaGraphSettings {
         case .apiVersion: SettingField(key: key.rawValue, label: "API Version", defaultValue: GraphAPIVersions.recommended, help: text)
         case .graphAPIBaseURL: SettingField(key: key.rawValue, label: "Graph API Base URL", kind: .url, defaultValue: defaultValue, help: text)
         case .appSecretProof: SettingField(key: key.rawValue, label: "App Secret Proof", kind: .boolean, defaultValue: "false", help: text)
+        case .appID: SettingField(key: key.rawValue, label: "App ID", help: text)
         }
     }
 
@@ -40,6 +41,8 @@ extension MetaGraphSettings {
         case .graphAPIBaseURL: "https://graph.facebook.com, or a local emulator."
         case .appSecretProof:
             "true: every Graph call carries appsecret_proof (HMAC-SHA256 of the access token keyed with the app secret), for apps with Require App Secret on."
+        case .appID:
+            "The Meta app's id. Echoes of the app's own replies carry it; a reply from another app or from a person in Meta's apps pauses Sandra in that conversation. Empty: told apart by the message ids the sends got back."
         }
     }
 }

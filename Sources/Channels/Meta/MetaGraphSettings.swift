@@ -27,6 +27,8 @@ public struct MetaGraphSettings: Sendable {
         case graphAPIBaseURL = "graph_api_base_url"
         /// Whether Graph calls carry `appsecret_proof`.
         case appSecretProof = "appsecret_proof"
+        /// The Meta app's id: echoes of this app's own sends carry it.
+        case appID = "app_id"
     }
 
     /// Development credentials used in sandbox mode for any that are not configured. They are
@@ -56,6 +58,9 @@ public struct MetaGraphSettings: Sendable {
     public var appSecretProof: Bool
     /// Whether the channel talks to its local emulator.
     public var sandboxMode: Bool
+    /// The Meta app's id, when configured: an echo carrying it is this host's own send; one
+    /// carrying another app's id, or none, may be a person's reply, which pauses Sandra there.
+    public var appID: String?
 
     /// Reads the shared settings.
     /// - Parameters:
@@ -74,6 +79,11 @@ public struct MetaGraphSettings: Sendable {
         self.apiVersion = version
         self.appSecretProof = settings.boolean(Key.appSecretProof.rawValue, default: false)
         self.sandboxMode = context.sandboxMode
+        let appID = value(.appID)
+        guard Self.isNumericID(appID) else {
+            throw ChannelError(.misconfigured, "app_id must be the Meta app's numeric id")
+        }
+        self.appID = appID.isEmpty ? nil : appID
         if context.sandboxMode {
             var local = context.localBaseURL
             while local.hasSuffix("/") { local.removeLast() }

@@ -87,7 +87,7 @@ struct WhatsAppWebhookParser: Sendable {
                 do {
                     var event = try message(item, contacts: value["contacts"], phoneNumberID: phoneNumberID,
                                             place: "\(place).value.messages[\(index)]")
-                    if foreign, event.isAnswerable {
+                    if foreign, event.takesTurn {
                         event.kind = .ignored(IgnoredEvent(reason: .unknown, targetMessageID: event.platformMessageID,
                                                            detail: "for another phone number"))
                     }
@@ -219,8 +219,27 @@ struct WhatsAppWebhookParser: Sendable {
         guard let id = item["id"]?.idValue, !id.isEmpty else { throw malformed(place + ".id", "is missing") }
         guard let to = item["to_user_id"]?.idValue?.nonEmpty ?? item["to"]?.idValue?.nonEmpty else { throw malformed(place + ".to", "is missing") }
         let timestamp = item["timestamp"].flatMap(Self.date) ?? Date(timeIntervalSince1970: 0)
+        // The WhatsApp Business app's messages (coexistence): the pipeline tells them from this
+        // host's own sends by the message id.
+        let echo = Echo(text: item["text"]?["body"]?.stringValue, attachments: Self.echoAttachments(item))
         return InboundEvent(channel: channel, accountID: phoneNumberID, senderID: to, platformMessageID: id, timestamp: timestamp,
-                            kind: .ignored(IgnoredEvent(reason: .echo, targetMessageID: id)))
+                            kind: .echo(echo))
+    }
+
+    /// What a WhatsApp Business app echo carried besides text: its media kind, for the history.
+    private static func echoAttachments(_ item: MetaJSON) -> [Attachment] {
+        guard let type = item["type"]?.stringValue, type != "text" else { return [] }
+        let kind: Attachment.Kind = switch type {
+        case "image": .image
+        case "audio": .audio
+        case "video": .video
+        case "document": .file
+        case "sticker": .sticker
+        case "location": .location
+        case "contacts": .contact
+        default: .other
+        }
+        return [Attachment(kind: kind, platformType: String(type.prefix(40)), title: item[type]?["caption"]?.stringValue)]
     }
 
     // MARK: Statuses and errors

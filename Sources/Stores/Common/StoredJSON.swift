@@ -42,6 +42,20 @@ package enum StoredJSON {
                 case .postback(let postback):
                     out.key("postback")
                     out.object { out in out.key("_0"); out.postback(postback) }
+                case .echo(let echo):
+                    out.key("echo")
+                    out.object { out in out.key("_0"); out.echo(echo) }
+                case .control(let control):
+                    out.key("control")
+                    out.object { out in
+                        out.key("_0")
+                        out.object { out in
+                            out.field("action", control.action.rawValue)
+                            out.field("appID", control.appID)
+                            out.field("previousAppID", control.previousAppID)
+                            out.field("metadata", control.metadata)
+                        }
+                    }
                 case .ignored(let ignored):
                     out.key("ignored")
                     out.object { out in
@@ -143,20 +157,33 @@ package enum StoredJSON {
             needsComma = true
         }
 
+        mutating func attachments(_ attachments: [Attachment]) {
+            key("attachments")
+            array(attachments) { out, attachment in
+                out.object { out in
+                    out.field("kind", attachment.kind.rawValue)
+                    out.field("platformType", attachment.platformType)
+                    out.field("url", attachment.url)
+                    out.field("mediaID", attachment.mediaID)
+                    out.field("mimeType", attachment.mimeType)
+                    out.field("title", attachment.title)
+                }
+            }
+        }
+
+        mutating func echo(_ echo: Echo) {
+            object { out in
+                out.field("text", echo.text)
+                out.attachments(echo.attachments)
+                out.field("appID", echo.appID)
+                out.field("sentMessageID", echo.sentMessageID)
+            }
+        }
+
         mutating func message(_ message: InboundMessage) {
             object { out in
                 out.field("text", message.text)
-                out.key("attachments")
-                out.array(message.attachments) { out, attachment in
-                    out.object { out in
-                        out.field("kind", attachment.kind.rawValue)
-                        out.field("platformType", attachment.platformType)
-                        out.field("url", attachment.url)
-                        out.field("mediaID", attachment.mediaID)
-                        out.field("mimeType", attachment.mimeType)
-                        out.field("title", attachment.title)
-                    }
-                }
+                out.attachments(message.attachments)
                 out.field("quickReplyPayload", message.quickReplyPayload)
                 if let replyTo = message.replyTo {
                     out.key("replyTo")

@@ -187,7 +187,8 @@ enum PostgreSQLSchema {
             "ALTER TABLE inbox ADD COLUMN trace_context TEXT",
         ],
         // 4: outbox parts by the platform's message id, for delivery statuses that report a
-        // sent part refused (WhatsApp's 131047 outside the reply window).
+        // sent part refused (WhatsApp's 131047 outside the reply window), and for echoes: this
+        // host's own send is told from a person of the business's reply (human takeover).
         [
             "CREATE INDEX outbox_platform_message_id ON outbox (platform_message_id) WHERE platform_message_id IS NOT NULL",
         ],

@@ -58,7 +58,7 @@ extension PostgreSQLStore {
         let stamps = calls.map { StoredValues.stored($0.now) }
         let keyed = try await keyOnKnownPeople(batch.flatMap { $0 }, at: stamps.max() ?? Date(), on: session)
         let owners = batch.indices.flatMap { call in Array(repeating: call, count: batch[call].count) }
-        let states = keyed.map { $0.isAnswerable ? InboxState.received : .ignored }
+        let states = keyed.map { $0.takesTurn ? InboxState.received : .ignored }
         let json = keyed.map { StoredJSON.encode($0) }
         let received = owners.map { Rows.ms(stamps[$0]) }
         let traces = owners.map { calls[$0].traceContext }
@@ -99,7 +99,7 @@ extension PostgreSQLStore {
                                   on session: Session) async throws -> InboxItem? {
         let stamp = StoredValues.stored(now)
         let event = try await keyOnKnownPeople([incoming], at: stamp, on: session)[0]
-        let state: InboxState = event.isAnswerable ? .received : .ignored
+        let state: InboxState = event.takesTurn ? .received : .ignored
         let json = StoredJSON.encode(event)
         guard let id = try await session.firstRow("""
             INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,

@@ -17,6 +17,23 @@ extension PostgreSQLStore {
         }
     }
 
+    public func recentConversations(limit: Int) async throws -> [ConversationActivity] {
+        guard limit > 0 else { return [] }
+        return try await session("listing recent conversations") { session in
+            try await session.rows("""
+                SELECT t.channel, t.account_id, t.user_id, t.role, t.text, t.timestamp_ms FROM conversation_turns t
+                JOIN (SELECT MAX(id) AS id FROM conversation_turns GROUP BY channel, account_id, user_id
+                      ORDER BY MAX(id) DESC LIMIT \(Int64(limit))) newest ON t.id = newest.id
+                ORDER BY t.id DESC
+                """) { row in
+                let (channel, account, user, role, text, timestamp) = try row.decode((String, String, String, String, String, Int64).self)
+                return ConversationActivity(conversation: ConversationKey(channel: channel, accountID: account, userID: user),
+                                            lastTurn: ConversationTurn(role: ConversationTurn.Role(rawValue: role) ?? .user, text: text,
+                                                                       timestamp: Rows.date(timestamp)))
+            }
+        }
+    }
+
     public func sharedHistory(of people: [ChannelIdentity], limit: Int) async throws -> [ConversationTurn] {
         guard limit > 0, !people.isEmpty else { return [] }
         let unique = Array(Set(people))

@@ -42,4 +42,17 @@ extension PostgreSQLStore {
             return SharedValueChange(previous: previous, current: update.value)
         }
     }
+
+    public func sharedValues(scope: String, at now: Date, limit: Int) async throws -> [SharedEntry] {
+        try await session("listing shared state") { session in
+            try await session.rows("""
+                SELECT key, value, updated_at FROM shared_state
+                WHERE scope = \(scope) AND (expires_at IS NULL OR expires_at > \(Rows.ms(now)))
+                ORDER BY updated_at DESC, key LIMIT \(Int64(max(0, limit)))
+                """) { row in
+                let (key, value, updated) = try row.decode((String, String, Int64).self)
+                return SharedEntry(key: key, value: value, updatedAt: Rows.date(updated))
+            }
+        }
+    }
 }

@@ -17,6 +17,23 @@ extension SQLiteStore {
         }
     }
 
+    public func recentConversations(limit: Int) async throws -> [ConversationActivity] {
+        guard limit > 0 else { return [] }
+        return try read("listing recent conversations") { database in
+            try database.rows("""
+                SELECT t.channel, t.account_id, t.user_id, t.role, t.text, t.timestamp_ms FROM conversation_turns t
+                JOIN (SELECT MAX(id) AS id FROM conversation_turns GROUP BY channel, account_id, user_id
+                      ORDER BY MAX(id) DESC LIMIT ?) newest ON t.id = newest.id
+                ORDER BY t.id DESC
+                """, [Row.bind(limit)]) { row in
+                let role = ConversationTurn.Role(rawValue: try row.text(3)) ?? .user
+                return ConversationActivity(
+                    conversation: ConversationKey(channel: try row.text(0), accountID: try row.text(1), userID: try row.text(2)),
+                    lastTurn: ConversationTurn(role: role, text: try row.text(4), timestamp: Row.date(milliseconds: try row.integer(5))))
+            }
+        }
+    }
+
     public func sharedHistory(of people: [ChannelIdentity], limit: Int) async throws -> [ConversationTurn] {
         guard limit > 0, !people.isEmpty else { return [] }
         let unique = Array(Set(people))

@@ -34,4 +34,15 @@ extension SQLiteStore {
             return SharedValueChange(previous: previous, current: update.value)
         }
     }
+
+    public func sharedValues(scope: String, at now: Date, limit: Int) async throws -> [SharedEntry] {
+        try read("listing shared state") { database in
+            try database.rows("""
+                SELECT key, value, updated_at FROM shared_state WHERE scope = ? AND (expires_at IS NULL OR expires_at > ?)
+                ORDER BY updated_at DESC, key LIMIT ?
+                """, [Row.bind(scope), Row.bind(now), Row.bind(Int64(max(0, limit)))]) { row in
+                SharedEntry(key: try row.text(0), value: try row.text(1), updatedAt: Row.date(milliseconds: try row.integer(2)))
+            }
+        }
+    }
 }

@@ -154,7 +154,7 @@ public final class SQLiteStore: PipelineStore, IdentityStore, ChannelSettingsSto
             for incoming in events {
                 let event = try Self.keyOnKnownPerson(incoming, at: stamp, on: database)
                 let json = StoredJSON.encode(event)
-                let state: InboxState = event.isAnswerable ? .received : .ignored
+                let state: InboxState = event.takesTurn ? .received : .ignored
                 try database.run("""
                     INSERT INTO inbox (channel, platform_message_id, account_id, sender_id, event_timestamp_ms,
                                        event_json, state, attempts, received_at, updated_at, trace_context)
