@@ -39,6 +39,9 @@ import Testing
 ///   allowed media hosts, gets a friendly answer and never reaches the assistant;
 /// - ``voiceNoteTranscribed(_:)`` — a voice note reaches the assistant as its transcript; a
 ///   failed transcription gets the friendly answer, once.
+/// - ``humanReplyPauses(_:)`` — a reply a person of the business sent from outside this host
+///   (the platform's echo of it) is recorded in the conversation and pauses Sandra there: the
+///   person's next message is kept in the history, not answered.
 ///
 /// Failures are recorded as test issues naming the check; a check that throws is recorded too.
 ///
@@ -62,6 +65,7 @@ public enum ChannelConformance {
         ("identity flow", identityFlow),
         ("media fetched within its limits", mediaFetchedWithinLimits),
         ("voice note transcribed", voiceNoteTranscribed),
+        ("a person of the business's reply pauses Sandra", humanReplyPauses),
     ]
 
     /// Runs every check against a subject.
@@ -205,6 +209,12 @@ public enum ChannelConformance {
         await harness.idle()
         expect(harness.api.delivered.count == 1, "echoes or statuses were answered: \(harness.api.delivered.count - 1) extra send(s)")
         expect(harness.assistant.turns.count == 1, "the assistant saw \(harness.assistant.turns.count) turns, not 1")
+        // The echo of this host's own reply is no person's: the next message is answered.
+        let next = ConformanceMessage(sender: message.sender, id: "conf.echo.2", text: "and again", timestamp: time(1))
+        try await harness.deliver(subject.delivery(of: [next], signature: .valid))
+        await harness.idle()
+        expect(harness.api.texts(to: message.sender) == ["re: hello", "re: and again"],
+               "after the echo of its own reply the channel's next message got \(harness.api.texts(to: message.sender))")
     }
 
     /// Twelve messages from one sender arrive in one delivery, in scrambled order; another

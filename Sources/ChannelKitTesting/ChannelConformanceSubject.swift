@@ -32,6 +32,15 @@ public protocol ChannelConformanceSubject: Sendable {
     /// - Parameter sent: the message the fake API received and accepted.
     func echoDelivery(of sent: ConformanceDelivery) -> WebhookRequest?
 
+    /// Whether the platform tells the host of replies a person of the business sends from
+    /// elsewhere (echoes of messages typed in its apps, a helpdesk, the business app). `true`
+    /// by default: the takeover check then needs ``humanReplyDelivery(_:)``.
+    var seesHumanReplies: Bool { get }
+
+    /// A signed delivery of the platform's echo of a reply a person of the business sent from
+    /// outside this host, or `nil` (the default) when the subject builds none.
+    func humanReplyDelivery(_ reply: ConformanceHumanReply) -> WebhookRequest?
+
     /// A signed delivery of a status of a sent message (delivered, read), or `nil` when the
     /// platform sends none.
     /// - Parameter sent: the message the fake API received and accepted.
@@ -89,6 +98,11 @@ extension ChannelConformanceSubject {
     public func echoDelivery(of sent: ConformanceDelivery) -> WebhookRequest? { nil }
     /// No statuses, unless the subject says otherwise.
     public func statusDelivery(of sent: ConformanceDelivery) -> WebhookRequest? { nil }
+    /// The platform tells the host of a person of the business's replies.
+    public var seesHumanReplies: Bool { true }
+    /// No delivery of a person of the business's reply: the takeover check fails unless
+    /// ``seesHumanReplies`` is `false`.
+    public func humanReplyDelivery(_ reply: ConformanceHumanReply) -> WebhookRequest? { nil }
     /// Images and voice notes.
     public var mediaSupport: ConformanceMediaSupport { .all }
     /// No image delivery: the image check fails unless ``mediaSupport`` leaves images out.

@@ -174,7 +174,8 @@ public final class Pipeline: Sendable {
             observer.eventsAccepted(channel: channel, received: group.count, accepted: acceptedPerChannel[channel] ?? 0)
         }
         dispatcher.submit(answerable)
-        return Acceptance(received: events.count, accepted: created.count, queued: answerable.count)
+        // Echoes and thread-control changes take their turn too, but are never answered.
+        return Acceptance(received: events.count, accepted: created.count, queued: answerable.count { $0.event.isAnswerable })
     }
 
     /// The channel serving `name` now.
@@ -254,6 +255,7 @@ public final class Pipeline: Sendable {
 
     /// Answers a claimed item through `channel`: the reply recorded earlier, or made now, sent.
     func answer(_ item: InboxItem, channel: any Channel, generation: Int, logger: Logger) async -> ConversationDispatcher.Verdict {
+        if let verdict = await takeUpUnanswered(item, logger: logger) { return verdict }
         let start = now()
         if case .wait(let until) = await gate.admit(channel.name, at: start) {
             return await waitForChannel(item, until: until, reason: "channel paused: credentials refused", logger: logger)
@@ -276,7 +278,11 @@ public final class Pipeline: Sendable {
         }
         if parts.isEmpty {
             do {
-                parts = try await makeReply(for: item, channel: channel, logger: logger)
+                // A conversation a person of the business answers (or another app owns) is not Sandra's.
+                if let verdict = try await holdIfQuiet(item, logger: logger) { return verdict }
+                parts = asksForPerson(item.event)
+                    ? try await answerRequestForPerson(item, channel: channel, logger: logger)
+                    : try await makeReply(for: item, channel: channel, logger: logger)
             } catch let outage as AssistantOutage {
                 return await waitForAssistant(item, outage, channel: channel, logger: logger)
             } catch {
@@ -298,7 +304,7 @@ public final class Pipeline: Sendable {
             return UserMessage(text: message.text ?? "", attachments: message.attachments, payload: message.quickReplyPayload)
         case .postback(let postback):
             return UserMessage(text: postback.title ?? postback.payload ?? "", payload: postback.payload)
-        case .ignored:
+        case .echo, .control, .ignored:
             return UserMessage(text: "")
         }
     }

@@ -68,6 +68,8 @@ extension Pipeline {
         public var assistantHoldNoteAfter: Duration
         /// The "one moment" note, in Markdown.
         public var assistantHoldNote: String
+        /// When Sandra steps back for a person of the business (human takeover).
+        public var handover: HandoverPolicy = HandoverPolicy()
 
         /// Creates options.
         public init(maxConcurrentConversations: Int = 64, historyTurns: Int = 20, assistantTimeout: Duration = .seconds(30),

@@ -33,6 +33,17 @@ struct ChannelConformanceKitTests {
         await withKnownIssue { try await ChannelConformance.longReplySplitWithinProfile(LaxSubject(fault: .appendsFooter)) }
     }
 
+    @Test("a channel that reads a person of the business's reply as the person's message fails the takeover check")
+    func humanReplyAnswered() async throws {
+        try await Self.expectIssues(ChannelConformance.humanReplyPauses, LaxSubject(fault: .readsHumanRepliesAsMessages),
+                                    saying: "not read as an echo", "queued for an answer", "Sandra answered", "the assistant was asked", "history")
+    }
+
+    @Test("a subject whose platform sends a person of the business's replies but builds no delivery of one fails the takeover check")
+    func noHumanReplyBuilder() async throws {
+        try await Self.expectIssues(ChannelConformance.humanReplyPauses, LaxSubject(fault: .buildsNoHumanReply), saying: "builds no delivery")
+    }
+
     @Test("a channel that drops attachments fails the media check on every photo")
     func attachmentsDropped() async throws {
         try await Self.expectIssues(ChannelConformance.mediaFetchedWithinLimits, LaxSubject(fault: .dropsAttachments), saying: "photo")
@@ -113,6 +124,10 @@ struct LaxSubject: ChannelConformanceSubject {
         case labelsVoiceNotes
         /// The subject builds no image or voice-note deliveries.
         case buildsNoMediaDeliveries
+        /// A person of the business's reply is read as a message from the person it went to.
+        case readsHumanRepliesAsMessages
+        /// The subject builds no delivery of a person of the business's reply.
+        case buildsNoHumanReply
     }
     let fault: Fault?
     var mediaSupport: ConformanceMediaSupport = .all
@@ -141,6 +156,12 @@ struct LaxSubject: ChannelConformanceSubject {
     }
 
     func handshake(challenge: String, tokenIsValid: Bool) -> WebhookRequest? { nil }
+
+    func humanReplyDelivery(_ reply: ConformanceHumanReply) -> WebhookRequest? {
+        guard fault != .buildsNoHumanReply else { return nil }
+        return request([["id": reply.id, "to": reply.recipient, "text": reply.text, "timestamp": reply.epochSeconds, "echo": true]],
+                       secret: Self.secret)
+    }
 
     func statusDelivery(of sent: ConformanceDelivery) -> WebhookRequest? {
         request([["id": "st-\(sent.messageID)", "from": sent.message.recipient, "text": "delivered", "status": "delivered",
@@ -192,6 +213,13 @@ struct LaxChannel: Channel {
             let from = item["from"] as? String ?? ""
             let date = Date(timeIntervalSince1970: Double(item["timestamp"] as? Int64 ?? (item["timestamp"] as? Int).map(Int64.init) ?? 0))
             let isStatus = item["status"] != nil && fault != .answersStatuses
+            if item["echo"] != nil {
+                // The business's message to `to`: the person's conversation.
+                let to = item["to"] as? String ?? ""
+                let kind: InboundEvent.Kind = fault == .readsHumanRepliesAsMessages
+                    ? .message(InboundMessage(text: item["text"] as? String)) : .echo(Echo(text: item["text"] as? String))
+                return InboundEvent(channel: name, accountID: "lax", senderID: to, platformMessageID: id, timestamp: date, kind: kind)
+            }
             return InboundEvent(channel: name, accountID: "lax", senderID: from, platformMessageID: id, timestamp: date,
                                 kind: isStatus ? .ignored(IgnoredEvent(reason: .status)) : .message(message(in: item)))
         })

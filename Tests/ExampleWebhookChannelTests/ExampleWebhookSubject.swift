@@ -44,6 +44,11 @@ struct ExampleWebhookSubject: ChannelConformanceSubject {
                  "timestamp": Int64(sent.timestamp.timeIntervalSince1970)]], secret: Self.secret)
     }
 
+    func humanReplyDelivery(_ reply: ConformanceHumanReply) -> WebhookRequest? {
+        signed([["type": "echo", "id": reply.id, "from": reply.recipient, "text": reply.text, "timestamp": reply.epochSeconds]],
+               secret: Self.secret)
+    }
+
     func statusDelivery(of sent: ConformanceDelivery) -> WebhookRequest? {
         signed([["type": "status", "id": "st-\(sent.messageID)", "from": sent.message.recipient, "message_id": sent.messageID,
                  "status": "delivered", "timestamp": Int64(sent.timestamp.timeIntervalSince1970)]], secret: Self.secret)

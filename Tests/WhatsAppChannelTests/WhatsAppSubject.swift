@@ -59,9 +59,18 @@ struct WhatsAppSubject: ChannelConformanceSubject {
                                              "hub.verify_token": tokenIsValid ? TestSecrets.verifyToken : "wrong-token"])
     }
 
+    /// The echo of this host's own send, with the id the send got back (`wamid.<id>`, see
+    /// ``response(to:outcome:)``), as coexistence would echo it.
     func echoDelivery(of sent: ConformanceDelivery) -> WebhookRequest? {
         let text = MetaJSON.string(sent.message.text).encodedString(style: .metaWebhook)
-        let echo = #"{"from":"15550783881","to":"\#(sent.message.recipient)","id":"\#(sent.messageID)","timestamp":"\#(Int64(sent.timestamp.timeIntervalSince1970))","type":"text","text":{"body":\#(text)}}"#
+        let echo = #"{"from":"15550783881","to":"\#(sent.message.recipient)","id":"wamid.\#(sent.messageID)","timestamp":"\#(Int64(sent.timestamp.timeIntervalSince1970))","type":"text","text":{"body":\#(text)}}"#
+        return signedDelivery(envelope(field: "smb_message_echoes", #""message_echoes":[\#(echo)]"#))
+    }
+
+    /// A reply typed in the WhatsApp Business app (coexistence): an `smb_message_echoes` item.
+    func humanReplyDelivery(_ reply: ConformanceHumanReply) -> WebhookRequest? {
+        let text = MetaJSON.string(reply.text).encodedString(style: .metaWebhook)
+        let echo = #"{"from":"15550783881","to":"\#(reply.recipient)","id":"\#(reply.id)","timestamp":"\#(reply.epochSeconds)","type":"text","text":{"body":\#(text)}}"#
         return signedDelivery(envelope(field: "smb_message_echoes", #""message_echoes":[\#(echo)]"#))
     }
 

@@ -16,6 +16,9 @@ import NIOCore
 /// | `POST /admin/api/channels/<name>/subscribe` | Subscribe the app to the account's webhooks: `{"ok", "account", "fields"}` or `{"ok": false, "error", "meaning"}`. |
 /// | `GET /admin/api/identities` | The most recent identity links. |
 /// | `DELETE /admin/api/identities/<channel>/<user id>` | Unlinks one. |
+/// | `GET /admin/api/conversations` | Conversations where Sandra is quiet (paused, another app owns the thread) or a person waits for a person, then the most recent others. |
+/// | `POST /admin/api/conversations/resume` | `{"channel", "account_id", "user_id"}`: Sandra answers there again from the next message. |
+/// | `POST /admin/api/conversations/pause` | `{"channel", "account_id", "user_id", "minutes"}`: Sandra stays quiet there that long. |
 ///
 /// Errors are `{"error": {"code", "message", "problems"?}}`. Wrong tokens count towards the
 /// same per-address lockout as wrong passwords.
@@ -69,6 +72,29 @@ struct AdminAPIRoutes {
                 AdminResponses.json(["links": try await service.links()])
             }
         }
+        router.get("admin/api/conversations") { request, context in
+            try await authorized(request, context) {
+                AdminResponses.json(["conversations": try await service.conversations()])
+            }
+        }
+        router.post("admin/api/conversations/resume") { request, context in
+            try await authorized(request, context) {
+                try await conversationChange(request, context) { conversation, _ in
+                    AdminResponses.json(["resumed": try await service.resume(conversation)])
+                }
+            }
+        }
+        router.post("admin/api/conversations/pause") { request, context in
+            try await authorized(request, context) {
+                try await conversationChange(request, context) { conversation, minutes in
+                    guard let minutes, (1...(30 * 24 * 60)).contains(minutes) else {
+                        return AdminResponses.jsonError(.badRequest, code: "malformed", message: "minutes must be from 1 to 43200")
+                    }
+                    try await service.pause(conversation, minutes: minutes)
+                    return AdminResponses.json(["paused": true])
+                }
+            }
+        }
         router.delete("admin/api/identities/{channel}/{user}") { request, context in
             try await authorized(request, context) {
                 let channel = try context.parameters.require("channel")
@@ -79,6 +105,34 @@ struct AdminAPIRoutes {
                 return AdminResponses.json(["unlinked": true])
             }
         }
+    }
+
+    /// The body of `POST /admin/api/conversations/…`.
+    private struct ConversationChange: Decodable {
+        var channel: String
+        var accountID: String
+        var userID: String
+        var minutes: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case channel, accountID = "account_id", userID = "user_id", minutes
+        }
+    }
+
+    private func conversationChange(_ request: Request, _ context: HostRequestContext,
+                                    _ apply: (ConversationKey, Int?) async throws -> Response) async throws -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            return AdminResponses.jsonError(.contentTooLarge, code: "too_large", message: "body over \(Self.maxBodyBytes) bytes")
+        }
+        guard let change = try? JSONDecoder().decode(ConversationChange.self, from: Data(body.readableBytesView)),
+              !change.channel.isEmpty, !change.accountID.isEmpty, !change.userID.isEmpty else {
+            return AdminResponses.jsonError(.badRequest, code: "malformed",
+                                            message: "expected {\"channel\", \"account_id\", \"user_id\"} (and \"minutes\" to pause)")
+        }
+        return try await apply(ConversationKey(channel: change.channel, accountID: change.accountID, userID: change.userID), change.minutes)
     }
 
     /// The body of `PATCH …/settings`.

@@ -64,6 +64,7 @@ struct AdminPages: Sendable {
             {{#csrf}}
             <a href="/admin/channels">Channels</a>
             <a href="/admin/settings">Settings</a>
+            <a href="/admin/conversations">Conversations</a>
             <a href="/admin/identities">Identity links</a>
             <form method="post" action="/admin/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>
             {{/csrf}}
@@ -195,6 +196,23 @@ struct AdminPages: Sendable {
             {{^links}}<tr><td colspan="5">No identity is linked.</td></tr>{{/links}}
             </table>
             <p class="help">The most recent {{limit}} links. Unlinking keeps the profile; the person can link again with <code>/link</code>.</p>
+            </section>
+            """,
+        "conversations": """
+            <h1>Conversations</h1>
+            {{#notice}}<p class="notice" id="notice">{{notice}}</p>{{/notice}}
+            <section>
+            <table id="conversations">
+            <tr><th>Channel</th><th>Person</th><th>Who answers</th><th>Last message</th><th></th></tr>
+            {{#conversations}}
+            <tr class="state-{{state}}"><td>{{channel}}</td><td>{{userID}}</td>
+            <td>{{state}}{{#pausedUntil}} until {{pausedUntil}}{{/pausedUntil}}{{#reason}} ({{reason}}){{/reason}}{{#threadOwner}}: app {{threadOwner}}{{/threadOwner}}{{#controlRequested}}; another app asks for the thread{{/controlRequested}}</td>
+            <td>{{#lastSpeaker}}{{lastSpeaker}}, {{lastActivity}}{{/lastSpeaker}}</td>
+            <td>{{#canResume}}<form method="post" action="/admin/conversations/resume"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="channel" value="{{channel}}"><input type="hidden" name="account_id" value="{{accountID}}"><input type="hidden" name="user_id" value="{{userID}}"><button type="submit">Resume Sandra</button></form>{{/canResume}}</td></tr>
+            {{/conversations}}
+            {{^conversations}}<tr><td colspan="5">No conversation yet.</td></tr>{{/conversations}}
+            </table>
+            <p class="help"><strong>waiting</strong>: the person asked for a person and nobody has answered yet. <strong>paused</strong>: a person of the business answered (from Meta's apps, a helpdesk or the WhatsApp Business app), so Sandra stays quiet there until the pause ends; the person's messages meanwhile are kept in the conversation for the person of the business and for Sandra afterwards. <strong>other_app</strong>: another app owns the thread (Conversation Routing). The most recent {{limit}} conversations.</p>
             </section>
             """,
         "error": """

@@ -110,6 +110,24 @@ struct AdminRoutes {
                 return AdminResponses.redirect("/admin/identities?unlinked=1")
             }
         }
+        router.get("admin/conversations") { request, _ in
+            try await withSession(request) { session in
+                let notice = request.uri.queryParameters.get("resumed") != nil ? "Resumed: Sandra answers the next message there." : nil
+                var values: [String: Any] = ["conversations": try await service.conversations(), "limit": AdminService.conversationLimit]
+                if let notice { values["notice"] = notice }
+                return page("conversations", title: "Conversations", values, session: session)
+            }
+        }
+        router.post("admin/conversations/resume") { request, context in
+            try await withForm(request, context: context) { session, form in
+                guard let channel = form["channel"], let account = form["account_id"], let user = form["user_id"],
+                      !channel.isEmpty, !account.isEmpty, !user.isEmpty else {
+                    return errorPage("Bad request", "The form lacks the channel, the account or the user id.", status: .badRequest, session: session)
+                }
+                _ = try await service.resume(ConversationKey(channel: channel, accountID: account, userID: user))
+                return AdminResponses.redirect("/admin/conversations?resumed=1")
+            }
+        }
         AdminAPIRoutes(service: service, sessions: sessions).register(on: router)
     }
 

@@ -81,7 +81,7 @@ struct ConfigurationLoader: Sendable {
             root,
             keyPath: "",
             keyMark: nil,
-            expectation: "a mapping of sections (server, storage, assistant, transcription, pipeline, identity, channels, admin, tracing)",
+            expectation: "a mapping of sections (server, storage, assistant, transcription, pipeline, identity, channels, admin, tracing, handover)",
             problems: problems,
             interpolator: EnvironmentInterpolator(environment: environment)
         )
@@ -102,6 +102,7 @@ struct ConfigurationLoader: Sendable {
         )
         configuration.admin = readAdmin(document.section("admin"))
         configuration.tracing = readTracing(document.section("tracing"))
+        configuration.handover = readHandover(document.section("handover"), channels: configuration.channels)
         requireSharedSecretKey(configuration, storage: storageSection)
         guard problems.isEmpty else {
             // Stable, so problems at one position keep the order they were found in.

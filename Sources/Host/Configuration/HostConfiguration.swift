@@ -38,9 +38,11 @@ struct HostConfiguration: Sendable, Hashable {
     var admin: AdminConfiguration = AdminConfiguration()
     /// The `tracing:` section.
     var tracing: TracingConfiguration = TracingConfiguration()
+    /// The `handover:` section.
+    var handover: HandoverConfiguration = HandoverConfiguration()
 
     /// The top-level keys of `channels.yaml`.
-    static let keys = ["server", "storage", "assistant", "transcription", "pipeline", "identity", "channels", "admin", "tracing"]
+    static let keys = ["server", "storage", "assistant", "transcription", "pipeline", "identity", "channels", "admin", "tracing", "handover"]
 
     /// Creates a configuration; every section defaults to its defaults.
     /// - Parameters:

@@ -131,25 +131,27 @@ struct HostRuntime: Sendable {
         if identityLinking != nil {
             logger.notice("identity linking is on", metadata: ["mailer": "\(mailer.summary)", "shared_history": "\(identity.sharedHistory)"])
         }
+        var options = Pipeline.Options(
+            maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
+            historyTurns: configuration.assistant.historyTurns,
+            assistantTimeout: .seconds(configuration.assistant.timeoutSeconds + 1),
+            typingDelay: .milliseconds(configuration.pipeline.typingIndicatorDelayMilliseconds),
+            retry: RetryPolicy(attempts: configuration.pipeline.sendAttempts),
+            maxAttempts: configuration.pipeline.maxAttempts,
+            lease: .seconds(configuration.pipeline.leaseSeconds),
+            maxMessageAge: .seconds(configuration.pipeline.maxMessageAgeSeconds),
+            unauthorizedPause: .seconds(configuration.pipeline.unauthorizedPauseSeconds),
+            sharedHistory: identity.sharedHistory,
+            maxInterruptedClaims: configuration.pipeline.maxInterruptedClaims,
+            assistantRetryWindow: .seconds(configuration.assistant.retryWindowSeconds),
+            assistantHoldNoteAfter: .seconds(configuration.assistant.holdNoteAfterSeconds),
+            workerID: configuration.pipeline.effectiveWorkerID(port: configuration.server.port),
+            sharedStore: configuration.storage.postgres.isEnabled)
+        options.handover = configuration.handover.policy
         let pipeline = Pipeline(
             channels: served.map(\.channel), store: store, identities: store, assistant: assistant,
             preparer: ReadableMessageStep(unreadableReply: configuration.assistant.unreadableReply, next: preparer),
-            options: Pipeline.Options(
-                maxConcurrentConversations: configuration.pipeline.maxConcurrentConversations,
-                historyTurns: configuration.assistant.historyTurns,
-                assistantTimeout: .seconds(configuration.assistant.timeoutSeconds + 1),
-                typingDelay: .milliseconds(configuration.pipeline.typingIndicatorDelayMilliseconds),
-                retry: RetryPolicy(attempts: configuration.pipeline.sendAttempts),
-                maxAttempts: configuration.pipeline.maxAttempts,
-                lease: .seconds(configuration.pipeline.leaseSeconds),
-                maxMessageAge: .seconds(configuration.pipeline.maxMessageAgeSeconds),
-                unauthorizedPause: .seconds(configuration.pipeline.unauthorizedPauseSeconds),
-                sharedHistory: identity.sharedHistory,
-                maxInterruptedClaims: configuration.pipeline.maxInterruptedClaims,
-                assistantRetryWindow: .seconds(configuration.assistant.retryWindowSeconds),
-                assistantHoldNoteAfter: .seconds(configuration.assistant.holdNoteAfterSeconds),
-                workerID: configuration.pipeline.effectiveWorkerID(port: configuration.server.port),
-                sharedStore: configuration.storage.postgres.isEnabled),
+            options: options,
             metrics: metrics, health: HostObserver(status: status), tracing: tracing, commands: identityLinking.map { [$0] } ?? [],
             executor: ProcessThreads.replies, timers: ProcessThreads.timers, logger: logger)
         supervisor.attach(ChannelSupervisor.Swap(pipeline: pipeline, preparer: preparer, status: status))

@@ -1,0 +1,71 @@
+import Foundation
+
+/// When Sandra steps back for a person of the business, and for how long.
+///
+/// A reply from a person of the business (an echo that was not this host's) pauses Sandra in
+/// the conversation for ``pause(for:)``, counted from that reply; each further one extends it.
+/// A person who asks for a person (one of ``requestPhrases``) is told ``requestReply`` and
+/// Sandra pauses for ``requestPause``, or until an operator resumes it.
+public struct HandoverPolicy: Sendable, Hashable {
+    /// How long a person of the business's reply pauses Sandra, unless the channel has its own.
+    public var pause: Duration
+    /// The channels with a pause of their own, by configured name.
+    public var pauseByChannel: [String: Duration]
+    /// What a person writes to ask for a person (matched as whole words, ignoring case and
+    /// punctuation, anywhere in the message). Empty: never.
+    public var requestPhrases: [String] {
+        didSet { normalizedPhrases = requestPhrases.map(Self.normalized).filter { !$0.isEmpty } }
+    }
+    /// What Sandra answers such a request with (Markdown).
+    public var requestReply: String
+    /// How long Sandra stays quiet after such a request, waiting for a person of the business.
+    public var requestPause: Duration
+    private var normalizedPhrases: [String]
+
+    /// The phrases that ask for a person unless configured otherwise.
+    public static let defaultRequestPhrases = [
+        "talk to a person", "talk to a human", "speak to a person", "speak to a human", "real person", "human agent",
+        "talk to someone", "speak to someone",
+    ]
+
+    /// Creates a policy.
+    public init(pause: Duration = .seconds(30 * 60), pauseByChannel: [String: Duration] = [:],
+                requestPhrases: [String] = HandoverPolicy.defaultRequestPhrases,
+                requestReply: String = "Of course: I've asked a person from our team to take over. They'll answer you here.",
+                requestPause: Duration = .seconds(24 * 3600)) {
+        self.pause = pause
+        self.pauseByChannel = pauseByChannel
+        self.requestPhrases = requestPhrases
+        self.requestReply = requestReply
+        self.requestPause = requestPause
+        self.normalizedPhrases = requestPhrases.map(Self.normalized).filter { !$0.isEmpty }
+    }
+
+    /// The pause a person of the business's reply starts on `channel`.
+    public func pause(for channel: String) -> Duration {
+        pauseByChannel[channel] ?? pause
+    }
+
+    /// Whether `text` asks for a person.
+    public func asksForPerson(_ text: String) -> Bool {
+        guard !normalizedPhrases.isEmpty, !text.isEmpty else { return false }
+        let words = " " + Self.normalized(text) + " "
+        return normalizedPhrases.contains { words.contains(" " + $0 + " ") }
+    }
+
+    /// Lower-case words separated by single spaces: letters and digits kept, the rest a break.
+    static func normalized(_ text: String) -> String {
+        var result = ""
+        var pendingSpace = false
+        for character in text.lowercased() {
+            if character.isLetter || character.isNumber {
+                if pendingSpace, !result.isEmpty { result.append(" ") }
+                pendingSpace = false
+                result.append(character)
+            } else if character != "'" && character != "’" {
+                pendingSpace = true
+            }
+        }
+        return result
+    }
+}
