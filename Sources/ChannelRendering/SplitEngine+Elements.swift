@@ -319,13 +319,17 @@ extension SplitEngine {
 
         /// Every place a part may end, by kind, each list sorted by position.
         func cuts(handlingFences: Bool) -> [[Cut]] {
-            var cuts = Array(repeating: [Cut](), count: BreakKind.allCases.count)
+            // One array per kind, in the order of ``BreakKind``.
+            var paragraphs: [Cut] = []
+            var lines: [Cut] = []
+            var sentences: [Cut] = []
+            var words: [Cut] = []
             var index = 0
             while index < count {
                 guard flags[index].contains(.whitespace) else {
                     if flags[index].contains(.ideographicEnd), index + 1 < count,
                        flags[index + 1].isDisjoint(with: [.whitespace, .openFence, .closeFence]) {
-                        cuts[BreakKind.sentence.rawValue].append(Cut(end: index + 1, next: index + 1))
+                        sentences.append(Cut(end: index + 1, next: index + 1))
                     }
                     index += 1
                     continue
@@ -340,12 +344,18 @@ extension SplitEngine {
                 if handlingFences, flags[runStart - 1].contains(.openFence) || flags[index].contains(.closeFence) {
                     continue
                 }
-                let kind: BreakKind = newlines >= 2 ? .paragraph
-                    : newlines == 1 ? .line
-                    : endsSentence(before: runStart) ? .sentence : .word
-                cuts[kind.rawValue].append(Cut(end: runStart, next: index))
+                let cut = Cut(end: runStart, next: index)
+                if newlines >= 2 {
+                    paragraphs.append(cut)
+                } else if newlines == 1 {
+                    lines.append(cut)
+                } else if endsSentence(before: runStart) {
+                    sentences.append(cut)
+                } else {
+                    words.append(cut)
+                }
             }
-            return cuts
+            return [paragraphs, lines, sentences, words]
         }
 
         /// Whether the text just before element `index` ends a sentence (`.`, `!`, `?`, `…`, maybe

@@ -108,10 +108,13 @@ struct SplitEngine: Sendable {
         return parts
     }
 
-    /// `limit.fits(text)`, counted in one pass over the UTF-8 bytes unless the limit counts
-    /// grapheme clusters.
+    /// `limit.fits(text)`, counted in one pass over the UTF-8 bytes (or none) unless the limit
+    /// counts grapheme clusters.
     private func fits(_ text: Substring) -> Bool {
         guard !limit.units.contains(.characters) else { return limit.fits(text) }
+        // Every unit counts a text at most as long as its UTF-8 bytes.
+        if text.utf8.count <= limit.maximum { return true }
+        if limit.units.contains(.utf8Bytes) { return false }
         let counted = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             var scalars = 0
             var supplementary = 0
@@ -119,9 +122,14 @@ struct SplitEngine: Sendable {
                 if byte & 0xC0 != 0x80 { scalars += 1 }
                 if byte >= 0xF0 { supplementary += 1 }
             }
-            let lengths: [TextLimit.Unit: Int] = [.utf8Bytes: bytes.count, .unicodeScalars: scalars,
-                                                  .utf16CodeUnits: scalars + supplementary]
-            return limit.units.allSatisfy { (lengths[$0] ?? 0) <= limit.maximum }
+            return limit.units.allSatisfy { unit in
+                switch unit {
+                case .utf8Bytes: bytes.count <= limit.maximum
+                case .unicodeScalars: scalars <= limit.maximum
+                case .utf16CodeUnits: scalars + supplementary <= limit.maximum
+                case .characters: false
+                }
+            }
         }
         return counted ?? limit.fits(text)
     }
