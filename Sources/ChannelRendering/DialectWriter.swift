@@ -47,10 +47,23 @@ struct DialectWriter: Sendable {
         scalar == openFenceSentinel || scalar == closeFenceSentinel
     }
 
-    /// Whether `text` holds a reserved scalar. Both are encoded with the lead byte `0xEF`, so a
-    /// text without one needs no look at its scalars.
+    /// Whether `text` holds a reserved scalar, found by its UTF-8 bytes (`EF B7 90`, `EF B7 91`,
+    /// which in valid UTF-8 encode nothing else).
     static func containsReservedScalar(_ text: String) -> Bool {
-        text.utf8.contains(0xEF) && text.unicodeScalars.contains(where: isReservedScalar)
+        var text = text
+        return text.withUTF8 { reservedScalarOffset(in: $0, from: 0) != nil }
+    }
+
+    /// The offset of the first reserved scalar's first byte at or after `start` in `bytes`.
+    @inline(__always)
+    private static func reservedScalarOffset(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var index = start
+        let end = bytes.count - 2
+        while index < end {
+            if bytes[index] == 0xEF, bytes[index + 1] == 0xB7, bytes[index + 2] & 0xFE == 0x90 { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// Writes `blocks` out.
@@ -119,7 +132,9 @@ struct DialectWriter: Sendable {
             }
         case .tableRow(let cells, _):
             let texts = cells.map { cell -> String in
-                let words = text(of: cell, style: []).split(whereSeparator: \.isNewline).joined(separator: " ")
+                let cellText = text(of: cell, style: [])
+                let words = Self.containsNewline(cellText)
+                    ? cellText.split(whereSeparator: \.isNewline).joined(separator: " ") : cellText
                 let trimmed = words.trimmingWhitespace()
                 return trimmed.isEmpty ? "—" : trimmed
             }
@@ -127,6 +142,20 @@ struct DialectWriter: Sendable {
         case .thematicBreak:
             return ["———"]
         }
+    }
+
+    /// Whether `text` may hold a `Character` that `isNewline` (LF, VT, FF, CR, NEL, U+2028,
+    /// U+2029), read from its UTF-8 bytes; when not, splitting it at newlines leaves it whole.
+    static func containsNewline(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if (0x0A...0x0D).contains(byte) || (previous == 0xC2 && byte == 0x85)
+                || (previous == 0x80 && (byte == 0xA8 || byte == 0xA9)) {
+                return true
+            }
+            previous = byte
+        }
+        return false
     }
 
     private func lines(of item: MarkdownBlock.ListItem) -> [String] {
@@ -165,6 +194,7 @@ struct DialectWriter: Sendable {
     }
 
     private func text(of spans: [MarkdownInline], style: InlineStyle) -> String {
+        if spans.count == 1 { return text(of: spans[0], style: style) }
         var result = ""
         for span in spans { result += text(of: span, style: style) }
         return result
@@ -204,10 +234,26 @@ struct DialectWriter: Sendable {
 
     /// `marker` + `text` + `marker`, with whitespace at either end of `text` moved outside the
     /// markers (WhatsApp ignores `* bold*`); empty text stays empty.
-    private static func wrap(_ text: String, in marker: String) -> String {
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
-              let last = text.lastIndex(where: { !$0.isWhitespace }) else { return text }
-        return String(text[..<first]) + marker + String(text[first...last]) + marker + String(text[text.index(after: last)...])
+    static func wrap(_ text: String, in marker: String) -> String {
+        let start: String.Index
+        let end: String.Index
+        if let leadingEnd = LineText.leadingWhitespaceEnd(of: text[...]),
+           let trailingStart = LineText.trailingWhitespaceStart(of: text[...]) {
+            guard leadingEnd < trailingStart else { return text }
+            (start, end) = (leadingEnd, trailingStart)
+        } else {
+            guard let first = text.firstIndex(where: { !$0.isWhitespace }),
+                  let last = text.lastIndex(where: { !$0.isWhitespace }) else { return text }
+            (start, end) = (first, text.index(after: last))
+        }
+        var wrapped = ""
+        wrapped.reserveCapacity(text.utf8.count + 2 * marker.utf8.count)
+        wrapped += text[..<start]
+        wrapped += marker
+        wrapped += text[start..<end]
+        wrapped += marker
+        wrapped += text[end...]
+        return wrapped
     }
 
     /// How a link or image reads: `text (url)`, or just the URL when the text says the same.
@@ -236,28 +282,30 @@ struct DialectWriter: Sendable {
 
     // MARK: - Fences
 
-    /// Replaces the fence sentinels with ```` ``` ```` and records where they are.
+    /// Replaces the fence sentinels with ```` ``` ```` and records where they are (UTF-8 offsets
+    /// in the result). Works on the UTF-8 bytes: each sentinel is three bytes, as is the marker.
     private func resolvingFences(in text: String) -> RenderedText {
-        guard dialect == .whatsApp,
-              Self.containsReservedScalar(text) else { return RenderedText(text: text) }
-        var output = String.UnicodeScalarView()
-        var fences: [RenderedText.Fence] = []
-        var openOffset = 0
-        var offset = 0
-        for scalar in text.unicodeScalars {
-            if Self.isReservedScalar(scalar) {
-                if scalar == Self.openFenceSentinel {
-                    openOffset = offset
+        guard dialect == .whatsApp else { return RenderedText(text: text) }
+        var source = text
+        return source.withUTF8 { bytes -> RenderedText in
+            guard var sentinel = Self.reservedScalarOffset(in: bytes, from: 0) else { return RenderedText(text: text) }
+            var output = [UInt8](bytes)
+            var fences: [RenderedText.Fence] = []
+            var openOffset = 0
+            while true {
+                // A sentinel and the marker have the same length, so offsets do not move.
+                if bytes[sentinel + 2] == 0x90 {
+                    openOffset = sentinel
                 } else {
-                    fences.append(.init(open: openOffset, close: offset))
+                    fences.append(.init(open: openOffset, close: sentinel))
                 }
-                output.append(contentsOf: RenderedText.fenceMarker.unicodeScalars)
-                offset += RenderedText.fenceMarker.utf8.count
-            } else {
-                output.append(scalar)
-                offset += scalar.utf8.count
+                output[sentinel] = UInt8(ascii: "`")
+                output[sentinel + 1] = UInt8(ascii: "`")
+                output[sentinel + 2] = UInt8(ascii: "`")
+                guard let next = Self.reservedScalarOffset(in: bytes, from: sentinel + 3) else { break }
+                sentinel = next
             }
+            return RenderedText(text: String(decoding: output, as: UTF8.self), fences: fences)
         }
-        return RenderedText(text: String(output), fences: fences)
     }
 }

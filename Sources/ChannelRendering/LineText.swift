@@ -108,8 +108,12 @@ extension String {
     /// Whether the text is empty or only whitespace.
     var isBlank: Bool { LineText.isBlank(self) }
 
-    /// The text without trailing whitespace (newlines included).
-    func trimmingTrailingWhitespace() -> String { self[...].trimmingTrailingWhitespace() }
+    /// The text without trailing whitespace (newlines included); the text itself, no copy, when
+    /// it ends in an ASCII byte that is not whitespace.
+    func trimmingTrailingWhitespace() -> String {
+        if let last = utf8.last, last < 0x80, !LineText.isASCIIWhitespace(last) { return self }
+        return self[...].trimmingTrailingWhitespace()
+    }
 
     /// The text without leading and trailing whitespace (newlines included).
     func trimmingWhitespace() -> String { self[...].trimmingWhitespace() }

@@ -5,7 +5,7 @@ import ChannelKit
 /// nesting depth, and consecutive items of one list follow each other. Tables are likewise a run of
 /// ``tableRow(cells:isHeader:)`` blocks, each table starting with its header row. HTML blocks are
 /// turned into paragraphs of their text by ``MarkdownParser``.
-indirect enum MarkdownBlock: Sendable, Hashable {
+enum MarkdownBlock: Sendable, Hashable {
     /// A paragraph.
     case paragraph([MarkdownInline])
     /// An ATX or setext heading, `level` 1–6.

@@ -4,7 +4,7 @@ import ChannelKit
 /// Produced by ``MarkdownParser`` from the cmark-gfm tree and written out by ``DialectWriter``.
 /// Raw HTML never reaches this form: `<br>` becomes ``lineBreak`` and every other tag is dropped;
 /// a soft line break becomes the text `" "`.
-indirect enum MarkdownInline: Sendable, Hashable {
+enum MarkdownInline: Sendable, Hashable {
     /// Literal text, entities already decoded.
     case text(String)
     /// `*emphasis*`.

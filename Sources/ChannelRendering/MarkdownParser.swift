@@ -208,6 +208,10 @@ private struct TreeWalker {
             appendInline(node, nesting: nesting, to: &spans)
             child = cmark_node_next(node)
         }
+        let mergesText = spans.indices.dropFirst().contains { index in
+            if case .text = spans[index], case .text = spans[index - 1] { true } else { false }
+        }
+        guard mergesText else { return spans }
         var result: [MarkdownInline] = []
         result.reserveCapacity(spans.count)
         for span in spans {
