@@ -111,6 +111,7 @@ channels:
     page_id: ${INSTAGRAM_PAGE_ID:-}                  # Facebook Login: exchange a system-user token for this Page's
     verify_token: ${INSTAGRAM_VERIFY_TOKEN:-}
     app_secret: ${INSTAGRAM_APP_SECRET:-}
+    app_id: ${INSTAGRAM_APP_ID:-}                     # the Meta app's id: echoes of its own replies carry it
     appsecret_proof: ${INSTAGRAM_APPSECRET_PROOF:-false}
     api_version: ${INSTAGRAM_API_VERSION:-v27.0}
     graph_api_base_url: ${INSTAGRAM_GRAPH_API_BASE_URL:-}      # empty: the login's host
@@ -151,12 +152,26 @@ channels:
     page_id: ${MESSENGER_PAGE_ID:-}                   # empty: the Page of the access token (/me)
     verify_token: ${MESSENGER_VERIFY_TOKEN:-}
     app_secret: ${MESSENGER_APP_SECRET:-}
+    app_id: ${MESSENGER_APP_ID:-}                     # the Meta app's id: echoes of its own replies carry it
     api_version: ${MESSENGER_API_VERSION:-v27.0}
     graph_api_base_url: ${MESSENGER_GRAPH_API_BASE_URL:-https://graph.facebook.com}
     appsecret_proof: ${MESSENGER_APPSECRET_PROOF:-false}
     max_message_characters: 2000      # longer replies are split, never truncated
     human_agent_tag: ${MESSENGER_HUMAN_AGENT_TAG:-false}   # true with Meta's Human Agent permission: replies up to 7 days
     max_body_bytes: 1048576
+
+handover:
+  # A reply from a person of the business (typed in Meta's apps, a helpdesk or the WhatsApp
+  # Business app, seen as an echo) pauses Sandra in that conversation this long, counted from
+  # that reply; each further reply extends it. Meanwhile the person's messages are kept in the
+  # conversation, for the person of the business and for Sandra afterwards, and not answered.
+  pause_minutes: ${SANDRA_HANDOVER_PAUSE_MINUTES:-30}
+  # What a person writes to ask for a person (whole words, any case, anywhere in the message):
+  # Sandra confirms and stays quiet until someone answers or this many minutes pass. The admin
+  # portal's Conversations page lists them. []: never.
+  request_phrases: [talk to a person, talk to a human, speak to a person, speak to a human, real person, human agent, talk to someone, speak to someone]
+  request_pause_minutes: 1440
+  # channels: { instagram: { pause_minutes: 60 } }   # a channel's own pause
 
 admin:
   # The admin portal at /admin (Settings → Instagram Channel, status, identity links) and its
