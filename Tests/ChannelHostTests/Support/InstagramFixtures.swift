@@ -41,6 +41,13 @@ enum InstagramFixtures {
         body([Message(sender: sender, mid: mid, text: text, timestamp: timestamp)])
     }
 
+    /// The echo of a message the account sent to `recipient`, typed in the Instagram app (no app id).
+    static func echo(to recipient: String, mid: String, text: String, timestamp: Int64 = baseMs) -> [UInt8] {
+        let item = #"{"sender":{"id":"\#(account)"},"recipient":{"id":"\#(recipient)"},"timestamp":\#(timestamp),"#
+            + #""message":{"mid":"\#(mid)","text":"\#(escape(text))","is_echo":true}}"#
+        return Array(#"{"object":"instagram","entry":[{"id":"\#(account)","time":\#(timestamp),"messaging":[\#(item)]}]}"#.utf8)
+    }
+
     static func signature(_ body: [UInt8], secret: String = appSecret) -> String {
         MetaSignature.sign(body: body, secret: secret)
     }
