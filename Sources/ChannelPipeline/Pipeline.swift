@@ -168,10 +168,19 @@ public final class Pipeline: Sendable {
         let answerable = channels.withLock { channels in
             created.filter { $0.state == .received && channels[$0.event.channel] != nil }
         }
+        // Standby copies (another app owns the thread) are new to the store but are no new messages.
         var acceptedPerChannel: [String: Int] = [:]
-        for item in created { acceptedPerChannel[item.event.channel, default: 0] += 1 }
+        var standbyPerChannel: [String: Int] = [:]
+        for item in created {
+            if case .ignored(let ignored) = item.event.kind, ignored.reason == .standby {
+                standbyPerChannel[item.event.channel, default: 0] += 1
+            } else {
+                acceptedPerChannel[item.event.channel, default: 0] += 1
+            }
+        }
         for (channel, group) in Dictionary(grouping: events, by: \.channel) {
-            observer.eventsAccepted(channel: channel, received: group.count, accepted: acceptedPerChannel[channel] ?? 0)
+            observer.eventsAccepted(channel: channel, received: group.count, accepted: acceptedPerChannel[channel] ?? 0,
+                                    standby: standbyPerChannel[channel] ?? 0)
         }
         dispatcher.submit(answerable)
         // Echoes and thread-control changes take their turn too, but are never answered.

@@ -6,7 +6,7 @@ import CoreMetrics
 extension PipelineMetrics {
     /// The `# HELP` text of each metric the pipeline makes, by name.
     public static let help: [String: String] = [
-        "sandra_webhook_events_total": "Webhook events recorded, per channel: result accepted (new) or duplicate (a redelivery, not answered again).",
+        "sandra_webhook_events_total": "Webhook events recorded, per channel: result accepted (new), duplicate (a redelivery, not answered again) or standby (a copy for a thread another app owns, never answered).",
         "sandra_replies_total": "Replies finished, per channel: result delivered (every part sent), or the channel error code that failed the reply.",
         "sandra_reply_parts_sent_total": "Reply parts (platform messages) sent, per channel.",
         "sandra_send_retries_total": "Sends retried in place after a transient failure (timeout, 5xx, throttling), per channel.",

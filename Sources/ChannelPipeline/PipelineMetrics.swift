@@ -5,7 +5,7 @@ import CoreMetrics
 ///
 /// | metric | dimensions |
 /// |---|---|
-/// | `sandra_webhook_events_total` | `channel`, `result` (`accepted`, `duplicate`) |
+/// | `sandra_webhook_events_total` | `channel`, `result` (`accepted`, `duplicate`, `standby`) |
 /// | `sandra_replies_total` | `channel`, `result` (`delivered`, or the ``ChannelError/Code`` that failed it) |
 /// | `sandra_reply_parts_sent_total` | `channel` |
 /// | `sandra_send_retries_total` | `channel` |
@@ -25,7 +25,7 @@ import CoreMetrics
 /// ```
 public struct PipelineMetrics: Sendable {
     private struct Counters: Sendable {
-        let accepted, duplicates, delivered, partsSent, retries, assistantFailures: Counter
+        let accepted, duplicates, standby, delivered, partsSent, retries, assistantFailures: Counter
         let failed: [ChannelError.Code: Counter]
 
         init(channel: String, factory: any MetricsFactory) {
@@ -34,6 +34,7 @@ public struct PipelineMetrics: Sendable {
             }
             accepted = counter("sandra_webhook_events_total", [("result", "accepted")])
             duplicates = counter("sandra_webhook_events_total", [("result", "duplicate")])
+            standby = counter("sandra_webhook_events_total", [("result", "standby")])
             delivered = counter("sandra_replies_total", [("result", "delivered")])
             partsSent = counter("sandra_reply_parts_sent_total")
             retries = counter("sandra_send_retries_total")
@@ -65,9 +66,10 @@ public struct PipelineMetrics: Sendable {
     /// No counters.
     public static let none = PipelineMetrics(channels: [], factory: NOOPMetricsHandler.instance)
 
-    func eventsAccepted(channel: String, received: Int, accepted: Int) {
+    func eventsAccepted(channel: String, received: Int, accepted: Int, standby: Int = 0) {
         counters[channel]?.accepted.increment(by: accepted)
-        counters[channel]?.duplicates.increment(by: received - accepted)
+        counters[channel]?.standby.increment(by: standby)
+        counters[channel]?.duplicates.increment(by: received - accepted - standby)
     }
 
     func replyDelivered(channel: String, parts: Int) {

@@ -7,9 +7,9 @@ struct PipelineReport: Sendable {
     let metrics: PipelineMetrics
     let health: (any ChannelHealthObserver)?
 
-    /// A webhook's events were recorded: `accepted` new ones out of `received`.
-    func eventsAccepted(channel: String, received: Int, accepted: Int) {
-        metrics.eventsAccepted(channel: channel, received: received, accepted: accepted)
+    /// A webhook's events were recorded: `accepted` new ones and `standby` new standby copies out of `received`.
+    func eventsAccepted(channel: String, received: Int, accepted: Int, standby: Int = 0) {
+        metrics.eventsAccepted(channel: channel, received: received, accepted: accepted, standby: standby)
     }
 
     /// A reply was delivered, all its parts, `seconds` after its message was accepted.

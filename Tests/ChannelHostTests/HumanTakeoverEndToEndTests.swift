@@ -202,6 +202,10 @@ struct HumanTakeoverEndToEndTests {
             try await Self.post(host, Self.delivery(base + #""message":{"mid":"m_standby","text":"for the helpdesk"}}"#, key: "standby"))
             try await Self.post(host, Self.message("m_1", "anyone?"))
             #expect(try Self.sentTexts(graph).isEmpty, "another app owns the thread")
+            let metrics = try await TestHTTP.get("\(host.baseURL)/metrics").text
+            #expect(metrics.contains(#"sandra_webhook_events_total{channel="messenger",result="standby"} 1"#), "the standby copy is counted as such")
+            #expect(metrics.contains(#"sandra_webhook_events_total{channel="messenger",result="accepted"} 2"#),
+                    "the thread-control change and the message are the new events")
 
             try await Self.post(host, Self.delivery(base + #""pass_thread_control":{"previous_owner_app_id":"777","new_owner_app_id":"\#(Self.ownAppID)","metadata":"back to you"}}"#))
             try await Self.post(host, Self.message("m_2", "hello again"))

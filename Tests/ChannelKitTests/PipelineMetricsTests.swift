@@ -26,7 +26,7 @@ struct PipelineMetricsTests {
         try factory.expectCounter(label, [("channel", "test")] + dimensions).totalValue
     }
 
-    @Test("accepted and duplicate events, delivered replies and their parts, retried sends")
+    @Test("accepted, duplicate and standby events, delivered replies and their parts, retried sends")
     func deliveries() async throws {
         let factory = TestMetrics()
         let channel = RecordingChannel()
@@ -34,9 +34,12 @@ struct PipelineMetricsTests {
         let pipeline = makePipeline(channel: channel, assistant: ScriptedAssistant.echo(), factory: factory)
         try await pipeline.accept([EventFactory.text("one", from: "u1", id: "m1"), EventFactory.text("two", from: "u2", id: "m2")])
         try await pipeline.accept([EventFactory.text("one", from: "u1", id: "m1")])
+        // A standby copy (another app owns the thread) is neither a new message nor a duplicate.
+        try await pipeline.accept([EventFactory.ignored(.standby, from: "u3", id: "standby:m3")])
         #expect(await pipeline.waitUntilIdle(timeout: .seconds(20)))
         #expect(try count(factory, "sandra_webhook_events_total", [("result", "accepted")]) == 2)
         #expect(try count(factory, "sandra_webhook_events_total", [("result", "duplicate")]) == 1)
+        #expect(try count(factory, "sandra_webhook_events_total", [("result", "standby")]) == 1)
         #expect(try count(factory, "sandra_replies_total", [("result", "delivered")]) == 2)
         #expect(try count(factory, "sandra_reply_parts_sent_total", []) == 2)
         #expect(try count(factory, "sandra_send_retries_total", []) == 1)
