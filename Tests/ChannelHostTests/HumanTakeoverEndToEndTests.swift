@@ -190,6 +190,23 @@ struct HumanTakeoverEndToEndTests {
         }
     }
 
+    @Test("an operator takes a thread another app owns, where this app may: Sandra answers there again at once")
+    func operatorTakesThread() async throws {
+        try await FakeGraphServer.withHost(yaml: Self.yaml()) { graph, host in
+            let base = #"{"sender":{"id":"\#(Self.psid)"},"recipient":{"id":"\#(FakeGraphServer.Tokens.pageID)"},"timestamp":\#(Self.nowMillis),"#
+            try await Self.post(host, Self.delivery(base + #""take_thread_control":{"previous_owner_app_id":"\#(Self.ownAppID)","new_owner_app_id":"777"}}"#))
+            #expect(try await Self.listed(host)?["can_request_control"] as? Bool == true)
+            let conversation: [String: Any] = ["channel": "messenger", "account_id": FakeGraphServer.Tokens.pageID, "user_id": Self.psid]
+            let taken = try await Self.api(host, "POST", "/admin/api/conversations/control", conversation)
+            #expect(taken["outcome"] as? String == "taken")
+            #expect(graph.requests(to: "/request_thread_control").isEmpty)
+            let after = try await Self.listed(host)
+            #expect(after == nil || after?["state"] as? String == "sandra", "no longer another app's: \(after ?? [:])")
+            try await Self.post(host, Self.message("m_1", "hello"))
+            #expect(try Self.sentTexts(graph).count == 1)
+        }
+    }
+
     @Test("Conversation Routing: while another app owns the thread Sandra stays quiet and standby copies are recorded only; passed back, she answers")
     func threadControl() async throws {
         try await FakeGraphServer.withHost(yaml: Self.yaml()) { graph, host in
@@ -206,6 +223,18 @@ struct HumanTakeoverEndToEndTests {
             #expect(metrics.contains(#"sandra_webhook_events_total{channel="messenger",result="standby"} 1"#), "the standby copy is counted as such")
             #expect(metrics.contains(#"sandra_webhook_events_total{channel="messenger",result="accepted"} 2"#),
                     "the thread-control change and the message are the new events")
+
+            // An operator asks for the thread: this app may not take it, so its owner is asked.
+            graph.refuseTakingThreads()
+            let conversation: [String: Any] = ["channel": "messenger", "account_id": FakeGraphServer.Tokens.pageID, "user_id": Self.psid]
+            let asked = try await Self.api(host, "POST", "/admin/api/conversations/control", conversation)
+            #expect(asked["outcome"] as? String == "requested")
+            #expect(graph.requests(to: "/take_thread_control").count == 1 && graph.requests(to: "/request_thread_control").count == 1)
+            let request = try #require(graph.requests(to: "/request_thread_control").first)
+            #expect(request.path == "/v27.0/\(FakeGraphServer.Tokens.pageID)/request_thread_control")
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])
+            #expect((body["recipient"] as? [String: Any])?["id"] as? String == Self.psid)
+            #expect(try await Self.listed(host)?["state"] as? String == "other_app", "still the other app's until it passes the thread")
 
             try await Self.post(host, Self.delivery(base + #""pass_thread_control":{"previous_owner_app_id":"777","new_owner_app_id":"\#(Self.ownAppID)","metadata":"back to you"}}"#))
             try await Self.post(host, Self.message("m_2", "hello again"))

@@ -13,7 +13,7 @@ import Logging
 ///     let messaging: MessagingEndpoint
 /// }
 /// ```
-public protocol MessagingPlatformChannel: Channel {
+public protocol MessagingPlatformChannel: ThreadControlRequesting {
     /// The channel's webhook checks, parser and Send API.
     var messaging: MessagingEndpoint { get }
 }
@@ -37,6 +37,21 @@ extension MessagingPlatformChannel {
     /// - Throws: ``ChannelError`` `.transient`, `.unauthorized`, `.permanent` or `.misconfigured`.
     public func send(_ message: OutboundMessage, to recipient: Recipient, logger: Logger) async throws -> SendReceipt {
         try await messaging.sendAPI.send(message, to: recipient.userID, profile: profile, logger: logger)
+    }
+
+    /// Takes the conversation (`take_thread_control`, for the primary app), else asks its owner
+    /// for it (`request_thread_control`).
+    /// - Throws: ``ChannelError`` of the request when the platform refuses both.
+    public func requestThreadControl(of recipient: Recipient, metadata: String, logger: Logger) async throws -> ThreadControlOutcome {
+        do {
+            try await messaging.sendAPI.threadControl("take_thread_control", of: recipient.userID, metadata: metadata, logger: logger)
+            return .taken
+        } catch let error as ChannelError where error.code == .permanent {
+            // Not the primary app, or routing not configured to let it take: ask the owner.
+            logger.info("taking the thread was refused; asking its owner", metadata: ["code": "\(error.platformCode.map { "\($0)" } ?? "none")"])
+            try await messaging.sendAPI.threadControl("request_thread_control", of: recipient.userID, metadata: metadata, logger: logger)
+            return .requested
+        }
     }
 
     /// Shows the typing indicator (`sender_action: typing_on`).

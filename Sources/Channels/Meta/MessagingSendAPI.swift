@@ -51,6 +51,18 @@ public struct MessagingSendAPI: Sendable {
         _ = try await post(Self.typingBody(to: userID), logger: logger)
     }
 
+    /// A Conversation Routing call beside the Send API's path (`me/take_thread_control`,
+    /// `<page-id>/request_thread_control`): `{"recipient":{"id"},"metadata"}`.
+    /// - Parameter action: `take_thread_control`, `request_thread_control`, `pass_thread_control`
+    ///   or `release_thread_control`.
+    /// - Throws: ``ChannelError`` as ``send(_:to:profile:logger:)`` does.
+    public func threadControl(_ action: String, of userID: String, metadata: String, logger: Logger) async throws {
+        let client = try await sendingClient(logger: logger)
+        let base = path.split(separator: "/").dropLast().joined(separator: "/")
+        let body: MetaJSON = ["recipient": ["id": .string(userID)], "metadata": .string(String(metadata.prefix(1000)))]
+        _ = try await client.post(base.isEmpty ? action : base + "/" + action, body: body, logger: logger)
+    }
+
     /// The Graph client that sends: with the Page's token when there is an exchange.
     /// - Throws: ``ChannelError`` from the exchange.
     public func sendingClient(logger: Logger) async throws -> GraphAPIClient {

@@ -19,6 +19,7 @@ import NIOCore
 /// | `GET /admin/api/conversations` | Conversations where Sandra is quiet (paused, another app owns the thread) or a person waits for a person, then the most recent others. |
 /// | `POST /admin/api/conversations/resume` | `{"channel", "account_id", "user_id"}`: Sandra answers there again from the next message. |
 /// | `POST /admin/api/conversations/pause` | `{"channel", "account_id", "user_id", "minutes"}`: Sandra stays quiet there that long. |
+/// | `POST /admin/api/conversations/control` | `{"channel", "account_id", "user_id"}`: asks the platform for a thread another app owns (Conversation Routing): `{"outcome": "taken" or "requested"}`. |
 ///
 /// Errors are `{"error": {"code", "message", "problems"?}}`. Wrong tokens count towards the
 /// same per-address lockout as wrong passwords.
@@ -92,6 +93,21 @@ struct AdminAPIRoutes {
                     }
                     try await service.pause(conversation, minutes: minutes)
                     return AdminResponses.json(["paused": true])
+                }
+            }
+        }
+        router.post("admin/api/conversations/control") { request, context in
+            try await authorized(request, context) {
+                try await conversationChange(request, context) { conversation, _ in
+                    do {
+                        return AdminResponses.json(["outcome": try await service.requestControl(conversation).rawValue])
+                    } catch AdminService.ControlRefusal.noChannel {
+                        return AdminResponses.jsonError(.notFound, code: "not_found", message: "no channel named '\(conversation.channel)'")
+                    } catch AdminService.ControlRefusal.unsupported {
+                        return AdminResponses.jsonError(.conflict, code: "unsupported", message: "the channel's platform routes no conversations between apps")
+                    } catch let error as ChannelKit.ChannelError {
+                        return AdminResponses.jsonError(.badGateway, code: "platform_refused", message: error.message)
+                    }
                 }
             }
         }

@@ -208,7 +208,7 @@ struct AdminPages: Sendable {
             <tr class="state-{{state}}"><td>{{channel}}</td><td>{{userID}}</td>
             <td>{{state}}{{#pausedUntil}} until {{pausedUntil}}{{/pausedUntil}}{{#reason}} ({{reason}}){{/reason}}{{#threadOwner}}: app {{threadOwner}}{{/threadOwner}}{{#controlRequested}}; another app asks for the thread{{/controlRequested}}</td>
             <td>{{#lastSpeaker}}{{lastSpeaker}}, {{lastActivity}}{{/lastSpeaker}}</td>
-            <td>{{#canResume}}<form method="post" action="/admin/conversations/resume"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="channel" value="{{channel}}"><input type="hidden" name="account_id" value="{{accountID}}"><input type="hidden" name="user_id" value="{{userID}}"><button type="submit">Resume Sandra</button></form>{{/canResume}}</td></tr>
+            <td>{{#canResume}}<form method="post" action="/admin/conversations/resume"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="channel" value="{{channel}}"><input type="hidden" name="account_id" value="{{accountID}}"><input type="hidden" name="user_id" value="{{userID}}"><button type="submit">Resume Sandra</button></form>{{/canResume}}{{#canRequestControl}}<form method="post" action="/admin/conversations/control"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="channel" value="{{channel}}"><input type="hidden" name="account_id" value="{{accountID}}"><input type="hidden" name="user_id" value="{{userID}}"><button type="submit">Ask for the thread</button></form>{{/canRequestControl}}</td></tr>
             {{/conversations}}
             {{^conversations}}<tr><td colspan="5">No conversation yet.</td></tr>{{/conversations}}
             </table>

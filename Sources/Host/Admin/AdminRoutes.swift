@@ -112,7 +112,12 @@ struct AdminRoutes {
         }
         router.get("admin/conversations") { request, _ in
             try await withSession(request) { session in
-                let notice = request.uri.queryParameters.get("resumed") != nil ? "Resumed: Sandra answers the next message there." : nil
+                let notice: String? = switch (request.uri.queryParameters.get("resumed"), request.uri.queryParameters.get("control")) {
+                case (.some, _): "Resumed: Sandra answers the next message there."
+                case (_, "taken"): "The thread is this app's again: Sandra answers the next message there."
+                case (_, "requested"): "Asked the app that owns the thread to pass it; Sandra answers once it does."
+                default: nil
+                }
                 var values: [String: Any] = ["conversations": try await service.conversations(), "limit": AdminService.conversationLimit]
                 if let notice { values["notice"] = notice }
                 return page("conversations", title: "Conversations", values, session: session)
@@ -126,6 +131,22 @@ struct AdminRoutes {
                 }
                 _ = try await service.resume(ConversationKey(channel: channel, accountID: account, userID: user))
                 return AdminResponses.redirect("/admin/conversations?resumed=1")
+            }
+        }
+        router.post("admin/conversations/control") { request, context in
+            try await withForm(request, context: context) { session, form in
+                guard let channel = form["channel"], let account = form["account_id"], let user = form["user_id"],
+                      !channel.isEmpty, !account.isEmpty, !user.isEmpty else {
+                    return errorPage("Bad request", "The form lacks the channel, the account or the user id.", status: .badRequest, session: session)
+                }
+                do {
+                    let outcome = try await service.requestControl(ConversationKey(channel: channel, accountID: account, userID: user))
+                    return AdminResponses.redirect("/admin/conversations?control=\(outcome.rawValue)")
+                } catch let error as ChannelKit.ChannelError {
+                    return errorPage("Refused", "The platform refused: \(error.message)", status: .badGateway, session: session)
+                } catch is AdminService.ControlRefusal {
+                    return errorPage("Not possible", "This channel's platform routes no conversations between apps.", status: .conflict, session: session)
+                }
             }
         }
         AdminAPIRoutes(service: service, sessions: sessions).register(on: router)

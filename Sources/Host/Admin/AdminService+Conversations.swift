@@ -1,4 +1,5 @@
 import ChannelKit
+import ChannelPipeline
 import Foundation
 import Logging
 
@@ -25,11 +26,13 @@ extension AdminService {
         let lastActivity: String?
         /// Whether an operator can resume Sandra here.
         let canResume: Bool
+        /// Whether another app owns the thread, so an operator can ask for it.
+        let canRequestControl: Bool
 
         enum CodingKeys: String, CodingKey {
             case channel, accountID = "account_id", userID = "user_id", state, pausedUntil = "paused_until", reason,
                  threadOwner = "thread_owner", controlRequested = "control_requested", lastSpeaker = "last_speaker",
-                 lastActivity = "last_activity", canResume = "can_resume"
+                 lastActivity = "last_activity", canResume = "can_resume", canRequestControl = "can_request_control"
         }
     }
 
@@ -77,6 +80,33 @@ extension AdminService {
         runtime.logger.notice("conversation paused by an operator", metadata: ["channel": "\(conversation.channel)", "minutes": "\(minutes)"])
     }
 
+    /// Why asking for a conversation's thread did not happen.
+    enum ControlRefusal: Error {
+        /// No channel of that name is served.
+        case noChannel
+        /// The channel's platform has no Conversation Routing.
+        case unsupported
+    }
+
+    /// Asks the platform for the conversation's thread (Conversation Routing): taken, Sandra
+    /// answers there again at once; requested, when the owner passes it (a webhook).
+    /// - Throws: ``ControlRefusal``, or the platform's ``ChannelError``.
+    func requestControl(_ conversation: ConversationKey, at now: Date = Date()) async throws -> ThreadControlOutcome {
+        guard let channel = runtime.pipeline.channel(named: conversation.channel) else { throw ControlRefusal.noChannel }
+        guard let routing = channel as? any ThreadControlRequesting else { throw ControlRefusal.unsupported }
+        let outcome = try await routing.requestThreadControl(of: Recipient(accountID: conversation.accountID, userID: conversation.userID),
+                                                             metadata: "requested from the Sandra admin portal", logger: runtime.logger)
+        if outcome == .taken {
+            try await runtime.store.updateConversationControl(of: conversation, at: now) { current in
+                var control = current
+                control?.threadOwnerAppID = nil
+                return control
+            }
+        }
+        runtime.logger.notice("thread control asked for by an operator", metadata: ["channel": "\(conversation.channel)", "outcome": "\(outcome.rawValue)"])
+        return outcome
+    }
+
     private static func row(_ conversation: ConversationKey, control: ConversationControl?, lastTurn: ConversationTurn?, now: Date) -> Conversation {
         let state: String
         if control?.threadOwnerAppID != nil {
@@ -95,6 +125,7 @@ extension AdminService {
                             controlRequested: control?.controlRequestedAt != nil,
                             lastSpeaker: lastTurn.map { $0.role == .user ? "person" : "business" },
                             lastActivity: lastTurn.map { SettingOrigin.format($0.timestamp) },
-                            canResume: paused || control?.isWaitingForPerson == true)
+                            canResume: paused || control?.isWaitingForPerson == true,
+                            canRequestControl: control?.threadOwnerAppID != nil)
     }
 }

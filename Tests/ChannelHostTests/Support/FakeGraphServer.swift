@@ -40,6 +40,8 @@ final class FakeGraphServer: Sendable {
         var failRefreshes = 0
         /// Refreshes hand back the token they were given.
         var sameTokenOnRefresh = false
+        /// `take_thread_control` is refused (the app is not the primary one).
+        var refuseTakingThreads = false
         /// Tokens Graph accepts for sending.
         var valid: Set<String> = [Tokens.instagramUser, Tokens.page]
     }
@@ -65,6 +67,9 @@ final class FakeGraphServer: Sendable {
 
     /// Makes the next `count` refreshes fail with a Graph error.
     func failNextRefreshes(_ count: Int) { shared.state.withLock { $0.failRefreshes = count } }
+
+    /// Makes `take_thread_control` fail as it does for an app that may not take threads.
+    func refuseTakingThreads() { shared.state.withLock { $0.refuseTakingThreads = true } }
 
     /// Makes refreshes hand back the token they were given, with a new lifetime.
     func refreshWithTheSameToken() { shared.state.withLock { $0.sameTokenOnRefresh = true } }
@@ -138,7 +143,12 @@ final class FakeGraphServer: Sendable {
         case ("POST", 3, "messages"):
             let count = shared.state.withLock { $0.received.count }
             return json(#"{"recipient_id":"r","message_id":"mid.fake.\#(count)"}"#)
-        case ("POST", 3, "subscribed_apps"):
+        case ("POST", 3, "subscribed_apps"), ("POST", 3, "request_thread_control"):
+            return json(#"{"success":true}"#)
+        case ("POST", 3, "take_thread_control"):
+            if shared.state.withLock({ $0.refuseTakingThreads }) {
+                return json(#"{"error":{"message":"(#27) Take thread control is not supported when Conversation Routing is not enabled","type":"OAuthException","code":27,"fbtrace_id":"AbCdEf"}}"#, status: .badRequest)
+            }
             return json(#"{"success":true}"#)
         case ("GET", 2, "me"):
             if token?.hasPrefix("IG") == true {
