@@ -15,7 +15,10 @@ extension InMemoryStore {
             return .waiting(until: Self.claimableAt(blocker, at: now))
         }
         guard Self.isClaimable(item, at: now) else { return .waiting(until: Self.claimableAt(item, at: now)) }
-        return .claimed(take(item, owner: owner, leaseUntil: leaseUntil, at: now))
+        var claimed = take(item, owner: owner, leaseUntil: leaseUntil, at: now)
+        claimed.controlReading = ConversationControlReading(stored: sharedValue(scope: ConversationControl.scope,
+                                                                                key: ConversationControl.key(of: key), at: now))
+        return .claimed(claimed)
     }
 
     public func claimableHeadIDs(at now: Date) -> [Int64] {

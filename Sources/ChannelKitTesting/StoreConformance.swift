@@ -67,6 +67,7 @@ public enum StoreConformance {
         ("erase a person", erase),
         ("retention sweep", retentionSweep),
         ("the recent conversations, each with its last turn", recentConversations),
+        ("the claim reads the conversation's takeover state with it", claimReadsConversationControl),
     ]
 
     // MARK: - Helpers

@@ -26,9 +26,13 @@ extension Pipeline {
     func holdIfQuiet(_ item: InboxItem, logger: Logger) async throws -> ConversationDispatcher.Verdict? {
         let event = item.event
         let clock = now()
-        guard let control = try await store.conversationControl(of: event.conversation, at: clock), control.isQuiet(at: clock) else {
-            return nil
+        let control: ConversationControl?
+        switch item.controlReading {
+        case .none: control = nil
+        case .control(let read): control = read
+        case .notRead: control = try await store.conversationControl(of: event.conversation, at: clock)
         }
+        guard let control, control.isQuiet(at: clock) else { return nil }
         logger.info("conversation is with a person; message recorded, not answered",
                     metadata: ["reason": "\(control.threadOwnerAppID != nil ? "thread_owner" : control.reason?.rawValue ?? "paused")"])
         return await finishing(item, logger: logger) {

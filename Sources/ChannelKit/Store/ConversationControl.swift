@@ -88,3 +88,21 @@ public struct ConversationControl: Sendable, Hashable, Codable {
         return ConversationKey(channel: parts[0], accountID: parts[1], userID: parts[2])
     }
 }
+
+/// The conversation's takeover state as a claim read it, so that the pipeline need not ask
+/// the store again (``InboxItem/controlReading``).
+public enum ConversationControlReading: Sendable, Hashable {
+    /// Not read with the item: ask the store.
+    case notRead
+    /// Read: Sandra answers the conversation as usual.
+    case none
+    /// Read: this state.
+    case control(ConversationControl)
+
+    /// The reading of a stored value (``ConversationControl/scope``): `nil` is none; a value
+    /// that does not read as a state is left for the store to be asked again.
+    public init(stored text: String?) {
+        guard let text else { self = .none; return }
+        self = ConversationControl.decode(text).map { .control($0) } ?? .notRead
+    }
+}

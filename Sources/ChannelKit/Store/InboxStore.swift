@@ -57,6 +57,9 @@ public struct InboxItem: Sendable, Hashable {
     /// `tracestate` when there is one, one `name: value` line each), so that whichever host
     /// claims the item continues that trace; `nil` when tracing was off.
     public var traceContext: String?
+    /// The conversation's takeover state, when the store read it with the claim
+    /// (``InboxStore/claimHead(_:owner:leaseUntil:at:)``); ``ConversationControlReading/notRead`` otherwise.
+    public var controlReading: ConversationControlReading = .notRead
 
     /// Creates an item.
     public init(id: Int64, event: InboundEvent, state: InboxState, attempts: Int = 0, nextAttemptAt: Date? = nil,
@@ -120,7 +123,8 @@ public protocol InboxStore: Sendable {
     /// - Returns: ``HeadClaim/claimed(_:)``; ``HeadClaim/waiting(until:)`` with when to ask
     ///   again at the latest (the lease expiry of a worker holding the item or the earlier
     ///   message, a due time, or `now` when the earlier message waits for a worker);
-    ///   ``HeadClaim/finished`` when there is nothing to do.
+    ///   ``HeadClaim/finished`` when there is nothing to do. A claimed item carries the
+    ///   conversation's takeover state at `now` (``InboxItem/controlReading``), read with the claim.
     func claimHead(_ id: Int64, owner: String, leaseUntil: Date, at now: Date) async throws -> HeadClaim
 
     /// Extends the lease of a `processing` item; with a fence, only while the fence holds.

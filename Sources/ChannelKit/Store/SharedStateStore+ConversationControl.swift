@@ -46,6 +46,13 @@ extension SharedStateStore {
 }
 
 extension ConversationControl {
+    /// The SQL expression of ``key(of:)`` over an inbox row's `channel`, `account_id` and
+    /// `sender_id` (both stores' SQL has `replace` and `||`), for a store that reads the state
+    /// with its claim.
+    public static let keySQL = [
+        "channel", "account_id", "sender_id",
+    ].map { "replace(replace(\($0), '%', '%25'), '|', '%7C')" }.joined(separator: " || '|' || ")
+
     static func decode(_ text: String) -> ConversationControl? {
         try? JSONDecoder().decode(ConversationControl.self, from: Data(text.utf8))
     }

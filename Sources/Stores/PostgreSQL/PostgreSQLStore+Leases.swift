@@ -25,8 +25,12 @@ extension PostgreSQLStore {
                       AND earlier.sender_id = inbox.sender_id AND earlier.state IN ('received', 'failed', 'processing')
                       AND (earlier.event_timestamp_ms < inbox.event_timestamp_ms
                            OR (earlier.event_timestamp_ms = inbox.event_timestamp_ms AND earlier.id < inbox.id)))
-                RETURNING \(unescaped: Rows.inboxColumns)
-                """, Rows.inboxItem) {
+                RETURNING \(unescaped: Rows.inboxColumns),
+                    (SELECT value FROM shared_state
+                     WHERE scope = \(ConversationControl.scope) AND key = \(unescaped: ConversationControl.keySQL)
+                       AND (expires_at IS NULL OR expires_at > \(Rows.ms(now))))
+                """, Rows.claimedInboxItem) {
+                // The conversation's takeover state came with the claim: the pipeline asks no more.
                 return .claimed(claimed)
             }
             // Not claimed: say why, and when to ask again.

@@ -18,6 +18,21 @@ enum Rows {
     static func inboxItem(_ row: PostgresRow) throws -> InboxItem {
         let (id, json, stateName, attempts, next, lease, lastError, received, updated, unfinished, epoch, owner, traceContext) =
             try row.decode((Int64, String, String, Int64, Int64?, Int64?, String?, Int64, Int64, Int64, Int64, String?, String?).self)
+        return try inboxItem(id, json, stateName, attempts, next, lease, lastError, received, updated, unfinished, epoch, owner, traceContext)
+    }
+
+    /// ``inboxColumns`` and then the conversation's stored takeover state (`shared_state.value`, or NULL).
+    static func claimedInboxItem(_ row: PostgresRow) throws -> InboxItem {
+        let (id, json, stateName, attempts, next, lease, lastError, received, updated, unfinished, epoch, owner, traceContext, control) =
+            try row.decode((Int64, String, String, Int64, Int64?, Int64?, String?, Int64, Int64, Int64, Int64, String?, String?, String?).self)
+        var item = try inboxItem(id, json, stateName, attempts, next, lease, lastError, received, updated, unfinished, epoch, owner, traceContext)
+        item.controlReading = ConversationControlReading(stored: control)
+        return item
+    }
+
+    private static func inboxItem(_ id: Int64, _ json: String, _ stateName: String, _ attempts: Int64, _ next: Int64?, _ lease: Int64?,
+                                  _ lastError: String?, _ received: Int64, _ updated: Int64, _ unfinished: Int64, _ epoch: Int64,
+                                  _ owner: String?, _ traceContext: String?) throws -> InboxItem {
         let state = try StoredValues.named(InboxState.self, stateName, what: "inbox state")
         return InboxItem(
             id: id,

@@ -29,9 +29,14 @@ extension SQLiteStore {
             return .waiting(until: blocker.claimableAt(now))
         }
         let claimableAt = open.claimableAt(now)
-        guard claimableAt <= now, let claimed = try claim(id, owner: owner, leaseUntil: leaseUntil, at: now, on: database) else {
+        guard claimableAt <= now, var claimed = try claim(id, owner: owner, leaseUntil: leaseUntil, at: now, on: database) else {
             return .waiting(until: claimableAt)
         }
+        // The conversation's takeover state, in the same transaction: the pipeline asks no more.
+        let key = ConversationControl.key(of: ConversationKey(channel: item.channel, accountID: item.account, userID: item.sender))
+        claimed.controlReading = ConversationControlReading(stored: try database.firstRow(
+            "SELECT value FROM shared_state WHERE scope = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)",
+            [Row.bind(ConversationControl.scope), Row.bind(key), Row.bind(now)]) { try $0.text(0) })
         return .claimed(claimed)
     }
 
