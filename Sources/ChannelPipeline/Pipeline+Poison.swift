@@ -24,6 +24,8 @@ extension Pipeline {
         }
         logger.error("giving up on a message the host stopped in the middle of answering; it is dead (see `sandra inbox`)",
                      metadata: ["interrupted_claims": "\(interrupted)"])
+        // An echo or a thread-control change was never the person's to be answered or apologised to.
+        guard item.event.isAnswerable else { return .finished }
         await sendNotice(options.poisonApology, to: item.event.recipient, through: channel, logger: logger)
         return .finished
     }

@@ -270,25 +270,26 @@ public final class Pipeline: Sendable {
             return await waitForChannel(item, until: until, reason: "channel paused: credentials refused", logger: logger)
         }
 
-        // Replies held while the conversation's window was closed go first (see Pipeline+Window).
-        await sendHeldReplies(before: item, through: channel, logger: logger)
-
         // The reply: recorded earlier (an interrupted run), or made now. A reply is recorded
         // only under a claim, so an item's first claim has none to read. (Should one be there
         // all the same, recording the new reply returns it instead, and it is what is sent.)
         var parts: [OutboxPart] = []
-        if item.claimEpoch != 1 {
-            do {
-                parts = try await store.parts(for: item.id)
-            } catch {
-                return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false,
-                                  logger: logger)
-            }
+        do {
+            if item.claimEpoch != 1 { parts = try await store.parts(for: item.id) }
+            // A conversation a person of the business answers (or another app owns) is not
+            // Sandra's: the message is kept for them, and nothing is sent, held replies neither.
+            if parts.isEmpty, let verdict = try await holdIfQuiet(item, logger: logger) { return verdict }
+        } catch {
+            if Task.isCancelled { return .finished }
+            return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false,
+                              logger: logger)
         }
+
+        // Replies held while the conversation's window was closed go first (see Pipeline+Window).
+        await sendHeldReplies(before: item, through: channel, logger: logger)
+
         if parts.isEmpty {
             do {
-                // A conversation a person of the business answers (or another app owns) is not Sandra's.
-                if let verdict = try await holdIfQuiet(item, logger: logger) { return verdict }
                 parts = asksForPerson(item.event)
                     ? try await answerRequestForPerson(item, channel: channel, logger: logger)
                     : try await makeReply(for: item, channel: channel, logger: logger)
