@@ -49,23 +49,63 @@ public struct HandoverPolicy: Sendable, Hashable {
     /// Whether `text` asks for a person.
     public func asksForPerson(_ text: String) -> Bool {
         guard !normalizedPhrases.isEmpty, !text.isEmpty else { return false }
-        let words = " " + Self.normalized(text) + " "
-        return normalizedPhrases.contains { words.contains(" " + $0 + " ") }
+        let words = Self.normalizedBytes(text)
+        return normalizedPhrases.contains { phrase in Self.containsWords(Array(phrase.utf8), in: words) }
     }
 
-    /// Lower-case words separated by single spaces: letters and digits kept, the rest a break.
+    /// Lower-case words separated by single spaces: letters and digits kept, apostrophes
+    /// dropped, anything else a break.
     static func normalized(_ text: String) -> String {
-        var result = ""
+        String(decoding: normalizedBytes(text), as: UTF8.self)
+    }
+
+    /// ``normalized(_:)`` as UTF-8: ASCII text byte by byte (every message is read here, so
+    /// most never meet the `Character` path), other text by its characters.
+    private static func normalizedBytes(_ text: String) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(text.utf8.count)
         var pendingSpace = false
+        func append(_ bytes: some Sequence<UInt8>) {
+            if pendingSpace, !result.isEmpty { result.append(UInt8(ascii: " ")) }
+            pendingSpace = false
+            result.append(contentsOf: bytes)
+        }
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): append(CollectionOfOne(byte))
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): append(CollectionOfOne(byte + 32))
+                case UInt8(ascii: "'"): break
+                default: pendingSpace = true
+                }
+            }
+            return result
+        }
         for character in text.lowercased() {
             if character.isLetter || character.isNumber {
-                if pendingSpace, !result.isEmpty { result.append(" ") }
-                pendingSpace = false
-                result.append(character)
+                append(character.utf8)
             } else if character != "'" && character != "’" {
                 pendingSpace = true
             }
         }
         return result
+    }
+
+    /// Whether `phrase` (normalized) stands in `words` (normalized) as whole words.
+    private static func containsWords(_ phrase: [UInt8], in words: [UInt8]) -> Bool {
+        guard !phrase.isEmpty, phrase.count <= words.count else { return false }
+        let space = UInt8(ascii: " ")
+        var start = 0
+        while start + phrase.count <= words.count {
+            if (start == 0 || words[start - 1] == space),
+               start + phrase.count == words.count || words[start + phrase.count] == space,
+               words[start..<(start + phrase.count)].elementsEqual(phrase) {
+                return true
+            }
+            // The next word.
+            guard let next = words[start...].firstIndex(of: space) else { return false }
+            start = next + 1
+        }
+        return false
     }
 }
