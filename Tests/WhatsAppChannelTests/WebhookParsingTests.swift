@@ -115,6 +115,11 @@ struct WebhookParsingTests {
         #expect(!echo.isAnswerable && echo.takesTurn)
         let quality = try singleEvent(#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"display_phone_number":"15550783881","event":"FLAGGED","current_limit":"TIER_1K"},"field":"phone_number_quality_update"}]}]}"#)
         #expect(try ignored(quality).detail == "change:phone_number_quality_update")
+        // Conversation Routing: standby copies and handover notices are recorded as such, never answered.
+        let standby = try singleEvent(#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(TestSecrets.phoneNumberID)"}},"field":"standby"}]}]}"#)
+        #expect(try ignored(standby).reason == .standby)
+        let handover = try singleEvent(#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(TestSecrets.phoneNumberID)"},"type":"control_taken"},"field":"messaging_handovers"}]}]}"#)
+        #expect(try ignored(handover).reason == .handover)
     }
 
     @Test("several messages in one change, and messages to another phone number are recorded, not answered")

@@ -122,7 +122,14 @@ struct WhatsAppWebhookParser: Sendable {
                 }
             }
         default:
-            // Account, template and quality updates: recorded, never answered.
+            // Account, template and quality updates: recorded, never answered. Under Conversation
+            // Routing, `standby` copies (another responder owns the thread: Meta delivers this
+            // app no messages there) and `messaging_handovers` notices are recorded as such.
+            let reason: IgnoredEvent.Reason = switch field {
+            case "standby": .standby
+            case "messaging_handovers": .handover
+            default: .unknown
+            }
             let digest = UnreadableItem.digest(value)
             let account = value["metadata"]?["phone_number_id"]?.idValue ?? businessAccountID
             let id = account.isEmpty ? "waba" : account
@@ -130,7 +137,7 @@ struct WhatsAppWebhookParser: Sendable {
                 channel: channel, accountID: id, senderID: id,
                 platformMessageID: "change:\(field.prefix(60)):\(digest)",
                 timestamp: value["timestamp"].flatMap(Self.date) ?? Date(timeIntervalSince1970: 0),
-                kind: .ignored(IgnoredEvent(reason: .unknown, detail: "change:\(field.prefix(60))"))))
+                kind: .ignored(IgnoredEvent(reason: reason, detail: "change:\(field.prefix(60))"))))
         }
     }
 
