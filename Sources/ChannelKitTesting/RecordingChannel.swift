@@ -22,6 +22,8 @@ public final class RecordingChannel: Channel, Sendable {
         public var message: OutboundMessage?
         /// Whether the call succeeded.
         public var succeeded: Bool
+        /// The message id the send got back, for sends that succeeded.
+        public var platformMessageID: String?
 
         /// Call kinds.
         public enum Kind: String, Sendable, Hashable { case send, typing }
@@ -78,13 +80,15 @@ public final class RecordingChannel: Channel, Sendable {
     public func send(_ message: OutboundMessage, to recipient: Recipient, logger: Logger) async throws -> SendReceipt {
         let delay = state.withLock { $0.sendDelay }
         if delay > .zero { try await Task.sleep(for: delay) }
+        let id = "sent.\(UUID().uuidString)"
         let failure: ChannelError? = state.withLock { state in
             let failure = state.failures.isEmpty ? state.refusal?(message) : state.failures.removeFirst()
-            state.calls.append(Call(kind: .send, recipient: recipient, message: message, succeeded: failure == nil))
+            state.calls.append(Call(kind: .send, recipient: recipient, message: message, succeeded: failure == nil,
+                                    platformMessageID: failure == nil ? id : nil))
             return failure
         }
         if let failure { throw failure }
-        return SendReceipt(platformMessageID: "sent.\(UUID().uuidString)")
+        return SendReceipt(platformMessageID: id)
     }
 
     public func typing(to recipient: Recipient, logger: Logger) async throws {

@@ -15,9 +15,10 @@ extension Pipeline {
             while true {
                 attempt += 1
                 do {
-                    _ = try await observer.platformCall(.send, channel: channel.name) {
+                    let receipt = try await observer.platformCall(.send, channel: channel.name) {
                         try await channel.send(OutboundMessage(text: text), to: recipient, logger: logger)
                     }
+                    await rememberDirectSend(receipt, logger: logger)
                     break
                 } catch {
                     let failure = (error as? ChannelError) ?? ChannelError.transient("\(type(of: error))")

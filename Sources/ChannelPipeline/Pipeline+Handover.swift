@@ -73,7 +73,9 @@ extension Pipeline {
         let event = item.event
         // This host's own send is recorded (with the id the platform gave it) before its item is
         // done, and an echo waits in the conversation's turn behind any reply still being sent.
-        if try await store.part(withPlatformMessageID: echo.sentMessageID ?? event.platformMessageID) != nil { return }
+        let sentID = echo.sentMessageID ?? event.platformMessageID
+        if try await store.part(withPlatformMessageID: sentID) != nil { return }
+        if try await store.sharedValue(scope: Self.directSendScope, key: sentID, at: now()) != nil { return }
         let clock = now()
         let until = event.timestamp.addingTimeInterval(options.handover.pause(for: event.channel).seconds)
         try await store.append([ConversationTurn(role: .assistant, text: Self.historyText(of: echo), timestamp: event.timestamp)],
@@ -121,6 +123,22 @@ extension Pipeline {
         } catch {
             if Task.isCancelled { return .finished }
             return await park(item, until: now().addingTimeInterval(5), reason: "store unavailable", countsAsAttempt: false, logger: logger)
+        }
+    }
+
+    /// Where the message ids of notices sent outside a recorded reply (the "one moment" note,
+    /// an apology) are kept, for two days, so that their echoes are known as this host's own.
+    static let directSendScope = "direct-send"
+
+    /// Remembers a notice's message id (``directSendScope``); a store that fails loses only the
+    /// chance to tell its echo from a person's.
+    func rememberDirectSend(_ receipt: SendReceipt, logger: Logger) async {
+        guard let id = receipt.platformMessageID, !id.isEmpty else { return }
+        let clock = now()
+        do {
+            try await store.setSharedValue("1", scope: Self.directSendScope, key: id, expiresAt: clock.addingTimeInterval(2 * 86_400), at: clock)
+        } catch {
+            logger.warning("a notice's message id was not recorded; its echo may pause the conversation", metadata: ["error": "\(error)"])
         }
     }
 

@@ -49,6 +49,22 @@ struct PipelineOutageTests {
         #expect(order == ["first", "first", "first", "second"])
         let done = try #require(try await store.items(in: [.done], limit: 10).first { $0.event.platformMessageID == "o1" })
         #expect(done.attempts == 0, "waiting for the assistant counts no attempt")
+
+        // The platform echoes every message sent, the note too: all of them this host's own, so
+        // none pauses the conversation, and the next message is answered.
+        let sent = channel.calls.filter { $0.kind == .send && $0.recipient.userID == "u1" && $0.succeeded }
+        #expect(sent.count == 3 && sent.allSatisfy { $0.platformMessageID != nil })
+        // Echoed now: a person's reply would pause the conversation from now on.
+        let now = Date()
+        let echoes = sent.enumerated().map { index, call in
+            InboundEvent(channel: channel.name, accountID: "acct", senderID: "u1", platformMessageID: call.platformMessageID ?? "",
+                         timestamp: now.addingTimeInterval(Double(index) / 1000), kind: .echo(Echo(text: call.message?.text)))
+        }
+        let third = EventFactory.text("third", from: "u1", id: "o4", at: Int64(now.timeIntervalSince1970 * 1000) + 10)
+        try await pipeline.accept(echoes + [third])
+        #expect(await pipeline.waitUntilIdle(timeout: .seconds(60)))
+        #expect(channel.sentTexts(to: "u1").last == "re: third", "an echo of the note paused the conversation")
+        #expect(try await store.conversationControl(of: echoes[0].conversation, at: Date()) == nil)
     }
 
     @Test("an outage longer than the window ends with the apology, once; a refusal gets it at once")
