@@ -92,6 +92,7 @@ extension Pipeline {
             let receipt = try await observer.platformCall(.send, channel: channel.name) {
                 try await channel.send(OutboundMessage(text: "", template: template), to: conversation.recipient, logger: logger)
             }
+            await rememberDirectSend(receipt, logger: logger)   // its echo, where one comes, is this host's own
             logger.info("reply held until the person writes again; re-engagement template sent",
                         metadata: ["inbox_id": "\(inboxID)", "template": "\(template.name)", "platform_id": "\(receipt.platformMessageID ?? "")"])
         } catch {
