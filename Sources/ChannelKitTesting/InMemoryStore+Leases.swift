@@ -17,7 +17,7 @@ extension InMemoryStore {
         guard Self.isClaimable(item, at: now) else { return .waiting(until: Self.claimableAt(item, at: now)) }
         var claimed = take(item, owner: owner, leaseUntil: leaseUntil, at: now)
         claimed.controlReading = ConversationControlReading(stored: sharedValue(scope: ConversationControl.scope,
-                                                                                key: ConversationControl.key(of: key), at: now))
+                                                                                key: key.storeKey, at: now))
         return .claimed(claimed)
     }
 

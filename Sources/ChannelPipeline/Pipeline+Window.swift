@@ -72,7 +72,7 @@ extension Pipeline {
         let sentAt = Int64((clock.timeIntervalSince1970 * 1000).rounded())
         let change: SharedValueChange
         do {
-            change = try await store.updateSharedValue(scope: ReplyWindowHold.scope, key: ReplyWindowHold.key(conversation), at: clock) { text in
+            change = try await store.updateSharedValue(scope: ReplyWindowHold.scope, key: conversation.storeKey, at: clock) { text in
                 var record = ReplyWindowHold.decode(text)
                 record.hold(partIDs, of: inboxID)
                 if record.templateDue(lastInbound: lastInbound) { record.templateSentAtMs = sentAt }
@@ -106,7 +106,7 @@ extension Pipeline {
     func sendHeldReplies(before item: InboxItem, through channel: any Channel, logger: Logger) async {
         guard case .template = channel.profile.replyWindow?.outside else { return }
         let conversation = item.event.conversation
-        let key = ReplyWindowHold.key(conversation)
+        let key = conversation.storeKey
         guard let text = try? await store.sharedValue(scope: ReplyWindowHold.scope, key: key, at: now()) else { return }
         for held in ReplyWindowHold.decode(text).held {
             guard let parts = try? await store.parts(for: held.inboxID) else { return }

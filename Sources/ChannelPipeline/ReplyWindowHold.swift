@@ -4,7 +4,7 @@ import Foundation
 /// What the store keeps of one conversation whose reply window closed on WhatsApp: the parts
 /// held back until the person writes again, and when the re-engagement template went.
 ///
-/// Kept as JSON in the shared state (scope ``scope``, the conversation as key), so that every
+/// Kept as JSON in the shared state (scope ``scope``, key ``ConversationKey/storeKey``), so that every
 /// host of the store sees one record: the worker holding the conversation's claim sends the
 /// held parts before its own reply, each exactly once.
 struct ReplyWindowHold: Sendable, Hashable, Codable {
@@ -26,9 +26,6 @@ struct ReplyWindowHold: Sendable, Hashable, Codable {
     /// When the template went (milliseconds since 1970), or `nil` when none did since the
     /// person last wrote.
     var templateSentAtMs: Int64?
-
-    /// The store's key for a conversation.
-    static func key(_ conversation: ConversationKey) -> String { conversation.description }
 
     /// The hold stored as `text`, or an empty one for `nil` or text that is not one.
     static func decode(_ text: String?) -> ReplyWindowHold {

@@ -71,22 +71,6 @@ public struct ConversationControl: Sendable, Hashable, Codable {
     public func matters(at now: Date) -> Bool {
         isQuiet(at: now) || isWaitingForPerson || controlRequestedAt != nil
     }
-
-    /// The key a conversation's state is kept under: its channel, account and person, each
-    /// escaped so that the three cannot run into one another.
-    public static func key(of conversation: ConversationKey) -> String {
-        [conversation.channel, conversation.accountID, conversation.userID]
-            .map { $0.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "|", with: "%7C") }
-            .joined(separator: "|")
-    }
-
-    /// The conversation a key names (see ``key(of:)``), or `nil` for one that is not such a key.
-    public static func conversation(ofKey key: String) -> ConversationKey? {
-        let parts = key.split(separator: "|", omittingEmptySubsequences: false)
-            .map { $0.replacingOccurrences(of: "%7C", with: "|").replacingOccurrences(of: "%25", with: "%") }
-        guard parts.count == 3 else { return nil }
-        return ConversationKey(channel: parts[0], accountID: parts[1], userID: parts[2])
-    }
 }
 
 /// The conversation's takeover state as a claim read it, so that the pipeline need not ask

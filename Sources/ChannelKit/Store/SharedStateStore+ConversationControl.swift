@@ -11,7 +11,7 @@ public struct ControlledConversation: Sendable, Hashable {
 extension SharedStateStore {
     /// The conversation's state at `now`, or `nil` when Sandra answers it as usual.
     public func conversationControl(of conversation: ConversationKey, at now: Date) async throws -> ConversationControl? {
-        guard let text = try await sharedValue(scope: ConversationControl.scope, key: ConversationControl.key(of: conversation), at: now) else {
+        guard let text = try await sharedValue(scope: ConversationControl.scope, key: conversation.storeKey, at: now) else {
             return nil
         }
         return ConversationControl.decode(text)
@@ -25,7 +25,7 @@ extension SharedStateStore {
     @discardableResult
     public func updateConversationControl(of conversation: ConversationKey, at now: Date,
                                           _ transform: @escaping @Sendable (ConversationControl?) -> ConversationControl?) async throws -> ConversationControl? {
-        let change = try await updateSharedValue(scope: ConversationControl.scope, key: ConversationControl.key(of: conversation), at: now) { text in
+        let change = try await updateSharedValue(scope: ConversationControl.scope, key: conversation.storeKey, at: now) { text in
             guard var control = transform(text.flatMap(ConversationControl.decode)), control.matters(at: now) else { return .delete }
             control.updatedAt = now
             let lasting = control.threadOwnerAppID != nil || control.isWaitingForPerson || control.controlRequestedAt != nil
@@ -38,7 +38,7 @@ extension SharedStateStore {
     /// changed first, at most `limit`.
     public func controlledConversations(at now: Date, limit: Int) async throws -> [ControlledConversation] {
         try await sharedValues(scope: ConversationControl.scope, at: now, limit: limit).compactMap { entry in
-            guard let conversation = ConversationControl.conversation(ofKey: entry.key),
+            guard let conversation = ConversationKey(storeKey: entry.key),
                   let control = ConversationControl.decode(entry.value) else { return nil }
             return ControlledConversation(conversation: conversation, control: control)
         }
@@ -46,13 +46,6 @@ extension SharedStateStore {
 }
 
 extension ConversationControl {
-    /// The SQL expression of ``key(of:)`` over an inbox row's `channel`, `account_id` and
-    /// `sender_id` (both stores' SQL has `replace` and `||`), for a store that reads the state
-    /// with its claim.
-    public static let keySQL = [
-        "channel", "account_id", "sender_id",
-    ].map { "replace(replace(\($0), '%', '%25'), '|', '%7C')" }.joined(separator: " || '|' || ")
-
     static func decode(_ text: String) -> ConversationControl? {
         try? JSONDecoder().decode(ConversationControl.self, from: Data(text.utf8))
     }

@@ -27,7 +27,7 @@ extension PostgreSQLStore {
                            OR (earlier.event_timestamp_ms = inbox.event_timestamp_ms AND earlier.id < inbox.id)))
                 RETURNING \(unescaped: Rows.inboxColumns),
                     (SELECT value FROM shared_state
-                     WHERE scope = \(ConversationControl.scope) AND key = \(unescaped: ConversationControl.keySQL)
+                     WHERE scope = \(ConversationControl.scope) AND key = \(unescaped: ConversationKey.storeKeySQL)
                        AND (expires_at IS NULL OR expires_at > \(Rows.ms(now))))
                 """, Rows.claimedInboxItem) {
                 // The conversation's takeover state came with the claim: the pipeline asks no more.

@@ -33,7 +33,7 @@ extension SQLiteStore {
             return .waiting(until: claimableAt)
         }
         // The conversation's takeover state, in the same transaction: the pipeline asks no more.
-        let key = ConversationControl.key(of: ConversationKey(channel: item.channel, accountID: item.account, userID: item.sender))
+        let key = ConversationKey(channel: item.channel, accountID: item.account, userID: item.sender).storeKey
         claimed.controlReading = ConversationControlReading(stored: try database.firstRow(
             "SELECT value FROM shared_state WHERE scope = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)",
             [Row.bind(ConversationControl.scope), Row.bind(key), Row.bind(now)]) { try $0.text(0) })
