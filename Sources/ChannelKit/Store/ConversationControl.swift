@@ -69,7 +69,18 @@ public struct ConversationControl: Sendable, Hashable, Codable {
     /// Whether anything here still matters at `now` (a pause, a thread owner, a request to answer):
     /// a state that does not is deleted.
     public func matters(at now: Date) -> Bool {
-        isQuiet(at: now) || isWaitingForPerson || controlRequestedAt != nil
+        isPaused(at: now) || lastsUntilChanged
+    }
+
+    /// Until when the store keeps the state: the pause's end, or `nil` (until it is changed)
+    /// while another app owns the thread, the person waits for a person, or another app asked
+    /// for the thread.
+    public var keptUntil: Date? {
+        lastsUntilChanged ? nil : pausedUntil
+    }
+
+    private var lastsUntilChanged: Bool {
+        threadOwnerAppID != nil || isWaitingForPerson || controlRequestedAt != nil
     }
 }
 

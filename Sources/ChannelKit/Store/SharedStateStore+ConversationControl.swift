@@ -28,8 +28,7 @@ extension SharedStateStore {
         let change = try await updateSharedValue(scope: ConversationControl.scope, key: conversation.storeKey, at: now) { text in
             guard var control = transform(text.flatMap(ConversationControl.decode)), control.matters(at: now) else { return .delete }
             control.updatedAt = now
-            let lasting = control.threadOwnerAppID != nil || control.isWaitingForPerson || control.controlRequestedAt != nil
-            return SharedValueUpdate(value: control.encoded, expiresAt: lasting ? nil : control.pausedUntil)
+            return SharedValueUpdate(value: control.encoded, expiresAt: control.keptUntil)
         }
         return change.current.flatMap(ConversationControl.decode)
     }
