@@ -14,13 +14,14 @@ public struct HandoverPolicy: Sendable, Hashable {
     /// What a person writes to ask for a person (matched as whole words, ignoring case and
     /// punctuation, anywhere in the message). Empty: never.
     public var requestPhrases: [String] {
-        didSet { normalizedPhrases = requestPhrases.map(Self.normalized).filter { !$0.isEmpty } }
+        didSet { phraseWords = Self.words(of: requestPhrases) }
     }
     /// What Sandra answers such a request with (Markdown).
     public var requestReply: String
     /// How long Sandra stays quiet after such a request, waiting for a person of the business.
     public var requestPause: Duration
-    private var normalizedPhrases: [String]
+    /// ``requestPhrases`` normalized (``normalizedBytes(_:)``), once, not for every message.
+    private var phraseWords: [[UInt8]]
 
     /// The phrases that ask for a person unless configured otherwise.
     public static let defaultRequestPhrases = [
@@ -38,7 +39,7 @@ public struct HandoverPolicy: Sendable, Hashable {
         self.requestPhrases = requestPhrases
         self.requestReply = requestReply
         self.requestPause = requestPause
-        self.normalizedPhrases = requestPhrases.map(Self.normalized).filter { !$0.isEmpty }
+        self.phraseWords = Self.words(of: requestPhrases)
     }
 
     /// The pause a person of the business's reply starts on `channel`.
@@ -48,19 +49,18 @@ public struct HandoverPolicy: Sendable, Hashable {
 
     /// Whether `text` asks for a person.
     public func asksForPerson(_ text: String) -> Bool {
-        guard !normalizedPhrases.isEmpty, !text.isEmpty else { return false }
+        guard !phraseWords.isEmpty, !text.isEmpty else { return false }
         let words = Self.normalizedBytes(text)
-        return normalizedPhrases.contains { phrase in Self.containsWords(Array(phrase.utf8), in: words) }
+        return phraseWords.contains { phrase in Self.containsWords(phrase, in: words) }
     }
 
-    /// Lower-case words separated by single spaces: letters and digits kept, apostrophes
-    /// dropped, anything else a break.
-    static func normalized(_ text: String) -> String {
-        String(decoding: normalizedBytes(text), as: UTF8.self)
+    private static func words(of phrases: [String]) -> [[UInt8]] {
+        phrases.map(normalizedBytes).filter { !$0.isEmpty }
     }
 
-    /// ``normalized(_:)`` as UTF-8: ASCII text byte by byte (every message is read here, so
-    /// most never meet the `Character` path), other text by its characters.
+    /// Lower-case words separated by single spaces, as UTF-8: letters and digits kept,
+    /// apostrophes dropped, anything else a break. ASCII text byte by byte (every message is
+    /// read here, so most never meet the `Character` path), other text by its characters.
     private static func normalizedBytes(_ text: String) -> [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(text.utf8.count)
