@@ -34,9 +34,8 @@ extension SQLiteStore {
         }
         // The conversation's takeover state, in the same transaction: the pipeline asks no more.
         let key = ConversationKey(channel: item.channel, accountID: item.account, userID: item.sender).storeKey
-        claimed.controlReading = ConversationControlReading(stored: try database.firstRow(
-            "SELECT value FROM shared_state WHERE scope = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)",
-            [Row.bind(ConversationControl.scope), Row.bind(key), Row.bind(now)]) { try $0.text(0) })
+        claimed.controlReading = ConversationControlReading(stored: try sharedValue(scope: ConversationControl.scope, key: key, at: now,
+                                                                                    on: database))
         return .claimed(claimed)
     }
 

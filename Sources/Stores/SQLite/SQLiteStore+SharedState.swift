@@ -6,10 +6,16 @@ import Foundation
 extension SQLiteStore {
     public func sharedValue(scope: String, key: String, at now: Date) async throws -> String? {
         try read("reading shared state") { database in
-            try database.firstRow("""
-                SELECT value FROM shared_state WHERE scope = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
-                """, [Row.bind(scope), Row.bind(key), Row.bind(now)]) { try $0.text(0) }
+            try Self.sharedValue(scope: scope, key: key, at: now, on: database)
         }
+    }
+
+    /// The value under (`scope`, `key`) that has not expired at `now`, read on `database` (in
+    /// the caller's transaction: an update, or the claim that reads a conversation's state).
+    static func sharedValue(scope: String, key: String, at now: Date, on database: Database) throws -> String? {
+        try database.firstRow("""
+            SELECT value FROM shared_state WHERE scope = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
+            """, [Row.bind(scope), Row.bind(key), Row.bind(now)]) { try $0.text(0) }
     }
 
     @discardableResult
@@ -18,9 +24,7 @@ extension SQLiteStore {
         // One writer: the read and the write below are one transaction no other write interleaves.
         try await write("updating shared state") { database in
             let binds = [Row.bind(scope), Row.bind(key)]
-            let previous = try database.firstRow("""
-                SELECT value FROM shared_state WHERE scope = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
-                """, binds + [Row.bind(now)]) { try $0.text(0) }
+            let previous = try Self.sharedValue(scope: scope, key: key, at: now, on: database)
             let update = transform(previous)
             if let value = update.value {
                 try database.run("""
