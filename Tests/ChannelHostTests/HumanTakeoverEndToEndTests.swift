@@ -187,6 +187,15 @@ struct HumanTakeoverEndToEndTests {
 
             try await Self.post(host, Self.echo("m_human_1", "Hi, I'm Ana. How can I help?", appID: Self.pageInboxAppID))
             #expect(try await Self.listed(host)?["state"] as? String == "paused", "answered by a person: no longer waiting")
+
+            // The page's resume button: the form names the conversation; without it, a clear 400.
+            let lacking = try await admin.post("/admin/conversations/resume", [("channel", "messenger")])
+            #expect(lacking.status == 400)
+            _ = try await admin.get("/admin/conversations")
+            let resumed = try await admin.post("/admin/conversations/resume", [("channel", "messenger"),
+                                                                               ("account_id", FakeGraphServer.Tokens.pageID), ("user_id", Self.psid)])
+            #expect(resumed.status == 303)
+            #expect(try await Self.listed(host)?["state"] as? String == "sandra", "resumed from the page")
         }
     }
 

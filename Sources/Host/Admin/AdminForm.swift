@@ -1,3 +1,4 @@
+import ChannelKit
 import Foundation
 
 /// An `application/x-www-form-urlencoded` body: every value of every name, in order.
@@ -22,6 +23,14 @@ struct AdminForm: Sendable {
     /// Every value of `name`.
     func all(_ name: String) -> [String] {
         fields.filter { $0.name == name }.map(\.value)
+    }
+
+    /// The conversation the form names (`channel`, `account_id`, `user_id`, none empty), or
+    /// `nil` when it lacks one of them.
+    var conversation: ConversationKey? {
+        guard let channel = self["channel"], let account = self["account_id"], let user = self["user_id"],
+              !channel.isEmpty, !account.isEmpty, !user.isEmpty else { return nil }
+        return ConversationKey(channel: channel, accountID: account, userID: user)
     }
 
     private static func decode(_ text: Substring) -> String? {

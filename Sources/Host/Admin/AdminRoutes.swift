@@ -125,22 +125,20 @@ struct AdminRoutes {
         }
         router.post("admin/conversations/resume") { request, context in
             try await withForm(request, context: context) { session, form in
-                guard let channel = form["channel"], let account = form["account_id"], let user = form["user_id"],
-                      !channel.isEmpty, !account.isEmpty, !user.isEmpty else {
+                guard let conversation = form.conversation else {
                     return errorPage("Bad request", "The form lacks the channel, the account or the user id.", status: .badRequest, session: session)
                 }
-                _ = try await service.resume(ConversationKey(channel: channel, accountID: account, userID: user))
+                _ = try await service.resume(conversation)
                 return AdminResponses.redirect("/admin/conversations?resumed=1")
             }
         }
         router.post("admin/conversations/control") { request, context in
             try await withForm(request, context: context) { session, form in
-                guard let channel = form["channel"], let account = form["account_id"], let user = form["user_id"],
-                      !channel.isEmpty, !account.isEmpty, !user.isEmpty else {
+                guard let conversation = form.conversation else {
                     return errorPage("Bad request", "The form lacks the channel, the account or the user id.", status: .badRequest, session: session)
                 }
                 do {
-                    let outcome = try await service.requestControl(ConversationKey(channel: channel, accountID: account, userID: user))
+                    let outcome = try await service.requestControl(conversation)
                     return AdminResponses.redirect("/admin/conversations?control=\(outcome.rawValue)")
                 } catch let error as ChannelKit.ChannelError {
                     return errorPage("Refused", "The platform refused: \(error.message)", status: .badGateway, session: session)
